@@ -1,0 +1,133 @@
+//! Which stored messages are copies of one message.
+//!
+//! The same message sits in many mailboxes with different bytes: CRLF in one, LF in another,
+//! `>From ` escaping in an mbox, delivery headers added per recipient, a PST rebuild. trove keeps
+//! every copy as evidence and links them by a *content key*: a hash over fields that survive
+//! delivery unchanged.
+//!
+//! The key covers the sender, the To and Cc addresses, the Date header to the minute, the
+//! subject, the body text and the attachment hashes, each normalised. It leaves out:
+//! - Bcc, which only the sender's copy carries;
+//! - dates that did not come from the Date header (a Received date differs per recipient);
+//! - Message-ID: copies rebuilt from Outlook stores may lack it, and when present it is the same
+//!   across copies anyway, so it would only split groups, never join wrong ones. It is the
+//!   threading hint; see [`base_subject`] and the thread builder.
+
+use sha2::{Digest, Sha256};
+
+use crate::date::DateSource;
+use crate::message::ParsedMessage;
+
+/// The content key of a message.
+pub fn content_key(m: &ParsedMessage) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"trove-content-v1\0");
+    let mut from: Vec<String> = m.from.iter().filter_map(|a| a.normalized()).collect();
+    from.sort();
+    field(&mut h, from.join(",").as_bytes());
+    let mut rcpt: Vec<String> = m.to.iter().chain(&m.cc).filter_map(|a| a.normalized()).collect();
+    rcpt.sort();
+    rcpt.dedup();
+    field(&mut h, rcpt.join(",").as_bytes());
+    let minute = match (m.date, m.date_source) {
+        (Some(d), Some(DateSource::Header)) => (d.timestamp().div_euclid(60)).to_string(),
+        _ => String::new(),
+    };
+    field(&mut h, minute.as_bytes());
+    field(&mut h, normalize_text(m.subject.as_deref().unwrap_or("")).as_bytes());
+    field(&mut h, normalize_body(&m.text).as_bytes());
+    let mut atts: Vec<[u8; 32]> = m.attachments.iter().map(|a| a.sha256).collect();
+    atts.sort();
+    for a in atts {
+        h.update(a);
+    }
+    h.finalize().into()
+}
+
+fn field(h: &mut Sha256, v: &[u8]) {
+    h.update((v.len() as u64).to_le_bytes());
+    h.update(v);
+}
+
+/// Whitespace runs collapsed to one space, trimmed, lower-cased.
+pub fn normalize_text(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// A body as copies agree on it: mbox `>From ` escaping undone, whitespace and case
+/// normalised.
+pub fn normalize_body(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for line in s.lines() {
+        let stripped = line.trim_start_matches('>');
+        let line = if stripped.starts_with("From ") { stripped } else { line };
+        for w in line.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(w);
+        }
+    }
+    out.to_lowercase()
+}
+
+/// A subject without reply and forward prefixes (`Re:`, `RE:`, `RV:`, `Fwd:`, `FW:`, `Re[2]:`,
+/// `R:`, `Aw:`…), for grouping header-poor mail into threads.
+pub fn base_subject(s: &str) -> String {
+    let mut rest = s.trim();
+    loop {
+        let lower = rest.to_lowercase();
+        let mut cut = None;
+        for p in ["re", "rv", "fw", "fwd", "r", "aw", "tr", "enc", "res", "reenviar", "reenv"] {
+            if let Some(after) = lower.strip_prefix(p) {
+                let after_trim = after.trim_start();
+                let after_trim = if after_trim.starts_with('[') {
+                    after_trim.find(']').map_or(after_trim, |e| &after_trim[e + 1..])
+                } else {
+                    after_trim
+                };
+                if let Some(a) = after_trim.strip_prefix(':') {
+                    cut = Some(lower.len() - a.len());
+                    break;
+                }
+            }
+        }
+        match cut {
+            Some(c) => rest = rest[c..].trim_start(),
+            None => break,
+        }
+    }
+    normalize_text(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{DateHints, parse_message};
+    use crate::Limits;
+
+    fn key(raw: &[u8]) -> [u8; 32] {
+        content_key(&parse_message(raw, &Limits::default(), DateHints::default(), false))
+    }
+
+    #[test]
+    fn copies_link_across_bytes() {
+        let sent = "From: Juan <jp@x.mx>\nTo: ana@x.mx, b@x.mx\nBcc: c@x.mx\nSubject: Oficio 12\nDate: Tue, 15 Mar 2016 09:30:01 -0600\nMessage-ID: <1@x>\n\nFrom the report:\nlinea dos\n";
+        let inbox = "Received: from mx by y; Tue, 15 Mar 2016 09:30:05 -0600\r\nDelivered-To: ana@x.mx\r\nFrom: \"Juan\" <JP@x.mx>\r\nTo: b@x.mx, ana@x.mx\r\nSubject:  Oficio 12\r\nDate: Tue, 15 Mar 2016 09:30:01 -0600\r\nMessage-ID: <1@x>\r\n\r\n>From the report:\r\nlinea dos\r\n";
+        assert_eq!(key(sent.as_bytes()), key(inbox.as_bytes()));
+        let other = sent.replace("linea dos", "linea tres");
+        assert_ne!(key(sent.as_bytes()), key(other.as_bytes()));
+        let later = sent.replace("09:30:01", "09:31:01");
+        assert_ne!(key(sent.as_bytes()), key(later.as_bytes()));
+        let qp = "From: jp@x.mx\nTo: ana@x.mx, b@x.mx\nSubject: Oficio 12\nDate: Tue, 15 Mar 2016 09:30:01 -0600\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\nRnJvbSB0aGUgcmVwb3J0OgpsaW5lYSBkb3MK\n";
+        assert_eq!(key(sent.as_bytes()), key(qp.as_bytes()));
+    }
+
+    #[test]
+    fn base_subjects() {
+        assert_eq!(base_subject("RE: RV: Fwd: Oficio  12"), "oficio 12");
+        assert_eq!(base_subject("Re[2]: Informe"), "informe");
+        assert_eq!(base_subject("Reunión semanal"), "reunión semanal");
+        assert_eq!(base_subject("Rv: "), "");
+    }
+}
