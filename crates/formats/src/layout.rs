@@ -15,24 +15,24 @@ pub fn maildir_flags(file_name: &str) -> Option<String> {
     Some(flags)
 }
 
-/// Names a Maildir++ folder from the path of a message relative to the Maildir root:
-/// `cur/x` → `INBOX`; `.Enviados/cur/x` → `Enviados`; `.Archivo.2019/new/x` → `Archivo/2019`.
-/// Returns `None` when the path is not inside `cur/`, `new/` or `tmp/`.
-pub fn maildir_folder(rel: &str) -> Option<String> {
+/// Names the Maildir++ folder of a message from its path (relative to anything above the
+/// Maildir): returns the Maildir's own path and the folder name. `juan/cur/x` → (`juan`,
+/// `INBOX`); `juan/.Enviados/cur/x` → (`juan`, `Enviados`); `.Archivo.2019/new/x` → (``,
+/// `Archivo/2019`). `None` when the path is not inside `cur/`, `new/` or `tmp/`.
+pub fn maildir_folder(rel: &str) -> Option<(String, String)> {
     let parts: Vec<&str> = rel.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
     let sub = parts.iter().rposition(|p| matches!(*p, "cur" | "new" | "tmp"))?;
     if sub + 2 != parts.len() {
         return None;
     }
-    let folders = &parts[..sub];
-    if folders.is_empty() {
-        return Some("INBOX".into());
+    let dirs = &parts[..sub];
+    match dirs.last() {
+        Some(last) if last.starts_with('.') && last.len() > 1 => {
+            let folder = last[1..].replace('.', "/");
+            Some((dirs[..dirs.len() - 1].join("/"), folder))
+        }
+        _ => Some((dirs.join("/"), "INBOX".into())),
     }
-    let name: Vec<String> = folders
-        .iter()
-        .map(|f| f.strip_prefix('.').unwrap_or(f).replace('.', "/"))
-        .collect();
-    Some(name.join("/"))
 }
 
 /// Where a file sits in a Zimbra message store:
@@ -69,10 +69,12 @@ mod tests {
         assert_eq!(maildir_flags("1325376000.M1P2.host!2,S").as_deref(), Some("S"));
         assert_eq!(maildir_flags("1325376000.M1P2.host:2,").as_deref(), Some(""));
         assert_eq!(maildir_flags("msg-1"), None);
-        assert_eq!(maildir_folder("cur/1:2,S").as_deref(), Some("INBOX"));
-        assert_eq!(maildir_folder(".Enviados/cur/1").as_deref(), Some("Enviados"));
-        assert_eq!(maildir_folder(".Archivo.2019/new/1").as_deref(), Some("Archivo/2019"));
-        assert_eq!(maildir_folder("notes/x.txt"), None);
+        let f = |p: &str| maildir_folder(p).map(|(r, f)| format!("{r}|{f}"));
+        assert_eq!(f("cur/1:2,S").as_deref(), Some("|INBOX"));
+        assert_eq!(f("dump/juan/cur/1:2,S").as_deref(), Some("dump/juan|INBOX"));
+        assert_eq!(f("juan/.Enviados/cur/1").as_deref(), Some("juan|Enviados"));
+        assert_eq!(f(".Archivo.2019/new/1").as_deref(), Some("|Archivo/2019"));
+        assert_eq!(f("notes/x.txt"), None);
     }
 
     #[test]

@@ -54,6 +54,11 @@ pub struct MboxReader<R> {
     eof: bool,
     max_message: u64,
     chunk: usize,
+    /// A minimal envelope line (`From -`, `From user` without a date) that opened the stream
+    /// and is followed by a header: the file's own separator, accepted again when repeated
+    /// byte for byte.
+    minimal: Option<Vec<u8>>,
+    started: bool,
 }
 
 const MAX_HEADER_SCAN: usize = 1 << 20;
@@ -66,7 +71,7 @@ impl<R: Read> MboxReader<R> {
 
     /// Same, reading `chunk` bytes at a time (small chunks exercise the boundary code in tests).
     pub fn with_chunk(r: R, max_message: u64, chunk: usize) -> Self {
-        MboxReader { r, buf: Vec::new(), base: 0, eof: false, max_message, chunk: chunk.max(16) }
+        MboxReader { r, buf: Vec::new(), base: 0, eof: false, max_message, chunk: chunk.max(16), minimal: None, started: false }
     }
 
     /// Starts at `offset` of a stream already positioned there (for resuming at a known
@@ -118,7 +123,9 @@ impl<R: Read> MboxReader<R> {
     /// Is there a message boundary at `pos` (start of a line)? Reads ahead as needed.
     fn boundary_at(&mut self, pos: usize) -> io::Result<bool> {
         let Some(end) = self.line_end(pos)? else { return Ok(false) };
-        if !is_envelope(&self.buf[pos..end]) {
+        let line = &self.buf[pos..end];
+        let repeats_minimal = self.minimal.as_deref().is_some_and(|m| trim_eol(line) == m);
+        if !repeats_minimal && !is_envelope(line) {
             return Ok(false);
         }
         let Some(next_end) = self.line_end(end)? else { return Ok(false) };
@@ -140,7 +147,20 @@ impl<R: Read> MboxReader<R> {
             }
         }
         let Some(first_end) = self.line_end(0)? else { return Ok(None) };
-        let envelope = parse_envelope(trim_eol(&self.buf[..first_end]));
+        let first_line = trim_eol(&self.buf[..first_end]).to_vec();
+        let mut envelope = parse_envelope(&first_line);
+        if envelope.is_none() && self.minimal.as_deref() == Some(&first_line[..]) {
+            envelope = Some(Envelope { sender: minimal_sender(&first_line), date: None, raw: first_line.clone() });
+        }
+        if envelope.is_none() && !self.started && first_line.starts_with(b"From ") && first_line.len() < 1024 {
+            if let Some(next_end) = self.line_end(first_end)?
+                && is_header_line(&self.buf[first_end..next_end])
+            {
+                self.minimal = Some(first_line.clone());
+                envelope = Some(Envelope { sender: minimal_sender(&first_line), date: None, raw: first_line.clone() });
+            }
+        }
+        self.started = true;
         let data_start = if envelope.is_some() { first_end } else { 0 };
         let offset = self.base;
         let data_offset = self.base + data_start as u64;
@@ -296,6 +316,11 @@ fn content_length(header: &[u8]) -> Option<u64> {
         }
     }
     None
+}
+
+fn minimal_sender(line: &[u8]) -> String {
+    let rest = line.strip_prefix(b"From ").unwrap_or(line);
+    crate::decode::bytes_to_str(rest).split_whitespace().next().unwrap_or("").to_owned()
 }
 
 /// A header field line: a name of printable ASCII without `:` or spaces, then a colon.
@@ -455,6 +480,19 @@ Otro.\n";
         assert_eq!(e[0].data_offset as usize, data.find("Subject: big").unwrap());
         assert_eq!(e[1].data.as_deref().unwrap(), b"Subject: small\n\nok\n");
         assert_eq!(e[1].data_offset as usize, data.find("Subject: small").unwrap());
+    }
+
+    #[test]
+    fn minimal_envelopes_repeat() {
+        // gmime writes `From - ` with no date: the first line teaches the separator.
+        let data = b"From - \nFrom: a@b.c\nSubject: 1\n\nFrom here on, body.\n\nFrom - \nFrom: a@b.c\nSubject: 2\n\nz\n";
+        let e = split(data, 16, u64::MAX);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].envelope.as_ref().unwrap().sender, "-");
+        assert!(String::from_utf8_lossy(e[0].data.as_ref().unwrap()).contains("From here on"));
+        // A different minimal line later on is body text.
+        let data = b"From - \nSubject: 1\n\nFrom x\nSubject: not a separator\n";
+        assert_eq!(split(data, 16, u64::MAX).len(), 1);
     }
 
     #[test]

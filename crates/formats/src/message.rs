@@ -177,6 +177,8 @@ pub fn parse_message(raw: &[u8], limits: &Limits, hints: DateHints, truncated: b
         msg.problem(*p);
     }
     msg.envelope_line = block.envelope.map(|e| bytes_to_str(e).into_owned());
+    let envelope_date = block.envelope.and_then(crate::mbox::parse_envelope).and_then(|e| e.date);
+    let hints = DateHints { envelope: hints.envelope.or(envelope_date), ..hints };
     for (name, value) in &block.fields {
         msg.headers.push(HeaderField {
             name: bytes_to_str(name).trim().to_owned(),

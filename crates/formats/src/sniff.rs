@@ -103,7 +103,9 @@ pub fn sniff(head: &[u8]) -> Format {
     let text = skip_blank(head);
     if text.starts_with(b"From ") {
         let line_end = memchr::memchr(b'\n', text).map_or(text.len(), |p| p + 1);
-        if is_envelope(&text[..line_end]) {
+        let next_end = memchr::memchr(b'\n', &text[line_end..]).map_or(text.len(), |p| line_end + p + 1);
+        // A full envelope, or a minimal one (`From -`) followed by a header.
+        if is_envelope(&text[..line_end]) || (line_end < 1024 && is_header_line(&text[line_end..next_end])) {
             return Format::Mbox;
         }
     }

@@ -1,0 +1,208 @@
+//! The `trove` command line: a thin layer over the library crates.
+
+mod report;
+mod show;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use trove_ingest::{IngestOptions, Progress};
+use trove_store::Case;
+
+#[derive(Parser)]
+#[command(name = "trove", version, about = "Turns a mail leak into an investigation you can search, read and trust.")]
+struct Cli {
+    /// More log output (-v info, -vv debug). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a case folder: catalog, blobs, index, logs.
+    Init { case: PathBuf },
+    /// Read folders, archives and mailbox files into the case. Run it again after a crash or
+    /// with new files: what is done is skipped.
+    Ingest {
+        case: PathBuf,
+        /// Files or folders to read.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Source label: where this material came from.
+        #[arg(long, default_value = "default")]
+        source: String,
+        /// Worker threads (default: one per core).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Nesting depth of containers and attachments opened.
+        #[arg(long)]
+        max_depth: Option<u32>,
+        /// Messages larger than this many MiB are stored whole but parsed only up to their headers.
+        #[arg(long)]
+        max_message_mib: Option<u64>,
+        /// Print the run summary as JSON.
+        #[arg(long)]
+        json: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Counts by source, format and outcome.
+    Status {
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The completeness report: every input file and byte accounted for, per source.
+    Report {
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// List every skipped and failed item, not just the reasons.
+        #[arg(long)]
+        all: bool,
+    },
+    /// One item: headers, bodies, attachments, provenance. ITEM is an id, a SHA-256 (prefix),
+    /// a Message-ID or a locator.
+    Show {
+        case: PathBuf,
+        item: String,
+        /// Write the item's exact stored bytes to stdout.
+        #[arg(long)]
+        raw: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate a synthetic Spanish government-style mail leak (deterministic by seed).
+    Synth {
+        out: PathBuf,
+        /// Logical messages to author (copies in several mailboxes come on top).
+        #[arg(long, default_value_t = 1000)]
+        messages: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Layouts to write: eml, maildir, mbox, zip (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "eml,maildir,mbox,zip")]
+        layouts: Vec<String>,
+        /// No attachments.
+        #[arg(long)]
+        no_attachments: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let filter = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn open_case(path: &PathBuf) -> Result<Case> {
+    Case::open(path).with_context(|| format!("opening case {}", path.display()))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Init { case } => {
+            Case::init(&case).with_context(|| format!("creating case {}", case.display()))?;
+            println!("created case {}", case.display());
+            Ok(())
+        }
+        Command::Ingest { case, inputs, source, threads, max_depth, max_message_mib, json, quiet } => {
+            let case = open_case(&case)?;
+            let mut opts = IngestOptions::new(source, inputs);
+            opts.threads = threads;
+            if let Some(d) = max_depth {
+                opts.limits.max_depth = d;
+            }
+            if let Some(m) = max_message_mib {
+                opts.limits.max_message_bytes = m << 20;
+            }
+            opts.command = std::env::args().collect::<Vec<_>>().join(" ");
+            ingest(&case, &opts, json, quiet)
+        }
+        Command::Status { case, json } => report::status(&open_case(&case)?, json),
+        Command::Report { case, json, all } => report::report(&open_case(&case)?, json, all),
+        Command::Show { case, item, raw, json } => show::show(&open_case(&case)?, &item, raw, json),
+        Command::Synth { out, messages, seed, layouts, no_attachments, json } => synth(out, messages, seed, layouts, no_attachments, json),
+    }
+}
+
+fn synth(out: PathBuf, messages: usize, seed: u64, layouts: Vec<String>, no_attachments: bool, json: bool) -> Result<()> {
+    let _ = (out, messages, seed, layouts, no_attachments, json);
+    bail!("SYNTH-PENDING")
+}
+
+fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<()> {
+    let progress = Arc::new(Progress::default());
+    let bar = if quiet || json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new_spinner() };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ticker = {
+        let (p, bar, done) = (progress.clone(), bar.clone(), done.clone());
+        std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let secs = started.elapsed().as_secs_f64().max(0.001);
+                let items = Progress::get(&p.items);
+                let bytes = Progress::get(&p.bytes);
+                bar.set_message(format!(
+                    "{items} items ({:.0}/s), {} ({:.1} MB/s) · {} messages · {} duplicates · {} skipped · {} failed{}",
+                    items as f64 / secs,
+                    report::bytes(bytes),
+                    bytes as f64 / secs / 1e6,
+                    Progress::get(&p.messages),
+                    Progress::get(&p.duplicates),
+                    Progress::get(&p.skipped),
+                    Progress::get(&p.failed),
+                    match Progress::get(&p.already_done) {
+                        0 => String::new(),
+                        n => format!(" · {n} files already done"),
+                    }
+                ));
+                bar.tick();
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        })
+    };
+    let result = trove_ingest::ingest(case, opts, &progress);
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = ticker.join();
+    bar.finish_and_clear();
+    let summary = result.context("ingest failed")?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        let outcomes: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        println!(
+            "run {} ({}): {} in {:.1}s, {} read{}",
+            summary.run,
+            summary.source,
+            if outcomes.is_empty() { "nothing new".to_owned() } else { outcomes.join(", ") },
+            summary.seconds,
+            report::bytes(summary.bytes),
+            if summary.already_done > 0 { format!(", {} files already done", summary.already_done) } else { String::new() }
+        );
+        println!("see `trove report {}` for the completeness report", case.root().display());
+    }
+    Ok(())
+}

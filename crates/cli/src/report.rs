@@ -1,0 +1,144 @@
+//! `trove status` and `trove report`.
+
+use anyhow::Result;
+use trove_store::Case;
+use trove_store::model::OUTCOMES;
+use trove_store::query::{self, Tally};
+
+/// Human-readable byte count.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+}
+
+fn pct(part: u64, whole: u64) -> String {
+    if whole == 0 { "-".into() } else { format!("{:.2}%", part as f64 * 100.0 / whole as f64) }
+}
+
+pub fn status(case: &Case, json: bool) -> Result<()> {
+    let cat = case.reader()?;
+    let s = query::status(&cat)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(());
+    }
+    println!("case {}", case.root().display());
+    println!(
+        "{} message blobs, {} distinct messages after linking copies; {} blobs, {} stored as {}",
+        s.messages,
+        s.distinct_messages,
+        s.blobs.items,
+        bytes(s.blobs.bytes),
+        bytes(s.stored_bytes)
+    );
+    for (source, outcomes) in &s.sources {
+        let total: u64 = outcomes.values().map(|t| t.items).sum();
+        let parts: Vec<String> = OUTCOMES
+            .iter()
+            .filter_map(|o| outcomes.get(*o).map(|t| format!("{} {o}", t.items)))
+            .collect();
+        println!("source {source}: {total} items: {}", parts.join(", "));
+    }
+    println!("by format:");
+    for (format, outcomes) in &s.formats {
+        let parts: Vec<String> = OUTCOMES.iter().filter_map(|o| outcomes.get(*o).map(|n| format!("{n} {o}"))).collect();
+        println!("  {format:<12} {}", parts.join(", "));
+    }
+    if let Some(last) = s.runs.last() {
+        println!("runs: {} (last: #{} {} {}, started {})", s.runs.len(), last.id, last.source, last.status, last.started_at);
+    }
+    Ok(())
+}
+
+pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
+    let cat = case.reader()?;
+    let reports = query::report(&cat)?;
+    if json {
+        let mut v = serde_json::to_value(&reports)?;
+        if all {
+            let listed = unresolved(&cat)?;
+            v = serde_json::json!({ "sources": v, "skipped_and_failed": listed });
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    for r in &reports {
+        let total = r.inputs_total;
+        println!("source {}", r.source);
+        println!("  input files: {} files, {} — each in exactly one outcome:", total.items, bytes(total.bytes));
+        let mut sum = Tally::default();
+        for o in OUTCOMES {
+            let t = r.inputs.get(o).copied().unwrap_or_default();
+            sum.items += t.items;
+            sum.bytes += t.bytes;
+            println!(
+                "    {o:<10} {:>10} files {:>8}   {:>12} {:>8}",
+                t.items,
+                pct(t.items, total.items),
+                bytes(t.bytes),
+                pct(t.bytes, total.bytes)
+            );
+        }
+        println!(
+            "    {:<10} {:>10} files {:>8}   {:>12} {:>8}",
+            "total",
+            sum.items,
+            pct(sum.items, total.items),
+            bytes(sum.bytes),
+            pct(sum.bytes, total.bytes)
+        );
+        println!("  every item at any depth (files, archive members, mbox messages, opened attachments):");
+        for (kind, outcomes) in &r.items {
+            let parts: Vec<String> = OUTCOMES.iter().filter_map(|o| outcomes.get(*o).map(|t| format!("{} {o}", t.items))).collect();
+            println!("    {kind:<13} {}", parts.join(", "));
+        }
+        println!("  by format:");
+        for (format, outcomes) in &r.formats {
+            let parts: Vec<String> = OUTCOMES.iter().filter_map(|o| outcomes.get(*o).map(|t| format!("{} {o}", t.items))).collect();
+            println!("    {format:<13} {}", parts.join(", "));
+        }
+        println!(
+            "  messages: {} locations, {} distinct blobs, {} distinct after linking copies",
+            r.message_locations, r.messages, r.distinct_messages
+        );
+        if !r.problems.is_empty() {
+            let parts: Vec<String> = r.problems.iter().map(|(p, n)| format!("{p} {n}")).collect();
+            println!("  stored with problems (flagged, nothing dropped): {}", parts.join(", "));
+        }
+        if r.incomplete > 0 {
+            println!("  INCOMPLETE: {} containers not fully read; run the same ingest again to finish", r.incomplete);
+        }
+        if !r.reasons.is_empty() {
+            println!("  reasons:");
+            for rc in &r.reasons {
+                println!("    {:<9} {:>7} × {}  (e.g. {})", rc.outcome, rc.items, rc.reason, rc.example);
+            }
+        }
+    }
+    if all {
+        println!("every skipped and failed item:");
+        for row in unresolved(&cat)? {
+            println!("  #{} {} {}: {}", row.id, row.outcome, row.locator, row.reason.unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+fn unresolved(cat: &trove_store::Catalog) -> Result<Vec<query::ItemRow>> {
+    let mut rows = Vec::new();
+    let conn = cat.connection();
+    let mut st = conn.prepare("SELECT id FROM items WHERE outcome IN ('skipped', 'failed') ORDER BY id")?;
+    let ids: Vec<i64> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for id in ids {
+        if let Some(row) = query::item(cat, id)? {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}

@@ -1,0 +1,141 @@
+//! `trove show`: one item with its provenance, headers, bodies and attachments.
+
+use std::io::Write;
+
+use anyhow::{Context, Result, bail};
+use trove_formats::message::{DateHints, parse_message};
+use trove_formats::Limits;
+use trove_store::Case;
+use trove_store::query;
+
+pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
+    let cat = case.reader()?;
+    let items = query::find_items(&cat, spec)?;
+    let item = match items.as_slice() {
+        [] => bail!("no item matches {spec:?} (an id, a SHA-256 prefix, a Message-ID or a locator)"),
+        [one] => one.clone(),
+        many => {
+            // Several locations of one message: show the first, list the others.
+            let first = many[0].clone();
+            if !raw && !json {
+                eprintln!("{} items match; showing #{} (see 'copies' below)", many.len(), first.id);
+            }
+            first
+        }
+    };
+    let bytes = match &item.sha256 {
+        Some(sha) if matches!(item.outcome.as_str(), "stored" | "duplicate") => {
+            let mut h = [0u8; 32];
+            hex::decode_to_slice(sha, &mut h).context("bad sha256 in catalog")?;
+            Some(case.read_blob(&cat, &h)?)
+        }
+        _ => None,
+    };
+    if raw {
+        let Some(b) = bytes else { bail!("item #{} has no stored bytes (outcome {})", item.id, item.outcome) };
+        std::io::stdout().write_all(&b)?;
+        return Ok(());
+    }
+    let chain = query::ancestry(&cat, item.id)?;
+    let message = match item.message {
+        Some(m) => query::message(&cat, m)?,
+        None => None,
+    };
+    let attachments = match &message {
+        Some(m) => query::attachments(&cat, m.id)?,
+        None => Vec::new(),
+    };
+    let copies = match &message {
+        Some(m) => query::copies(&cat, m.id)?,
+        None => Vec::new(),
+    };
+    let children = query::children(&cat, item.id)?;
+    let parsed = match (&message, &bytes) {
+        (Some(_), Some(b)) => Some(parse_message(b, &Limits::default(), DateHints::default(), false)),
+        _ => None,
+    };
+    if json {
+        let v = serde_json::json!({
+            "item": item, "provenance": chain, "message": message, "attachments": attachments,
+            "copies": copies, "children": children,
+            "headers": parsed.as_ref().map(|p| &p.headers),
+            "text": parsed.as_ref().map(|p| &p.text),
+            "html": parsed.as_ref().and_then(|p| p.html.as_ref()),
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("item #{}  {}  {}  {} bytes", item.id, item.kind, item.format, item.size);
+    println!("outcome: {}{}", item.outcome, item.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default());
+    if let Some(d) = item.duplicate_of {
+        println!("duplicate of item #{d}");
+    }
+    if let Some(sha) = &item.sha256 {
+        println!("sha256: {sha}");
+    }
+    println!("source: {}", item.source);
+    println!("provenance:");
+    for (depth, c) in chain.iter().enumerate() {
+        let range = match (c.offset, c.length) {
+            (Some(o), Some(l)) => format!(" bytes {o}..{}", o + l),
+            (Some(o), None) => format!(" at byte {o}"),
+            _ => String::new(),
+        };
+        println!("  {:indent$}#{} {} {}{range}", "", c.id, c.format, c.name, indent = depth * 2);
+    }
+    println!("locator: {}", item.locator);
+    if let Some(f) = &item.folder {
+        println!("folder: {f}{}", item.flags.as_deref().map(|fl| format!("  flags: {fl}")).unwrap_or_default());
+    }
+    if let Some(m) = &item.meta {
+        println!("meta: {m}");
+    }
+    if let (Some(m), Some(p)) = (&message, &parsed) {
+        println!("\n── headers ({}) ──", p.headers.len());
+        for h in &p.headers {
+            println!("{}: {}", h.name, h.value);
+        }
+        println!("\n── message ──");
+        if let Some(d) = m.date {
+            let when = chrono::DateTime::from_timestamp(d, 0).map(|t| t.to_rfc3339()).unwrap_or_default();
+            println!("date (UTC): {when}  from {}", m.date_source.as_deref().unwrap_or("?"));
+        }
+        if !m.problems.is_empty() {
+            println!("problems: {}", m.problems.join(", "));
+        }
+        println!("\n{}", p.text.trim_end());
+        if p.html.is_some() {
+            println!("\n(an HTML body is also present)");
+        }
+        if !attachments.is_empty() {
+            println!("\n── attachments ──");
+            for a in &attachments {
+                println!(
+                    "  part {:<3} {:<40} {:<30} {:>10} bytes  sha256 {}{}",
+                    a.part,
+                    a.name.as_deref().unwrap_or("(no name)"),
+                    a.mime,
+                    a.size,
+                    a.sha256,
+                    a.item_id.map(|i| format!("  → item #{i}")).unwrap_or_default()
+                );
+            }
+        }
+        if copies.len() > 1 {
+            println!("\n── {} locations of this message (copies in other mailboxes included) ──", copies.len());
+            for c in &copies {
+                println!("  #{} {} {}", c.id, c.outcome, c.locator);
+            }
+        }
+    }
+    if !children.is_empty() {
+        println!("\n── {} items inside ──", children.len());
+        for c in children.iter().take(50) {
+            println!("  #{} {} {} {}", c.id, c.outcome, c.format, c.name);
+        }
+        if children.len() > 50 {
+            println!("  … and {} more", children.len() - 50);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! Takes a raw dump to a stored, deduplicated, fully accounted catalog.
+//!
+//! ```text
+//!  inputs ─► producer ──units──► workers (N) ──groups──► catalog writer ─► catalog + packs
+//!            walk, resume,       parse, hash,            duplicates, containers
+//!            sniff, stream       compress, open          complete, resume points
+//!            containers          attachments
+//! ```
+//!
+//! - The **producer** ([`produce`]) walks folders, asks the catalog what a previous run already
+//!   finished, sniffs each file and streams containers (mbox, zip, tar, 7z, compressed
+//!   streams) member by member with bounded memory. Leaves go to the workers.
+//! - **Workers** ([`process`]) parse messages, hash and compress their bytes, and open what is
+//!   inside them (attached messages, archives in attachments) into one group.
+//! - The **writer** ([`writer`]) is the only thread that writes: groups in batched
+//!   transactions, containers marked complete when all their members are written.
+//!
+//! Every item ends in one outcome (stored, duplicate, container, skipped, failed); a crash at
+//! any point loses nothing, since a rerun skips what is complete and re-reads only the rest.
+
+pub mod expand;
+pub mod process;
+pub mod produce;
+pub mod unit;
+mod writer;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use trove_formats::Limits;
+use trove_store::blobs::PackWriter;
+use trove_store::{Case, StoreError};
+
+use crate::expand::Ctx;
+use crate::produce::{InFlight, Producer};
+use crate::unit::{Group, ToWriter};
+
+/// How to ingest.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Source label (a leak, an agency, a delivery).
+    pub source: String,
+    pub inputs: Vec<PathBuf>,
+    pub limits: Limits,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Bytes of queued work held in memory at most.
+    pub queue_bytes: u64,
+    /// Archive members above this size are spilled to the case's tmp folder.
+    pub spill_threshold: u64,
+    /// The command line, recorded with the run.
+    pub command: String,
+}
+
+impl IngestOptions {
+    pub fn new(source: impl Into<String>, inputs: Vec<PathBuf>) -> Self {
+        IngestOptions {
+            source: source.into(),
+            inputs,
+            limits: Limits::default(),
+            threads: 0,
+            queue_bytes: 256 << 20,
+            spill_threshold: 64 << 20,
+            command: String::new(),
+        }
+    }
+}
+
+/// Live counters, read by progress displays.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub items: AtomicU64,
+    pub stored: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub skipped: AtomicU64,
+    pub failed: AtomicU64,
+    pub messages: AtomicU64,
+    pub bytes: AtomicU64,
+    /// Outermost files a previous run had finished.
+    pub already_done: AtomicU64,
+    pub already_done_bytes: AtomicU64,
+}
+
+impl Progress {
+    fn record(&self, outcome: &str, message: bool) {
+        self.items.fetch_add(1, Ordering::Relaxed);
+        let c = match outcome {
+            "stored" => &self.stored,
+            "duplicate" => &self.duplicates,
+            "skipped" => &self.skipped,
+            "failed" => &self.failed,
+            _ => return,
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+        if message && matches!(outcome, "stored" | "duplicate") {
+            self.messages.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn add_bytes(&self, n: u64) {
+        self.bytes.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn skip_done(&self, bytes: u64) {
+        self.already_done.fetch_add(1, Ordering::Relaxed);
+        self.already_done_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    pub fn get(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+}
+
+/// Errors that stop an ingest.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("a pipeline thread failed: {0}")]
+    Thread(String),
+}
+
+/// What one run did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunSummary {
+    pub run: i64,
+    pub source: String,
+    pub seconds: f64,
+    /// Items written by this run, by outcome (final outcomes, after duplicates were decided).
+    pub outcomes: std::collections::BTreeMap<String, u64>,
+    pub messages: u64,
+    pub bytes: u64,
+    pub already_done: u64,
+    /// Containers left incomplete (only after an error).
+    pub incomplete: usize,
+}
+
+/// Ingests the inputs into the case.
+pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<RunSummary, IngestError> {
+    let started = Instant::now();
+    let catalog = case.catalog()?;
+    let source = catalog.ensure_source(&opts.source)?;
+    let inputs: Vec<String> = opts.inputs.iter().map(|p| produce::path_text(p)).collect();
+    let run = catalog.begin_run(source, &opts.command, &inputs)?;
+    let packs = PackWriter::open(case.blob_dir(), &catalog.pack_ends()?)?;
+    let reader = case.reader()?;
+    let threads = if opts.threads == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { opts.threads };
+    let ctx = Ctx { limits: opts.limits, tmp: case.tmp_dir(), spill_threshold: opts.spill_threshold };
+    let blobs = case.blob_dir();
+    let inflight = InFlight::new(opts.queue_bytes);
+    let (work_tx, work_rx) = crossbeam_channel::bounded::<unit::Unit>(threads * 16);
+    let (writer_tx, writer_rx) = crossbeam_channel::bounded::<ToWriter>(4096);
+
+    let outcome = std::thread::scope(|s| {
+        let writer = s.spawn(|| writer::Writer::new(catalog, packs, source, run, progress).run(writer_rx));
+        let mut workers = Vec::new();
+        for _ in 0..threads {
+            let rx = work_rx.clone();
+            let tx = writer_tx.clone();
+            let (ctx, blobs, inflight) = (&ctx, &blobs, &inflight);
+            workers.push(s.spawn(move || {
+                for unit in rx.iter() {
+                    let cost = InFlight::cost(&unit);
+                    let group = process_guarded(ctx, blobs, unit);
+                    inflight.release(cost);
+                    if tx.send(ToWriter::Group(group)).is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+        drop(work_rx);
+        let mut producer = Producer::new(&ctx, reader, source, work_tx, writer_tx.clone(), &inflight, progress);
+        let produced = producer.run(&opts.inputs);
+        drop(producer);
+        drop(writer_tx);
+        for w in workers {
+            let _ = w.join();
+        }
+        let written = writer.join().map_err(|_| IngestError::Thread("catalog writer panicked".into()))?;
+        let incomplete = written?;
+        if produced.is_err() && incomplete == 0 {
+            return Err(IngestError::Thread("the producer stopped early".into()));
+        }
+        Ok(incomplete)
+    });
+
+    let catalog = case.catalog()?;
+    let (status, incomplete) = match &outcome {
+        Ok(0) => ("finished", 0),
+        Ok(n) => ("incomplete", *n),
+        Err(_) => ("failed", 0),
+    };
+    let mut outcomes = std::collections::BTreeMap::new();
+    {
+        let conn = catalog.connection();
+        let mut st = conn.prepare("SELECT outcome, COUNT(*) FROM items WHERE run_id = ?1 GROUP BY outcome").map_err(StoreError::from)?;
+        let rows = st.query_map([run], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(StoreError::from)?;
+        for row in rows {
+            let (o, n) = row.map_err(StoreError::from)?;
+            outcomes.insert(o, n as u64);
+        }
+    }
+    let summary = RunSummary {
+        run,
+        source: opts.source.clone(),
+        seconds: started.elapsed().as_secs_f64(),
+        outcomes,
+        messages: Progress::get(&progress.messages),
+        bytes: Progress::get(&progress.bytes),
+        already_done: Progress::get(&progress.already_done),
+        incomplete,
+    };
+    catalog.finish_run(run, status, &serde_json::to_value(&summary).unwrap_or_default())?;
+    outcome?;
+    Ok(summary)
+}
+
+/// Processes a unit; a panic in a parser becomes a failed item, not a dead worker.
+fn process_guarded(ctx: &Ctx, blobs: &trove_store::BlobDir, unit: unit::Unit) -> Group {
+    let fallback = expand::base_item(unit.locator.clone(), unit.parent.clone(), unit.name.clone(), unit.kind, unit.format.as_str(), unit.size, trove_store::model::Outcome::Failed { reason: String::new() });
+    let member_of = unit.member_of.clone();
+    let bytes = unit.size;
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process::process(ctx, blobs, unit))) {
+        Ok(g) => g,
+        Err(panic) => {
+            let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            tracing::error!(locator = %fallback.locator, %what, "internal error while processing an item");
+            let mut item = fallback;
+            item.outcome = trove_store::model::Outcome::Failed { reason: format!("internal error while processing: {what}") };
+            Group { items: vec![item], links: Vec::new(), member_of, bytes }
+        }
+    }
+}

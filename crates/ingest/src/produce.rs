@@ -1,0 +1,263 @@
+//! The producer: walks the inputs, skips what a previous run finished, streams containers and
+//! sends every leaf to the workers.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
+
+use crossbeam_channel::Sender;
+use trove_formats::archive::Budget;
+use trove_formats::decode::bytes_to_str;
+use trove_formats::layout::zimbra_path;
+use trove_formats::sniff::{Format, SNIFF_LEN, sniff};
+use trove_store::blobs::LARGE_BLOB;
+use trove_store::catalog::Catalog;
+use trove_store::model::{ItemKind, NewItem, Outcome, Parent};
+
+use crate::expand::{Container, Ctx, Input, SINGLE_MBOX_PROBE, Seen, Sink, Stop, base_item, expand, folder_and_flags, is_container, is_single_message, refine_format};
+use crate::unit::{Group, MemberOf, Payload, ToWriter, Unit};
+use crate::Progress;
+
+/// Bytes of units queued or being processed, bounded so that memory stays bounded.
+pub(crate) struct InFlight {
+    used: Mutex<u64>,
+    freed: Condvar,
+    cap: u64,
+}
+
+impl InFlight {
+    pub fn new(cap: u64) -> Self {
+        InFlight { used: Mutex::new(0), freed: Condvar::new(), cap }
+    }
+
+    pub fn cost(unit: &Unit) -> u64 {
+        match &unit.payload {
+            Payload::Memory(v) => v.len() as u64,
+            _ => unit.size.min(LARGE_BLOB),
+        }
+    }
+
+    fn acquire(&self, n: u64) {
+        let n = n.min(self.cap);
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used > 0 && *used + n > self.cap {
+            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += n;
+    }
+
+    pub fn release(&self, n: u64) {
+        let n = n.min(self.cap);
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used = used.saturating_sub(n);
+        self.freed.notify_all();
+    }
+}
+
+pub(crate) struct Producer<'a> {
+    pub ctx: &'a Ctx,
+    pub catalog: Catalog,
+    pub source: i64,
+    pub work: Sender<Unit>,
+    pub writer: Sender<ToWriter>,
+    pub inflight: &'a InFlight,
+    pub progress: &'a Progress,
+    /// Children of partly read containers: locator → (id, complete).
+    known: HashMap<String, (i64, bool)>,
+}
+
+/// A path as text: UTF-8, or Windows-1252 for the odd non-UTF-8 name.
+pub fn path_text(p: &Path) -> String {
+    bytes_to_str(p.as_os_str().as_bytes()).into_owned()
+}
+
+impl<'a> Producer<'a> {
+    pub fn new(ctx: &'a Ctx, catalog: Catalog, source: i64, work: Sender<Unit>, writer: Sender<ToWriter>, inflight: &'a InFlight, progress: &'a Progress) -> Self {
+        Producer { ctx, catalog, source, work, writer, inflight, progress, known: HashMap::new() }
+    }
+
+    /// Walks every input.
+    pub fn run(&mut self, inputs: &[PathBuf]) -> Result<(), Stop> {
+        for input in inputs {
+            let abs = match std::fs::canonicalize(input) {
+                Ok(p) => p,
+                Err(e) => {
+                    let loc = path_text(input);
+                    self.top_record(&loc, input, 0, Outcome::Failed { reason: format!("cannot open input: {e}") })?;
+                    continue;
+                }
+            };
+            let base = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+            if abs.is_dir() {
+                let walker = walkdir::WalkDir::new(&abs).follow_links(false).sort_by_file_name();
+                for entry in walker {
+                    match entry {
+                        Ok(e) => {
+                            let ft = e.file_type();
+                            if ft.is_dir() {
+                                continue;
+                            }
+                            let path = e.path();
+                            let rel = path_text(path.strip_prefix(&base).unwrap_or(path));
+                            if ft.is_symlink() {
+                                let target = std::fs::read_link(path).map(|t| path_text(&t)).unwrap_or_default();
+                                self.top_record(&path_text(path), path, 0, Outcome::Skipped { reason: format!("symbolic link to {target} (not followed)") })?;
+                            } else if ft.is_file() {
+                                self.file(path, &rel)?;
+                            } else {
+                                self.top_record(&path_text(path), path, 0, Outcome::Skipped { reason: "special file (device, fifo or socket)".into() })?;
+                            }
+                        }
+                        Err(e) => {
+                            let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| abs.clone());
+                            self.top_record(&path_text(&path), &path, 0, Outcome::Failed { reason: format!("cannot read: {e}") })?;
+                        }
+                    }
+                }
+            } else {
+                let rel = path_text(abs.strip_prefix(&base).unwrap_or(&abs));
+                self.file(&abs, &rel)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn top_record(&mut self, locator: &str, path: &Path, size: u64, outcome: Outcome) -> Result<(), Stop> {
+        if self.seen(locator) == Seen::Done {
+            return Ok(());
+        }
+        let name = path.file_name().map(|n| path_text(Path::new(n))).unwrap_or_else(|| locator.to_owned());
+        let item = base_item(locator.to_owned(), Parent::None, name, ItemKind::File, "unknown", size, outcome);
+        self.record(item, None)
+    }
+
+    /// One file on disk.
+    fn file(&mut self, path: &Path, rel: &str) -> Result<(), Stop> {
+        let locator = path_text(path);
+        let md = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => return self.top_record(&locator, path, 0, Outcome::Failed { reason: format!("cannot stat: {e}") }),
+        };
+        let size = md.len();
+        let mtime = md.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs() as i64);
+        match self.seen(&locator) {
+            Seen::Done => {
+                self.progress.skip_done(size);
+                return Ok(());
+            }
+            Seen::Partial { .. } | Seen::New => {}
+        }
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        let opened = std::fs::File::open(path).and_then(|f| f.take(SNIFF_LEN as u64).read_to_end(&mut head));
+        if let Err(e) = opened {
+            return self.top_record(&locator, path, size, Outcome::Failed { reason: format!("cannot read: {e}") });
+        }
+        let mut format = refine_format(sniff(&head), rel);
+        let mut payload = Payload::File(path.to_path_buf());
+        if format == Format::Mbox && size <= SINGLE_MBOX_PROBE {
+            match std::fs::read(path) {
+                Ok(bytes) if is_single_message(&bytes) => {
+                    format = Format::Message;
+                    payload = Payload::Memory(bytes);
+                }
+                Ok(_) => {}
+                Err(e) => return self.top_record(&locator, path, size, Outcome::Failed { reason: format!("cannot read: {e}") }),
+            }
+        }
+        let name = path.file_name().map(|n| path_text(Path::new(n))).unwrap_or_else(|| locator.clone());
+        let (folder, flags) = folder_and_flags(rel);
+        let meta = zimbra_path(rel).map(|z| serde_json::json!({ "zimbra": { "mailbox": z.mailbox, "item": z.item, "revision": z.revision } }));
+        let budget = Budget::new(self.ctx.limits.max_expanded_bytes);
+        if is_container(format) {
+            let c = Container {
+                locator,
+                parent: Parent::None,
+                name,
+                kind: ItemKind::File,
+                format,
+                size,
+                offset: None,
+                length: None,
+                rel: rel.to_owned(),
+                mtime,
+                meta,
+                depth: 0,
+                budget,
+                member_of: None,
+            };
+            return expand(self.ctx, self, c, Input::Payload(payload));
+        }
+        let container_date = mtime.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|d| d.fixed_offset());
+        self.leaf(Unit {
+            locator,
+            parent: Parent::None,
+            name,
+            kind: ItemKind::File,
+            format,
+            payload,
+            size,
+            offset: None,
+            length: None,
+            folder,
+            flags,
+            meta,
+            mtime,
+            envelope: None,
+            container_date,
+            depth: 0,
+            budget,
+            note: None,
+            member_of: None,
+        })
+    }
+}
+
+impl Sink for Producer<'_> {
+    fn open(&mut self, item: NewItem) -> Result<(), Stop> {
+        self.writer.send(ToWriter::Open(Box::new(item))).map_err(|_| Stop)
+    }
+
+    fn leaf(&mut self, unit: Unit) -> Result<(), Stop> {
+        self.inflight.acquire(InFlight::cost(&unit));
+        self.work.send(unit).map_err(|_| Stop)
+    }
+
+    fn record(&mut self, item: NewItem, member_of: Option<MemberOf>) -> Result<(), Stop> {
+        let bytes = item.size;
+        let group = Group { items: vec![item], links: Vec::new(), member_of, bytes };
+        self.writer.send(ToWriter::Group(group)).map_err(|_| Stop)
+    }
+
+    fn close(&mut self, locator: &str, members: u64, outcome: Outcome, member_of: Option<MemberOf>) -> Result<(), Stop> {
+        self.writer
+            .send(ToWriter::Close { locator: locator.to_owned(), members, outcome, member_of })
+            .map_err(|_| Stop)
+    }
+
+    fn seen(&mut self, locator: &str) -> Seen {
+        let state = match self.known.get(locator) {
+            Some(&(id, complete)) => Some((id, complete, None)),
+            None => match self.catalog.item_state(self.source, locator) {
+                Ok(Some(s)) => Some((s.id, s.complete, s.resume_at)),
+                Ok(None) => None,
+                Err(e) => {
+                    tracing::warn!(%locator, error = %e, "catalog lookup failed; treating the item as new");
+                    None
+                }
+            },
+        };
+        match state {
+            None => Seen::New,
+            Some((_, true, _)) => Seen::Done,
+            Some((id, false, resume_at)) => {
+                match self.catalog.children_state(id) {
+                    Ok(children) => self.known.extend(children),
+                    Err(e) => tracing::warn!(%locator, error = %e, "could not list recorded members"),
+                }
+                Seen::Partial { resume_at }
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The catalog writer: the one thread that writes to the catalog and the packs.
+//!
+//! It batches groups into transactions, decides exact duplicates (in the catalog, see
+//! `Batch::write_item`), and tracks streamed containers: a container is marked complete only
+//! when every member the producer sent has been written (nested containers count when they
+//! complete), so that a resumed run knows exactly what is left. For mbox files it also
+//! records how far the messages are all written, so that a resumed run can seek there.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use trove_store::StoreError;
+use trove_store::blobs::PackWriter;
+use trove_store::catalog::{Batch, Catalog};
+use trove_store::model::Outcome;
+
+use crate::Progress;
+use crate::unit::{MemberOf, ToWriter};
+
+const BATCH_ITEMS: usize = 4000;
+const BATCH_TIME: Duration = Duration::from_millis(500);
+
+struct Pending {
+    id: i64,
+    sent: Option<u64>,
+    received: u64,
+    outcome: Outcome,
+    member_of: Option<MemberOf>,
+    /// Contiguous prefix of members written (by seq) and those written out of order.
+    next_seq: u64,
+    ahead: BTreeMap<u64, Option<u64>>,
+    resume: Option<u64>,
+    resume_dirty: bool,
+}
+
+pub(crate) struct Writer<'p> {
+    pub catalog: Catalog,
+    pub packs: PackWriter,
+    pub source: i64,
+    pub run: i64,
+    pub progress: &'p Progress,
+    pending: HashMap<String, Pending>,
+}
+
+impl<'p> Writer<'p> {
+    pub fn new(catalog: Catalog, packs: PackWriter, source: i64, run: i64, progress: &'p Progress) -> Self {
+        Writer { catalog, packs, source, run, progress, pending: HashMap::new() }
+    }
+
+    /// Writes until every sender is gone. Returns the containers left incomplete.
+    pub fn run(mut self, rx: Receiver<ToWriter>) -> Result<usize, StoreError> {
+        let mut disconnected = false;
+        while !disconnected {
+            let mut batch = self.catalog.batch()?;
+            let started = Instant::now();
+            let mut n = 0usize;
+            while n < BATCH_ITEMS && started.elapsed() < BATCH_TIME {
+                match rx.recv_timeout(BATCH_TIME.saturating_sub(started.elapsed())) {
+                    Ok(msg) => {
+                        n += handle(&mut batch, &mut self.packs, &mut self.pending, self.source, self.run, self.progress, msg)?;
+                    }
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        disconnected = true;
+                        break;
+                    }
+                }
+            }
+            for p in self.pending.values_mut() {
+                if p.resume_dirty {
+                    if let Some(at) = p.resume {
+                        batch.set_resume(p.id, at)?;
+                    }
+                    p.resume_dirty = false;
+                }
+            }
+            batch.commit(&mut self.packs)?;
+        }
+        Ok(self.pending.len())
+    }
+}
+
+fn handle(
+    batch: &mut Batch<'_>,
+    packs: &mut PackWriter,
+    pending: &mut HashMap<String, Pending>,
+    source: i64,
+    run: i64,
+    progress: &Progress,
+    msg: ToWriter,
+) -> Result<usize, StoreError> {
+    match msg {
+        ToWriter::Open(item) => {
+            let w = batch.write_item(source, run, packs, &item)?;
+            pending.insert(
+                item.locator.clone(),
+                Pending {
+                    id: w.id,
+                    sent: None,
+                    received: 0,
+                    outcome: Outcome::Container { damage: None },
+                    member_of: None,
+                    next_seq: 0,
+                    ahead: BTreeMap::new(),
+                    resume: None,
+                    resume_dirty: false,
+                },
+            );
+            Ok(1)
+        }
+        ToWriter::Group(g) => {
+            let n = g.items.len();
+            for item in &g.items {
+                let w = batch.write_item(source, run, packs, item)?;
+                if !w.existed {
+                    progress.record(w.outcome, item.message.is_some());
+                }
+            }
+            for (msg_loc, part, child_loc) in &g.links {
+                if let (Some(m), Some(c)) = (batch.item_id(source, msg_loc)?, batch.item_id(source, child_loc)?) {
+                    batch.link_attachment(m, *part, c)?;
+                }
+            }
+            progress.add_bytes(g.bytes);
+            if let Some(mo) = g.member_of {
+                member_done(batch, pending, mo)?;
+            }
+            Ok(n)
+        }
+        ToWriter::Close { locator, members, outcome, member_of } => {
+            if let Some(p) = pending.get_mut(&locator) {
+                p.sent = Some(members);
+                p.outcome = outcome;
+                p.member_of = member_of;
+            }
+            check_complete(batch, pending, &locator)?;
+            Ok(1)
+        }
+    }
+}
+
+fn member_done(batch: &mut Batch<'_>, pending: &mut HashMap<String, Pending>, mo: MemberOf) -> Result<(), StoreError> {
+    let Some(p) = pending.get_mut(&mo.container) else { return Ok(()) };
+    p.received += 1;
+    if let Some(to) = mo.resume_to {
+        p.ahead.insert(mo.seq, Some(to));
+        while let Some(pos) = p.ahead.remove(&p.next_seq) {
+            p.next_seq += 1;
+            if let Some(pos) = pos {
+                p.resume = Some(pos);
+                p.resume_dirty = true;
+            }
+        }
+    }
+    check_complete(batch, pending, &mo.container)
+}
+
+fn check_complete(batch: &mut Batch<'_>, pending: &mut HashMap<String, Pending>, locator: &str) -> Result<(), StoreError> {
+    let done = pending.get(locator).is_some_and(|p| p.sent == Some(p.received));
+    if !done {
+        return Ok(());
+    }
+    if let Some(p) = pending.remove(locator) {
+        batch.complete(p.id, &p.outcome)?;
+        if let Some(parent) = p.member_of {
+            member_done(batch, pending, parent)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,117 @@
+-- trove catalog, schema version 1.
+-- Plain SQL that PostgreSQL also accepts (bar the pragmas set in code), so that a server
+-- catalog can follow this one.
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sources (
+    id         INTEGER PRIMARY KEY,
+    label      TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS runs (
+    id          INTEGER PRIMARY KEY,
+    source_id   INTEGER NOT NULL REFERENCES sources(id),
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL,          -- running | finished | interrupted | failed
+    command     TEXT NOT NULL,
+    inputs      TEXT NOT NULL,          -- JSON array of input paths
+    stats       TEXT                    -- JSON
+);
+
+-- Blob locations: pack + offset for small blobs, a file of its own for large ones.
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256      BLOB PRIMARY KEY,
+    size        INTEGER NOT NULL,
+    codec       TEXT NOT NULL,
+    pack        INTEGER,
+    pack_offset INTEGER,
+    stored_size INTEGER NOT NULL
+);
+
+-- Every item met while reading the inputs, with the one outcome it ended in.
+CREATE TABLE IF NOT EXISTS items (
+    id           INTEGER PRIMARY KEY,
+    source_id    INTEGER NOT NULL REFERENCES sources(id),
+    parent_id    INTEGER REFERENCES items(id),
+    locator      TEXT NOT NULL,         -- outermost path, then !/member, #offset, !/attachment[n]:name
+    name         TEXT NOT NULL,
+    kind         TEXT NOT NULL,         -- file | member | mbox-message | attachment
+    format       TEXT NOT NULL,
+    byte_offset  INTEGER,               -- inside the parent
+    byte_length  INTEGER,
+    size         INTEGER NOT NULL,
+    sha256       BLOB,
+    outcome      TEXT NOT NULL,         -- stored | duplicate | container | skipped | failed
+    reason       TEXT,
+    duplicate_of INTEGER REFERENCES items(id),
+    message      INTEGER,               -- messages.id when the item is a message
+    folder       TEXT,
+    flags        TEXT,
+    meta         TEXT,                  -- JSON
+    mtime        INTEGER,
+    complete     INTEGER NOT NULL,      -- 0 while a container's members are still being read
+    resume_at    INTEGER,               -- containers: every member before this offset is recorded
+    run_id       INTEGER NOT NULL REFERENCES runs(id),
+    UNIQUE (source_id, locator)
+);
+CREATE INDEX IF NOT EXISTS items_parent ON items(parent_id);
+CREATE INDEX IF NOT EXISTS items_sha ON items(sha256);
+CREATE INDEX IF NOT EXISTS items_duplicate_of ON items(duplicate_of);
+CREATE INDEX IF NOT EXISTS items_message ON items(message);
+
+-- One row per distinct message blob. Copies with other bytes share content_key.
+CREATE TABLE IF NOT EXISTS messages (
+    id          INTEGER PRIMARY KEY,
+    sha256      BLOB NOT NULL UNIQUE,
+    item_id     INTEGER NOT NULL REFERENCES items(id),   -- the canonical item holding these bytes
+    content_key BLOB NOT NULL,
+    message_id  TEXT,
+    in_reply_to TEXT,                   -- JSON array
+    refs        TEXT,                   -- JSON array
+    subject     TEXT,
+    date        INTEGER,                -- unix seconds, UTC
+    date_raw    TEXT,
+    date_source TEXT,
+    from_name   TEXT,
+    from_addr   TEXT,
+    size        INTEGER NOT NULL,
+    text_len    INTEGER NOT NULL,
+    has_html    INTEGER NOT NULL,
+    attachments INTEGER NOT NULL,
+    problems    TEXT                    -- comma-separated problem names
+);
+CREATE INDEX IF NOT EXISTS messages_content ON messages(content_key);
+CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);
+CREATE INDEX IF NOT EXISTS messages_date ON messages(date);
+
+CREATE TABLE IF NOT EXISTS addresses (
+    message INTEGER NOT NULL REFERENCES messages(id),
+    role    TEXT NOT NULL,              -- from | sender | reply-to | to | cc | bcc
+    pos     INTEGER NOT NULL,
+    name    TEXT,
+    address TEXT,
+    grp     TEXT
+);
+CREATE INDEX IF NOT EXISTS addresses_message ON addresses(message);
+CREATE INDEX IF NOT EXISTS addresses_address ON addresses(address);
+
+CREATE TABLE IF NOT EXISTS attachments (
+    message     INTEGER NOT NULL REFERENCES messages(id),
+    part        INTEGER NOT NULL,
+    name        TEXT,
+    mime        TEXT NOT NULL,
+    disposition TEXT,
+    content_id  TEXT,
+    size        INTEGER NOT NULL,
+    sha256      BLOB NOT NULL,
+    is_message  INTEGER NOT NULL,
+    item_id     INTEGER REFERENCES items(id),
+    PRIMARY KEY (message, part)
+);
+CREATE INDEX IF NOT EXISTS attachments_sha ON attachments(sha256);
