@@ -7,10 +7,11 @@ pub fn is_maildir(dir: &Path) -> bool {
     dir.join("cur").is_dir() && (dir.join("new").is_dir() || dir.join("tmp").is_dir())
 }
 
-/// Maildir flags of a message file name (`1234.M5P6.host:2,RS` → `RS`; `!2,` as written on
-/// file systems that forbid colons). `None` when the name carries no info part.
+/// Maildir flags of a message file name (`1234.M5P6.host:2,RS` → `RS`; `!2,` and `;2,` as
+/// written on file systems that forbid colons). Lower-case letters are Dovecot keywords and
+/// kept. `None` when the name carries no info part.
 pub fn maildir_flags(file_name: &str) -> Option<String> {
-    let pos = file_name.rfind(":2,").or_else(|| file_name.rfind("!2,"))?;
+    let pos = [":2,", "!2,", ";2,"].iter().filter_map(|sep| file_name.rfind(sep)).max()?;
     let flags: String = file_name[pos + 3..].chars().filter(char::is_ascii_alphabetic).collect();
     Some(flags)
 }
@@ -68,6 +69,7 @@ mod tests {
         assert_eq!(maildir_flags("1325376000.M1P2.host:2,RS").as_deref(), Some("RS"));
         assert_eq!(maildir_flags("1325376000.M1P2.host!2,S").as_deref(), Some("S"));
         assert_eq!(maildir_flags("1325376000.M1P2.host:2,").as_deref(), Some(""));
+        assert_eq!(maildir_flags("1276533073.M242911P3632.kurkku;2,FP").as_deref(), Some("FP"));
         assert_eq!(maildir_flags("msg-1"), None);
         let f = |p: &str| maildir_folder(p).map(|(r, f)| format!("{r}|{f}"));
         assert_eq!(f("cur/1:2,S").as_deref(), Some("|INBOX"));

@@ -190,7 +190,11 @@ pub fn parse_message(raw: &[u8], limits: &Limits, hints: DateHints, truncated: b
     choose_date(&mut msg, hints);
 
     let content = &raw[block.start..];
-    let parsed = catch_unwind(AssertUnwindSafe(|| MessageParser::default().parse(content)));
+    let parsed = if block.problems.contains(&Problem::NoHeaders) {
+        Ok(None)
+    } else {
+        catch_unwind(AssertUnwindSafe(|| MessageParser::default().parse(content)))
+    };
     match parsed {
         Ok(Some(m)) => fill_mime(&mut msg, &m, limits),
         Ok(None) => {

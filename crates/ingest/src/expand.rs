@@ -65,7 +65,8 @@ pub struct Container {
     pub size: u64,
     pub offset: Option<u64>,
     pub length: Option<u64>,
-    /// Path of the container relative to the input root, for naming member folders.
+    /// Path of the container inside its own container (or relative to the input root), for
+    /// naming folders: an mbox's messages are in the folder named after it.
     pub rel: String,
     pub mtime: Option<i64>,
     pub meta: Option<serde_json::Value>,
@@ -147,11 +148,6 @@ pub fn folder_and_flags(rel: &str) -> (Option<String>, Option<String>) {
     (dir.map(str::to_owned), None)
 }
 
-fn join_rel(base: &str, name: &str) -> String {
-    let base = base.trim_end_matches('/');
-    if base.is_empty() { name.to_owned() } else { format!("{base}/{name}") }
-}
-
 /// Opens a container and hands every member to the sink.
 pub fn expand(ctx: &Ctx, sink: &mut dyn Sink, c: Container, input: Input<'_>) -> Result<(), Stop> {
     let resume_at = match sink.seen(&c.locator) {
@@ -165,8 +161,6 @@ pub fn expand(ctx: &Ctx, sink: &mut dyn Sink, c: Container, input: Input<'_>) ->
     item.mtime = c.mtime;
     item.meta = c.meta.clone();
     item.complete = false;
-    let (folder, _) = folder_and_flags(&c.rel);
-    item.folder = folder;
 
     // Compression layers: look inside first, so that the container is named for what it is.
     if c.format.is_compression() {
@@ -304,7 +298,7 @@ fn member(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, info: &MemberInfo, read
         parent,
         name: name.clone(),
         kind: ItemKind::Member,
-        rel: join_rel(&c.rel, &name),
+        rel: name.clone(),
         folder,
         flags,
         size,
