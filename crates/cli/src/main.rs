@@ -78,6 +78,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Re-read every stored blob and check its SHA-256 (evidence integrity).
+    Verify {
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Generate a synthetic Spanish government-style mail leak (deterministic by seed).
     Synth {
         out: PathBuf,
@@ -141,6 +147,22 @@ fn run(cli: Cli) -> Result<()> {
         Command::Status { case, json } => report::status(&open_case(&case)?, json),
         Command::Report { case, json, all } => report::report(&open_case(&case)?, json, all),
         Command::Show { case, item, raw, json } => show::show(&open_case(&case)?, &item, raw, json),
+        Command::Verify { case, json } => {
+            let case = open_case(&case)?;
+            let v = trove_store::query::verify(&case, &case.reader()?)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!("{} blobs, {} checked: {} bad, {} stored items without their blob", v.blobs, report::bytes(v.bytes), v.bad.len(), v.orphans);
+                for b in &v.bad {
+                    println!("  bad blob {b}");
+                }
+            }
+            if !v.bad.is_empty() || v.orphans > 0 {
+                bail!("the case failed verification");
+            }
+            Ok(())
+        }
         Command::Synth { out, messages, seed, layouts, no_attachments, json } => synth(out, messages, seed, layouts, no_attachments, json),
     }
 }

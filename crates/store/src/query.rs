@@ -388,3 +388,71 @@ pub fn status(cat: &Catalog) -> Result<Status, StoreError> {
     }
     Ok(s)
 }
+
+/// What `verify` found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Verification {
+    pub blobs: u64,
+    pub bytes: u64,
+    /// Blobs whose bytes are missing or do not hash to their name.
+    pub bad: Vec<String>,
+    /// Stored items whose blob is not in the catalog.
+    pub orphans: u64,
+}
+
+/// Re-reads every blob and checks its SHA-256, and that every stored item has its blob.
+pub fn verify(case: &crate::Case, cat: &Catalog) -> Result<Verification, StoreError> {
+    use sha2::{Digest, Sha256};
+    let mut v = Verification::default();
+    let shas: Vec<Vec<u8>> = cat
+        .connection()
+        .prepare("SELECT sha256 FROM blobs ORDER BY pack, pack_offset")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let dir = case.blob_dir();
+    for sha in shas {
+        let mut key = [0u8; 32];
+        if sha.len() != 32 {
+            v.bad.push(hex::encode(&sha));
+            continue;
+        }
+        key.copy_from_slice(&sha);
+        v.blobs += 1;
+        let ok = match cat.blob(&key)? {
+            Some(b) => match dir.open(&b) {
+                Ok(mut r) => {
+                    let mut h = Sha256::new();
+                    let mut buf = vec![0u8; 1 << 16];
+                    let mut n = 0u64;
+                    loop {
+                        match std::io::Read::read(&mut r, &mut buf) {
+                            Ok(0) => break,
+                            Ok(k) => {
+                                h.update(&buf[..k]);
+                                n += k as u64;
+                            }
+                            Err(_) => {
+                                n = u64::MAX;
+                                break;
+                            }
+                        }
+                    }
+                    v.bytes += n.min(b.size);
+                    n == b.size && <[u8; 32]>::from(h.finalize()) == key
+                }
+                Err(_) => false,
+            },
+            None => false,
+        };
+        if !ok {
+            v.bad.push(hex::encode(key));
+        }
+    }
+    v.orphans = cat.connection().query_row(
+        "SELECT COUNT(*) FROM items i WHERE i.outcome IN ('stored', 'duplicate') AND i.sha256 IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = i.sha256)",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? as u64;
+    Ok(v)
+}
