@@ -1,5 +1,6 @@
 //! The `trove` command line: a thin layer over the library crates.
 
+mod bench;
 mod report;
 mod show;
 
@@ -84,6 +85,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Benchmarks against peer tools on the same input, in the same run.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Generate a synthetic Spanish government-style mail leak (deterministic by seed).
     Synth {
         out: PathBuf,
@@ -98,6 +104,24 @@ enum Command {
         /// No attachments.
         #[arg(long)]
         no_attachments: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Ingest speed and memory beside `cat | sha256sum`, `mu index` and `notmuch new`.
+    Ingest {
+        corpus: PathBuf,
+        /// Scratch folder (Maildir view, case, peer databases).
+        #[arg(long, default_value = "target/bench-ingest")]
+        work: PathBuf,
+        /// Only trove and the read+hash baseline.
+        #[arg(long)]
+        no_peers: bool,
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
         #[arg(long)]
         json: bool,
     },
@@ -147,6 +171,15 @@ fn run(cli: Cli) -> Result<()> {
         Command::Status { case, json } => report::status(&open_case(&case)?, json),
         Command::Report { case, json, all } => report::report(&open_case(&case)?, json, all),
         Command::Show { case, item, raw, json } => show::show(&open_case(&case)?, &item, raw, json),
+        Command::Bench { what: BenchCommand::Ingest { corpus, work, no_peers, threads, json } } => {
+            let b = bench::ingest(&corpus, &work, !no_peers, threads)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                bench::print(&b);
+            }
+            Ok(())
+        }
         Command::Verify { case, json } => {
             let case = open_case(&case)?;
             let v = trove_store::query::verify(&case, &case.reader()?)?;

@@ -210,7 +210,7 @@ fn parse_word(s: &str) -> Option<(String, Vec<u8>, usize)> {
     let after_cs = &body[q1 + 1..];
     let mut chars = after_cs.chars();
     let enc = chars.next()?.to_ascii_uppercase();
-    if chars.next()? != '?' {
+    if !enc.is_ascii() || chars.next()? != '?' {
         return None;
     }
     let text_start = &after_cs[2..];
@@ -341,6 +341,7 @@ mod tests {
         // Malformed words are left alone.
         assert_eq!(decode_words("precio =?? 5 =?x"), "precio =?? 5 =?x");
         assert_eq!(decode_words("=?utf-8?X?abc?="), "=?utf-8?X?abc?=");
+        assert_eq!(decode_words("=?utf-8?é?abc?="), "=?utf-8?é?abc?=");
         // Language suffix (RFC 2231) and missing padding.
         assert_eq!(decode_words("=?utf-8*es?B?w7Fv?="), "ño");
         assert_eq!(decode_words("=?utf-8?B?w7Fv?= end"), "ño end");

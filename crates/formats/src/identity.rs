@@ -74,28 +74,28 @@ pub fn normalize_body(s: &str) -> String {
 /// A subject without reply and forward prefixes (`Re:`, `RE:`, `RV:`, `Fwd:`, `FW:`, `Re[2]:`,
 /// `R:`, `Aw:`…), for grouping header-poor mail into threads.
 pub fn base_subject(s: &str) -> String {
+    const PREFIXES: [&str; 11] = ["reenviar", "reenv", "fwd", "res", "enc", "re", "rv", "fw", "aw", "tr", "r"];
     let mut rest = s.trim();
-    loop {
-        let lower = rest.to_lowercase();
-        let mut cut = None;
-        for p in ["re", "rv", "fw", "fwd", "r", "aw", "tr", "enc", "res", "reenviar", "reenv"] {
-            if let Some(after) = lower.strip_prefix(p) {
-                let after_trim = after.trim_start();
-                let after_trim = if after_trim.starts_with('[') {
-                    after_trim.find(']').map_or(after_trim, |e| &after_trim[e + 1..])
-                } else {
-                    after_trim
-                };
-                if let Some(a) = after_trim.strip_prefix(':') {
-                    cut = Some(lower.len() - a.len());
-                    break;
+    'strip: loop {
+        for p in PREFIXES {
+            let Some(head) = rest.get(..p.len()) else { continue };
+            if !head.eq_ignore_ascii_case(p) {
+                continue;
+            }
+            let mut after = rest[p.len()..].trim_start();
+            if let Some(counted) = after.strip_prefix('[') {
+                // Re[2]:
+                match counted.find(']') {
+                    Some(e) if counted[..e].bytes().all(|b| b.is_ascii_digit()) => after = counted[e + 1..].trim_start(),
+                    _ => continue,
                 }
             }
+            if let Some(a) = after.strip_prefix(':') {
+                rest = a.trim_start();
+                continue 'strip;
+            }
         }
-        match cut {
-            Some(c) => rest = rest[c..].trim_start(),
-            None => break,
-        }
+        break;
     }
     normalize_text(rest)
 }
@@ -129,5 +129,7 @@ mod tests {
         assert_eq!(base_subject("Re[2]: Informe"), "informe");
         assert_eq!(base_subject("Reunión semanal"), "reunión semanal");
         assert_eq!(base_subject("Rv: "), "");
+        assert_eq!(base_subject("RE: İstanbul"), "i̇stanbul");
+        assert_eq!(base_subject("Respuesta"), "respuesta");
     }
 }

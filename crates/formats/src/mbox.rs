@@ -365,7 +365,7 @@ pub fn parse_envelope(line: &[u8]) -> Option<Envelope> {
         t.len() == 4 && (t.starts_with("19") || t.starts_with("20")) && t.bytes().all(|b| b.is_ascii_digit())
     });
     const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-    let has_month = date_tokens.iter().any(|t| t.len() >= 3 && MONTHS.iter().any(|m| t[..3].eq_ignore_ascii_case(m)) && t.is_char_boundary(3));
+    let has_month = date_tokens.iter().any(|t| t.get(..3).is_some_and(|p| MONTHS.iter().any(|m| p.eq_ignore_ascii_case(m))));
     if !(has_time && has_year && has_month) {
         return None;
     }
@@ -403,6 +403,9 @@ mod tests {
         assert_eq!(e.date.unwrap().timestamp(), 1104746400);
         // Non-ASCII envelope line (seen in perceval's test data).
         assert!(is_envelope("From ñandú@x.mx Mon Jan  3 10:00:00 2005".as_bytes()));
+        // Found by fuzzing: multi-byte characters where a month name is looked for.
+        assert!(!is_envelope("From x ÿÿÿ 10:00 2005Tue".as_bytes()));
+        assert!(!is_envelope(b"From x \xff\xff\xff 10:00 2005"));
     }
 
     const PIPERMAIL: &str = "From jnunez at defensa.gob.mx  Mon Jan  3 10:00:00 2005\n\
