@@ -201,8 +201,30 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn synth(out: PathBuf, messages: usize, seed: u64, layouts: Vec<String>, no_attachments: bool, json: bool) -> Result<()> {
-    let _ = (out, messages, seed, layouts, no_attachments, json);
-    bail!("SYNTH-PENDING")
+    let layouts = layouts
+        .iter()
+        .map(|l| l.parse::<trove_synth::Layout>().map_err(|e| anyhow::anyhow!("{e}")))
+        .collect::<Result<Vec<_>>>()?;
+    if layouts.is_empty() {
+        bail!("no layouts given");
+    }
+    let cfg = trove_synth::SynthConfig { seed, messages, layouts, attachments: !no_attachments };
+    let started = std::time::Instant::now();
+    let manifest = trove_synth::generate(&cfg, &out).with_context(|| format!("writing {}", out.display()))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&manifest)?);
+    } else {
+        println!(
+            "wrote {} logical messages as {} copies in {} files ({}) to {} in {:.1}s",
+            manifest.logical_messages,
+            manifest.copies,
+            manifest.files,
+            report::bytes(manifest.bytes),
+            out.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<()> {

@@ -15,11 +15,19 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::Limits;
 use crate::date::DateSource;
-use crate::message::ParsedMessage;
+use crate::message::{Attachment, DateHints, ParsedMessage, parse_message};
 
-/// The content key of a message.
+/// Attached messages nested deeper than this count by their exact bytes.
+const MAX_KEY_DEPTH: u32 = 4;
+
+/// The content key of a message. Needs the attachments' bytes (see [`Attachment::data`]).
 pub fn content_key(m: &ParsedMessage) -> [u8; 32] {
+    key_at(m, 0)
+}
+
+fn key_at(m: &ParsedMessage, depth: u32) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"trove-content-v1\0");
     let mut from: Vec<String> = m.from.iter().filter_map(|a| a.normalized()).collect();
@@ -36,12 +44,36 @@ pub fn content_key(m: &ParsedMessage) -> [u8; 32] {
     field(&mut h, minute.as_bytes());
     field(&mut h, normalize_text(m.subject.as_deref().unwrap_or("")).as_bytes());
     field(&mut h, normalize_body(&m.text).as_bytes());
-    let mut atts: Vec<[u8; 32]> = m.attachments.iter().map(|a| a.sha256).collect();
+    let mut atts: Vec<[u8; 32]> = m.attachments.iter().map(|a| attachment_key(a, depth)).collect();
     atts.sort();
     for a in atts {
         h.update(a);
     }
     h.finalize().into()
+}
+
+/// What an attachment contributes to its message's key. Bytes that delivery rewrites are
+/// normalised: an attached message counts by its own content key (its line endings follow
+/// the mailbox it sits in), a text attachment by its text with line endings unified. Other
+/// attachments count by their exact SHA-256.
+fn attachment_key(a: &Attachment, depth: u32) -> [u8; 32] {
+    if a.data.is_empty() {
+        return a.sha256;
+    }
+    if a.is_message && depth < MAX_KEY_DEPTH {
+        let inner = parse_message(&a.data, &Limits::default(), DateHints::default(), false);
+        return key_at(&inner, depth + 1);
+    }
+    if a.mime.starts_with("text/") {
+        let mut h = Sha256::new();
+        h.update(b"text\0");
+        for line in a.data.split(|&b| b == b'\n') {
+            h.update(line.strip_suffix(b"\r").unwrap_or(line));
+            h.update(b"\n");
+        }
+        return h.finalize().into();
+    }
+    a.sha256
 }
 
 fn field(h: &mut Sha256, v: &[u8]) {
@@ -103,8 +135,6 @@ pub fn base_subject(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::{DateHints, parse_message};
-    use crate::Limits;
 
     fn key(raw: &[u8]) -> [u8; 32] {
         content_key(&parse_message(raw, &Limits::default(), DateHints::default(), false))
@@ -121,6 +151,23 @@ mod tests {
         assert_ne!(key(sent.as_bytes()), key(later.as_bytes()));
         let qp = "From: jp@x.mx\nTo: ana@x.mx, b@x.mx\nSubject: Oficio 12\nDate: Tue, 15 Mar 2016 09:30:01 -0600\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\nRnJvbSB0aGUgcmVwb3J0OgpsaW5lYSBkb3MK\n";
         assert_eq!(key(sent.as_bytes()), key(qp.as_bytes()));
+    }
+
+    #[test]
+    fn attached_messages_count_by_content() {
+        let inner = "From: a@x.mx\nSubject: interno\nDate: Tue, 15 Mar 2016 09:30:01 -0600\n\ncuerpo\n";
+        let outer = |inner: &str, nl: &str| {
+            format!(
+                "From: b@x.mx\nSubject: RV: interno\nDate: Wed, 16 Mar 2016 09:30:01 -0600\nContent-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: text/plain\n\nver\n--z\nContent-Type: message/rfc822\n\n{}\n--z--\n",
+                inner.replace('\n', nl)
+            )
+        };
+        let lf = outer(inner, "\n");
+        let crlf = outer(inner, "\r\n");
+        assert_ne!(lf, crlf);
+        assert_eq!(key(lf.as_bytes()), key(crlf.as_bytes()));
+        let other = outer(&inner.replace("cuerpo", "otro"), "\n");
+        assert_ne!(key(lf.as_bytes()), key(other.as_bytes()));
     }
 
     #[test]

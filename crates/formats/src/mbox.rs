@@ -85,19 +85,8 @@ impl<R: Read> MboxReader<R> {
         if self.eof {
             return Ok(false);
         }
-        let old = self.buf.len();
-        self.buf.resize(old + self.chunk, 0);
-        let n = loop {
-            match self.r.read(&mut self.buf[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(e);
-                }
-            }
-        };
-        self.buf.truncate(old + n);
+        // read_to_end fills spare capacity without zeroing it first.
+        let n = (&mut self.r).take(self.chunk as u64).read_to_end(&mut self.buf)?;
         if n == 0 {
             self.eof = true;
         }

@@ -225,13 +225,8 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
     }
     let mut children: Vec<NewItem> = Vec::new();
     let mut attachments = Vec::with_capacity(parsed.attachments.len());
+    let key = content_key(&parsed);
     let atts = std::mem::take(&mut parsed.attachments);
-    let key = {
-        // The content key needs attachment hashes, not their bytes.
-        let mut light = parsed.clone();
-        light.attachments = atts.iter().map(|a| trove_formats::message::Attachment { data: Vec::new(), ..a.clone() }).collect();
-        content_key(&light)
-    };
     for att in atts {
         let child_loc = locator::attachment(&unit.locator, att.part, att.name.as_deref());
         let mut opened = None;

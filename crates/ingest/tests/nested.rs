@@ -213,3 +213,32 @@ fn odd_files_on_disk() {
     // The envelope line of a one-message mbox file gives no date here, the Date header does.
     assert_eq!(t.strings("SELECT date_source FROM messages WHERE subject = 'solo'"), vec!["header".to_owned()]);
 }
+
+#[test]
+fn zimbra_store_with_compressed_blobs() {
+    let t = TestCase::new();
+    let store = t.dir.path().join("opt/zimbra/store");
+    let plain = eml("zimbra", "Mensaje de Zimbra.");
+    write(&store, "0/17/msg/0/281-2.msg", plain.as_bytes());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(eml("comprimido", "Mensaje grande comprimido.").as_bytes()).unwrap();
+    write(&store, "0/17/msg/0/282-5.msg", &gz.finish().unwrap());
+    // Single-instance storage: the same blob hard-linked into another mailbox.
+    std::fs::create_dir_all(store.join("0/18/msg/0")).unwrap();
+    std::fs::hard_link(store.join("0/17/msg/0/281-2.msg"), store.join("0/18/msg/0/90-1.msg")).unwrap();
+    t.ingest("zimbra", &[&store]);
+    let rows = t.strings(
+        "SELECT m.subject || ' | ' || i.folder || ' | ' || i.outcome FROM items i JOIN messages m ON m.id = i.message ORDER BY i.locator",
+    );
+    assert_eq!(
+        rows,
+        [
+            "zimbra | zimbra mailbox 17 | stored",
+            "comprimido | zimbra mailbox 17 | stored",
+            "zimbra | zimbra mailbox 18 | duplicate",
+        ]
+        .map(String::from)
+    );
+    assert_eq!(t.strings("SELECT CAST(json_extract(meta, '$.zimbra.item') AS TEXT) FROM items WHERE name = '281-2.msg'"), vec!["281".to_owned()]);
+    assert_eq!(t.strings("SELECT format FROM items WHERE name = '282-5.msg'"), vec!["gzip".to_owned()]);
+}
