@@ -2,6 +2,7 @@
 
 mod bench;
 mod report;
+mod search;
 mod show;
 
 use std::path::PathBuf;
@@ -49,6 +50,9 @@ enum Command {
         /// Print the run summary as JSON.
         #[arg(long)]
         json: bool,
+        /// Do not update the search index (run `trove index` later).
+        #[arg(long)]
+        no_index: bool,
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
@@ -79,6 +83,50 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search: Lucene/Elasticsearch query syntax with notmuch/mu fields (docs/query-language.md).
+    Search {
+        case: PathBuf,
+        query: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// relevance, newest or oldest.
+        #[arg(long, default_value = "relevance")]
+        sort: String,
+        /// Counts by source, sender, recipient, date, type, language.
+        #[arg(long)]
+        facets: bool,
+        /// Every copy of each message, not each message once.
+        #[arg(long)]
+        copies: bool,
+        /// Every result, streamed as JSON lines (no cap).
+        #[arg(long)]
+        all: bool,
+    },
+    /// How many messages and documents match a query.
+    Count { case: PathBuf, query: String },
+    /// Every result of a query: JSON lines, CSV with provenance, the original messages as an
+    /// mbox, or a zip of EML files with a manifest.
+    Export {
+        case: PathBuf,
+        query: String,
+        /// jsonl, csv, mbox or zip.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// Write here instead of standard output (required for zip).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// One row per copy instead of per message.
+        #[arg(long)]
+        copies: bool,
+    },
+    /// Bring the search index up to date with the catalog.
+    Index { case: PathBuf },
+    /// Rebuild the search index from the catalog (the sources are not read).
+    Reindex { case: PathBuf },
     /// Re-read every stored blob and check its SHA-256 (evidence integrity).
     Verify {
         case: PathBuf,
@@ -155,7 +203,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("created case {}", case.display());
             Ok(())
         }
-        Command::Ingest { case, inputs, source, threads, max_depth, max_message_mib, json, quiet } => {
+        Command::Ingest { case, inputs, source, threads, max_depth, max_message_mib, json, no_index, quiet } => {
             let case = open_case(&case)?;
             let mut opts = IngestOptions::new(source, inputs);
             opts.threads = threads;
@@ -166,6 +214,7 @@ fn run(cli: Cli) -> Result<()> {
                 opts.limits.max_message_bytes = m << 20;
             }
             opts.command = std::env::args().collect::<Vec<_>>().join(" ");
+            opts.index = !no_index;
             ingest(&case, &opts, json, quiet)
         }
         Command::Status { case, json } => report::status(&open_case(&case)?, json),
@@ -180,6 +229,17 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Search { case, query, json, limit, offset, sort, facets, copies, all } => {
+            let sort = sort.parse::<trove_query::Sort>().map_err(|e| anyhow::anyhow!(e))?;
+            search::search(&open_case(&case)?, search::SearchArgs { query, json, limit, offset, sort, facets, copies, all })
+        }
+        Command::Count { case, query } => search::count(&open_case(&case)?, &query),
+        Command::Export { case, query, format, out, copies } => {
+            let format = format.parse::<trove_query::export::Format>().map_err(|e| anyhow::anyhow!(e))?;
+            search::export(&open_case(&case)?, &query, format, out, copies)
+        }
+        Command::Index { case } => search::index(&open_case(&case)?, false),
+        Command::Reindex { case } => search::index(&open_case(&case)?, true),
         Command::Verify { case, json } => {
             let case = open_case(&case)?;
             let v = trove_store::query::verify(&case, &case.reader()?)?;
@@ -243,7 +303,7 @@ fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<
                 let items = Progress::get(&p.items);
                 let bytes = Progress::get(&p.bytes);
                 bar.set_message(format!(
-                    "{items} items ({:.0}/s), {} ({:.1} MB/s) · {} messages · {} duplicates · {} skipped · {} failed{}",
+                    "{items} items ({:.0}/s), {} ({:.1} MB/s) · {} messages · {} duplicates · {} skipped · {} failed · {} indexed{}",
                     items as f64 / secs,
                     report::bytes(bytes),
                     bytes as f64 / secs / 1e6,
@@ -251,6 +311,7 @@ fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<
                     Progress::get(&p.duplicates),
                     Progress::get(&p.skipped),
                     Progress::get(&p.failed),
+                    Progress::get(&p.indexed),
                     match Progress::get(&p.already_done) {
                         0 => String::new(),
                         n => format!(" · {n} files already done"),

@@ -51,6 +51,10 @@ pub struct IngestOptions {
     pub spill_threshold: u64,
     /// The command line, recorded with the run.
     pub command: String,
+    /// Keep the search index in step while ingesting (else index later with `trove index`).
+    pub index: bool,
+    /// Memory for the index writer.
+    pub index_heap: usize,
 }
 
 impl IngestOptions {
@@ -63,6 +67,8 @@ impl IngestOptions {
             queue_bytes: 256 << 20,
             spill_threshold: 64 << 20,
             command: String::new(),
+            index: true,
+            index_heap: 192 << 20,
         }
     }
 }
@@ -80,6 +86,8 @@ pub struct Progress {
     /// Outermost files a previous run had finished.
     pub already_done: AtomicU64,
     pub already_done_bytes: AtomicU64,
+    /// Documents written to the search index.
+    pub indexed: AtomicU64,
 }
 
 impl Progress {
@@ -121,6 +129,8 @@ pub enum IngestError {
     Io(#[from] std::io::Error),
     #[error("a pipeline thread failed: {0}")]
     Thread(String),
+    #[error(transparent)]
+    Index(#[from] trove_index::IndexError),
 }
 
 /// What one run did.
@@ -136,6 +146,8 @@ pub struct RunSummary {
     pub already_done: u64,
     /// Containers left incomplete (only after an error).
     pub incomplete: usize,
+    /// Search index documents written.
+    pub indexed: u64,
 }
 
 /// Ingests the inputs into the case.
@@ -154,14 +166,24 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
     let (work_tx, work_rx) = crossbeam_channel::bounded::<unit::Unit>(threads * 16);
     let (writer_tx, writer_rx) = crossbeam_channel::bounded::<ToWriter>(4096);
 
+    let pipeline_done = std::sync::atomic::AtomicBool::new(false);
     let outcome = std::thread::scope(|s| {
-        let writer = s.spawn(|| writer::Writer::new(catalog, packs, source, run, progress).run(writer_rx));
+        let indexer = opts.index.then(|| {
+            let done = &pipeline_done;
+            std::thread::Builder::new()
+                .name("trove-indexer".into())
+                .spawn_scoped(s, move || index_while(case, opts.index_heap, done, progress))
+        });
+        let writer = std::thread::Builder::new()
+            .name("trove-writer".into())
+            .spawn_scoped(s, || writer::Writer::new(catalog, packs, source, run, progress).run(writer_rx))
+            .map_err(IngestError::Io)?;
         let mut workers = Vec::new();
         for _ in 0..threads {
             let rx = work_rx.clone();
             let tx = writer_tx.clone();
             let (ctx, blobs, inflight) = (&ctx, &blobs, &inflight);
-            workers.push(s.spawn(move || {
+            let worker = std::thread::Builder::new().name("trove-worker".into()).spawn_scoped(s, move || {
                 for unit in rx.iter() {
                     let cost = InFlight::cost(&unit);
                     let group = process_guarded(ctx, blobs, unit);
@@ -170,7 +192,8 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
                         break;
                     }
                 }
-            }));
+            });
+            workers.push(worker.map_err(IngestError::Io)?);
         }
         drop(work_rx);
         let mut producer = Producer::new(&ctx, reader, source, work_tx, writer_tx.clone(), &inflight, progress);
@@ -180,8 +203,15 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
         for w in workers {
             let _ = w.join();
         }
-        let written = writer.join().map_err(|_| IngestError::Thread("catalog writer panicked".into()))?;
-        let incomplete = written?;
+        let written = writer.join().map_err(|_| IngestError::Thread("catalog writer panicked".into()));
+        pipeline_done.store(true, std::sync::atomic::Ordering::Release);
+        if let Some(handle) = indexer {
+            let indexed = handle.map_err(IngestError::Io)?.join().map_err(|_| IngestError::Thread("indexer panicked".into()))?;
+            if let Err(e) = indexed {
+                tracing::error!(error = %e, "indexing failed; run `trove index` to finish it");
+            }
+        }
+        let incomplete = written??;
         if produced.is_err() && incomplete == 0 {
             return Err(IngestError::Thread("the producer stopped early".into()));
         }
@@ -213,10 +243,47 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
         bytes: Progress::get(&progress.bytes),
         already_done: Progress::get(&progress.already_done),
         incomplete,
+        indexed: Progress::get(&progress.indexed),
     };
     catalog.finish_run(run, status, &serde_json::to_value(&summary).unwrap_or_default())?;
     outcome?;
     Ok(summary)
+}
+
+/// Keeps the search index in step with the catalog until the pipeline is done, then drains
+/// what is left and commits.
+fn index_while(case: &Case, heap: usize, done: &std::sync::atomic::AtomicBool, progress: &Progress) -> Result<(), IngestError> {
+    let index = trove_index::SearchIndex::for_case(case)?;
+    let reader = case.reader()?;
+    let mut indexer = trove_index::Indexer::new(case, &index, heap, 1)?;
+    loop {
+        let finished = done.load(std::sync::atomic::Ordering::Acquire);
+        let n = indexer.drain_once(&reader)?;
+        progress.indexed.store(indexer.stats().documents, Ordering::Relaxed);
+        if n == 0 {
+            if finished {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    indexer.commit()?;
+    let stats = indexer.finish()?;
+    progress.indexed.store(stats.documents, Ordering::Relaxed);
+    trove_index::trim_queue(&case.catalog()?, &index)?;
+    Ok(())
+}
+
+/// Indexes whatever the catalog queued and the index has not committed (after an ingest with
+/// indexing off, or an interrupted one).
+pub fn index_pending(case: &Case, heap: usize) -> Result<trove_index::IndexStats, IngestError> {
+    let index = trove_index::SearchIndex::for_case(case)?;
+    let reader = case.reader()?;
+    let mut indexer = trove_index::Indexer::new(case, &index, heap, 2)?;
+    indexer.drain_all(&reader)?;
+    let stats = indexer.finish()?;
+    trove_index::trim_queue(&case.catalog()?, &index)?;
+    Ok(stats)
 }
 
 /// Processes a unit; a panic in a parser becomes a failed item, not a dead worker.

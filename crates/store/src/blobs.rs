@@ -140,7 +140,21 @@ impl BlobDir {
 pub fn encode(data: &[u8], compress: bool) -> io::Result<BlobData> {
     let sha256: [u8; 32] = Sha256::digest(data).into();
     let (codec, bytes) = if compress && data.len() >= 64 {
-        let z = zstd::bulk::compress(data, ZSTD_LEVEL)?;
+        // One compression context per thread: creating one per blob cost more than
+        // compressing a typical message.
+        thread_local! {
+            static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> = const { std::cell::RefCell::new(None) };
+        }
+        let z = COMPRESSOR.with(|c| -> io::Result<Vec<u8>> {
+            let mut slot = c.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(zstd::bulk::Compressor::new(ZSTD_LEVEL)?);
+            }
+            match slot.as_mut() {
+                Some(comp) => comp.compress(data),
+                None => zstd::bulk::compress(data, ZSTD_LEVEL),
+            }
+        })?;
         if z.len() < data.len() - data.len() / 20 { (Codec::Zstd, z) } else { (Codec::Raw, data.to_vec()) }
     } else {
         (Codec::Raw, data.to_vec())

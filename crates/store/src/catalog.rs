@@ -265,6 +265,9 @@ impl Batch<'_> {
         if let (Some(m), Some(blob)) = (&item.message, &item.blob) {
             let message_id = self.put_message(id, blob, m, demote.is_some())?;
             self.tx.prepare_cached("UPDATE items SET message = ?1 WHERE id = ?2")?.execute(params![message_id, id])?;
+        } else if let (None, Some(blob)) = (&item.message, &item.blob) {
+            // A document outside any message (a PDF in a folder, a member of a zip).
+            self.enqueue("document", &blob.sha256())?;
         }
         Ok(Written { id, existed: false, outcome: outcome.as_str() })
     }
@@ -300,6 +303,8 @@ impl Batch<'_> {
             if repoint {
                 self.tx.prepare_cached("UPDATE messages SET item_id = ?1 WHERE id = ?2")?.execute(params![item, id])?;
             }
+            // A new location of a known message: its index document lists locations.
+            self.enqueue("message", &m.content_key)?;
             return Ok(id);
         }
         let size = match blob {
@@ -339,14 +344,62 @@ impl Batch<'_> {
                 st.execute(params![id, a.role, pos as i64, a.name, a.address, a.group])?;
             }
         }
-        let mut st = self.tx.prepare_cached(
-            "INSERT INTO attachments (message, part, name, mime, disposition, content_id, size, sha256, is_message)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (message, part) DO NOTHING",
-        )?;
-        for a in &m.attachments {
-            st.execute(params![id, a.part, a.name, a.mime, a.disposition, a.content_id, a.size as i64, &a.sha256[..], a.is_message as i64])?;
+        {
+            let mut st = self.tx.prepare_cached(
+                "INSERT INTO attachments (message, part, name, mime, disposition, content_id, size, sha256, is_message)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (message, part) DO NOTHING",
+            )?;
+            for a in &m.attachments {
+                st.execute(params![id, a.part, a.name, a.mime, a.disposition, a.content_id, a.size as i64, &a.sha256[..], a.is_message as i64])?;
+            }
         }
+        self.thread(id, m)?;
+        self.enqueue("message", &m.content_key)?;
         Ok(id)
+    }
+
+    /// Records the message's references and assigns its thread.
+    fn thread(&mut self, id: i64, m: &crate::model::MessageRecord) -> Result<(), StoreError> {
+        let mut refs: Vec<&str> = m.in_reply_to.iter().chain(&m.references).map(String::as_str).collect();
+        refs.sort_unstable();
+        refs.dedup();
+        refs.retain(|r| Some(*r) != m.message_id.as_deref());
+        {
+            let mut st = self.tx.prepare_cached("INSERT INTO message_refs (message, ref) VALUES (?1, ?2)")?;
+            for r in &refs {
+                st.execute(params![id, r])?;
+            }
+        }
+        let subject = m.subject.as_deref().unwrap_or("");
+        let base = trove_formats::identity::base_subject(subject);
+        let header_poor = refs.is_empty() && base != trove_formats::identity::normalize_text(subject);
+        self.tx
+            .prepare_cached("UPDATE messages SET base_subject = ?1, header_poor = ?2 WHERE id = ?3")?
+            .execute(params![base, header_poor as i64, id])?;
+        let mut participants: Vec<&str> = m.addresses.iter().filter_map(|a| a.address.as_deref()).collect();
+        participants.sort_unstable();
+        participants.dedup();
+        participants.truncate(50);
+        let input = crate::threads::ThreadInput {
+            message: id,
+            key_hex: hex::encode(m.content_key),
+            message_id: m.message_id.as_deref(),
+            refs,
+            base_subject: &base,
+            header_poor,
+            date: m.date,
+            participants,
+        };
+        for key in crate::threads::assign(&self.tx, &input)? {
+            self.enqueue("message", &key)?;
+        }
+        Ok(())
+    }
+
+    /// Asks the index to (re)build the document for a message or a loose document.
+    pub fn enqueue(&mut self, kind: &str, key: &[u8]) -> Result<(), StoreError> {
+        self.tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES (?1, ?2)")?.execute(params![kind, key])?;
+        Ok(())
     }
 
     /// Points a message's attachment at the item opened from it.

@@ -19,6 +19,7 @@ pub mod blobs;
 pub mod catalog;
 pub mod model;
 pub mod query;
+pub mod threads;
 
 use std::path::{Path, PathBuf};
 

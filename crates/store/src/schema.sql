@@ -84,7 +84,28 @@ CREATE TABLE IF NOT EXISTS messages (
     text_len    INTEGER NOT NULL,
     has_html    INTEGER NOT NULL,
     attachments INTEGER NOT NULL,
-    problems    TEXT                    -- comma-separated problem names
+    problems    TEXT,                   -- comma-separated problem names
+    base_subject TEXT,                  -- subject without Re:/RV:/Fwd: prefixes, normalised
+    header_poor INTEGER NOT NULL DEFAULT 0, -- a reply by its subject, with no In-Reply-To/References
+    thread      TEXT                    -- thread id: the smallest content key (hex) in the thread
+);
+CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread);
+CREATE INDEX IF NOT EXISTS messages_base_subject ON messages(base_subject, date);
+
+-- Message-ids each message refers to (In-Reply-To and References), for threading.
+CREATE TABLE IF NOT EXISTS message_refs (
+    message INTEGER NOT NULL REFERENCES messages(id),
+    ref     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS message_refs_ref ON message_refs(ref);
+CREATE INDEX IF NOT EXISTS message_refs_message ON message_refs(message);
+
+-- Keys of messages and documents whose index documents must be (re)built, in order. The
+-- index records in each commit how far it got (see trove-index).
+CREATE TABLE IF NOT EXISTS index_queue (
+    seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,                 -- message | document
+    key  BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_content ON messages(content_key);
 CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);

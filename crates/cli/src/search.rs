@@ -1,0 +1,141 @@
+//! `trove search`, `trove count`, `trove export`, `trove index`, `trove reindex`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use trove_query::export::{self, Format};
+use trove_query::search::Facets;
+use trove_query::{Request, Searchable, Sort};
+use trove_store::Case;
+
+pub struct SearchArgs {
+    pub query: String,
+    pub json: bool,
+    pub limit: usize,
+    pub offset: usize,
+    pub sort: Sort,
+    pub facets: bool,
+    pub copies: bool,
+    pub all: bool,
+}
+
+fn open(case: &Case) -> Result<Searchable> {
+    Searchable::open(case).context("opening the search index (run `trove reindex` if it is missing)")
+}
+
+/// Errors of the query language are shown with their position, as they are.
+fn query_error(e: trove_query::SearchError) -> anyhow::Error {
+    match e {
+        trove_query::SearchError::Query(q) => anyhow::anyhow!("invalid query: {q}"),
+        other => anyhow::Error::new(other),
+    }
+}
+
+pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
+    let s = open(case)?;
+    if a.all {
+        let out = std::io::stdout();
+        let mut out = std::io::BufWriter::new(out.lock());
+        let stats = export::export(&s, &a.query, Format::Jsonl, a.copies, &mut out).map_err(query_error)?;
+        out.flush()?;
+        eprintln!("{} results, {} rows", stats.hits, stats.rows);
+        return Ok(());
+    }
+    let req = Request { query: a.query.clone(), sort: a.sort, offset: a.offset, limit: a.limit, facets: a.facets, snippets: true, copies: a.copies };
+    let resp = s.search(&req).map_err(query_error)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&resp)?);
+        return Ok(());
+    }
+    let tty = std::io::stdout().is_terminal();
+    let (hl_on, hl_off) = if tty { ("\x1b[1;33m", "\x1b[0m") } else { ("«", "»") };
+    println!("{} results ({:.1} ms){}", resp.total, resp.took_ms, if resp.offset > 0 { format!(", from {}", resp.offset + 1) } else { String::new() });
+    for h in &resp.hits {
+        let date = h.date.and_then(|d| chrono::DateTime::from_timestamp(d, 0)).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "          ".into());
+        let from = match (&h.from_name, &h.from) {
+            (Some(n), Some(a)) => format!("{n} <{a}>"),
+            (None, Some(a)) => a.clone(),
+            (Some(n), None) => n.clone(),
+            _ => String::new(),
+        };
+        let copies = if h.copies > 1 { format!("  [{} copies: {}]", h.copies, h.folders.join(", ")) } else { String::new() };
+        println!("\n#{} {date}  {from}\n    {}{copies}", h.item.unwrap_or(0), h.subject.as_deref().unwrap_or("(no subject)"));
+        if let Some(sn) = &h.snippet {
+            let text = unescape(&sn.replace("<b>", hl_on).replace("</b>", hl_off));
+            println!("    {text}");
+        }
+        for l in &h.locations {
+            println!("      {} {} {}", l.source, l.outcome, l.locator);
+        }
+    }
+    if let Some(f) = &resp.facets {
+        print_facets(f);
+    }
+    Ok(())
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#x27;", "'").replace("&amp;", "&")
+}
+
+fn print_facets(f: &Facets) {
+    let line = |name: &str, b: &[trove_query::search::Bucket]| {
+        if b.is_empty() {
+            return;
+        }
+        let parts: Vec<String> = b.iter().take(10).map(|x| format!("{} {}", x.value, x.count)).collect();
+        println!("  {name:<14} {}", parts.join(" · "));
+    };
+    println!("\nfacets:");
+    line("source", &f.source);
+    line("sender domain", &f.sender_domain);
+    line("sender", &f.sender);
+    line("recipient", &f.recipient);
+    line("year", &f.year);
+    line("type", &f.mime);
+    line("language", &f.lang);
+    line("has", &f.has);
+}
+
+pub fn count(case: &Case, query: &str) -> Result<()> {
+    let n = open(case)?.count(query).map_err(query_error)?;
+    println!("{n}");
+    Ok(())
+}
+
+pub fn export(case: &Case, query: &str, format: Format, out: Option<PathBuf>, copies: bool) -> Result<()> {
+    let s = open(case)?;
+    let stats = match (format, out) {
+        (Format::Zip, Some(path)) => {
+            let f = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+            export::export_zip(&s, query, copies, f).map_err(query_error)?
+        }
+        (Format::Zip, None) => bail!("a zip export needs --out FILE"),
+        (format, Some(path)) => {
+            let f = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+            let mut w = std::io::BufWriter::new(f);
+            export::export(&s, query, format, copies, &mut w).map_err(query_error)?
+        }
+        (format, None) => {
+            let out = std::io::stdout();
+            let mut w = std::io::BufWriter::new(out.lock());
+            export::export(&s, query, format, copies, &mut w).map_err(query_error)?
+        }
+    };
+    eprintln!("exported {} results as {} rows ({} bytes)", stats.hits, stats.rows, stats.bytes);
+    Ok(())
+}
+
+pub fn index(case: &Case, full: bool) -> Result<()> {
+    let stats = if full {
+        let bar = indicatif::ProgressBar::new_spinner();
+        let s = trove_index::reindex(case, 256 << 20, 2, &|n| bar.set_message(format!("{n} messages")))?;
+        bar.finish_and_clear();
+        s
+    } else {
+        trove_ingest::index_pending(case, 256 << 20)?
+    };
+    println!("indexed {} documents in {:.1}s", stats.documents, stats.seconds);
+    Ok(())
+}

@@ -1,0 +1,339 @@
+//! Index documents, built from the catalog and the blobs (never from the original sources).
+
+use std::collections::BTreeSet;
+
+use rusqlite::{OptionalExtension, params};
+use tantivy::TantivyDocument;
+use tantivy::tokenizer::{PreTokenizedString, Token};
+use trove_formats::Limits;
+use trove_formats::message::{DateHints, parse_message};
+use trove_store::{Case, Catalog, StoreError};
+
+use crate::analysis::{Lang, address_tokens, detect, fold_atom};
+use crate::schema::{DocKind, Fields};
+
+/// Text longer than this is indexed up to this length (the rest stays in the blob).
+pub const MAX_INDEXED_TEXT: usize = 4 << 20;
+
+/// A mailbox as indexed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Mailbox {
+    pub name: Option<String>,
+    pub address: Option<String>,
+}
+
+/// Everything the index holds about one document.
+#[derive(Debug, Clone)]
+pub struct IndexDoc {
+    pub key: String,
+    pub kind: DocKind,
+    pub parents: Vec<String>,
+    pub subject: String,
+    pub body: String,
+    pub lang: Lang,
+    pub from: Vec<Mailbox>,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    pub bcc: Vec<Mailbox>,
+    /// Sender and Reply-To: participants, not senders.
+    pub other: Vec<Mailbox>,
+    pub attachment_names: Vec<String>,
+    pub mimes: Vec<String>,
+    pub message_ids: Vec<String>,
+    pub thread: Option<String>,
+    pub sources: Vec<String>,
+    pub folders: Vec<String>,
+    pub paths: Vec<String>,
+    pub size: u64,
+    pub date: Option<i64>,
+    pub has: Vec<&'static str>,
+    pub tags: Vec<String>,
+}
+
+impl IndexDoc {
+    /// The tantivy document.
+    pub fn to_tantivy(&self, f: &Fields) -> TantivyDocument {
+        let mut d = TantivyDocument::default();
+        d.add_text(f.key, &self.key);
+        d.add_text(f.kind, self.kind.as_str());
+        for p in &self.parents {
+            d.add_text(f.parent, p);
+        }
+        let (subject_field, body_field) = match self.lang {
+            Lang::En => (f.subject_en, f.body_en),
+            _ => (f.subject_es, f.body_es),
+        };
+        d.add_text(subject_field, &self.subject);
+        d.add_text(f.subject_exact, &self.subject);
+        let body = truncate(&self.body, MAX_INDEXED_TEXT);
+        d.add_text(body_field, body);
+        d.add_text(f.body_exact, body);
+        for (field, list) in [(f.from, &self.from), (f.to, &self.to), (f.cc, &self.cc), (f.bcc, &self.bcc)] {
+            for mb in list {
+                add_mailbox(&mut d, field, mb);
+                add_mailbox(&mut d, f.participant, mb);
+            }
+        }
+        for mb in &self.other {
+            add_mailbox(&mut d, f.participant, mb);
+        }
+        for mb in &self.from {
+            if let Some(a) = &mb.address {
+                let a = fold_atom(a);
+                if let Some((_, dom)) = a.rsplit_once('@') {
+                    d.add_text(f.from_domain, dom);
+                }
+                d.add_text(f.from_addr, &a);
+            }
+        }
+        let rcpts: BTreeSet<String> = self.to.iter().chain(&self.cc).filter_map(|m| m.address.as_deref().map(fold_atom)).collect();
+        for r in rcpts {
+            d.add_text(f.rcpt_addr, &r);
+        }
+        for n in &self.attachment_names {
+            d.add_text(f.attachment, n);
+            d.add_text(f.attachment, fold_atom(n));
+        }
+        for m in &self.mimes {
+            d.add_text(f.mime, m);
+        }
+        for id in &self.message_ids {
+            d.add_text(f.message_id, id);
+        }
+        if let Some(t) = &self.thread {
+            d.add_text(f.thread, t);
+        }
+        for s in &self.sources {
+            d.add_text(f.source, s);
+        }
+        for s in &self.folders {
+            d.add_text(f.folder, s);
+        }
+        for p in &self.paths {
+            d.add_text(f.path, p);
+        }
+        d.add_text(f.lang, self.lang.code());
+        for h in &self.has {
+            d.add_text(f.has, h);
+        }
+        d.add_u64(f.size, self.size);
+        if let Some(t) = self.date {
+            d.add_i64(f.date, t);
+        }
+        for t in &self.tags {
+            d.add_text(f.tag, t);
+        }
+        d
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// A mailbox as pre-tokenised text: the terms of [`address_tokens`], name words at
+/// consecutive positions.
+fn add_mailbox(d: &mut TantivyDocument, field: tantivy::schema::Field, mb: &Mailbox) {
+    let toks = address_tokens(mb.name.as_deref(), mb.address.as_deref());
+    if toks.is_empty() {
+        return;
+    }
+    let text = toks.join(" ");
+    let mut offset = 0;
+    let tokens = toks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let tok = Token { offset_from: offset, offset_to: offset + t.len(), position: i, text: t.clone(), position_length: 1 };
+            offset += t.len() + 1;
+            tok
+        })
+        .collect();
+    d.add_pre_tokenized_text(field, PreTokenizedString { text, tokens });
+}
+
+/// Errors building documents.
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("catalog: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// The document for one logical message (all messages sharing a content key), or `None` when
+/// the catalog no longer has it.
+pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Option<IndexDoc>, DocError> {
+    let conn = cat.connection();
+    let mut st = conn.prepare_cached(
+        "SELECT id, sha256, message_id, subject, date, size, problems, thread FROM messages WHERE content_key = ?1 ORDER BY id",
+    )?;
+    type Row = (i64, Vec<u8>, Option<String>, Option<String>, Option<i64>, i64, Option<String>, Option<String>);
+    let rows: Vec<Row> = st
+        .query_map([content_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))?
+        .collect::<Result<_, _>>()?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut sha = [0u8; 32];
+    if first.1.len() == 32 {
+        sha.copy_from_slice(&first.1);
+    }
+    let bytes = case.read_blob(cat, &sha)?;
+    let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), false);
+    let body = if parsed.text.trim().is_empty() {
+        parsed.html.as_deref().map(mail_parser::decoders::html::html_to_text).unwrap_or_default()
+    } else {
+        parsed.text.clone()
+    };
+    let subject = first.3.clone().unwrap_or_default();
+    let lang = detect(&format!("{subject}\n{body}"));
+    let mut doc = IndexDoc {
+        key: hex::encode(content_key),
+        kind: DocKind::Message,
+        parents: Vec::new(),
+        subject,
+        body,
+        lang,
+        from: Vec::new(),
+        to: Vec::new(),
+        cc: Vec::new(),
+        bcc: Vec::new(),
+        other: Vec::new(),
+        attachment_names: Vec::new(),
+        mimes: Vec::new(),
+        message_ids: rows.iter().filter_map(|r| r.2.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
+        thread: first.7.clone(),
+        sources: Vec::new(),
+        folders: Vec::new(),
+        paths: Vec::new(),
+        size: first.5 as u64,
+        date: first.4,
+        has: Vec::new(),
+        tags: Vec::new(),
+    };
+    // Addresses of every copy (only the sender's copy has Bcc).
+    let placeholders = ids.iter().map(|_| "?").collect::<Vec<_>>().join(",");
+    let sql = format!("SELECT role, name, address FROM addresses WHERE message IN ({placeholders}) ORDER BY message, pos");
+    let mut st = conn.prepare(&sql)?;
+    let mut seen = BTreeSet::new();
+    for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)))? {
+        let (role, name, address) = row?;
+        if !seen.insert((role.clone(), name.clone(), address.clone())) {
+            continue;
+        }
+        let mb = Mailbox { name, address };
+        match role.as_str() {
+            "from" => doc.from.push(mb),
+            "to" => doc.to.push(mb),
+            "cc" => doc.cc.push(mb),
+            "bcc" => doc.bcc.push(mb),
+            _ => doc.other.push(mb),
+        }
+    }
+    let sql = format!("SELECT DISTINCT name, mime FROM attachments WHERE message IN ({placeholders})");
+    let mut st = conn.prepare(&sql)?;
+    let mut names = BTreeSet::new();
+    let mut mimes = BTreeSet::new();
+    for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)))? {
+        let (name, mime) = row?;
+        if let Some(n) = name {
+            names.insert(n);
+        }
+        mimes.insert(mime);
+    }
+    if !mimes.is_empty() {
+        doc.has.push("attachment");
+    }
+    doc.attachment_names = names.into_iter().collect();
+    doc.mimes = mimes.into_iter().collect();
+    if parsed.html.is_some() {
+        doc.has.push("html");
+    }
+    if rows.iter().any(|r| r.6.is_some()) {
+        doc.has.push("problems");
+    }
+    let sql = format!(
+        "SELECT DISTINCT s.label, i.folder, i.locator FROM items i JOIN sources s ON s.id = i.source_id WHERE i.message IN ({placeholders})"
+    );
+    let mut st = conn.prepare(&sql)?;
+    let (mut sources, mut folders, mut paths) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let mut locations = 0;
+    for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))? {
+        let (s, f, p) = row?;
+        sources.insert(s);
+        if let Some(f) = f {
+            folders.insert(f);
+        }
+        paths.insert(p);
+        locations += 1;
+    }
+    if locations > 1 {
+        doc.has.push("copies");
+    }
+    doc.sources = sources.into_iter().collect();
+    doc.folders = folders.into_iter().collect();
+    doc.paths = paths.into_iter().collect();
+    doc.tags = tags(cat, content_key)?;
+    Ok(Some(doc))
+}
+
+/// Tags on a message (the web app writes them; empty until then).
+fn tags(cat: &Catalog, key: &[u8]) -> Result<Vec<String>, DocError> {
+    let exists: Option<i64> = cat
+        .connection()
+        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tags'", [], |r| r.get(0))
+        .optional()?;
+    if exists.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut st = cat.connection().prepare_cached("SELECT DISTINCT tag FROM tags WHERE content_key = ?1 ORDER BY tag")?;
+    let rows = st.query_map(params![key], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The document for a loose file (a document found outside any message): its name, and its
+/// text once extracted.
+pub fn document_doc(cat: &Catalog, sha256: &[u8]) -> Result<Option<IndexDoc>, DocError> {
+    let conn = cat.connection();
+    let mut st = conn.prepare_cached(
+        "SELECT s.label, i.folder, i.locator, i.name, i.format, i.size FROM items i JOIN sources s ON s.id = i.source_id
+         WHERE i.sha256 = ?1 AND i.message IS NULL AND i.outcome IN ('stored', 'duplicate')",
+    )?;
+    let rows: Vec<(String, Option<String>, String, String, String, i64)> = st
+        .query_map([sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .collect::<Result<_, _>>()?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let names: BTreeSet<String> = rows.iter().map(|r| r.3.clone()).collect();
+    let subject = first.3.clone();
+    Ok(Some(IndexDoc {
+        key: hex::encode(sha256),
+        kind: DocKind::Document,
+        parents: Vec::new(),
+        lang: detect(&subject),
+        subject,
+        body: String::new(),
+        from: Vec::new(),
+        to: Vec::new(),
+        cc: Vec::new(),
+        bcc: Vec::new(),
+        other: Vec::new(),
+        attachment_names: names.into_iter().collect(),
+        mimes: vec![first.4.clone()],
+        message_ids: Vec::new(),
+        thread: None,
+        sources: rows.iter().map(|r| r.0.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
+        folders: rows.iter().filter_map(|r| r.1.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
+        paths: rows.iter().map(|r| r.2.clone()).collect(),
+        size: first.5 as u64,
+        date: None,
+        has: if rows.len() > 1 { vec!["copies"] } else { Vec::new() },
+        tags: Vec::new(),
+    }))
+}

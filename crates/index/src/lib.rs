@@ -1,0 +1,239 @@
+//! The search index: every message, attachment and loose document of a case in an embedded
+//! tantivy index under `caso/index/`, kept in step with the catalog.
+//!
+//! The catalog is the truth and the index follows it: the ingest's catalog writer appends
+//! the key of every message or document it touches to `index_queue` in the same transaction,
+//! and the [`Indexer`] turns queue entries into documents, recording in each tantivy commit
+//! the queue position it reached. A crash between the two loses nothing: the next run
+//! re-indexes from that position (indexing a key twice replaces it). [`reindex`] rebuilds
+//! the whole index from the catalog and blobs, without the original sources.
+
+pub mod analysis;
+pub mod doc;
+pub mod schema;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::Term;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher};
+use trove_store::{Case, Catalog, StoreError};
+
+use crate::doc::{DocError, IndexDoc, document_doc, message_doc};
+use crate::schema::{Fields, fields, schema};
+
+/// Errors of the index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("opening the index folder: {0}")]
+    Directory(#[from] tantivy::directory::error::OpenDirectoryError),
+    #[error("reading the index: {0}")]
+    OpenRead(#[from] tantivy::directory::error::OpenReadError),
+    #[error(transparent)]
+    Doc(#[from] DocError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("catalog: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// An open index.
+pub struct SearchIndex {
+    pub index: Index,
+    pub fields: Fields,
+    reader: IndexReader,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it if the folder is empty.
+    pub fn open(dir: &Path) -> Result<Self, IndexError> {
+        std::fs::create_dir_all(dir)?;
+        let mmap = MmapDirectory::open(dir)?;
+        let index = if Index::exists(&mmap)? {
+            Index::open(mmap)?
+        } else {
+            let (s, _) = schema();
+            Index::create(mmap, s, tantivy::IndexSettings::default())?
+        };
+        analysis::register(index.tokenizers());
+        let fields = fields(&index.schema())?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SearchIndex { index, fields, reader })
+    }
+
+    /// The case's index.
+    pub fn for_case(case: &Case) -> Result<Self, IndexError> {
+        Self::open(&case.index_dir())
+    }
+
+    /// A searcher on the latest commit.
+    pub fn searcher(&self) -> Result<Searcher, IndexError> {
+        self.reader.reload()?;
+        Ok(self.reader.searcher())
+    }
+
+    /// The index queue position of the last commit.
+    pub fn committed_seq(&self) -> Result<i64, IndexError> {
+        let metas = self.index.load_metas()?;
+        Ok(metas.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+    }
+
+    /// A writer. One per index at a time.
+    pub fn writer(&self, heap_bytes: usize, threads: usize) -> Result<IndexWriter, IndexError> {
+        Ok(self.index.writer_with_num_threads(threads.max(1), heap_bytes.max(threads.max(1) * 20_000_000))?)
+    }
+}
+
+/// What an indexing pass did.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct IndexStats {
+    pub documents: u64,
+    pub seconds: f64,
+    /// Queue position reached.
+    pub seq: i64,
+}
+
+/// Turns index queue entries into index documents.
+pub struct Indexer<'a> {
+    case: &'a Case,
+    index: &'a SearchIndex,
+    writer: IndexWriter,
+    next_seq: i64,
+    pending: u64,
+    last_commit: Instant,
+    stats: IndexStats,
+}
+
+/// Entries taken from the queue at a time.
+const CHUNK: i64 = 2000;
+/// Commit at least this often while entries keep coming.
+const COMMIT_EVERY: Duration = Duration::from_secs(10);
+
+impl<'a> Indexer<'a> {
+    pub fn new(case: &'a Case, index: &'a SearchIndex, heap_bytes: usize, threads: usize) -> Result<Self, IndexError> {
+        let writer = index.writer(heap_bytes, threads)?;
+        let next_seq = index.committed_seq()?;
+        Ok(Indexer { case, index, writer, next_seq, pending: 0, last_commit: Instant::now(), stats: IndexStats::default() })
+    }
+
+    /// Indexes the queue entries the catalog has committed so far. Returns how many entries
+    /// were taken (0 when the queue is drained).
+    pub fn drain_once(&mut self, cat: &Catalog) -> Result<usize, IndexError> {
+        let started = Instant::now();
+        let mut st = cat.connection().prepare_cached("SELECT seq, kind, key FROM index_queue WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+        let entries: Vec<(i64, String, Vec<u8>)> = st
+            .query_map(rusqlite::params![self.next_seq, CHUNK], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let n = entries.len();
+        let mut done = HashSet::new();
+        for (seq, kind, key) in entries {
+            self.next_seq = seq;
+            if done.insert((kind.clone(), key.clone())) {
+                let doc = match kind.as_str() {
+                    "message" => message_doc(self.case, cat, &key),
+                    "document" => document_doc(cat, &key),
+                    _ => Ok(None),
+                };
+                match doc {
+                    Ok(d) => self.put(&hex::encode(&key), d)?,
+                    Err(e) => tracing::warn!(key = %hex::encode(&key), error = %e, "could not index; it stays in the catalog"),
+                }
+            }
+        }
+        self.stats.seconds += started.elapsed().as_secs_f64();
+        if self.pending > 0 && self.last_commit.elapsed() > COMMIT_EVERY {
+            self.commit()?;
+        }
+        Ok(n)
+    }
+
+    /// Adds (or replaces) one document; `None` removes it.
+    pub fn put(&mut self, key: &str, doc: Option<IndexDoc>) -> Result<(), IndexError> {
+        self.writer.delete_term(Term::from_field_text(self.index.fields.key, key));
+        if let Some(d) = doc {
+            self.writer.add_document(d.to_tantivy(&self.index.fields))?;
+            self.stats.documents += 1;
+        }
+        self.pending += 1;
+        Ok(())
+    }
+
+    /// Commits what was added, recording the queue position reached.
+    pub fn commit(&mut self) -> Result<(), IndexError> {
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&self.next_seq.to_string());
+        prepared.commit()?;
+        self.pending = 0;
+        self.last_commit = Instant::now();
+        self.stats.seq = self.next_seq;
+        Ok(())
+    }
+
+    /// Drains the whole queue and commits.
+    pub fn drain_all(&mut self, cat: &Catalog) -> Result<IndexStats, IndexError> {
+        while self.drain_once(cat)? > 0 {}
+        self.commit()?;
+        Ok(self.stats)
+    }
+
+    /// Waits for the writer's merges and returns the totals.
+    pub fn finish(self) -> Result<IndexStats, IndexError> {
+        let stats = self.stats;
+        self.writer.wait_merging_threads()?;
+        Ok(stats)
+    }
+
+    pub fn stats(&self) -> IndexStats {
+        self.stats
+    }
+}
+
+/// Forgets queue entries the index has committed (called by the catalog's writer).
+pub fn trim_queue(cat: &Catalog, index: &SearchIndex) -> Result<usize, IndexError> {
+    let seq = index.committed_seq()?;
+    Ok(cat.connection().execute("DELETE FROM index_queue WHERE seq <= ?1", [seq])?)
+}
+
+/// Rebuilds the whole index from the catalog and the blobs.
+pub fn reindex(case: &Case, heap_bytes: usize, threads: usize, progress: &dyn Fn(u64)) -> Result<IndexStats, IndexError> {
+    let started = Instant::now();
+    let dir = case.index_dir();
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let index = SearchIndex::open(&dir)?;
+    let cat = case.reader()?;
+    let mut indexer = Indexer::new(case, &index, heap_bytes, threads)?;
+    indexer.next_seq = cat.connection().query_row("SELECT COALESCE(MAX(seq), 0) FROM index_queue", [], |r| r.get(0))?;
+    let keys: Vec<Vec<u8>> = cat
+        .connection()
+        .prepare("SELECT DISTINCT content_key FROM messages")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for (i, key) in keys.iter().enumerate() {
+        let doc = message_doc(case, &cat, key)?;
+        indexer.put(&hex::encode(key), doc)?;
+        if i % 1000 == 0 {
+            progress(i as u64);
+        }
+    }
+    let docs: Vec<Vec<u8>> = cat
+        .connection()
+        .prepare("SELECT DISTINCT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for key in &docs {
+        let doc = document_doc(&cat, key)?;
+        indexer.put(&hex::encode(key), doc)?;
+    }
+    indexer.commit()?;
+    let mut stats = indexer.finish()?;
+    stats.seconds = started.elapsed().as_secs_f64();
+    Ok(stats)
+}

@@ -1,0 +1,30 @@
+//! Searching a case: the query language (`parse`), its translation into index queries
+//! (`compile`), ranked and faceted pages with snippets (`search`) and exports of every result
+//! with no cap (`export`). The CLI and the web app both call [`search::Searchable`].
+
+pub mod compile;
+pub mod export;
+pub mod parse;
+pub mod search;
+
+pub use parse::{QueryError, parse};
+pub use search::{Request, Response, Searchable, Sort};
+
+/// Errors of searching.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("{0}")]
+    Query(#[from] QueryError),
+    #[error(transparent)]
+    Index(#[from] trove_index::IndexError),
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error(transparent)]
+    Store(#[from] trove_store::StoreError),
+    #[error("catalog: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Corrupt(String),
+}

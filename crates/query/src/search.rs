@@ -1,0 +1,512 @@
+//! Running queries: ranked or dated pages, facets, snippets, and every hit streamed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use serde::Serialize;
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::StrColumn;
+use tantivy::query::{EnableScoring, Query};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader};
+use trove_formats::Limits;
+use trove_formats::message::{DateHints, parse_message};
+use trove_index::SearchIndex;
+use trove_store::{Case, Catalog};
+
+use crate::compile::Compiler;
+use crate::parse::{QueryError, parse};
+use crate::SearchError;
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+    Oldest,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "relevance" | "score" => Ok(Sort::Relevance),
+            "newest" | "date" | "date-desc" => Ok(Sort::Newest),
+            "oldest" | "date-asc" => Ok(Sort::Oldest),
+            other => Err(format!("unknown sort '{other}' (relevance, newest, oldest)")),
+        }
+    }
+}
+
+/// A search.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub query: String,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+    pub facets: bool,
+    pub snippets: bool,
+    /// List every copy (location) of each message instead of the message once.
+    pub copies: bool,
+}
+
+impl Request {
+    pub fn new(query: impl Into<String>) -> Self {
+        Request { query: query.into(), sort: Sort::Relevance, offset: 0, limit: 20, facets: false, snippets: true, copies: false }
+    }
+}
+
+/// One location of a message: where a copy of it sits.
+#[derive(Debug, Clone, Serialize)]
+pub struct Location {
+    pub item: i64,
+    pub source: String,
+    pub locator: String,
+    pub folder: Option<String>,
+    pub outcome: String,
+    pub sha256: Option<String>,
+    pub offset: Option<u64>,
+    pub length: Option<u64>,
+}
+
+/// A result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Index key: the content key of a message, the SHA-256 of a document.
+    pub key: String,
+    pub kind: String,
+    pub score: f32,
+    pub date: Option<i64>,
+    pub subject: Option<String>,
+    pub from: Option<String>,
+    pub from_name: Option<String>,
+    pub to: Vec<String>,
+    /// An item to open (the canonical copy).
+    pub item: Option<i64>,
+    pub thread: Option<String>,
+    pub attachments: u64,
+    /// Copies of the message and the folders (mailboxes) they are in.
+    pub copies: usize,
+    pub folders: Vec<String>,
+    pub sources: Vec<String>,
+    /// Text around the matches; matched words between `<b>` and `</b>`, the rest escaped.
+    pub snippet: Option<String>,
+    /// Every location (with `copies` requested).
+    pub locations: Vec<Location>,
+}
+
+/// A facet value and how many results have it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bucket {
+    pub value: String,
+    pub count: u64,
+}
+
+/// Counts over all results (not just the page).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub source: Vec<Bucket>,
+    pub sender_domain: Vec<Bucket>,
+    pub sender: Vec<Bucket>,
+    pub recipient: Vec<Bucket>,
+    pub month: Vec<Bucket>,
+    pub year: Vec<Bucket>,
+    pub mime: Vec<Bucket>,
+    pub lang: Vec<Bucket>,
+    pub has: Vec<Bucket>,
+    pub kind: Vec<Bucket>,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, Serialize)]
+pub struct Response {
+    pub query: String,
+    pub total: u64,
+    pub offset: usize,
+    pub hits: Vec<Hit>,
+    pub facets: Option<Facets>,
+    pub took_ms: f64,
+}
+
+/// A case opened for searching: the index, a catalog connection and the blobs.
+pub struct Searchable {
+    pub case: Case,
+    pub index: SearchIndex,
+    pub catalog: Catalog,
+}
+
+impl Searchable {
+    pub fn open(case: &Case) -> Result<Self, SearchError> {
+        Ok(Searchable { case: case.clone(), index: SearchIndex::for_case(case)?, catalog: case.reader()? })
+    }
+
+    /// Parses and compiles a query.
+    pub fn query(&self, q: &str) -> Result<Box<dyn Query>, QueryError> {
+        let node = parse(q)?;
+        Compiler::new(self.index.fields, q).compile(&node)
+    }
+
+    /// How many results a query has.
+    pub fn count(&self, q: &str) -> Result<u64, SearchError> {
+        let query = self.query(q)?;
+        let searcher = self.index.searcher()?;
+        Ok(searcher.search(&*query, &Count)? as u64)
+    }
+
+    /// One page of results.
+    pub fn search(&self, req: &Request) -> Result<Response, SearchError> {
+        let started = Instant::now();
+        let query = self.query(&req.query)?;
+        let searcher = self.index.searcher()?;
+        let limit = req.limit.max(1);
+        let top = TopDocs::with_limit(limit).and_offset(req.offset);
+        let (total, docs): (usize, Vec<(f32, DocAddress)>) = match req.sort {
+            Sort::Relevance => searcher.search(&*query, &(Count, top.order_by_score()))?,
+            Sort::Newest | Sort::Oldest => {
+                let order = if req.sort == Sort::Newest { Order::Desc } else { Order::Asc };
+                let (n, d) = searcher.search(&*query, &(Count, top.order_by_fast_field::<i64>("date", order)))?;
+                (n, d.into_iter().map(|(_, a)| (0.0, a)).collect())
+            }
+        };
+        let facets = if req.facets { Some(searcher.search(&*query, &FacetCollector)?) } else { None };
+        let mut snippets = Snippets::new(&searcher, &*query, &self.index)?;
+        let mut hits = Vec::with_capacity(docs.len());
+        for (score, addr) in docs {
+            let Some(key) = key_of(&searcher, addr)? else { continue };
+            let mut hit = self.describe(&key, score, req.copies)?;
+            if req.snippets {
+                hit.snippet = self.snippet(&hit, &mut snippets);
+            }
+            hits.push(hit);
+        }
+        Ok(Response { query: req.query.clone(), total: total as u64, offset: req.offset, hits, facets, took_ms: started.elapsed().as_secs_f64() * 1000.0 })
+    }
+
+    /// Calls `f` with the key of every result, in index order, holding no more than one
+    /// segment's matches at a time: for exports with no cap.
+    pub fn for_each_key(&self, q: &str, f: &mut dyn FnMut(&str) -> Result<(), SearchError>) -> Result<u64, SearchError> {
+        let query = self.query(q)?;
+        let searcher = self.index.searcher()?;
+        let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher))?;
+        let mut n = 0u64;
+        for segment in searcher.segment_readers() {
+            let keys = segment.fast_fields().str("key")?;
+            let alive = segment.alive_bitset();
+            let mut docs: Vec<DocId> = Vec::new();
+            weight.for_each_no_score(segment, &mut |batch: &[DocId]| docs.extend_from_slice(batch))?;
+            let mut buf = String::new();
+            for d in docs {
+                if alive.is_some_and(|a| !a.is_alive(d)) {
+                    continue;
+                }
+                if let Some(col) = &keys
+                    && let Some(ord) = col.term_ords(d).next()
+                {
+                    buf.clear();
+                    col.ord_to_str(ord, &mut buf)?;
+                    f(&buf)?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// A hit's fields from the catalog.
+    pub fn describe(&self, key: &str, score: f32, copies: bool) -> Result<Hit, SearchError> {
+        let bytes = hex::decode(key).map_err(|_| SearchError::Corrupt(format!("bad key {key}")))?;
+        let conn = self.catalog.connection();
+        let mut hit = Hit {
+            key: key.to_owned(),
+            kind: "message".into(),
+            score,
+            date: None,
+            subject: None,
+            from: None,
+            from_name: None,
+            to: Vec::new(),
+            item: None,
+            thread: None,
+            attachments: 0,
+            copies: 0,
+            folders: Vec::new(),
+            sources: Vec::new(),
+            snippet: None,
+            locations: Vec::new(),
+        };
+        let row: Option<(i64, Option<i64>, Option<String>, Option<String>, Option<String>, i64, Option<String>, i64)> = {
+            let mut st = conn.prepare_cached(
+                "SELECT id, date, subject, from_addr, from_name, item_id, thread, attachments FROM messages WHERE content_key = ?1 ORDER BY id LIMIT 1",
+            )?;
+            let mut rows = st.query_map([&bytes], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))?;
+            rows.next().transpose()?
+        };
+        let condition = if let Some((mid, date, subject, from, from_name, item, thread, atts)) = row {
+            hit.date = date;
+            hit.subject = subject;
+            hit.from = from;
+            hit.from_name = from_name;
+            hit.item = Some(item);
+            hit.thread = thread;
+            hit.attachments = atts as u64;
+            let mut st = conn.prepare_cached("SELECT address FROM addresses WHERE message = ?1 AND role = 'to' ORDER BY pos LIMIT 10")?;
+            hit.to = st.query_map([mid], |r| r.get::<_, Option<String>>(0))?.filter_map(|r| r.ok().flatten()).collect();
+            "i.message IN (SELECT id FROM messages WHERE content_key = ?1)"
+        } else {
+            hit.kind = "document".into();
+            "i.sha256 = ?1 AND i.message IS NULL AND i.outcome IN ('stored', 'duplicate')"
+        };
+        let sql = format!(
+            "SELECT i.id, s.label, i.locator, i.folder, i.outcome, i.sha256, i.byte_offset, i.byte_length, i.name
+             FROM items i JOIN sources s ON s.id = i.source_id WHERE {condition} ORDER BY i.id"
+        );
+        let mut st = conn.prepare_cached(&sql)?;
+        let locations: Vec<(Location, String)> = st
+            .query_map([&bytes], |r| {
+                Ok((
+                    Location {
+                        item: r.get(0)?,
+                        source: r.get(1)?,
+                        locator: r.get(2)?,
+                        folder: r.get(3)?,
+                        outcome: r.get(4)?,
+                        sha256: r.get::<_, Option<Vec<u8>>>(5)?.map(hex::encode),
+                        offset: r.get::<_, Option<i64>>(6)?.map(|v| v as u64),
+                        length: r.get::<_, Option<i64>>(7)?.map(|v| v as u64),
+                    },
+                    r.get::<_, String>(8)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        hit.copies = locations.len();
+        let mut folders: Vec<String> = locations.iter().filter_map(|(l, _)| l.folder.clone()).collect();
+        folders.sort();
+        folders.dedup();
+        hit.folders = folders;
+        let mut sources: Vec<String> = locations.iter().map(|(l, _)| l.source.clone()).collect();
+        sources.sort();
+        sources.dedup();
+        hit.sources = sources;
+        if hit.kind == "document" {
+            hit.item = locations.first().map(|(l, _)| l.item);
+            hit.subject = locations.first().map(|(_, n)| n.clone());
+        }
+        if copies {
+            hit.locations = locations.into_iter().map(|(l, _)| l).collect();
+        }
+        Ok(hit)
+    }
+
+    fn snippet(&self, hit: &Hit, snippets: &mut Snippets) -> Option<String> {
+        if hit.kind != "message" {
+            return None;
+        }
+        let item = hit.item?;
+        let sha: Vec<u8> = self.catalog.connection().query_row("SELECT sha256 FROM items WHERE id = ?1", [item], |r| r.get(0)).ok()?;
+        let key: [u8; 32] = sha.try_into().ok()?;
+        let bytes = self.case.read_blob(&self.catalog, &key).ok()?;
+        let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), false);
+        snippets.best(&parsed.text)
+    }
+}
+
+fn key_of(searcher: &Searcher, addr: DocAddress) -> Result<Option<String>, SearchError> {
+    let seg = searcher.segment_reader(addr.segment_ord);
+    let Some(col) = seg.fast_fields().str("key")? else { return Ok(None) };
+    let Some(ord) = col.term_ords(addr.doc_id).next() else { return Ok(None) };
+    let mut s = String::new();
+    col.ord_to_str(ord, &mut s)?;
+    Ok(Some(s))
+}
+
+/// Snippet generators for the body fields the query touches.
+struct Snippets {
+    gens: Vec<SnippetGenerator>,
+}
+
+impl Snippets {
+    fn new(searcher: &Searcher, query: &dyn Query, index: &SearchIndex) -> Result<Self, SearchError> {
+        let f = index.fields;
+        let mut gens = Vec::new();
+        for field in [f.body_es, f.body_en, f.body_exact] {
+            let mut g = SnippetGenerator::create(searcher, query, field)?;
+            g.set_max_num_chars(240);
+            gens.push(g);
+        }
+        Ok(Snippets { gens })
+    }
+
+    /// The snippet with the most highlighted words; the start of the text when none match.
+    fn best(&mut self, text: &str) -> Option<String> {
+        let mut best: Option<tantivy::snippet::Snippet> = None;
+        for g in &self.gens {
+            let s = g.snippet(text);
+            if best.as_ref().is_none_or(|b| s.highlighted().len() > b.highlighted().len()) {
+                best = Some(s);
+            }
+        }
+        let s = best?;
+        if s.highlighted().is_empty() {
+            let start: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
+            return (!start.is_empty()).then(|| html_escape(&start));
+        }
+        Some(s.to_html().replace('\n', " "))
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Counts facet values over every result, from the fast fields.
+struct FacetCollector;
+
+const FACET_TOP: usize = 20;
+
+#[derive(Default)]
+struct SegFacets {
+    /// Per str column: counts by term ordinal.
+    cols: Vec<(usize, Option<StrColumn>, Vec<u64>)>,
+    months: HashMap<i32, u64>,
+    date: Option<tantivy::columnar::Column<i64>>,
+}
+
+const FACET_FIELDS: [&str; 8] = ["source", "from_domain", "from_addr", "rcpt_addr", "mime", "lang", "has", "kind"];
+
+impl Collector for FacetCollector {
+    type Fruit = Facets;
+    type Child = SegFacets;
+
+    fn for_segment(&self, _: SegmentOrdinal, seg: &SegmentReader) -> tantivy::Result<SegFacets> {
+        let ff = seg.fast_fields();
+        let mut cols = Vec::new();
+        for (i, name) in FACET_FIELDS.iter().enumerate() {
+            let col = ff.str(name)?;
+            let n = col.as_ref().map_or(0, |c| c.num_terms());
+            cols.push((i, col, vec![0u64; n]));
+        }
+        let date = ff.i64("date").ok();
+        Ok(SegFacets { cols, months: HashMap::new(), date })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Facets>) -> tantivy::Result<Facets> {
+        let mut sums: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); FACET_FIELDS.len() + 2];
+        for f in fruits {
+            for (i, list) in [&f.source, &f.sender_domain, &f.sender, &f.recipient, &f.mime, &f.lang, &f.has, &f.kind, &f.month, &f.year].into_iter().enumerate() {
+                for b in list {
+                    *sums[i].entry(b.value.clone()).or_default() += b.count;
+                }
+            }
+        }
+        let top = |m: &BTreeMap<String, u64>, n: usize| {
+            let mut v: Vec<Bucket> = m.iter().map(|(k, c)| Bucket { value: k.clone(), count: *c }).collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            v.truncate(n);
+            v
+        };
+        let chrono_order = |m: &BTreeMap<String, u64>| m.iter().map(|(k, c)| Bucket { value: k.clone(), count: *c }).collect::<Vec<_>>();
+        Ok(Facets {
+            source: top(&sums[0], FACET_TOP),
+            sender_domain: top(&sums[1], FACET_TOP),
+            sender: top(&sums[2], FACET_TOP),
+            recipient: top(&sums[3], FACET_TOP),
+            mime: top(&sums[4], FACET_TOP),
+            lang: top(&sums[5], FACET_TOP),
+            has: top(&sums[6], FACET_TOP),
+            kind: top(&sums[7], FACET_TOP),
+            month: chrono_order(&sums[8]),
+            year: chrono_order(&sums[9]),
+        })
+    }
+}
+
+impl SegmentCollector for SegFacets {
+    type Fruit = Facets;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        for (_, col, counts) in &mut self.cols {
+            if let Some(c) = col {
+                for ord in c.term_ords(doc) {
+                    if let Some(slot) = counts.get_mut(ord as usize) {
+                        *slot += 1;
+                    }
+                }
+            }
+        }
+        if let Some(d) = &self.date
+            && let Some(t) = d.first(doc)
+        {
+            *self.months.entry(month_index(t)).or_default() += 1;
+        }
+    }
+
+    fn harvest(self) -> Facets {
+        let mut lists: Vec<Vec<Bucket>> = vec![Vec::new(); FACET_FIELDS.len()];
+        for (i, col, counts) in self.cols {
+            let Some(c) = col else { continue };
+            let mut buf = String::new();
+            for (ord, n) in counts.into_iter().enumerate() {
+                if n > 0 && c.ord_to_str(ord as u64, &mut buf).is_ok() {
+                    lists[i].push(Bucket { value: buf.clone(), count: n });
+                }
+            }
+        }
+        let mut month = Vec::new();
+        let mut years: BTreeMap<i32, u64> = BTreeMap::new();
+        for (m, n) in self.months {
+            let (y, mo) = (m.div_euclid(12), m.rem_euclid(12) + 1);
+            month.push(Bucket { value: format!("{y:04}-{mo:02}"), count: n });
+            *years.entry(y).or_default() += n;
+        }
+        let year = years.into_iter().map(|(y, n)| Bucket { value: format!("{y:04}"), count: n }).collect();
+        let mut it = lists.into_iter();
+        let mut next = || it.next().unwrap_or_default();
+        Facets {
+            source: next(),
+            sender_domain: next(),
+            sender: next(),
+            recipient: next(),
+            mime: next(),
+            lang: next(),
+            has: next(),
+            kind: next(),
+            month,
+            year,
+        }
+    }
+}
+
+/// Months since year 0 of a unix time (UTC), without a calendar library in the hot loop.
+fn month_index(t: i64) -> i32 {
+    let days = t.div_euclid(86_400);
+    // Civil-from-days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    (y * 12 + m - 1) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::month_index;
+
+    #[test]
+    fn months() {
+        assert_eq!(month_index(0), 1970 * 12);
+        assert_eq!(month_index(1_458_055_801), 2016 * 12 + 2); // 2016-03-15
+        assert_eq!(month_index(-1), 1969 * 12 + 11);
+    }
+}
