@@ -156,6 +156,7 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
     let catalog = case.catalog()?;
     let source = catalog.ensure_source(&opts.source)?;
     let inputs: Vec<String> = opts.inputs.iter().map(|p| produce::path_text(p)).collect();
+    let resuming = catalog.source_has_items(source)?;
     let run = catalog.begin_run(source, &opts.command, &inputs)?;
     let packs = PackWriter::open(case.blob_dir(), &catalog.pack_ends()?)?;
     let reader = case.reader()?;
@@ -176,7 +177,7 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
         });
         let writer = std::thread::Builder::new()
             .name("trove-writer".into())
-            .spawn_scoped(s, || writer::Writer::new(catalog, packs, source, run, progress).run(writer_rx))
+            .spawn_scoped(s, || writer::Writer::new(catalog, packs, source, run, progress, resuming).run(writer_rx))
             .map_err(IngestError::Io)?;
         let mut workers = Vec::new();
         for _ in 0..threads {

@@ -68,6 +68,9 @@ pub(crate) struct Producer<'a> {
     known: HashMap<String, (i64, bool)>,
 }
 
+/// Files up to this size are read whole by the producer.
+const READ_WHOLE: u64 = 256 << 10;
+
 /// A path as text: UTF-8, or Windows-1252 for the odd non-UTF-8 name.
 pub fn path_text(p: &Path) -> String {
     bytes_to_str(p.as_os_str().as_bytes()).into_owned()
@@ -149,20 +152,29 @@ impl<'a> Producer<'a> {
             }
             Seen::Partial { .. } | Seen::New => {}
         }
-        let mut head = Vec::with_capacity(SNIFF_LEN);
-        let opened = std::fs::File::open(path).and_then(|f| f.take(SNIFF_LEN as u64).read_to_end(&mut head));
+        // Small files (most messages) are read whole, once; larger ones only far enough to
+        // sniff, and read again by the worker or the container reader.
+        let whole = size <= READ_WHOLE;
+        let want = if whole { size + 1 } else { SNIFF_LEN as u64 };
+        let mut head = Vec::with_capacity(want.min(READ_WHOLE + 1) as usize);
+        let opened = std::fs::File::open(path).and_then(|f| f.take(want).read_to_end(&mut head));
         if let Err(e) = opened {
             return self.top_record(&locator, path, size, Outcome::Failed { reason: format!("cannot read: {e}") });
         }
-        let mut format = refine_format(sniff(&head), rel);
-        let mut payload = Payload::File(path.to_path_buf());
+        let mut format = refine_format(sniff(&head[..head.len().min(SNIFF_LEN)]), rel);
+        let whole = whole && head.len() as u64 == size;
+        let mut payload = if whole { Payload::Memory(std::mem::take(&mut head)) } else { Payload::File(path.to_path_buf()) };
         if format == Format::Mbox && size <= SINGLE_MBOX_PROBE {
-            match std::fs::read(path) {
+            let bytes = match payload {
+                Payload::Memory(b) => Ok(b),
+                _ => std::fs::read(path),
+            };
+            match bytes {
                 Ok(bytes) if is_single_message(&bytes) => {
                     format = Format::Message;
                     payload = Payload::Memory(bytes);
                 }
-                Ok(_) => {}
+                Ok(bytes) => payload = Payload::Memory(bytes),
                 Err(e) => return self.top_record(&locator, path, size, Outcome::Failed { reason: format!("cannot read: {e}") }),
             }
         }

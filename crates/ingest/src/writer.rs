@@ -13,7 +13,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use trove_store::StoreError;
 use trove_store::blobs::PackWriter;
 use trove_store::catalog::{Batch, Catalog};
-use trove_store::model::Outcome;
+use trove_store::model::{Outcome, Parent};
 
 use crate::Progress;
 use crate::unit::{MemberOf, ToWriter};
@@ -41,11 +41,22 @@ pub(crate) struct Writer<'p> {
     pub run: i64,
     pub progress: &'p Progress,
     pending: HashMap<String, Pending>,
+    /// A source with items already (a resumed or repeated run): look items up before writing.
+    resuming: bool,
+}
+
+/// What a message needs from the writer's state.
+struct Ctx<'a> {
+    packs: &'a mut PackWriter,
+    pending: &'a mut HashMap<String, Pending>,
+    source: i64,
+    run: i64,
+    progress: &'a Progress,
 }
 
 impl<'p> Writer<'p> {
-    pub fn new(catalog: Catalog, packs: PackWriter, source: i64, run: i64, progress: &'p Progress) -> Self {
-        Writer { catalog, packs, source, run, progress, pending: HashMap::new() }
+    pub fn new(catalog: Catalog, packs: PackWriter, source: i64, run: i64, progress: &'p Progress, resuming: bool) -> Self {
+        Writer { catalog, packs, source, run, progress, pending: HashMap::new(), resuming }
     }
 
     /// Writes until every sender is gone. Returns the containers left incomplete.
@@ -53,12 +64,14 @@ impl<'p> Writer<'p> {
         let mut disconnected = false;
         while !disconnected {
             let mut batch = self.catalog.batch()?;
+            batch.set_check_existing(self.resuming);
             let started = Instant::now();
             let mut n = 0usize;
+            let mut ctx = Ctx { packs: &mut self.packs, pending: &mut self.pending, source: self.source, run: self.run, progress: self.progress };
             while n < BATCH_ITEMS && started.elapsed() < BATCH_TIME {
                 match rx.recv_timeout(BATCH_TIME.saturating_sub(started.elapsed())) {
                     Ok(msg) => {
-                        n += handle(&mut batch, &mut self.packs, &mut self.pending, self.source, self.run, self.progress, msg)?;
+                        n += handle(&mut batch, &mut ctx, msg)?;
                     }
                     Err(RecvTimeoutError::Timeout) => break,
                     Err(RecvTimeoutError::Disconnected) => {
@@ -81,19 +94,21 @@ impl<'p> Writer<'p> {
     }
 }
 
-fn handle(
-    batch: &mut Batch<'_>,
-    packs: &mut PackWriter,
-    pending: &mut HashMap<String, Pending>,
-    source: i64,
-    run: i64,
-    progress: &Progress,
-    msg: ToWriter,
-) -> Result<usize, StoreError> {
+/// The id of an item's parent: in the group being written, an open container, or the catalog.
+fn parent_id(batch: &Batch<'_>, ctx: &Ctx<'_>, group: &HashMap<&str, i64>, parent: &Parent) -> Result<Option<i64>, StoreError> {
+    let Parent::Locator(l) = parent else { return Ok(None) };
+    if let Some(id) = group.get(l.as_str()).copied().or_else(|| ctx.pending.get(l).map(|p| p.id)) {
+        return Ok(Some(id));
+    }
+    batch.item_id(ctx.source, l)
+}
+
+fn handle(batch: &mut Batch<'_>, ctx: &mut Ctx<'_>, msg: ToWriter) -> Result<usize, StoreError> {
     match msg {
         ToWriter::Open(item) => {
-            let w = batch.write_item(source, run, packs, &item)?;
-            pending.insert(
+            let parent = parent_id(batch, ctx, &HashMap::new(), &item.parent)?;
+            let w = batch.write_item(ctx.source, ctx.run, ctx.packs, &item, parent)?;
+            ctx.pending.insert(
                 item.locator.clone(),
                 Pending {
                     id: w.id,
@@ -111,30 +126,33 @@ fn handle(
         }
         ToWriter::Group(g) => {
             let n = g.items.len();
+            let mut ids: HashMap<&str, i64> = HashMap::new();
             for item in &g.items {
-                let w = batch.write_item(source, run, packs, item)?;
+                let parent = parent_id(batch, ctx, &ids, &item.parent)?;
+                let w = batch.write_item(ctx.source, ctx.run, ctx.packs, item, parent)?;
                 if !w.existed {
-                    progress.record(w.outcome, item.message.is_some());
+                    ctx.progress.record(w.outcome, item.message.is_some());
                 }
+                ids.insert(&item.locator, w.id);
             }
             for (msg_loc, part, child_loc) in &g.links {
-                if let (Some(m), Some(c)) = (batch.item_id(source, msg_loc)?, batch.item_id(source, child_loc)?) {
+                if let (Some(&m), Some(&c)) = (ids.get(msg_loc.as_str()), ids.get(child_loc.as_str())) {
                     batch.link_attachment(m, *part, c)?;
                 }
             }
-            progress.add_bytes(g.bytes);
+            ctx.progress.add_bytes(g.bytes);
             if let Some(mo) = g.member_of {
-                member_done(batch, pending, mo)?;
+                member_done(batch, ctx.pending, mo)?;
             }
             Ok(n)
         }
         ToWriter::Close { locator, members, outcome, member_of } => {
-            if let Some(p) = pending.get_mut(&locator) {
+            if let Some(p) = ctx.pending.get_mut(&locator) {
                 p.sent = Some(members);
                 p.outcome = outcome;
                 p.member_of = member_of;
             }
-            check_complete(batch, pending, &locator)?;
+            check_complete(batch, ctx.pending, &locator)?;
             Ok(1)
         }
     }

@@ -24,15 +24,17 @@ CREATE TABLE IF NOT EXISTS runs (
     stats       TEXT                    -- JSON
 );
 
--- Blob locations: pack + offset for small blobs, a file of its own for large ones.
+-- Blob locations: pack + offset for small blobs, a file of its own for large ones; and the
+-- item whose outcome is `stored` for these bytes (every other item with them is a duplicate).
 CREATE TABLE IF NOT EXISTS blobs (
     sha256      BLOB PRIMARY KEY,
     size        INTEGER NOT NULL,
     codec       TEXT NOT NULL,
     pack        INTEGER,
     pack_offset INTEGER,
-    stored_size INTEGER NOT NULL
-);
+    stored_size INTEGER NOT NULL,
+    item_id     INTEGER
+) WITHOUT ROWID;
 
 -- Every item met while reading the inputs, with the one outcome it ended in.
 CREATE TABLE IF NOT EXISTS items (
@@ -60,10 +62,11 @@ CREATE TABLE IF NOT EXISTS items (
     run_id       INTEGER NOT NULL REFERENCES runs(id),
     UNIQUE (source_id, locator)
 );
-CREATE INDEX IF NOT EXISTS items_parent ON items(parent_id);
-CREATE INDEX IF NOT EXISTS items_sha ON items(sha256);
-CREATE INDEX IF NOT EXISTS items_duplicate_of ON items(duplicate_of);
-CREATE INDEX IF NOT EXISTS items_message ON items(message);
+CREATE INDEX IF NOT EXISTS items_parent ON items(parent_id) WHERE parent_id IS NOT NULL;
+-- Documents are found by their bytes; messages through the messages table.
+CREATE INDEX IF NOT EXISTS items_document_sha ON items(sha256) WHERE message IS NULL;
+CREATE INDEX IF NOT EXISTS items_duplicate_of ON items(duplicate_of) WHERE duplicate_of IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_message ON items(message) WHERE message IS NOT NULL;
 
 -- One row per distinct message blob. Copies with other bytes share content_key.
 CREATE TABLE IF NOT EXISTS messages (
@@ -94,33 +97,31 @@ CREATE INDEX IF NOT EXISTS messages_base_subject ON messages(base_subject, date)
 
 -- Message-ids each message refers to (In-Reply-To and References), for threading.
 CREATE TABLE IF NOT EXISTS message_refs (
+    ref     TEXT NOT NULL,
     message INTEGER NOT NULL REFERENCES messages(id),
-    ref     TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS message_refs_ref ON message_refs(ref);
-CREATE INDEX IF NOT EXISTS message_refs_message ON message_refs(message);
+    PRIMARY KEY (ref, message)
+) WITHOUT ROWID;
 
 -- Keys of messages and documents whose index documents must be (re)built, in order. The
 -- index records in each commit how far it got (see trove-index).
 CREATE TABLE IF NOT EXISTS index_queue (
-    seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq  INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused, even after the queue is emptied
     kind TEXT NOT NULL,                 -- message | document
     key  BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_content ON messages(content_key);
-CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);
-CREATE INDEX IF NOT EXISTS messages_date ON messages(date);
+CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id) WHERE message_id IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS addresses (
     message INTEGER NOT NULL REFERENCES messages(id),
-    role    TEXT NOT NULL,              -- from | sender | reply-to | to | cc | bcc
     pos     INTEGER NOT NULL,
+    role    TEXT NOT NULL,              -- from | sender | reply-to | to | cc | bcc
     name    TEXT,
     address TEXT,
-    grp     TEXT
-);
-CREATE INDEX IF NOT EXISTS addresses_message ON addresses(message);
-CREATE INDEX IF NOT EXISTS addresses_address ON addresses(address);
+    grp     TEXT,
+    PRIMARY KEY (message, pos)
+) WITHOUT ROWID;
+-- No index by address: who wrote to whom is answered by the search index's fast fields.
 
 CREATE TABLE IF NOT EXISTS attachments (
     message     INTEGER NOT NULL REFERENCES messages(id),
@@ -134,5 +135,5 @@ CREATE TABLE IF NOT EXISTS attachments (
     is_message  INTEGER NOT NULL,
     item_id     INTEGER REFERENCES items(id),
     PRIMARY KEY (message, part)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attachments_sha ON attachments(sha256);

@@ -30,9 +30,10 @@ pub struct ThreadInput<'a> {
     pub participants: Vec<&'a str>,
 }
 
-/// Assigns the new message's thread, merging threads it connects. Returns the content keys of
-/// other messages whose thread changed (their index documents need rebuilding).
-pub fn assign(tx: &Transaction<'_>, m: &ThreadInput<'_>) -> Result<Vec<Vec<u8>>, StoreError> {
+/// Finds the new message's thread, merging the threads it connects. Returns the thread id and
+/// the content keys of other messages whose thread changed (their index documents need
+/// rebuilding). Called before the message's own row and references are written.
+pub fn assign(tx: &Transaction<'_>, m: &ThreadInput<'_>) -> Result<(String, Vec<Vec<u8>>), StoreError> {
     let mut threads: BTreeSet<String> = BTreeSet::new();
     {
         let mut by_id = tx.prepare_cached("SELECT thread FROM messages WHERE message_id = ?1 AND thread IS NOT NULL")?;
@@ -74,7 +75,6 @@ pub fn assign(tx: &Transaction<'_>, m: &ThreadInput<'_>) -> Result<Vec<Vec<u8>>,
     {
         id = min.clone();
     }
-    tx.prepare_cached("UPDATE messages SET thread = ?1 WHERE id = ?2")?.execute(params![id, m.message])?;
     let mut changed = Vec::new();
     for t in threads.iter().filter(|t| **t != id) {
         let mut st = tx.prepare_cached("SELECT DISTINCT content_key FROM messages WHERE thread = ?1")?;
@@ -83,7 +83,7 @@ pub fn assign(tx: &Transaction<'_>, m: &ThreadInput<'_>) -> Result<Vec<Vec<u8>>,
         }
         tx.prepare_cached("UPDATE messages SET thread = ?1 WHERE thread = ?2")?.execute(params![id, t])?;
     }
-    Ok(changed)
+    Ok((id, changed))
 }
 
 fn participants_sql(n: usize) -> String {
