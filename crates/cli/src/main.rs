@@ -173,6 +173,18 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Search latency (p50/p99, warm) for a fixed query mix beside `notmuch search` and
+    /// `mu find`, on the databases `bench ingest` built in the same --work folder.
+    Search {
+        #[arg(long, default_value = "target/bench-ingest")]
+        work: PathBuf,
+        #[arg(long, default_value_t = 30)]
+        iterations: usize,
+        #[arg(long)]
+        no_peers: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() {
@@ -240,6 +252,15 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Index { case } => search::index(&open_case(&case)?, false),
         Command::Reindex { case } => search::index(&open_case(&case)?, true),
+        Command::Bench { what: BenchCommand::Search { work, iterations, no_peers, json } } => {
+            let b = bench::search(&work, iterations, !no_peers)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                bench::print_search(&b);
+            }
+            Ok(())
+        }
         Command::Verify { case, json } => {
             let case = open_case(&case)?;
             let v = trove_store::query::verify(&case, &case.reader()?)?;
@@ -340,6 +361,9 @@ fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<
             report::bytes(summary.bytes),
             if summary.already_done > 0 { format!(", {} files already done", summary.already_done) } else { String::new() }
         );
+        if summary.index_failed > 0 {
+            eprintln!("warning: {} documents could not be indexed (see the log); run `trove reindex` after fixing the cause", summary.index_failed);
+        }
         println!("see `trove report {}` for the completeness report", case.root().display());
     }
     Ok(())

@@ -137,5 +137,8 @@ pub fn index(case: &Case, full: bool) -> Result<()> {
         trove_ingest::index_pending(case, 256 << 20)?
     };
     println!("indexed {} documents in {:.1}s", stats.documents, stats.seconds);
+    if stats.failed > 0 {
+        bail!("{} documents could not be indexed (see the log above); they are still in the catalog", stats.failed);
+    }
     Ok(())
 }

@@ -116,6 +116,19 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language of a code recorded in the catalog.
+    pub fn from_code(code: &str) -> Lang {
+        match code {
+            "es" => Lang::Es,
+            "en" => Lang::En,
+            "pt" => Lang::Other("pt"),
+            "fr" => Lang::Other("fr"),
+            "de" => Lang::Other("de"),
+            "it" => Lang::Other("it"),
+            _ => Lang::Other("other"),
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::Es => "es",
@@ -128,9 +141,28 @@ impl Lang {
 /// Detects the language of a text from its first few kilobytes. Very short texts are taken to
 /// be Spanish, the corpus's language.
 pub fn detect(text: &str) -> Lang {
-    let sample: String = text.chars().take(4000).collect();
+    let sample: String = text.chars().take(1500).collect();
     if sample.split_whitespace().count() < 4 {
         return Lang::Es;
+    }
+    // Function words settle most Spanish and English mail at a fraction of the cost of the
+    // n-gram model, which decides the rest.
+    const ES: [&str; 16] = ["de", "la", "que", "el", "en", "los", "del", "se", "las", "por", "para", "con", "una", "al", "lo", "su"];
+    const EN: [&str; 16] = ["the", "and", "of", "to", "is", "for", "that", "with", "on", "this", "are", "we", "you", "be", "have", "it"];
+    let (mut es, mut en) = (0u32, 0u32);
+    for w in sample.split(|c: char| !c.is_alphabetic()).take(200) {
+        if w.len() > 4 || w.is_empty() {
+            continue;
+        }
+        let w = w.to_ascii_lowercase();
+        es += ES.contains(&w.as_str()) as u32;
+        en += EN.contains(&w.as_str()) as u32;
+    }
+    if es >= 6 && es >= 4 * en.max(1) {
+        return Lang::Es;
+    }
+    if en >= 6 && en >= 4 * es.max(1) {
+        return Lang::En;
     }
     use whichlang::Lang as W;
     match whichlang::detect_language(&sample) {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use tantivy::TantivyDocument;
 use tantivy::tokenizer::{PreTokenizedString, Token};
 use trove_formats::Limits;
@@ -172,28 +172,26 @@ pub enum DocError {
 /// the catalog no longer has it.
 pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Option<IndexDoc>, DocError> {
     let conn = cat.connection();
-    let mut st = conn.prepare_cached(
-        "SELECT id, sha256, message_id, subject, date, size, problems, thread FROM messages WHERE content_key = ?1 ORDER BY id",
-    )?;
-    type Row = (i64, Vec<u8>, Option<String>, Option<String>, Option<i64>, i64, Option<String>, Option<String>);
-    let rows: Vec<Row> = st
-        .query_map([content_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))?
+    type Row = (Vec<u8>, Option<String>, Option<String>, Option<i64>, i64, Option<String>, Option<String>, Option<String>, i64);
+    let rows: Vec<Row> = conn
+        .prepare_cached(
+            "SELECT sha256, message_id, subject, date, size, problems, thread, lang, has_html FROM messages WHERE content_key = ?1 ORDER BY id",
+        )?
+        .query_map([content_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)))?
         .collect::<Result<_, _>>()?;
     let Some(first) = rows.first() else { return Ok(None) };
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let mut sha = [0u8; 32];
-    if first.1.len() == 32 {
-        sha.copy_from_slice(&first.1);
+    if first.0.len() == 32 {
+        sha.copy_from_slice(&first.0);
     }
     let bytes = case.read_blob(cat, &sha)?;
     let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), false);
-    let body = if parsed.text.trim().is_empty() {
-        parsed.html.as_deref().map(mail_parser::decoders::html::html_to_text).unwrap_or_default()
-    } else {
-        parsed.text.clone()
+    let body = parsed.text;
+    let subject = first.2.clone().unwrap_or_default();
+    let lang = match first.7.as_deref() {
+        Some(code) => Lang::from_code(code),
+        None => detect(&format!("{subject}\n{body}")),
     };
-    let subject = first.3.clone().unwrap_or_default();
-    let lang = detect(&format!("{subject}\n{body}"));
     let mut doc = IndexDoc {
         key: hex::encode(content_key),
         kind: DocKind::Message,
@@ -208,22 +206,22 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
         other: Vec::new(),
         attachment_names: Vec::new(),
         mimes: Vec::new(),
-        message_ids: rows.iter().filter_map(|r| r.2.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
-        thread: first.7.clone(),
+        message_ids: rows.iter().filter_map(|r| r.1.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
+        thread: first.6.clone(),
         sources: Vec::new(),
         folders: Vec::new(),
         paths: Vec::new(),
-        size: first.5 as u64,
-        date: first.4,
+        size: first.4 as u64,
+        date: first.3,
         has: Vec::new(),
         tags: Vec::new(),
     };
     // Addresses of every copy (only the sender's copy has Bcc).
-    let placeholders = ids.iter().map(|_| "?").collect::<Vec<_>>().join(",");
-    let sql = format!("SELECT role, name, address FROM addresses WHERE message IN ({placeholders}) ORDER BY message, pos");
-    let mut st = conn.prepare(&sql)?;
     let mut seen = BTreeSet::new();
-    for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)))? {
+    let mut st = conn.prepare_cached(
+        "SELECT a.role, a.name, a.address FROM addresses a JOIN messages m ON m.id = a.message WHERE m.content_key = ?1 ORDER BY m.id, a.pos",
+    )?;
+    for row in st.query_map([content_key], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)))? {
         let (role, name, address) = row?;
         if !seen.insert((role.clone(), name.clone(), address.clone())) {
             continue;
@@ -237,11 +235,12 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
             _ => doc.other.push(mb),
         }
     }
-    let sql = format!("SELECT DISTINCT name, mime FROM attachments WHERE message IN ({placeholders})");
-    let mut st = conn.prepare(&sql)?;
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT t.name, t.mime FROM attachments t JOIN messages m ON m.id = t.message WHERE m.content_key = ?1",
+    )?;
     let mut names = BTreeSet::new();
     let mut mimes = BTreeSet::new();
-    for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)))? {
+    for row in st.query_map([content_key], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)))? {
         let (name, mime) = row?;
         if let Some(n) = name {
             names.insert(n);
@@ -253,19 +252,19 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
     }
     doc.attachment_names = names.into_iter().collect();
     doc.mimes = mimes.into_iter().collect();
-    if parsed.html.is_some() {
+    if rows.iter().any(|r| r.8 != 0) {
         doc.has.push("html");
     }
-    if rows.iter().any(|r| r.6.is_some()) {
+    if rows.iter().any(|r| r.5.is_some()) {
         doc.has.push("problems");
     }
-    let sql = format!(
-        "SELECT DISTINCT s.label, i.folder, i.locator FROM items i JOIN sources s ON s.id = i.source_id WHERE i.message IN ({placeholders})"
-    );
-    let mut st = conn.prepare(&sql)?;
+    let mut st = conn.prepare_cached(
+        "SELECT s.label, i.folder, i.locator FROM messages m JOIN items i ON i.message = m.id JOIN sources s ON s.id = i.source_id
+         WHERE m.content_key = ?1",
+    )?;
     let (mut sources, mut folders, mut paths) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     let mut locations = 0;
-    for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))? {
+    for row in st.query_map([content_key], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))? {
         let (s, f, p) = row?;
         sources.insert(s);
         if let Some(f) = f {
@@ -284,16 +283,9 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
     Ok(Some(doc))
 }
 
-/// Tags on a message (the web app writes them; empty until then).
+/// Tags on a message (written by the web app).
 fn tags(cat: &Catalog, key: &[u8]) -> Result<Vec<String>, DocError> {
-    let exists: Option<i64> = cat
-        .connection()
-        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tags'", [], |r| r.get(0))
-        .optional()?;
-    if exists.is_none() {
-        return Ok(Vec::new());
-    }
-    let mut st = cat.connection().prepare_cached("SELECT DISTINCT tag FROM tags WHERE content_key = ?1 ORDER BY tag")?;
+    let mut st = cat.connection().prepare_cached("SELECT tag FROM tags WHERE content_key = ?1 ORDER BY tag")?;
     let rows = st.query_map(params![key], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

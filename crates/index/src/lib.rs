@@ -94,6 +94,9 @@ impl SearchIndex {
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct IndexStats {
     pub documents: u64,
+    /// Documents that could not be built (logged with their key; they stay in the catalog
+    /// and `trove reindex` retries them).
+    pub failed: u64,
     pub seconds: f64,
     /// Queue position reached.
     pub seq: i64,
@@ -104,10 +107,46 @@ pub struct Indexer<'a> {
     case: &'a Case,
     index: &'a SearchIndex,
     writer: IndexWriter,
+    /// One catalog connection per document-building thread.
+    readers: Vec<Catalog>,
     next_seq: i64,
     pending: u64,
     last_commit: Instant,
     stats: IndexStats,
+}
+
+/// What to index: a message by content key, a loose document by SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Entry {
+    pub kind: String,
+    pub key: Vec<u8>,
+}
+
+/// Builds the documents for `entries`, spread over one thread per catalog connection.
+fn build_docs(case: &Case, readers: &mut [Catalog], entries: &[Entry]) -> Vec<(String, Result<Option<IndexDoc>, DocError>)> {
+    let chunk = entries.len().div_ceil(readers.len().max(1)).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = entries
+            .chunks(chunk)
+            .zip(readers.iter_mut())
+            .map(|(part, cat)| {
+                s.spawn(move || {
+                    let cat: &Catalog = cat;
+                    part.iter()
+                        .map(|e| {
+                            let doc = match e.kind.as_str() {
+                                "message" => message_doc(case, cat, &e.key),
+                                "document" => document_doc(cat, &e.key),
+                                _ => Ok(None),
+                            };
+                            (hex::encode(&e.key), doc)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
 }
 
 /// Entries taken from the queue at a time.
@@ -116,10 +155,26 @@ const CHUNK: i64 = 2000;
 const COMMIT_EVERY: Duration = Duration::from_secs(10);
 
 impl<'a> Indexer<'a> {
+    /// An indexer with `threads` index-writing threads and as many document builders.
     pub fn new(case: &'a Case, index: &'a SearchIndex, heap_bytes: usize, threads: usize) -> Result<Self, IndexError> {
         let writer = index.writer(heap_bytes, threads)?;
         let next_seq = index.committed_seq()?;
-        Ok(Indexer { case, index, writer, next_seq, pending: 0, last_commit: Instant::now(), stats: IndexStats::default() })
+        let readers = (0..threads.max(1)).map(|_| case.reader()).collect::<Result<Vec<_>, _>>()?;
+        Ok(Indexer { case, index, writer, readers, next_seq, pending: 0, last_commit: Instant::now(), stats: IndexStats::default() })
+    }
+
+    /// Builds and adds the documents for these entries (in parallel).
+    pub fn put_entries(&mut self, entries: &[Entry]) -> Result<(), IndexError> {
+        for (key, doc) in build_docs(self.case, &mut self.readers, entries) {
+            match doc {
+                Ok(d) => self.put(&key, d)?,
+                Err(e) => {
+                    self.stats.failed += 1;
+                    tracing::error!(%key, error = %e, "could not index; it stays in the catalog");
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Indexes the queue entries the catalog has committed so far. Returns how many entries
@@ -131,21 +186,16 @@ impl<'a> Indexer<'a> {
             .query_map(rusqlite::params![self.next_seq, CHUNK], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
         let n = entries.len();
+        let mut unique = Vec::with_capacity(n);
         let mut done = HashSet::new();
         for (seq, kind, key) in entries {
             self.next_seq = seq;
-            if done.insert((kind.clone(), key.clone())) {
-                let doc = match kind.as_str() {
-                    "message" => message_doc(self.case, cat, &key),
-                    "document" => document_doc(cat, &key),
-                    _ => Ok(None),
-                };
-                match doc {
-                    Ok(d) => self.put(&hex::encode(&key), d)?,
-                    Err(e) => tracing::warn!(key = %hex::encode(&key), error = %e, "could not index; it stays in the catalog"),
-                }
+            let e = Entry { kind, key };
+            if done.insert(e.clone()) {
+                unique.push(e);
             }
         }
+        self.put_entries(&unique)?;
         self.stats.seconds += started.elapsed().as_secs_f64();
         if self.pending > 0 && self.last_commit.elapsed() > COMMIT_EVERY {
             self.commit()?;
@@ -211,26 +261,20 @@ pub fn reindex(case: &Case, heap_bytes: usize, threads: usize, progress: &dyn Fn
     let cat = case.reader()?;
     let mut indexer = Indexer::new(case, &index, heap_bytes, threads)?;
     indexer.next_seq = cat.connection().query_row("SELECT COALESCE(MAX(seq), 0) FROM index_queue", [], |r| r.get(0))?;
-    let keys: Vec<Vec<u8>> = cat
+    let mut entries: Vec<Entry> = cat
         .connection()
         .prepare("SELECT DISTINCT content_key FROM messages")?
-        .query_map([], |r| r.get(0))?
+        .query_map([], |r| Ok(Entry { kind: "message".into(), key: r.get(0)? }))?
         .collect::<Result<_, _>>()?;
-    for (i, key) in keys.iter().enumerate() {
-        let doc = message_doc(case, &cat, key)?;
-        indexer.put(&hex::encode(key), doc)?;
-        if i % 1000 == 0 {
-            progress(i as u64);
-        }
-    }
-    let docs: Vec<Vec<u8>> = cat
-        .connection()
-        .prepare("SELECT DISTINCT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for key in &docs {
-        let doc = document_doc(&cat, key)?;
-        indexer.put(&hex::encode(key), doc)?;
+    entries.extend(
+        cat.connection()
+            .prepare("SELECT DISTINCT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL")?
+            .query_map([], |r| Ok(Entry { kind: "document".into(), key: r.get(0)? }))?
+            .collect::<Result<Vec<_>, _>>()?,
+    );
+    for (i, chunk) in entries.chunks(4000).enumerate() {
+        indexer.put_entries(chunk)?;
+        progress((i * 4000 + chunk.len()) as u64);
     }
     indexer.commit()?;
     let mut stats = indexer.finish()?;

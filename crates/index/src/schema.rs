@@ -75,6 +75,13 @@ pub struct Fields {
     pub tag: Field,
 }
 
+/// Stemmed text: frequencies for ranking, no positions (phrases and proximity use the folded
+/// fields, and snippets re-read the text).
+fn stemmed(tokenizer: &str) -> TextOptions {
+    TextOptions::default()
+        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqs))
+}
+
 fn text(tokenizer: &str) -> TextOptions {
     TextOptions::default().set_indexing_options(
         TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqsAndPositions),
@@ -95,11 +102,11 @@ pub fn schema() -> (Schema, Fields) {
         key: b.add_text_field("key", STRING | STORED | FAST),
         kind: b.add_text_field("kind", facet.clone()),
         parent: b.add_text_field("parent", STRING | FAST),
-        subject_es: b.add_text_field("subject_es", text(ES)),
-        subject_en: b.add_text_field("subject_en", text(EN)),
+        subject_es: b.add_text_field("subject_es", stemmed(ES)),
+        subject_en: b.add_text_field("subject_en", stemmed(EN)),
         subject_exact: b.add_text_field("subject_exact", text(FOLDED)),
-        body_es: b.add_text_field("body_es", text(ES)),
-        body_en: b.add_text_field("body_en", text(EN)),
+        body_es: b.add_text_field("body_es", stemmed(ES)),
+        body_en: b.add_text_field("body_en", stemmed(EN)),
         body_exact: b.add_text_field("body_exact", text(FOLDED)),
         from: b.add_text_field("from", text(FOLDED)),
         to: b.add_text_field("to", text(FOLDED)),

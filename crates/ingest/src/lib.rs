@@ -88,6 +88,8 @@ pub struct Progress {
     pub already_done_bytes: AtomicU64,
     /// Documents written to the search index.
     pub indexed: AtomicU64,
+    /// Documents the index could not build (they stay in the catalog).
+    pub index_failed: AtomicU64,
 }
 
 impl Progress {
@@ -148,6 +150,8 @@ pub struct RunSummary {
     pub incomplete: usize,
     /// Search index documents written.
     pub indexed: u64,
+    /// Search index documents that could not be built (see the log; `trove reindex` retries).
+    pub index_failed: u64,
 }
 
 /// Ingests the inputs into the case.
@@ -197,7 +201,7 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
             workers.push(worker.map_err(IngestError::Io)?);
         }
         drop(work_rx);
-        let mut producer = Producer::new(&ctx, reader, source, work_tx, writer_tx.clone(), &inflight, progress);
+        let mut producer = Producer::new(&ctx, reader, source, work_tx, writer_tx.clone(), &inflight, progress, resuming);
         let produced = producer.run(&opts.inputs);
         drop(producer);
         drop(writer_tx);
@@ -245,6 +249,7 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
         already_done: Progress::get(&progress.already_done),
         incomplete,
         indexed: Progress::get(&progress.indexed),
+        index_failed: Progress::get(&progress.index_failed),
     };
     catalog.finish_run(run, status, &serde_json::to_value(&summary).unwrap_or_default())?;
     outcome?;
@@ -256,7 +261,7 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
 fn index_while(case: &Case, heap: usize, done: &std::sync::atomic::AtomicBool, progress: &Progress) -> Result<(), IngestError> {
     let index = trove_index::SearchIndex::for_case(case)?;
     let reader = case.reader()?;
-    let mut indexer = trove_index::Indexer::new(case, &index, heap, 1)?;
+    let mut indexer = trove_index::Indexer::new(case, &index, heap, 2)?;
     loop {
         let finished = done.load(std::sync::atomic::Ordering::Acquire);
         let n = indexer.drain_once(&reader)?;
@@ -271,6 +276,7 @@ fn index_while(case: &Case, heap: usize, done: &std::sync::atomic::AtomicBool, p
     indexer.commit()?;
     let stats = indexer.finish()?;
     progress.indexed.store(stats.documents, Ordering::Relaxed);
+    progress.index_failed.store(stats.failed, Ordering::Relaxed);
     trove_index::trim_queue(&case.catalog()?, &index)?;
     Ok(())
 }

@@ -348,5 +348,6 @@ fn message_record(p: &ParsedMessage, key: [u8; 32], attachments: Vec<AttachmentR
         addresses,
         attachments,
         problems: p.problems.iter().map(|pr| pr.as_str()).collect(),
+        lang: Some(trove_index::analysis::detect(&format!("{}\n{}", p.subject.as_deref().unwrap_or(""), p.text)).code()),
     }
 }

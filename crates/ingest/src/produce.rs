@@ -66,6 +66,8 @@ pub(crate) struct Producer<'a> {
     pub progress: &'a Progress,
     /// Children of partly read containers: locator → (id, complete).
     known: HashMap<String, (i64, bool)>,
+    /// The source already has items: ask the catalog what is done. A fresh run need not.
+    resuming: bool,
 }
 
 /// Files up to this size are read whole by the producer.
@@ -77,8 +79,18 @@ pub fn path_text(p: &Path) -> String {
 }
 
 impl<'a> Producer<'a> {
-    pub fn new(ctx: &'a Ctx, catalog: Catalog, source: i64, work: Sender<Unit>, writer: Sender<ToWriter>, inflight: &'a InFlight, progress: &'a Progress) -> Self {
-        Producer { ctx, catalog, source, work, writer, inflight, progress, known: HashMap::new() }
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        ctx: &'a Ctx,
+        catalog: Catalog,
+        source: i64,
+        work: Sender<Unit>,
+        writer: Sender<ToWriter>,
+        inflight: &'a InFlight,
+        progress: &'a Progress,
+        resuming: bool,
+    ) -> Self {
+        Producer { ctx, catalog, source, work, writer, inflight, progress, known: HashMap::new(), resuming }
     }
 
     /// Walks every input.
@@ -249,6 +261,9 @@ impl Sink for Producer<'_> {
     }
 
     fn seen(&mut self, locator: &str) -> Seen {
+        if !self.resuming {
+            return Seen::New;
+        }
         let state = match self.known.get(locator) {
             Some(&(id, complete)) => Some((id, complete, None)),
             None => match self.catalog.item_state(self.source, locator) {

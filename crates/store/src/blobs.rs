@@ -68,6 +68,37 @@ impl BlobDir {
 
     /// Reads a whole blob.
     pub fn read(&self, blob: &BlobRef) -> io::Result<Vec<u8>> {
+        if let Location::Pack { pack, offset, len } = blob.location {
+            // Small blobs: one read, one decompression with a per-thread context.
+            let f = File::open(self.pack_path(pack))?;
+            let mut buf = vec![0u8; len as usize];
+            f.read_exact_at(&mut buf, offset)?;
+            let out = match blob.codec {
+                Codec::Raw => buf,
+                Codec::Zstd => {
+                    thread_local! {
+                        static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
+                    }
+                    DECOMPRESSOR.with(|d| -> io::Result<Vec<u8>> {
+                        let mut slot = d.borrow_mut();
+                        if slot.is_none() {
+                            *slot = Some(zstd::bulk::Decompressor::new()?);
+                        }
+                        match slot.as_mut() {
+                            Some(dec) => dec.decompress(&buf, blob.size as usize),
+                            None => zstd::bulk::decompress(&buf, blob.size as usize),
+                        }
+                    })?
+                }
+            };
+            if out.len() as u64 != blob.size {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("blob {} decoded to {} bytes, catalog says {}", hex::encode(blob.sha256), out.len(), blob.size),
+                ));
+            }
+            return Ok(out);
+        }
         let mut out = Vec::with_capacity(blob.size.min(1 << 30) as usize);
         self.open(blob)?.read_to_end(&mut out)?;
         if out.len() as u64 != blob.size {

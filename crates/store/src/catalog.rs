@@ -14,7 +14,7 @@ use crate::blobs::{BlobRef, Location, PackWriter};
 use crate::model::{BlobData, Codec, NewItem, Outcome, Parent};
 
 
-pub const SCHEMA_VERSION: &str = "1";
+pub const SCHEMA_VERSION: &str = "2";
 const SCHEMA: &str = include_str!("schema.sql");
 
 /// The catalog database of a case.
@@ -395,8 +395,8 @@ impl Batch<'_> {
             .prepare_cached(
                 "INSERT INTO messages (id, sha256, item_id, content_key, message_id, in_reply_to, refs, subject, date, date_raw,
                     date_source, from_name, from_addr, size, text_len, has_html, attachments, problems, base_subject,
-                    header_poor, thread)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                    header_poor, thread, lang)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
             )?
             .execute(params![
                 id,
@@ -420,6 +420,7 @@ impl Batch<'_> {
                 base,
                 header_poor as i64,
                 thread,
+                m.lang,
             ])?;
         {
             let mut st = self.tx.prepare_cached(

@@ -123,6 +123,8 @@ pub struct MessageRecord {
     pub attachments: Vec<AttachmentRecord>,
     /// Problem names (see `trove_formats::message::Problem`).
     pub problems: Vec<&'static str>,
+    /// Language of subject and body, as detected by the worker.
+    pub lang: Option<&'static str>,
 }
 
 /// How a blob's bytes are kept.

@@ -1,4 +1,4 @@
--- trove catalog, schema version 1.
+-- trove catalog, schema version 2.
 -- Plain SQL that PostgreSQL also accepts (bar the pragmas set in code), so that a server
 -- catalog can follow this one.
 
@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS messages (
     problems    TEXT,                   -- comma-separated problem names
     base_subject TEXT,                  -- subject without Re:/RV:/Fwd: prefixes, normalised
     header_poor INTEGER NOT NULL DEFAULT 0, -- a reply by its subject, with no In-Reply-To/References
+    lang        TEXT,                   -- language of subject and body (es, en, pt…)
     thread      TEXT                    -- thread id: the smallest content key (hex) in the thread
 );
 CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread);
@@ -137,3 +138,12 @@ CREATE TABLE IF NOT EXISTS attachments (
     PRIMARY KEY (message, part)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attachments_sha ON attachments(sha256);
+
+-- Tags on messages, shared within the case (written by the web app; `tag:` in search).
+CREATE TABLE IF NOT EXISTS tags (
+    content_key BLOB NOT NULL,
+    tag         TEXT NOT NULL,
+    author      TEXT,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (content_key, tag)
+) WITHOUT ROWID;
