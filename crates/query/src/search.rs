@@ -1,6 +1,6 @@
 //! Running queries: ranked or dated pages, facets, snippets, and every hit streamed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -366,12 +366,18 @@ struct FacetCollector;
 
 const FACET_TOP: usize = 20;
 
-#[derive(Default)]
+/// Months from 1970 to 2100: the histogram is an array, not a map.
+const FIRST_MONTH: i32 = 1970 * 12;
+const MONTHS: usize = (2100 - 1970) * 12;
+
 struct SegFacets {
     /// Per str column: counts by term ordinal.
-    cols: Vec<(usize, Option<StrColumn>, Vec<u64>)>,
-    months: HashMap<i32, u64>,
+    cols: Vec<(usize, Option<StrColumn>, Vec<u32>)>,
+    months: Vec<u32>,
+    /// Dates outside 1970–2100 (broken clocks), counted apart.
+    odd_dates: u32,
     date: Option<tantivy::columnar::Column<i64>>,
+    dates: Vec<Option<i64>>,
 }
 
 const FACET_FIELDS: [&str; 8] = ["source", "from_domain", "from_addr", "rcpt_addr", "mime", "lang", "has", "kind"];
@@ -386,10 +392,10 @@ impl Collector for FacetCollector {
         for (i, name) in FACET_FIELDS.iter().enumerate() {
             let col = ff.str(name)?;
             let n = col.as_ref().map_or(0, |c| c.num_terms());
-            cols.push((i, col, vec![0u64; n]));
+            cols.push((i, col, vec![0u32; n]));
         }
         let date = ff.i64("date").ok();
-        Ok(SegFacets { cols, months: HashMap::new(), date })
+        Ok(SegFacets { cols, months: vec![0; MONTHS], odd_dates: 0, date, dates: Vec::new() })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -427,23 +433,45 @@ impl Collector for FacetCollector {
     }
 }
 
+impl SegFacets {
+    fn count_month(&mut self, t: i64) {
+        let m = month_index(t) - FIRST_MONTH;
+        match self.months.get_mut(m.max(-1) as usize) {
+            Some(slot) if m >= 0 => *slot += 1,
+            _ => self.odd_dates += 1,
+        }
+    }
+}
+
 impl SegmentCollector for SegFacets {
     type Fruit = Facets;
 
     fn collect(&mut self, doc: DocId, _: Score) {
+        self.collect_block(&[doc]);
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
         for (_, col, counts) in &mut self.cols {
             if let Some(c) = col {
-                for ord in c.term_ords(doc) {
-                    if let Some(slot) = counts.get_mut(ord as usize) {
-                        *slot += 1;
+                let ords = c.ords();
+                for &doc in docs {
+                    for ord in ords.values_for_doc(doc) {
+                        if let Some(slot) = counts.get_mut(ord as usize) {
+                            *slot += 1;
+                        }
                     }
                 }
             }
         }
-        if let Some(d) = &self.date
-            && let Some(t) = d.first(doc)
-        {
-            *self.months.entry(month_index(t)).or_default() += 1;
+        if let Some(d) = &self.date {
+            self.dates.clear();
+            self.dates.resize(docs.len(), None);
+            d.first_vals(docs, &mut self.dates);
+            let dates = std::mem::take(&mut self.dates);
+            for t in dates.iter().flatten() {
+                self.count_month(*t);
+            }
+            self.dates = dates;
         }
     }
 
@@ -451,21 +479,30 @@ impl SegmentCollector for SegFacets {
         let mut lists: Vec<Vec<Bucket>> = vec![Vec::new(); FACET_FIELDS.len()];
         for (i, col, counts) in self.cols {
             let Some(c) = col else { continue };
-            let mut buf = String::new();
-            for (ord, n) in counts.into_iter().enumerate() {
-                if n > 0 && c.ord_to_str(ord as u64, &mut buf).is_ok() {
-                    lists[i].push(Bucket { value: buf.clone(), count: n });
-                }
-            }
+            // One pass over the dictionary for every value seen, in ordinal order.
+            let ords: Vec<u64> = counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(o, _)| o as u64).collect();
+            let mut ns = ords.iter().map(|&o| counts[o as usize]);
+            let list = &mut lists[i];
+            let _ = c.dictionary().sorted_ords_to_term_cb(&ords, |term| {
+                let n = ns.next().unwrap_or(0);
+                list.push(Bucket { value: String::from_utf8_lossy(term).into_owned(), count: n as u64 });
+            });
         }
         let mut month = Vec::new();
         let mut years: BTreeMap<i32, u64> = BTreeMap::new();
-        for (m, n) in self.months {
+        for (i, &n) in self.months.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let m = i as i32 + FIRST_MONTH;
             let (y, mo) = (m.div_euclid(12), m.rem_euclid(12) + 1);
-            month.push(Bucket { value: format!("{y:04}-{mo:02}"), count: n });
-            *years.entry(y).or_default() += n;
+            month.push(Bucket { value: format!("{y:04}-{mo:02}"), count: n as u64 });
+            *years.entry(y).or_default() += n as u64;
         }
-        let year = years.into_iter().map(|(y, n)| Bucket { value: format!("{y:04}"), count: n }).collect();
+        let mut year: Vec<Bucket> = years.into_iter().map(|(y, n)| Bucket { value: format!("{y:04}"), count: n }).collect();
+        if self.odd_dates > 0 {
+            year.push(Bucket { value: "other".into(), count: self.odd_dates as u64 });
+        }
         let mut it = lists.into_iter();
         let mut next = || it.next().unwrap_or_default();
         Facets {
