@@ -1,5 +1,6 @@
 //! The `trove` command line: a thin layer over the library crates.
 
+mod admin;
 mod bench;
 mod report;
 mod search;
@@ -127,6 +128,42 @@ enum Command {
     Index { case: PathBuf },
     /// Rebuild the search index from the catalog (the sources are not read).
     Reindex { case: PathBuf },
+    /// The web app: search, read, threads, people, tags and notes, for a team.
+    Serve {
+        /// Case folders to serve (each known by its folder name).
+        #[arg(required = true)]
+        cases: Vec<PathBuf>,
+        /// Accounts, sessions, grants and the audit log.
+        #[arg(long, default_value = "trove-server")]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Mark cookies Secure (when served behind HTTPS).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Accounts and grants of the web app.
+    User {
+        #[command(subcommand)]
+        what: admin::UserCommand,
+        #[arg(long, default_value = "trove-server", global = true)]
+        data: PathBuf,
+    },
+    /// The web app's audit log: who searched, viewed, downloaded and exported what.
+    Audit {
+        #[arg(long, default_value = "trove-server")]
+        data: PathBuf,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        case: Option<String>,
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        csv: bool,
+    },
     /// Re-read every stored blob and check its SHA-256 (evidence integrity).
     Verify {
         case: PathBuf,
@@ -261,6 +298,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Serve { cases, data, addr, secure_cookies } => admin::serve(data, cases, addr, secure_cookies),
+        Command::User { what, data } => admin::user(&data, what),
+        Command::Audit { data, user, case, limit, json, csv } => admin::audit(&data, user, case, limit, json, csv),
         Command::Verify { case, json } => {
             let case = open_case(&case)?;
             let v = trove_store::query::verify(&case, &case.reader()?)?;

@@ -62,7 +62,18 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
         let copies = if h.copies > 1 { format!("  [{} copies: {}]", h.copies, h.folders.join(", ")) } else { String::new() };
         println!("\n#{} {date}  {from}\n    {}{copies}", h.item.unwrap_or(0), h.subject.as_deref().unwrap_or("(no subject)"));
         if let Some(sn) = &h.snippet {
-            let text = unescape(&sn.replace("<b>", hl_on).replace("</b>", hl_off));
+            let mut text = String::new();
+            let mut at = 0;
+            for &(s, e) in &sn.highlights {
+                if s >= at && e <= sn.text.len() && sn.text.is_char_boundary(s) && sn.text.is_char_boundary(e) {
+                    text.push_str(&sn.text[at..s]);
+                    text.push_str(hl_on);
+                    text.push_str(&sn.text[s..e]);
+                    text.push_str(hl_off);
+                    at = e;
+                }
+            }
+            text.push_str(&sn.text[at..]);
             println!("    {text}");
         }
         for l in &h.locations {
@@ -73,10 +84,6 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
         print_facets(f);
     }
     Ok(())
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#x27;", "'").replace("&amp;", "&")
 }
 
 fn print_facets(f: &Facets) {

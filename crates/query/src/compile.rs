@@ -18,13 +18,17 @@ use crate::parse::{Bound, Field, Node, QueryError, Span};
 
 type Q = Box<dyn Query>;
 
+/// Keys of the messages carrying a tag.
+pub type TagLookup<'a> = &'a dyn Fn(&str) -> Vec<String>;
+
 /// Compiles parsed queries against an index's fields.
-pub struct Compiler {
+pub struct Compiler<'a> {
     f: Fields,
     es: TextAnalyzer,
     en: TextAnalyzer,
     folded: TextAnalyzer,
     query: String,
+    tags: Option<TagLookup<'a>>,
 }
 
 #[derive(Clone, Copy)]
@@ -34,12 +38,18 @@ enum An {
     Folded,
 }
 
-impl Compiler {
+impl<'a> Compiler<'a> {
     pub fn new(fields: Fields, query: &str) -> Self {
         let m = tantivy::tokenizer::TokenizerManager::default();
         analysis::register(&m);
         let get = |n: &str| m.get(n).unwrap_or_else(analysis::folded);
-        Compiler { f: fields, es: get(analysis::ES), en: get(analysis::EN), folded: analysis::folded(), query: query.to_owned() }
+        Compiler { f: fields, es: get(analysis::ES), en: get(analysis::EN), folded: analysis::folded(), query: query.to_owned(), tags: None }
+    }
+
+    /// Where `tag:` finds the messages carrying a tag.
+    pub fn with_tags(mut self, lookup: TagLookup<'a>) -> Self {
+        self.tags = Some(lookup);
+        self
     }
 
     fn err(&self, msg: impl Into<String>, span: Span) -> QueryError {
@@ -183,7 +193,13 @@ impl Compiler {
                 };
                 Some(exact(f.has, v))
             }
-            Field::Tag => Some(exact(f.tag, text)),
+            Field::Tag => match self.tags {
+                Some(lookup) => {
+                    let terms: Vec<Term> = lookup(text).iter().map(|k| Term::from_field_text(f.key, k)).collect();
+                    Some(Box::new(tantivy::query::TermSetQuery::new(terms)) as Q)
+                }
+                None => Some(exact(f.tag, text)),
+            },
             Field::Kind => Some(exact(f.kind, &text.to_ascii_lowercase())),
             Field::Size | Field::Date => return Err(self.err("a range field needs a range value", span)),
             Field::From | Field::To | Field::Cc | Field::Bcc | Field::Participant => None,

@@ -3,6 +3,7 @@
 //! with no cap (`export`). The CLI and the web app both call [`search::Searchable`].
 
 pub mod compile;
+pub mod explore;
 pub mod export;
 pub mod parse;
 pub mod search;

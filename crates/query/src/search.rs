@@ -1,6 +1,7 @@
 //! Running queries: ranked or dated pages, facets, snippets, and every hit streamed.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -92,10 +93,37 @@ pub struct Hit {
     pub copies: usize,
     pub folders: Vec<String>,
     pub sources: Vec<String>,
-    /// Text around the matches; matched words between `<b>` and `</b>`, the rest escaped.
-    pub snippet: Option<String>,
+    /// Text around the matches.
+    pub snippet: Option<Snippet>,
     /// Every location (with `copies` requested).
     pub locations: Vec<Location>,
+}
+
+/// Text around the matches, with the matched words' byte ranges in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snippet {
+    pub text: String,
+    pub highlights: Vec<(usize, usize)>,
+}
+
+impl Snippet {
+    /// The snippet as HTML: text escaped, matches in `<b>`.
+    pub fn to_html(&self) -> String {
+        let mut out = String::new();
+        let mut at = 0;
+        for &(s, e) in &self.highlights {
+            if s < at || e > self.text.len() || !self.text.is_char_boundary(s) || !self.text.is_char_boundary(e) {
+                continue;
+            }
+            out.push_str(&html_escape(&self.text[at..s]));
+            out.push_str("<b>");
+            out.push_str(&html_escape(&self.text[s..e]));
+            out.push_str("</b>");
+            at = e;
+        }
+        out.push_str(&html_escape(&self.text[at..]));
+        out
+    }
 }
 
 /// A facet value and how many results have it.
@@ -131,22 +159,34 @@ pub struct Response {
     pub took_ms: f64,
 }
 
-/// A case opened for searching: the index, a catalog connection and the blobs.
+/// A case opened for searching: the index (shareable between threads), a catalog connection
+/// and the blobs.
 pub struct Searchable {
     pub case: Case,
-    pub index: SearchIndex,
+    pub index: Arc<SearchIndex>,
     pub catalog: Catalog,
 }
 
 impl Searchable {
     pub fn open(case: &Case) -> Result<Self, SearchError> {
-        Ok(Searchable { case: case.clone(), index: SearchIndex::for_case(case)?, catalog: case.reader()? })
+        Ok(Searchable { case: case.clone(), index: Arc::new(SearchIndex::for_case(case)?), catalog: case.reader()? })
     }
 
-    /// Parses and compiles a query.
+    /// Another handle on an open index, with a catalog connection of its own.
+    pub fn with_index(case: &Case, index: Arc<SearchIndex>) -> Result<Self, SearchError> {
+        Ok(Searchable { case: case.clone(), index, catalog: case.reader()? })
+    }
+
+    /// Parses and compiles a query. `tag:` is looked up in the catalog (tags are set in the
+    /// web app and are not in the index).
     pub fn query(&self, q: &str) -> Result<Box<dyn Query>, QueryError> {
         let node = parse(q)?;
-        Compiler::new(self.index.fields, q).compile(&node)
+        let cat = &self.catalog;
+        let tags = move |tag: &str| -> Vec<String> {
+            let Ok(mut st) = cat.connection().prepare_cached("SELECT content_key FROM tags WHERE tag = ?1") else { return Vec::new() };
+            st.query_map([tag], |r| r.get::<_, Vec<u8>>(0)).map(|rows| rows.filter_map(Result::ok).map(hex::encode).collect()).unwrap_or_default()
+        };
+        Compiler::new(self.index.fields, q).with_tags(&tags).compile(&node)
     }
 
     /// How many results a query has.
@@ -300,7 +340,7 @@ impl Searchable {
         Ok(hit)
     }
 
-    fn snippet(&self, hit: &Hit, snippets: &mut Snippets) -> Option<String> {
+    fn snippet(&self, hit: &Hit, snippets: &mut Snippets) -> Option<Snippet> {
         if hit.kind != "message" {
             return None;
         }
@@ -340,7 +380,7 @@ impl Snippets {
     }
 
     /// The snippet with the most highlighted words; the start of the text when none match.
-    fn best(&mut self, text: &str) -> Option<String> {
+    fn best(&mut self, text: &str) -> Option<Snippet> {
         let mut best: Option<tantivy::snippet::Snippet> = None;
         for g in &self.gens {
             let s = g.snippet(text);
@@ -351,9 +391,12 @@ impl Snippets {
         let s = best?;
         if s.highlighted().is_empty() {
             let start: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
-            return (!start.is_empty()).then(|| html_escape(&start));
+            return (!start.is_empty()).then_some(Snippet { text: start, highlights: Vec::new() });
         }
-        Some(s.to_html().replace('\n', " "))
+        // One line: newlines to spaces keeps byte offsets.
+        let text = s.fragment().replace(['\n', '\r', '\t'], " ");
+        let highlights = s.highlighted().iter().map(|r| (r.start, r.end)).collect();
+        Some(Snippet { text, highlights })
     }
 }
 

@@ -206,7 +206,12 @@ fn copies_collapse_and_threads() {
     assert!(facets.year.iter().any(|b| b.value == "2016" && b.count == 2));
     // Snippets highlight the stemmed matches.
     let r = f.s.search(&Request::new("adquisiciones")).unwrap();
-    assert!(r.hits.iter().any(|h| h.snippet.as_deref().unwrap_or("").contains("<b>ADQUISICIONES</b>")), "{:?}", r.hits);
+    assert!(r.hits.iter().any(|h| h.snippet.as_ref().is_some_and(|s| s.to_html().contains("<b>ADQUISICIONES</b>"))), "{:?}", r.hits);
+    let sn = r.hits.iter().find_map(|h| h.snippet.clone()).unwrap();
+    assert!(!sn.highlights.is_empty());
+    for (s, e) in &sn.highlights {
+        assert!(sn.text[*s..*e].to_lowercase().starts_with("adquisici"), "{}", &sn.text[*s..*e]);
+    }
 }
 
 #[test]

@@ -147,3 +147,13 @@ CREATE TABLE IF NOT EXISTS tags (
     created_at  TEXT NOT NULL,
     PRIMARY KEY (content_key, tag)
 ) WITHOUT ROWID;
+
+-- Notes on messages, shared within the case (written by the web app).
+CREATE TABLE IF NOT EXISTS notes (
+    id          INTEGER PRIMARY KEY,
+    content_key BLOB NOT NULL,
+    author      TEXT,
+    created_at  TEXT NOT NULL,
+    text        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notes_key ON notes(content_key);

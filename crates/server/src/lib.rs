@@ -1,0 +1,202 @@
+//! The investigation web app: `trove serve`.
+//!
+//! One process serves one or more cases to a newsroom: a JSON API under `/api` (documented in
+//! `ui/openapi.json`) and a browser UI that uses the same API. Accounts, sessions, grants and
+//! the audit log live in the server's own database ([`db`]); each case's tags and notes live in
+//! its catalog. Every request is checked against the caller's role and grants ([`api`]); mail
+//! HTML is sanitised so that nothing runs and nothing remote is fetched ([`html`]); every
+//! response carries a strict Content-Security-Policy.
+
+pub mod api;
+pub mod auth;
+pub mod db;
+pub mod html;
+mod ui;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use trove_index::SearchIndex;
+use trove_query::Searchable;
+use trove_store::Case;
+
+pub use db::{Db, Role};
+
+/// Errors of the server, as HTTP answers.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("not logged in")]
+    Unauthorized,
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Search(#[from] trove_query::SearchError),
+    #[error(transparent)]
+    Store(#[from] trove_store::StoreError),
+}
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ServerError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ServerError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ServerError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServerError::BadRequest(_) | ServerError::Search(trove_query::SearchError::Query(_)) => StatusCode::BAD_REQUEST,
+            ServerError::Conflict(_) => StatusCode::CONFLICT,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %self, "request failed");
+        }
+        let body = match &self {
+            ServerError::Search(trove_query::SearchError::Query(q)) => serde_json::json!({
+                "error": q.message, "column": q.column(), "start": q.span.start, "end": q.span.end,
+            }),
+            other => serde_json::json!({ "error": other.to_string() }),
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+/// A case being served: the case, its index (shared), and a pool of search handles.
+pub struct CaseEntry {
+    pub name: String,
+    pub case: Case,
+    pub index: Arc<SearchIndex>,
+    pool: Mutex<Vec<Searchable>>,
+}
+
+impl CaseEntry {
+    pub fn open(name: String, case: Case) -> Result<Self, ServerError> {
+        // Opening the catalog for writing adds tables a newer trove knows (tags, notes).
+        case.catalog()?;
+        let index = Arc::new(SearchIndex::for_case(&case).map_err(trove_query::SearchError::from)?);
+        Ok(CaseEntry { name, case, index, pool: Mutex::new(Vec::new()) })
+    }
+
+    /// A search handle (a catalog connection of its own), back to the pool when dropped.
+    pub fn searchable(self: &Arc<Self>) -> Result<Pooled, ServerError> {
+        let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let s = match pooled {
+            Some(s) => s,
+            None => Searchable::with_index(&self.case, self.index.clone())?,
+        };
+        Ok(Pooled { entry: self.clone(), s: Some(s) })
+    }
+}
+
+/// A search handle borrowed from a case's pool.
+pub struct Pooled {
+    entry: Arc<CaseEntry>,
+    s: Option<Searchable>,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = Searchable;
+    fn deref(&self) -> &Searchable {
+        self.s.as_ref().unwrap_or_else(|| unreachable!("a pooled handle is only emptied on drop"))
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        if let Some(s) = self.s.take() {
+            let mut pool = self.entry.pool.lock().unwrap_or_else(|e| e.into_inner());
+            if pool.len() < 32 {
+                pool.push(s);
+            }
+        }
+    }
+}
+
+/// Everything a request may need.
+pub struct App {
+    pub db: Db,
+    pub cases: BTreeMap<String, Arc<CaseEntry>>,
+    /// Set the `Secure` flag on cookies (serve behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub data: PathBuf,
+    pub cases: Vec<PathBuf>,
+    pub addr: SocketAddr,
+    pub secure_cookies: bool,
+}
+
+/// Opens the cases (named after their folders) and the server database.
+pub fn app(data: &std::path::Path, cases: &[PathBuf], secure_cookies: bool) -> Result<Arc<App>, ServerError> {
+    let db = Db::open(data)?;
+    let mut map = BTreeMap::new();
+    for path in cases {
+        let case = Case::open(path)?;
+        let name = path
+            .canonicalize()?
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| ServerError::BadRequest(format!("{} has no folder name", path.display())))?;
+        if map.contains_key(&name) {
+            return Err(ServerError::Conflict(format!("two cases are named {name}; case folders must have different names")));
+        }
+        map.insert(name.clone(), Arc::new(CaseEntry::open(name, case)?));
+    }
+    Ok(Arc::new(App { db, cases: map, secure_cookies }))
+}
+
+/// The router: API, UI, and the security headers every response carries.
+pub fn router(app: Arc<App>) -> axum::Router {
+    api::routes()
+        .merge(ui::routes())
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(app)
+}
+
+/// The CSP of the app's own pages: its own scripts and styles only, nothing remote.
+pub const APP_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+     frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(APP_CSP));
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"));
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Serves until interrupted.
+pub async fn serve(opts: ServeOptions) -> Result<(), ServerError> {
+    let app = app(&opts.data, &opts.cases, opts.secure_cookies)?;
+    let listener = tokio::net::TcpListener::bind(opts.addr).await?;
+    tracing::info!(addr = %opts.addr, cases = app.cases.len(), "serving");
+    axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
