@@ -87,8 +87,15 @@ impl Item {
         ItemKind::from_class(self.message_class())
     }
 
+    /// PidTagSubject, without the prefix-length marker (`\u{1}` + a length) some writers put first.
     pub fn subject(&self) -> Option<&str> {
-        self.props.str(tag::SUBJECT)
+        let s = self.props.str(tag::SUBJECT)?;
+        let mut c = s.chars();
+        if c.next() == Some('\u{1}') {
+            c.next();
+            return Some(c.as_str()).filter(|s| !s.is_empty());
+        }
+        Some(s)
     }
 
     /// Attachments, embedded messages included, counted through every level.

@@ -257,7 +257,7 @@ fn write_item(w: &mut Writer, item: &Item, book: &AddressBook, opts: &Options, d
         }
     }
     if !has("subject") {
-        let subject = p.str(tag::SUBJECT).map(|s| strip_subject_marker(s)).or_else(|| non_mail_title(item));
+        let subject = item.subject().map(str::to_owned).or_else(|| non_mail_title(item));
         if let Some(s) = subject {
             w.line(&format!("Subject: {}", encode_word(&s)));
         }
@@ -326,17 +326,6 @@ fn write_item(w: &mut Writer, item: &Item, book: &AddressBook, opts: &Options, d
 
 fn one_line(s: &str) -> String {
     s.replace(['\r', '\n'], " ")
-}
-
-/// Subjects keep the "FW: " prefix Outlook stores; a leading control marker (0x01 + length) is
-/// dropped.
-fn strip_subject_marker(s: &str) -> String {
-    let mut c = s.chars();
-    if c.next() == Some('\u{1}') {
-        c.next();
-        return c.as_str().to_owned();
-    }
-    s.to_owned()
 }
 
 fn write_bodies(w: &mut Writer, text: Option<&str>, html: Option<&str>) {

@@ -31,6 +31,18 @@ pub fn is_msg(bytes: &[u8]) -> bool {
     }
 }
 
+/// [`is_msg`] for a seekable reader (reads only the compound file's directory).
+pub fn is_msg_reader<R: Read + Seek>(r: &mut R) -> bool {
+    let mut head = [0u8; 8];
+    if r.rewind().is_err() || r.read_exact(&mut head).is_err() || head != *b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" || r.rewind().is_err() {
+        return false;
+    }
+    match CompoundFile::open(r) {
+        Ok(cf) => cf.read_root_storage().any(|e| e.name() == PROPS || e.name().starts_with(SUBSTG)),
+        Err(_) => false,
+    }
+}
+
 /// Reads a `.msg` file.
 pub fn read_msg<R: Read + Seek>(r: R, limits: &Limits) -> Result<Item> {
     let mut head = [0u8; 8];
