@@ -33,7 +33,7 @@ pub struct IngestBench {
 }
 
 /// Runs a command, returning wall seconds and the child's peak RSS in MiB.
-fn measure(mut cmd: Command) -> Result<(f64, f64)> {
+pub(crate) fn measure(mut cmd: Command) -> Result<(f64, f64)> {
     let started = Instant::now();
     let child = cmd.stdout(std::process::Stdio::null()).spawn().with_context(|| format!("starting {cmd:?}"))?;
     let pid = child.id() as libc::pid_t;
@@ -98,7 +98,7 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn have(tool: &str) -> bool {
+pub(crate) fn have(tool: &str) -> bool {
     Command::new(tool).arg("--version").output().is_ok()
 }
 
