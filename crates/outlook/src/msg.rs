@@ -81,7 +81,7 @@ fn read_stream<R: Read + Seek>(cf: &mut CompoundFile<R>, path: &str, limits: &Li
         return Err(OutlookError::Limit(format!("stream {path} of {len} bytes")));
     }
     let mut s = cf.open_stream(path).map_err(|e| OutlookError::corrupt("OLE stream", format!("{path}: {e}")))?;
-    let mut v = Vec::with_capacity(len as usize);
+    let mut v = Vec::with_capacity(len.min(1 << 20) as usize);
     (&mut s).take(limits.max_value_bytes).read_to_end(&mut v).map_err(|e| OutlookError::corrupt("OLE stream", format!("{path}: {e}")))?;
     Ok(v)
 }

@@ -62,12 +62,27 @@ impl Heap {
         }
         let mut out = Vec::new();
         if root != 0 {
-            self.bth_walk(root, levels, cb_key, cb_ent, max, &mut out)?;
+            let mut seen = std::collections::HashSet::new();
+            self.bth_walk(root, levels, cb_key, cb_ent, max, &mut out, &mut seen)?;
         }
         Ok((cb_ent, out))
     }
 
-    fn bth_walk<'a>(&'a self, hid: u32, level: u8, cb_key: usize, cb_ent: usize, max: usize, out: &mut Vec<(&'a [u8], &'a [u8])>) -> Result<()> {
+    #[allow(clippy::too_many_arguments)]
+    fn bth_walk<'a>(
+        &'a self,
+        hid: u32,
+        level: u8,
+        cb_key: usize,
+        cb_ent: usize,
+        max: usize,
+        out: &mut Vec<(&'a [u8], &'a [u8])>,
+        seen: &mut std::collections::HashSet<u32>,
+    ) -> Result<()> {
+        // Each allocation is read once: a damaged tree cannot multiply its records.
+        if !seen.insert(hid) {
+            return Err(OutlookError::corrupt("BTree-on-heap", "a page is referenced twice"));
+        }
         let b = self.get(hid)?;
         if level == 0 {
             let size = cb_key + cb_ent;
@@ -81,7 +96,7 @@ impl Heap {
         }
         for rec in b.chunks_exact(cb_key + 4) {
             let child = rec.u32_at(cb_key).unwrap_or(0);
-            self.bth_walk(child, level - 1, cb_key, cb_ent, max, out)?;
+            self.bth_walk(child, level - 1, cb_key, cb_ent, max, out, seen)?;
         }
         Ok(())
     }
