@@ -12,9 +12,13 @@
 //!   rest of trove reads Outlook mail like any other mail; non-mail items (contacts,
 //!   appointments, tasks, notes) get a text rendition.
 //!
+//! - [`crosscheck`]: a second reader (Debian's `pffexport`, run as a bounded subprocess) whose
+//!   per-folder counts are compared with trove's.
+//!
 //! Every reader returns [`OutlookError`] on bad input and never panics; every allocation and
 //! recursion driven by file contents is bounded by [`Limits`].
 
+pub mod crosscheck;
 pub mod item;
 pub mod mime;
 pub mod msg;
