@@ -149,6 +149,9 @@ pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewIt
         }),
     );
     item.meta = Some(serde_json::Value::Object(m));
+    if pst.info.kind == "OST" {
+        item.format = "ost".into();
+    }
     sink.open(item)?;
 
     let mut members = 0u64;
@@ -165,19 +168,30 @@ pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewIt
         }
         let member_of = Some(MemberOf { container: c.locator.clone(), seq: members, resume_to: None });
         members += 1;
+        let offset = pst.message_offset(mref);
         match pst.read_message(mref) {
             Ok(it) => {
                 book.learn(&it);
                 *read.entry(mref.folder).or_default() += 1;
-                let meta = outlook_meta(&it, &[("nid", mref.nid.into()), ("folder", path.clone().into()), ("listed_in_folder", mref.listed.into()), ("orphan", mref.folder.is_none().into())]);
+                let meta = outlook_meta(
+                    &it,
+                    &[
+                        ("nid", mref.nid.into()),
+                        ("folder", path.clone().into()),
+                        ("listed_in_folder", mref.listed.into()),
+                        ("orphan", mref.folder.is_none().into()),
+                        ("node_offset", offset.into()),
+                    ],
+                );
                 let bytes = to_rfc822(&it, &book, &Options::default());
-                let name = format!("{}", it.subject().unwrap_or("(no subject)"));
+                let name = it.subject().unwrap_or("(no subject)").to_owned();
                 sink.leaf(item_unit(c, loc, name, folder, bytes, meta, member_of))?;
             }
             Err(e) => {
                 *failed.entry(mref.folder).or_default() += 1;
                 let mut it = base_item(loc, Parent::Locator(c.locator.clone()), format!("message node {}", mref.nid), Kind::Member, "eml", 0, Outcome::Failed { reason: format!("Outlook message unreadable: {e}") });
                 it.folder = folder;
+                it.offset = offset;
                 sink.record(it, member_of)?;
             }
         }

@@ -125,6 +125,40 @@ fn outlook_corpus_accounted() {
 }
 
 #[test]
+fn a_damaged_message_is_reported_per_folder() {
+    // A copy of enron.pst with one message's property heap overwritten.
+    let src = corpus("outlook/pst/enron.pst");
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("damaged.pst");
+    std::fs::copy(&src, &copy).unwrap();
+    let offset = {
+        let f = std::io::BufReader::new(std::fs::File::open(&copy).unwrap());
+        let mut pst = trove_outlook::pst::PstFile::open(f, trove_outlook::Limits::default()).unwrap();
+        let cat = pst.catalog().unwrap();
+        let m = cat.messages.iter().find(|m| m.folder.is_some_and(|f| cat.folders[f].path.ends_with("/Systems"))).unwrap();
+        pst.message_offset(m).unwrap()
+    };
+    let mut bytes = std::fs::read(&copy).unwrap();
+    bytes[offset as usize..offset as usize + 16].fill(0);
+    std::fs::write(&copy, &bytes).unwrap();
+    t.ingest("d", &[&copy]);
+    assert_accounted(&t, "d", 1, bytes.len() as u64);
+    let store = t.strings("SELECT outcome || '|' || COALESCE(reason, '') FROM items WHERE parent_id IS NULL");
+    assert!(store[0].starts_with("container|"), "{store:?}");
+    assert!(store[0].contains("Systems\": store count 7, contents table 7, message nodes 7, read 6, failed 1"), "{store:?}");
+    let failed = t.strings("SELECT reason FROM items WHERE outcome = 'failed'");
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].contains("Outlook message unreadable"), "{failed:?}");
+    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE message IS NOT NULL"), 70);
+    // The report shows it.
+    let reports = query::report(&t.case.reader().unwrap()).unwrap();
+    let shown = format!("{reports:?}");
+    assert!(shown.contains("read 6, failed 1"), "{shown}");
+}
+
+#[test]
 fn outlook_message_in_hostile_corpus_is_read() {
     let f = corpus("mail/hostile/mail_outlook_1");
     let t = TestCase::new();

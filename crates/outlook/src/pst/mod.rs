@@ -276,6 +276,12 @@ impl<R: Read + Seek> PstFile<R> {
         table_row_ids(&heap, self.ndb.limits.max_nodes)
     }
 
+    /// Byte offset in the file of a message's first data block (its property heap, or the
+    /// XBLOCK listing it): where an examiner finds the message in the store.
+    pub fn message_offset(&mut self, m: &MessageRef) -> Option<u64> {
+        self.ndb.block_offset(m.data).ok()
+    }
+
     /// Reads one message with its recipients, attachments and embedded messages.
     pub fn read_message(&mut self, m: &MessageRef) -> Result<Item> {
         self.read_object(m.data, m.sub, 0)

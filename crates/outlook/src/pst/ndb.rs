@@ -211,6 +211,11 @@ impl<R: Read + Seek> Ndb<R> {
         Ok(BlockRef { ib, cb, inflated })
     }
 
+    /// Where a block's bytes are in the file.
+    pub fn block_offset(&mut self, bid: u64) -> Result<u64> {
+        Ok(self.block_ref(bid)?.ib)
+    }
+
     /// One block's data, decrypted and inflated.
     pub fn block(&mut self, bid: u64) -> Result<Vec<u8>> {
         let br = self.block_ref(bid)?;
