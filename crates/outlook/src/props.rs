@@ -319,7 +319,7 @@ pub fn codepage_encoding(cp: i64) -> Option<&'static encoding_rs::Encoding> {
         28595 => e::ISO_8859_5,
         28597 => e::ISO_8859_7,
         28605 => e::ISO_8859_15,
-        50220 | 50221 | 50222 => e::ISO_2022_JP,
+        50220..=50222 => e::ISO_2022_JP,
         51932 => e::EUC_JP,
         54936 => e::GB18030,
         _ => return None,

@@ -257,11 +257,7 @@ impl<'a> Walker<'a> {
                 self.flush();
                 self.g.htmlrtf = param != Some(0);
             }
-            b"par" | b"line" => {
-                if self.mode != Mode::Html || !self.g.htmlrtf {
-                    self.text("\r\n");
-                }
-            }
+            b"par" | b"line" if self.mode != Mode::Html || !self.g.htmlrtf => self.text("\r\n"),
             b"tab" => self.text("\t"),
             b"ansicpg" => {
                 if let Some(e) = param.and_then(codepage_encoding) {

@@ -163,11 +163,7 @@ fn merge_attachment(att: &mut Attachment, mut bag: PropBag, limits: &Limits, dep
                 }
             }
         }
-        Some(PropValue::Bin(b)) => {
-            if !matches!(att.content, AttachContent::Bytes(_)) {
-                att.content = AttachContent::Bytes(b);
-            }
-        }
+        Some(PropValue::Bin(b)) if !matches!(att.content, AttachContent::Bytes(_)) => att.content = AttachContent::Bytes(b),
         _ => {}
     }
 }

@@ -12,6 +12,9 @@ pub const SIG_PC: u8 = 0xBC;
 pub const SIG_TC: u8 = 0x7C;
 const SIG_BTH: u8 = 0xB5;
 
+/// Records of a BTree-on-heap: (key, data) slices.
+pub type Records<'a> = Vec<(&'a [u8], &'a [u8])>;
+
 /// A heap-on-node: the data blocks of a node holding variable-size allocations.
 pub struct Heap {
     blocks: Vec<Vec<u8>>,
@@ -51,7 +54,7 @@ impl Heap {
     }
 
     /// A BTree-on-heap's records (key, data), leaves only.
-    pub fn bth(&self, hid: u32, max: usize) -> Result<(usize, Vec<(&[u8], &[u8])>)> {
+    pub fn bth(&self, hid: u32, max: usize) -> Result<(usize, Records<'_>)> {
         let h = self.get(hid)?;
         if h.u8_at(0) != Some(SIG_BTH) {
             return Err(OutlookError::corrupt("BTree-on-heap", "bad signature"));
@@ -76,7 +79,7 @@ impl Heap {
         cb_key: usize,
         cb_ent: usize,
         max: usize,
-        out: &mut Vec<(&'a [u8], &'a [u8])>,
+        out: &mut Records<'a>,
         seen: &mut std::collections::HashSet<u32>,
     ) -> Result<()> {
         // Each allocation is read once: a damaged tree cannot multiply its records.

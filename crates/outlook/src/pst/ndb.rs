@@ -355,19 +355,12 @@ impl<R: Read + Seek> Ndb<R> {
             stats.bad_pages += 1;
             return Ok(());
         }
-        let page = match self.page(ib, PTYPE_NBT) {
-            Ok(p) => p,
+        // A damaged page below the root loses its nodes, counted; a damaged root is an error.
+        let read = self.page(ib, PTYPE_NBT).and_then(|p| self.page_meta(&p, ib).map(|m| (p, m)));
+        let (page, (c_ent, cb_ent, level)) = match read {
+            Ok(x) => x,
             Err(e) if depth > 0 => {
                 tracing::warn!(error = %e, "node B-tree page unreadable");
-                stats.bad_pages += 1;
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        };
-        let (c_ent, cb_ent, level) = match self.page_meta(&page, ib) {
-            Ok(m) => m,
-            Err(e) if depth > 0 => {
-                tracing::warn!(error = %e, "node B-tree page damaged");
                 stats.bad_pages += 1;
                 return Ok(());
             }
