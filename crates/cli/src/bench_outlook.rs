@@ -66,13 +66,11 @@ fn walkdir(dir: &Path) -> Vec<PathBuf> {
 /// Reads every message of the store and rebuilds it as RFC 5322; returns messages read.
 fn trove_read(store: &Path) -> Result<u64> {
     let f = std::io::BufReader::with_capacity(64 << 10, std::fs::File::open(store)?);
-    let mut book = trove_outlook::mime::AddressBook::default();
     let mut n = 0u64;
     let mut bytes = 0usize;
     let summary = trove_outlook::pst::read_store(f, trove_outlook::Limits::default(), &mut |e| {
         if let Ok(item) = &e.item {
-            book.learn(item);
-            bytes += trove_outlook::mime::to_rfc822(item, &book, &Default::default()).len();
+            bytes += trove_outlook::mime::to_rfc822(item, e.book, &Default::default()).len();
             n += 1;
         }
         ControlFlow::Continue(())

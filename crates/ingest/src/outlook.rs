@@ -155,7 +155,8 @@ pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewIt
     sink.open(item)?;
 
     let mut members = 0u64;
-    let mut book = AddressBook::default();
+    // Every DN → SMTP pair first, so that a message converts the same whatever the order.
+    let book = pst.address_book(&cat);
     let mut read: HashMap<Option<usize>, u64> = HashMap::new();
     let mut failed: HashMap<Option<usize>, u64> = HashMap::new();
     for mref in &cat.messages {
@@ -171,7 +172,6 @@ pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewIt
         let offset = pst.message_offset(mref);
         match pst.read_message(mref) {
             Ok(it) => {
-                book.learn(&it);
                 *read.entry(mref.folder).or_default() += 1;
                 let meta = outlook_meta(
                     &it,

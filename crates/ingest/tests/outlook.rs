@@ -90,6 +90,10 @@ fn outlook_corpus_accounted() {
     assert_eq!(members_of("pstextractortest@outlook.com.ost"), 183);
     assert_eq!(members_of("pstextractortestpdf@outlook.com.ost"), 162);
     assert_eq!(members_of("enron.pst"), 71);
+    // Exchange DNs of the OST resolve to SMTP through the store's own messages.
+    let dns = "SELECT COUNT(*) FROM addresses a JOIN messages m ON m.id = a.message JOIN items i ON i.message = m.id WHERE i.locator LIKE '%.ost!/%' AND a.address LIKE '/o=%'";
+    assert_eq!(count(dns), 0);
+    assert!(count("SELECT COUNT(*) FROM addresses WHERE address = 'pstextractortest@outlook.com' AND role = 'from'") >= 160);
     assert_eq!(members_of("Empty.pst"), 0);
     assert_eq!(members_of("200 recipients.pst"), 1);
     assert_eq!(count("SELECT COUNT(*) FROM items WHERE format = 'outlook-appointment' AND folder LIKE 'Root - Mailbox/IPM_SUBTREE/Calendar%'"), 169 + 160);

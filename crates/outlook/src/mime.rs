@@ -15,7 +15,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 
 use crate::item::{AttachContent, Attachment, Item, ItemKind};
-use crate::props::{NameKind, PropKey, PropValue, codepage_encoding, guid, tag, utf16le};
+use crate::props::{NameKind, PropBag, PropKey, PropValue, codepage_encoding, guid, tag, utf16le};
 use crate::rtf::{Encapsulated, deencapsulate, decompress};
 
 /// Exchange DNs seen with their SMTP address, so that later items resolve them too.
@@ -25,29 +25,45 @@ pub struct AddressBook {
 }
 
 impl AddressBook {
+    fn pair(&mut self, dn: Option<&str>, smtp: Option<&str>) {
+        if let (Some(dn), Some(smtp)) = (dn, smtp)
+            && dn.starts_with('/')
+            && smtp.contains('@')
+            && self.map.len() < 1_000_000
+        {
+            self.map.entry(dn.to_ascii_lowercase()).or_insert_with(|| smtp.to_owned());
+        }
+    }
+
+    /// Learns the DN → SMTP pairs of a message's own properties (sender, representing,
+    /// received-by): cheap enough to run over a whole store before converting anything, so
+    /// that the result does not depend on the order messages are read in.
+    pub fn learn_props(&mut self, p: &PropBag) {
+        self.pair(p.str(tag::SENDER_EMAIL), p.str(tag::SENDER_SMTP));
+        self.pair(p.str(tag::SENT_REPRESENTING_EMAIL), p.str(tag::SENT_REPRESENTING_SMTP));
+        self.pair(p.str(tag::RECEIVED_BY_EMAIL), p.str(tag::RECEIVED_BY_SMTP));
+        self.pair(p.str(0x0078), p.str(0x5D08));
+    }
+
     /// Learns every DN → SMTP pair an item (and its embedded items) shows.
     pub fn learn(&mut self, item: &Item) {
-        let mut pair = |dn: Option<&str>, smtp: Option<&str>| {
-            if let (Some(dn), Some(smtp)) = (dn, smtp)
-                && dn.starts_with('/')
-                && smtp.contains('@')
-                && self.map.len() < 1_000_000
-            {
-                self.map.insert(dn.to_ascii_lowercase(), smtp.to_owned());
-            }
-        };
-        let p = &item.props;
-        pair(p.str(tag::SENDER_EMAIL), p.str(tag::SENDER_SMTP));
-        pair(p.str(tag::SENT_REPRESENTING_EMAIL), p.str(tag::SENT_REPRESENTING_SMTP));
-        pair(p.str(tag::RECEIVED_BY_EMAIL), p.str(tag::RECEIVED_BY_SMTP));
+        self.learn_props(&item.props);
         for r in &item.recipients {
-            pair(r.str(tag::EMAIL_ADDRESS), r.str(tag::SMTP_ADDRESS));
+            self.pair(r.str(tag::EMAIL_ADDRESS), r.str(tag::SMTP_ADDRESS));
         }
         for a in &item.attachments {
             if let AttachContent::Message(m) = &a.content {
                 self.learn(m);
             }
         }
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
     }
 
     fn smtp(&self, dn: &str) -> Option<&str> {
@@ -63,7 +79,14 @@ pub struct Addr {
 }
 
 fn resolve(book: &AddressBook, name: Option<&str>, email: Option<&str>, addrtype: Option<&str>, smtp: Option<&str>) -> Option<Addr> {
-    let email = email.map(str::trim).filter(|e| !e.is_empty());
+    resolve_with_entry(book, name, email, addrtype, smtp, None)
+}
+
+/// As [`resolve`], with an entry id to fall back on when no address property is set (one-off
+/// entry ids carry an address; Exchange address-book entry ids an X.500 DN).
+fn resolve_with_entry(book: &AddressBook, name: Option<&str>, email: Option<&str>, addrtype: Option<&str>, smtp: Option<&str>, entry: Option<&[u8]>) -> Option<Addr> {
+    let from_entry = if email.is_none() && smtp.is_none() { entry.and_then(entry_address) } else { None };
+    let email = email.or(from_entry.as_deref()).map(str::trim).filter(|e| !e.is_empty());
     let address = smtp
         .filter(|s| s.contains('@'))
         .map(str::to_owned)
@@ -74,11 +97,34 @@ fn resolve(book: &AddressBook, name: Option<&str>, email: Option<&str>, addrtype
     (name.is_some() || address.is_some()).then_some(Addr { name, address })
 }
 
+/// The address an entry id holds: a one-off entry's SMTP (or other) address, or the X.500 DN
+/// of an Exchange address-book entry.
+pub fn entry_address(b: &[u8]) -> Option<String> {
+    const EX_AB: [u8; 16] = [0xDC, 0xA7, 0x40, 0xC8, 0xC0, 0x42, 0x10, 0x1A, 0xB4, 0xB9, 0x08, 0x00, 0x2B, 0x2F, 0xE1, 0x82];
+    if b.get(4..20) == Some(&EX_AB[..]) {
+        let dn = b.get(28..)?;
+        let dn = &dn[..dn.iter().position(|&c| c == 0).unwrap_or(dn.len())];
+        return std::str::from_utf8(dn).ok().filter(|d| d.starts_with('/')).map(str::to_owned);
+    }
+    one_off_entry(b).map(|(_, a)| a).filter(|a| !a.is_empty())
+}
+
 /// The item's author (PidTagSentRepresenting*, else PidTagSender*).
 pub fn from(item: &Item, book: &AddressBook) -> Option<Addr> {
     let p = &item.props;
-    resolve(book, p.str(tag::SENT_REPRESENTING_NAME), p.str(tag::SENT_REPRESENTING_EMAIL), p.str(tag::SENT_REPRESENTING_ADDRTYPE), p.str(tag::SENT_REPRESENTING_SMTP))
-        .or_else(|| resolve(book, p.str(tag::SENDER_NAME), p.str(tag::SENDER_EMAIL), p.str(tag::SENDER_ADDRTYPE), p.str(tag::SENDER_SMTP)))
+    let rep = resolve_with_entry(
+        book,
+        p.str(tag::SENT_REPRESENTING_NAME),
+        p.str(tag::SENT_REPRESENTING_EMAIL),
+        p.str(tag::SENT_REPRESENTING_ADDRTYPE),
+        p.str(tag::SENT_REPRESENTING_SMTP),
+        p.bin(0x0041),
+    );
+    let sender = || resolve_with_entry(book, p.str(tag::SENDER_NAME), p.str(tag::SENDER_EMAIL), p.str(tag::SENDER_ADDRTYPE), p.str(tag::SENDER_SMTP), p.bin(0x0C19));
+    match rep {
+        Some(a) if a.address.is_some() => Some(a),
+        other => sender().filter(|s| s.address.is_some()).or(other).or_else(sender),
+    }
 }
 
 /// Recipients of one type (1 To, 2 Cc, 3 Bcc).
@@ -86,7 +132,7 @@ pub fn recipients(item: &Item, kind: i64, book: &AddressBook) -> Vec<Addr> {
     item.recipients
         .iter()
         .filter(|r| r.int(tag::RECIPIENT_TYPE).unwrap_or(1) & 0xF == kind)
-        .filter_map(|r| resolve(book, r.str(tag::DISPLAY_NAME), r.str(tag::EMAIL_ADDRESS), r.str(tag::ADDRTYPE), r.str(tag::SMTP_ADDRESS).or_else(|| r.str(0x39FE))))
+        .filter_map(|r| resolve_with_entry(book, r.str(tag::DISPLAY_NAME), r.str(tag::EMAIL_ADDRESS), r.str(tag::ADDRTYPE), r.str(tag::SMTP_ADDRESS), r.bin(tag::ENTRY_ID)))
         .collect()
 }
 
@@ -572,7 +618,7 @@ pub fn meta(item: &Item) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::props::{PropBag, PropKey};
+    use crate::props::PropKey;
 
     fn bag(pairs: &[(u16, PropValue)]) -> PropBag {
         let mut b = PropBag::default();

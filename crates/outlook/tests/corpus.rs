@@ -129,6 +129,15 @@ fn osts_with_4k_pages() {
     assert_eq!(appts, 169);
     let mail = r.items.iter().filter(|(_, i)| i.kind() == ItemKind::Mail).count();
     assert_eq!(mail, 14);
+    // The organiser of an appointment is an Exchange DN in the item; the store's own messages
+    // pair that DN with an SMTP address, and the conversion uses it.
+    let (_, appt) = r.items.iter().find(|(_, i)| i.subject() == Some("repeats every monday for 10 weeks")).unwrap();
+    assert!(appt.props.str(0x0065).unwrap_or("").is_empty() || !appt.props.str(0x0065).unwrap().contains('@'));
+    let from = trove_outlook::mime::from(appt, &r.summary.book).unwrap();
+    assert_eq!(from.address.as_deref(), Some("pstextractortest@outlook.com"));
+    let eml = String::from_utf8(to_rfc822(appt, &r.summary.book, &Options::default())).unwrap();
+    assert!(eml.contains("From: pstextractortest@outlook.com\r\n"), "{eml}");
+    assert!(eml.contains("X-Trove-Outlook-Class: IPM.Appointment"), "{eml}");
 
     let r = read("pst/pstextractortestpdf@outlook.com.ost");
     assert_eq!(r.items.len(), 162);

@@ -282,6 +282,27 @@ impl<R: Read + Seek> PstFile<R> {
         self.ndb.block_offset(m.data).ok()
     }
 
+    /// A message's own properties only (no recipients, attachments or values kept in
+    /// subnodes): a cheap read, for a first pass over the store.
+    pub fn message_props(&mut self, m: &MessageRef) -> Result<PropBag> {
+        let heap = Heap::new(self.ndb.node_blocks(m.data)?, self.ndb.variant)?;
+        let none = BTreeMap::new();
+        let (bag, _) = NodeCtx { ndb: &mut self.ndb, subs: &none }.pc(&heap)?;
+        Ok(bag)
+    }
+
+    /// An address book of every Exchange DN → SMTP pair the store's messages show in their own
+    /// properties, built before any message is converted.
+    pub fn address_book(&mut self, cat: &StoreCatalog) -> crate::mime::AddressBook {
+        let mut book = crate::mime::AddressBook::default();
+        for m in &cat.messages {
+            if let Ok(p) = self.message_props(m) {
+                book.learn_props(&p);
+            }
+        }
+        book
+    }
+
     /// Reads one message with its recipients, attachments and embedded messages.
     pub fn read_message(&mut self, m: &MessageRef) -> Result<Item> {
         self.read_object(m.data, m.sub, 0)
@@ -370,6 +391,8 @@ pub struct StoreEntry<'a> {
     pub folder: Option<&'a Folder>,
     pub message: &'a MessageRef,
     pub item: Result<Item>,
+    /// The store's DN → SMTP pairs, to convert the item with.
+    pub book: &'a crate::mime::AddressBook,
 }
 
 /// What [`read_store`] read, per folder: the store's counts beside the reader's.
@@ -380,6 +403,8 @@ pub struct StoreSummary {
     /// Messages read per folder index; orphans under `None`.
     pub read: BTreeMap<Option<usize>, u64>,
     pub failed: BTreeMap<Option<usize>, u64>,
+    /// Exchange DN → SMTP pairs the store's messages show, for converting them.
+    pub book: crate::mime::AddressBook,
 }
 
 impl StoreSummary {
@@ -434,10 +459,11 @@ pub fn read_store<R: Read + Seek>(r: R, limits: Limits, visit: &mut dyn FnMut(St
     let mut pst = PstFile::open(r, limits)?;
     let catalog = pst.catalog()?;
     let mut summary = StoreSummary { info: pst.info.clone(), ..Default::default() };
+    summary.book = pst.address_book(&catalog);
     for m in &catalog.messages {
         let item = pst.read_message(m);
         *(if item.is_ok() { summary.read.entry(m.folder) } else { summary.failed.entry(m.folder) }).or_default() += 1;
-        let entry = StoreEntry { folder: m.folder.map(|f| &catalog.folders[f]), message: m, item };
+        let entry = StoreEntry { folder: m.folder.map(|f| &catalog.folders[f]), message: m, item, book: &summary.book };
         if visit(entry).is_break() {
             break;
         }
