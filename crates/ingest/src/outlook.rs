@@ -27,6 +27,7 @@ pub fn limits(ctx: &Ctx) -> trove_outlook::Limits {
     trove_outlook::Limits {
         max_depth: ctx.limits.max_depth,
         max_value_bytes: ctx.limits.max_message_bytes,
+        max_item_bytes: ctx.limits.max_message_bytes.saturating_mul(4),
         ..Default::default()
     }
 }
@@ -158,6 +159,7 @@ pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewIt
     // Every DN → SMTP pair first, so that a message converts the same whatever the order.
     let book = pst.address_book(&cat);
     let mut read: HashMap<Option<usize>, u64> = HashMap::new();
+    let mut with_problems = 0u64;
     let mut failed: HashMap<Option<usize>, u64> = HashMap::new();
     for mref in &cat.messages {
         let folder = mref.folder.map(|f| cat.folders[f].path.clone());
@@ -173,6 +175,9 @@ pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewIt
         match pst.read_message(mref) {
             Ok(it) => {
                 *read.entry(mref.folder).or_default() += 1;
+                if has_problems(&it) {
+                    with_problems += 1;
+                }
                 let meta = outlook_meta(
                     &it,
                     &[
@@ -196,9 +201,22 @@ pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewIt
             }
         }
     }
-    let lines = reconcile(&cat, |f| read.get(&f).copied().unwrap_or(0), |f| failed.get(&f).copied().unwrap_or(0));
+    let mut lines = reconcile(&cat, |f| read.get(&f).copied().unwrap_or(0), |f| failed.get(&f).copied().unwrap_or(0));
+    if with_problems > 0 {
+        lines.push(format!("{with_problems} messages read in part (an attachment, recipient or embedded item unreadable; see each message's metadata)"));
+    }
     let damage = (!lines.is_empty()).then(|| lines.join("; "));
     sink.close(&c.locator, members, Outcome::Container { damage }, c.member_of.clone())
+}
+
+/// An item, or an embedded item at any depth, with something that could not be read.
+fn has_problems(it: &Item) -> bool {
+    !it.problems.is_empty()
+        || it.attachments.iter().any(|a| match &a.content {
+            AttachContent::Missing(_) => true,
+            AttachContent::Message(m) => has_problems(m),
+            AttachContent::Bytes(_) => false,
+        })
 }
 
 /// Opens a `.msg` file: one member, its message rebuilt as RFC 5322.

@@ -63,6 +63,9 @@ pub struct Limits {
     pub max_depth: u32,
     /// Bytes of one node, property value or attachment.
     pub max_value_bytes: u64,
+    /// Attachment bytes of one item, embedded items included; attachments past it are
+    /// recorded as not read (with the reason), so that memory stays bounded.
+    pub max_item_bytes: u64,
     /// Rows of one table, attachments or recipients of one item.
     pub max_rows: usize,
     /// Entries of one subnode tree or B-tree walked.
@@ -73,6 +76,6 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 12, max_value_bytes: 256 << 20, max_rows: 100_000, max_nodes: 50_000_000, cache_pages: 4096 }
+        Limits { max_depth: 12, max_value_bytes: 256 << 20, max_item_bytes: 1 << 30, max_rows: 100_000, max_nodes: 50_000_000, cache_pages: 4096 }
     }
 }

@@ -285,3 +285,30 @@ fn every_tnef_file() {
     // Garbage is not TNEF.
     assert!(trove_outlook::tnef::read_tnef(b"not tnef", &Limits::default()).is_err());
 }
+
+#[test]
+fn item_budget_bounds_memory_and_says_so() {
+    let f = std::io::BufReader::new(std::fs::File::open(corpus("pst/enron.pst")).unwrap());
+    let limits = Limits { max_item_bytes: 200_000, ..Limits::default() };
+    let (mut read, mut kept, mut missing) = (0, 0, Vec::new());
+    read_store(f, limits, &mut |e| {
+        let it = e.item.expect("readable");
+        read += 1;
+        for a in &it.attachments {
+            match &a.content {
+                AttachContent::Bytes(b) => {
+                    assert!(b.len() <= 200_000);
+                    kept += 1;
+                }
+                AttachContent::Missing(why) => missing.push(why.clone()),
+                AttachContent::Message(_) => {}
+            }
+        }
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(read, 71);
+    assert_eq!(kept + missing.len(), 70);
+    assert!(!missing.is_empty());
+    assert!(missing.iter().all(|w| w.contains("not read: the item's attachments pass 200000 bytes")), "{missing:?}");
+}

@@ -121,7 +121,7 @@ fn msg_and_tnef_damage() {
 #[test]
 fn hostile_inputs_and_past_fuzz_crashes() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
-    let limits = Limits { max_value_bytes: 8 << 20, max_rows: 4096, max_nodes: 100_000, cache_pages: 64, max_depth: 6 };
+    let limits = Limits { max_value_bytes: 8 << 20, max_item_bytes: 32 << 20, max_rows: 4096, max_nodes: 100_000, cache_pages: 64, max_depth: 6 };
     let mut n = 0;
     for e in std::fs::read_dir(&dir).unwrap() {
         let data = std::fs::read(e.unwrap().path()).unwrap();

@@ -99,6 +99,8 @@ pub struct PstFile<R> {
     ndb: Ndb<R>,
     names: HashMap<u16, PropKey>,
     pub info: StoreInfo,
+    /// Attachment bytes read for the item being read.
+    item_bytes: u64,
 }
 
 impl<R: Read + Seek> PstFile<R> {
@@ -109,7 +111,7 @@ impl<R: Read + Seek> PstFile<R> {
             variant: ndb.variant.name(),
             ..Default::default()
         };
-        let mut f = PstFile { ndb, names: HashMap::new(), info };
+        let mut f = PstFile { ndb, names: HashMap::new(), info, item_bytes: 0 };
         match f.load_names() {
             Ok(n) => f.names = n,
             Err(e) => tracing::warn!(error = %e, "named-property map unreadable; named properties keep their ids"),
@@ -305,6 +307,7 @@ impl<R: Read + Seek> PstFile<R> {
 
     /// Reads one message with its recipients, attachments and embedded messages.
     pub fn read_message(&mut self, m: &MessageRef) -> Result<Item> {
+        self.item_bytes = 0;
         self.read_object(m.data, m.sub, 0)
     }
 
@@ -379,6 +382,17 @@ impl<R: Read + Seek> PstFile<R> {
             Some(PropValue::Other(_, e)) => AttachContent::Missing(format!("data unreadable: {}", String::from_utf8_lossy(e))),
             _ if method == 2 || method == 3 || method == 4 => AttachContent::Missing("attached by reference to a file outside the store".into()),
             _ => AttachContent::Missing("no data".into()),
+        };
+        let content = match content {
+            AttachContent::Bytes(b) => {
+                self.item_bytes += b.len() as u64;
+                if self.item_bytes > self.ndb.limits.max_item_bytes {
+                    AttachContent::Missing(format!("not read: the item's attachments pass {} bytes ({} bytes here)", self.ndb.limits.max_item_bytes, b.len()))
+                } else {
+                    AttachContent::Bytes(b)
+                }
+            }
+            other => other,
         };
         let mut props = props;
         props.props.remove(&PropKey::Id(tag::ATTACH_DATA));
