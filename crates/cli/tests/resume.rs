@@ -151,3 +151,48 @@ fn kill_nine_and_resume_equals_uninterrupted() {
     assert!(runs.iter().any(|r| r.status == "interrupted"), "{runs:?}");
     assert_eq!(runs.last().map(|r| r.status.as_str()), Some("finished"));
 }
+
+/// The same for Outlook stores: a kill lands inside a PST/OST, and the rerun reads on from the
+/// messages already recorded (by locator: folder path and node id).
+#[test]
+fn kill_nine_inside_outlook_stores_and_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    std::fs::create_dir_all(&dump).unwrap();
+    for f in ["enron.pst", "pstextractortest@outlook.com.ost", "pstextractortestpdf@outlook.com.ost"] {
+        std::fs::copy(corpus(&format!("outlook/pst/{f}")), dump.join(f)).unwrap();
+    }
+    let reference = tmp.path().join("reference");
+    init(&reference);
+    let t = Instant::now();
+    assert!(ingest(&reference, &dump).status().unwrap().success());
+    let full = t.elapsed();
+    let expected = snapshot(&reference);
+    assert_eq!(expected.len(), 3 + 71 + 183 + 162, "the stores and their messages");
+
+    let crashed = tmp.path().join("crashed");
+    init(&crashed);
+    let mut kills = 0;
+    let step = (full / 5).max(Duration::from_millis(30));
+    for i in 1..=8u32 {
+        let mut child = ingest(&crashed, &dump).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(step * i / 2);
+        match child.try_wait().unwrap() {
+            Some(status) => {
+                assert!(status.success());
+                break;
+            }
+            None => {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                kills += 1;
+            }
+        }
+    }
+    assert!(kills >= 2, "{kills}");
+    assert!(ingest(&crashed, &dump).status().unwrap().success());
+    let got = snapshot(&crashed);
+    let missing: Vec<_> = expected.iter().filter(|e| !got.contains(e)).take(5).collect();
+    let extra: Vec<_> = got.iter().filter(|g| !expected.contains(g)).take(5).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}\nextra {extra:?}");
+}
