@@ -71,7 +71,6 @@ fn outlook_meta(item: &Item, extra: &[(&str, serde_json::Value)]) -> serde_json:
 }
 
 /// A message unit made from an Outlook item.
-#[allow(clippy::too_many_arguments)]
 fn item_unit(c: &Container, loc: String, name: String, folder: Option<String>, bytes: Vec<u8>, meta: serde_json::Value, member_of: Option<MemberOf>) -> Unit {
     let size = bytes.len() as u64;
     Unit {

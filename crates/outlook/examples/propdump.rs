@@ -1,3 +1,4 @@
+//! Dumps an item's MAPI properties: `cargo run --example propdump -- store.pst "subject part"`, or `--from` to list every item's resolved sender and recipients.
 use std::ops::ControlFlow;
 fn main() {
     let path = std::env::args().nth(1).unwrap();
