@@ -100,6 +100,37 @@ fn ingest(case: &Path, dump: &Path) -> Command {
     c
 }
 
+/// Starts the ingest again and again, killing it (SIGKILL) after growing delays, until a run
+/// finishes or eight were killed; then one last run to the end. Returns the kills.
+fn kill_and_resume(case: &Path, dump: &Path, step: Duration) -> u32 {
+    let step = step.max(Duration::from_millis(30));
+    let mut kills = 0;
+    for i in 1..=8u32 {
+        let mut child = ingest(case, dump).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(step * i / 2);
+        match child.try_wait().unwrap() {
+            Some(status) => {
+                assert!(status.success());
+                break;
+            }
+            None => {
+                child.kill().unwrap(); // SIGKILL
+                child.wait().unwrap();
+                kills += 1;
+            }
+        }
+    }
+    assert!(ingest(case, dump).status().unwrap().success());
+    kills
+}
+
+fn assert_same(expected: &[String], got: &[String]) {
+    let missing: Vec<_> = expected.iter().filter(|e| !got.contains(e)).take(5).collect();
+    let extra: Vec<_> = got.iter().filter(|g| !expected.contains(g)).take(5).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}\nextra {extra:?}");
+    assert_eq!(got.len(), expected.len());
+}
+
 #[test]
 fn kill_nine_and_resume_equals_uninterrupted() {
     let tmp = tempfile::tempdir().unwrap();
@@ -117,30 +148,9 @@ fn kill_nine_and_resume_equals_uninterrupted() {
     let crashed = tmp.path().join("crashed");
     init(&crashed);
     // Kill at moments spread over a full run's duration, each time on a resumed run.
-    let mut kills = 0;
-    let step = (full / 6).max(Duration::from_millis(30));
-    for i in 1..=8u32 {
-        let mut child = ingest(&crashed, &dump).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        std::thread::sleep(step * i / 2);
-        match child.try_wait().unwrap() {
-            Some(status) => {
-                assert!(status.success());
-                break;
-            }
-            None => {
-                child.kill().unwrap(); // SIGKILL
-                child.wait().unwrap();
-                kills += 1;
-            }
-        }
-    }
+    let kills = kill_and_resume(&crashed, &dump, full / 6);
     assert!(kills >= 2, "the ingest should have been killed mid-run at least twice ({kills})");
-    assert!(ingest(&crashed, &dump).status().unwrap().success());
-    let got = snapshot(&crashed);
-    let missing: Vec<_> = expected.iter().filter(|e| !got.contains(e)).take(5).collect();
-    let extra: Vec<_> = got.iter().filter(|g| !expected.contains(g)).take(5).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}\nextra {extra:?}");
-    assert_eq!(got.len(), expected.len());
+    assert_same(&expected, &snapshot(&crashed));
 
     // Every blob intact, every stored item has its blob; the pack tails cut by crashes are gone.
     let case = Case::open(&crashed).unwrap();
@@ -172,27 +182,7 @@ fn kill_nine_inside_outlook_stores_and_resume() {
 
     let crashed = tmp.path().join("crashed");
     init(&crashed);
-    let mut kills = 0;
-    let step = (full / 5).max(Duration::from_millis(30));
-    for i in 1..=8u32 {
-        let mut child = ingest(&crashed, &dump).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        std::thread::sleep(step * i / 2);
-        match child.try_wait().unwrap() {
-            Some(status) => {
-                assert!(status.success());
-                break;
-            }
-            None => {
-                child.kill().unwrap();
-                child.wait().unwrap();
-                kills += 1;
-            }
-        }
-    }
+    let kills = kill_and_resume(&crashed, &dump, full / 5);
     assert!(kills >= 2, "{kills}");
-    assert!(ingest(&crashed, &dump).status().unwrap().success());
-    let got = snapshot(&crashed);
-    let missing: Vec<_> = expected.iter().filter(|e| !got.contains(e)).take(5).collect();
-    let extra: Vec<_> = got.iter().filter(|g| !expected.contains(g)).take(5).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}\nextra {extra:?}");
+    assert_same(&expected, &snapshot(&crashed));
 }
