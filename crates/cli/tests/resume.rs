@@ -100,6 +100,15 @@ fn ingest(case: &Path, dump: &Path) -> Command {
     c
 }
 
+/// An uninterrupted ingest of the dump: its catalog snapshot and how long it took.
+fn reference_run(tmp: &Path, dump: &Path) -> (Vec<String>, Duration) {
+    let reference = tmp.join("reference");
+    init(&reference);
+    let t = Instant::now();
+    assert!(ingest(&reference, dump).status().unwrap().success());
+    (snapshot(&reference), t.elapsed())
+}
+
 /// Starts the ingest again and again, killing it (SIGKILL) after growing delays, until a run
 /// finishes or eight were killed; then one last run to the end. Returns the kills.
 fn kill_and_resume(case: &Path, dump: &Path, step: Duration) -> u32 {
@@ -137,12 +146,7 @@ fn kill_nine_and_resume_equals_uninterrupted() {
     let dump = tmp.path().join("dump");
     build_dump(&dump);
 
-    let reference = tmp.path().join("reference");
-    init(&reference);
-    let t = Instant::now();
-    assert!(ingest(&reference, &dump).status().unwrap().success());
-    let full = t.elapsed();
-    let expected = snapshot(&reference);
+    let (expected, full) = reference_run(tmp.path(), &dump);
     assert!(expected.len() > 8000, "{}", expected.len());
 
     let crashed = tmp.path().join("crashed");
@@ -172,12 +176,7 @@ fn kill_nine_inside_outlook_stores_and_resume() {
     for f in ["enron.pst", "pstextractortest@outlook.com.ost", "pstextractortestpdf@outlook.com.ost"] {
         std::fs::copy(corpus(&format!("outlook/pst/{f}")), dump.join(f)).unwrap();
     }
-    let reference = tmp.path().join("reference");
-    init(&reference);
-    let t = Instant::now();
-    assert!(ingest(&reference, &dump).status().unwrap().success());
-    let full = t.elapsed();
-    let expected = snapshot(&reference);
+    let (expected, full) = reference_run(tmp.path(), &dump);
     assert_eq!(expected.len(), 3 + 71 + 183 + 162, "the stores and their messages");
 
     let crashed = tmp.path().join("crashed");

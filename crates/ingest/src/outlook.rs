@@ -189,7 +189,9 @@ pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewIt
                 );
                 let bytes = to_rfc822(&it, &book, &Options::default());
                 let name = it.subject().unwrap_or("(no subject)").to_owned();
-                sink.leaf(item_unit(c, loc, name, folder, bytes, meta, member_of))?;
+                let mut unit = item_unit(c, loc, name, folder, bytes, meta, member_of);
+                unit.flags = maildir_flags(&it);
+                sink.leaf(unit)?;
             }
             Err(e) => {
                 *failed.entry(mref.folder).or_default() += 1;
@@ -206,6 +208,31 @@ pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewIt
     }
     let damage = (!lines.is_empty()).then(|| lines.join("; "));
     sink.close(&c.locator, members, Outcome::Container { damage }, c.member_of.clone())
+}
+
+/// MAPI state as Maildir flag letters, so that `flag:` searches treat Outlook mail like any
+/// other: D draft (unsent), F flagged for follow-up, P forwarded, R replied, S read.
+pub fn maildir_flags(it: &Item) -> Option<String> {
+    let p = &it.props;
+    let mf = p.int(0x0E07).unwrap_or(0);
+    let verb = p.int(0x1081);
+    let mut f = String::new();
+    if mf & 0x8 != 0 {
+        f.push('D');
+    }
+    if p.int(0x1090) == Some(2) {
+        f.push('F');
+    }
+    if matches!(verb, Some(104)) {
+        f.push('P');
+    }
+    if matches!(verb, Some(102 | 103)) {
+        f.push('R');
+    }
+    if mf & 0x1 != 0 {
+        f.push('S');
+    }
+    (!f.is_empty()).then_some(f)
 }
 
 /// An item, or an embedded item at any depth, with something that could not be read.

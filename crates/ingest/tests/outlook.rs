@@ -90,6 +90,9 @@ fn outlook_corpus_accounted() {
     assert_eq!(members_of("pstextractortest@outlook.com.ost"), 183);
     assert_eq!(members_of("pstextractortestpdf@outlook.com.ost"), 162);
     assert_eq!(members_of("enron.pst"), 71);
+    // MAPI read/draft/reply state as Maildir flags.
+    let flags = t.strings("SELECT COALESCE(flags, '-') FROM items WHERE folder = 'Root - Mailbox/IPM_SUBTREE/Inbox' AND name = 'test, no attachment'");
+    assert_eq!(flags, ["S"]);
     // Exchange DNs of the OST resolve to SMTP through the store's own messages.
     let dns = "SELECT COUNT(*) FROM addresses a JOIN messages m ON m.id = a.message JOIN items i ON i.message = m.id WHERE i.locator LIKE '%.ost!/%' AND a.address LIKE '/o=%'";
     assert_eq!(count(dns), 0);
