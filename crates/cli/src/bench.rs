@@ -37,7 +37,7 @@ pub struct IngestBench {
 }
 
 /// Runs a command, returning wall seconds and the child's peak RSS in MiB.
-fn measure(mut cmd: Command) -> Result<(f64, f64)> {
+pub(crate) fn measure(mut cmd: Command) -> Result<(f64, f64)> {
     let started = Instant::now();
     let child = cmd.stdout(std::process::Stdio::null()).spawn().with_context(|| format!("starting {cmd:?}"))?;
     let pid = child.id() as libc::pid_t;
@@ -115,7 +115,7 @@ fn is_maildir_corpus(files: &[PathBuf]) -> bool {
     files.iter().any(|f| f.parent().and_then(|p| p.file_name()).is_some_and(|n| n == "cur" || n == "new"))
 }
 
-fn have(tool: &str) -> bool {
+pub(crate) fn have(tool: &str) -> bool {
     Command::new(tool).arg("--version").output().is_ok()
 }
 

@@ -2,6 +2,7 @@
 
 mod admin;
 mod bench;
+mod bench_outlook;
 mod report;
 mod search;
 mod show;
@@ -222,6 +223,17 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// PST/OST reading speed beside `readpst` (and `pffexport`) on the same store.
+    Outlook {
+        store: PathBuf,
+        #[arg(long, default_value = "target/bench-outlook")]
+        work: PathBuf,
+        /// Runs per tool; the median is reported.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() {
@@ -275,6 +287,15 @@ fn run(cli: Cli) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&b)?);
             } else {
                 bench::print(&b);
+            }
+            Ok(())
+        }
+        Command::Bench { what: BenchCommand::Outlook { store, work, rounds, json } } => {
+            let b = bench_outlook::outlook(&store, &work, rounds)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                bench_outlook::print(&b);
             }
             Ok(())
         }

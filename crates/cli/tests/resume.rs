@@ -100,27 +100,22 @@ fn ingest(case: &Path, dump: &Path) -> Command {
     c
 }
 
-#[test]
-fn kill_nine_and_resume_equals_uninterrupted() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dump = tmp.path().join("dump");
-    build_dump(&dump);
-
-    let reference = tmp.path().join("reference");
+/// An uninterrupted ingest of the dump: its catalog snapshot and how long it took.
+fn reference_run(tmp: &Path, dump: &Path) -> (Vec<String>, Duration) {
+    let reference = tmp.join("reference");
     init(&reference);
     let t = Instant::now();
-    assert!(ingest(&reference, &dump).status().unwrap().success());
-    let full = t.elapsed();
-    let expected = snapshot(&reference);
-    assert!(expected.len() > 8000, "{}", expected.len());
+    assert!(ingest(&reference, dump).status().unwrap().success());
+    (snapshot(&reference), t.elapsed())
+}
 
-    let crashed = tmp.path().join("crashed");
-    init(&crashed);
-    // Kill at moments spread over a full run's duration, each time on a resumed run.
+/// Starts the ingest again and again, killing it (SIGKILL) after growing delays, until a run
+/// finishes or eight were killed; then one last run to the end. Returns the kills.
+fn kill_and_resume(case: &Path, dump: &Path, step: Duration) -> u32 {
+    let step = step.max(Duration::from_millis(30));
     let mut kills = 0;
-    let step = (full / 6).max(Duration::from_millis(30));
     for i in 1..=8u32 {
-        let mut child = ingest(&crashed, &dump).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = ingest(case, dump).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         std::thread::sleep(step * i / 2);
         match child.try_wait().unwrap() {
             Some(status) => {
@@ -134,13 +129,32 @@ fn kill_nine_and_resume_equals_uninterrupted() {
             }
         }
     }
-    assert!(kills >= 2, "the ingest should have been killed mid-run at least twice ({kills})");
-    assert!(ingest(&crashed, &dump).status().unwrap().success());
-    let got = snapshot(&crashed);
+    assert!(ingest(case, dump).status().unwrap().success());
+    kills
+}
+
+fn assert_same(expected: &[String], got: &[String]) {
     let missing: Vec<_> = expected.iter().filter(|e| !got.contains(e)).take(5).collect();
     let extra: Vec<_> = got.iter().filter(|g| !expected.contains(g)).take(5).collect();
     assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}\nextra {extra:?}");
     assert_eq!(got.len(), expected.len());
+}
+
+#[test]
+fn kill_nine_and_resume_equals_uninterrupted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    build_dump(&dump);
+
+    let (expected, full) = reference_run(tmp.path(), &dump);
+    assert!(expected.len() > 8000, "{}", expected.len());
+
+    let crashed = tmp.path().join("crashed");
+    init(&crashed);
+    // Kill at moments spread over a full run's duration, each time on a resumed run.
+    let kills = kill_and_resume(&crashed, &dump, full / 6);
+    assert!(kills >= 2, "the ingest should have been killed mid-run at least twice ({kills})");
+    assert_same(&expected, &snapshot(&crashed));
 
     // Every blob intact, every stored item has its blob; the pack tails cut by crashes are gone.
     let case = Case::open(&crashed).unwrap();
@@ -150,4 +164,24 @@ fn kill_nine_and_resume_equals_uninterrupted() {
     // A kill during start-up, before the run is recorded, leaves no run behind; the others do.
     assert!(runs.iter().any(|r| r.status == "interrupted"), "{runs:?}");
     assert_eq!(runs.last().map(|r| r.status.as_str()), Some("finished"));
+}
+
+/// The same for Outlook stores: a kill lands inside a PST/OST, and the rerun reads on from the
+/// messages already recorded (by locator: folder path and node id).
+#[test]
+fn kill_nine_inside_outlook_stores_and_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    std::fs::create_dir_all(&dump).unwrap();
+    for f in ["enron.pst", "pstextractortest@outlook.com.ost", "pstextractortestpdf@outlook.com.ost"] {
+        std::fs::copy(corpus(&format!("outlook/pst/{f}")), dump.join(f)).unwrap();
+    }
+    let (expected, full) = reference_run(tmp.path(), &dump);
+    assert_eq!(expected.len(), 3 + 71 + 183 + 162, "the stores and their messages");
+
+    let crashed = tmp.path().join("crashed");
+    init(&crashed);
+    let kills = kill_and_resume(&crashed, &dump, full / 5);
+    assert!(kills >= 2, "{kills}");
+    assert_same(&expected, &snapshot(&crashed));
 }

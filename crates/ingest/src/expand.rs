@@ -107,7 +107,7 @@ pub fn refine_format(format: Format, rel: &str) -> Format {
 
 /// Formats that are opened rather than stored.
 pub fn is_container(f: Format) -> bool {
-    f.is_archive() || f.is_compression() || f == Format::Mbox
+    f.is_archive() || f.is_compression() || matches!(f, Format::Mbox | Format::Pst | Format::Tnef)
 }
 
 /// A new item with the fields every item shares.
@@ -166,6 +166,13 @@ pub fn expand(ctx: &Ctx, sink: &mut dyn Sink, c: Container, input: Input<'_>) ->
     if c.format.is_compression() {
         return expand_compressed(ctx, sink, c, item, input);
     }
+    // Outlook stores: the store's own counts go into the container item before it is opened.
+    if c.format == Format::Pst {
+        return crate::outlook::expand_pst(ctx, sink, &c, item, input);
+    }
+    if c.format == Format::Ole {
+        item.format = "msg".into();
+    }
     sink.open(item)?;
     let mut members = 0u64;
     let result = match c.format {
@@ -179,6 +186,8 @@ pub fn expand(ctx: &Ctx, sink: &mut dyn Sink, c: Container, input: Input<'_>) ->
                 archive::read_7z(r, &ctx.limits, &c.budget, &mut v)
             }
         }),
+        Format::Tnef => crate::outlook::expand_tnef(ctx, sink, &c, input, &mut members),
+        Format::Ole => crate::outlook::expand_msg(ctx, sink, &c, input, &mut members),
         other => Err(ArchiveError::Unreadable { format: other.as_str(), reason: "not a container format".into() }),
     };
     finish(sink, &c, members, result)

@@ -19,6 +19,7 @@
 //! any point loses nothing, since a rerun skips what is complete and re-reads only the rest.
 
 pub mod expand;
+pub mod outlook;
 pub mod process;
 pub mod produce;
 pub mod unit;

@@ -122,9 +122,19 @@ fn compressible(f: Format) -> bool {
 fn leaf_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
     match unit.format {
         Format::Empty => vec![unit_item(&unit, Outcome::Skipped { reason: "empty (0 bytes)".into() })],
-        Format::Pst => vec![unit_item(&unit, Outcome::Skipped { reason: "Outlook store (PST/OST): not read by this version".into() })],
-        Format::Message => message_items(sink, unit),
-        f if is_container(f) && unit.note.is_none() && unit.depth < sink.ctx.limits.max_depth => {
+        Format::Message => {
+            // Outlook contacts, appointments… are messages with a kind of their own.
+            let kind = crate::outlook::item_format(unit.meta.as_ref());
+            let mut items = message_items(sink, unit);
+            if let (Some(k), Some(first)) = (kind, items.first_mut()) {
+                first.format = k;
+            }
+            items
+        }
+        f if (is_container(f) || (f == Format::Ole && crate::outlook::payload_is_msg(&unit.payload)))
+            && unit.note.is_none()
+            && unit.depth < sink.ctx.limits.max_depth =>
+        {
             // A container handed over as a leaf (an outermost file from a folder): open it here.
             let c = Container {
                 locator: unit.locator.clone(),
@@ -231,7 +241,7 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
         let child_loc = locator::attachment(&unit.locator, att.part, att.name.as_deref());
         let mut opened = None;
         let fmt = attachment_format(&att);
-        let openable = fmt == Format::Message || is_container(fmt);
+        let openable = fmt == Format::Message || is_container(fmt) || (fmt == Format::Ole && trove_outlook::msg::is_msg(&att.data));
         if openable && unit.depth + 1 <= limits.max_depth {
             let parent = Parent::Locator(unit.locator.clone());
             let name = att.name.clone().unwrap_or_else(|| format!("attachment {}", att.part));
