@@ -167,8 +167,10 @@ struct Block<'a> {
     lines: Vec<&'a [Run]>,
 }
 
+/// A run crosses a gutter when it spans the gutter's middle.
 fn crosses(r: &Run, g: (f32, f32)) -> bool {
-    r.x0 < g.1 - 0.5 && r.x1 > g.0 + 0.5
+    let mid = (g.0 + g.1) / 2.0;
+    r.x0 < mid && r.x1 > mid
 }
 
 fn column_of(gutters: &[(f32, f32)], r: &Run) -> usize {
