@@ -33,6 +33,8 @@ struct Run {
     base: f32,
     size: f32,
     pending_space: bool,
+    /// Left edge of the last glyph (ligatures give their letters one shared box).
+    last_x0: f32,
 }
 
 /// Runs on one page above this are ordered by lines only.
@@ -95,7 +97,7 @@ fn runs(glyphs: &[Glyph]) -> Vec<Run> {
         let continues = cur.as_ref().is_some_and(|r| {
             let s = r.size.max(size);
             let gap = g.x0 - r.x1;
-            (g.base - r.base).abs() < 0.4 * s && gap > -0.6 * s && gap < 1.1 * s
+            (g.base - r.base).abs() < 0.4 * s && (gap > -0.6 * s || g.x0 >= r.last_x0 - 0.1 * s) && gap < 1.1 * s
         });
         if !continues && let Some(r) = cur.take() {
             out.push(r);
@@ -111,8 +113,9 @@ fn runs(glyphs: &[Glyph]) -> Vec<Run> {
                 r.x1 = r.x1.max(g.x1);
                 r.x0 = r.x0.min(g.x0);
                 r.size = r.size.max(size);
+                r.last_x0 = g.x0;
             }
-            None => cur = Some(Run { text: g.c.to_string(), x0: g.x0, x1: g.x1, base: g.base, size, pending_space: false }),
+            None => cur = Some(Run { text: g.c.to_string(), x0: g.x0, x1: g.x1, base: g.base, size, pending_space: false, last_x0: g.x0 }),
         }
     }
     if let Some(r) = cur {

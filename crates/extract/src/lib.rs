@@ -190,6 +190,9 @@ pub struct Extraction {
     /// Time spent, milliseconds.
     #[serde(default)]
     pub millis: u64,
+    /// CPU time the worker process spent on it, milliseconds (0 when run in-process).
+    #[serde(default)]
+    pub cpu_millis: u64,
 }
 
 impl Extraction {

@@ -350,6 +350,9 @@ fn page_glyph_text(f: &Fns, page: Page) -> (String, usize) {
         } else {
             (l as f32, r as f32)
         };
+        if std::env::var_os("TROVE_DEBUG_GLYPHS").is_some() {
+            eprintln!("{c:?} tight {l:.2}-{r:.2} loose {x0:.2}-{x1:.2} base {base:.2} size {size:.2}");
+        }
         glyphs.push(Glyph { c, x0, x1, y0: b as f32, y1: t as f32, base, size });
     }
     unsafe { (f.text_close)(tp) };

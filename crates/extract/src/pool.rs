@@ -1,6 +1,7 @@
 //! Worker processes that run [`crate::extract`] on untrusted bytes, bounded: address space
 //! (`RLIMIT_AS`), CPU per job (`RLIMIT_CPU`), wall time (killed past a deadline), answer size,
-//! no core dumps, no new privileges, killed with the parent, and in a network namespace of
+//! no core dumps, no new privileges, gone when the parent is (stdin closes; `PR_SET_PDEATHSIG`
+//! is not used: it fires when the *thread* that started the worker ends), in a network namespace of
 //! their own where the kernel allows it (no network at all). A worker that crashes, hangs or
 //! runs out of memory fails that one document, with the reason, and is replaced.
 //!
@@ -184,7 +185,6 @@ impl Pool {
                 lim(libc::RLIMIT_AS, memory);
                 lim(libc::RLIMIT_CORE, 0);
                 lim(libc::RLIMIT_FSIZE, 256 << 20);
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
                 libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
                 if libc::unshare(libc::CLONE_NEWNET) != 0 {
                     libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET);

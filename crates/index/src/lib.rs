@@ -137,7 +137,7 @@ impl<'a> Indexer<'a> {
             if done.insert((kind.clone(), key.clone())) {
                 let doc = match kind.as_str() {
                     "message" => message_doc(self.case, cat, &key),
-                    "document" => document_doc(cat, &key),
+                    "document" | "attachment" => document_doc(self.case, cat, &key),
                     _ => Ok(None),
                 };
                 match doc {
@@ -225,11 +225,14 @@ pub fn reindex(case: &Case, heap_bytes: usize, threads: usize, progress: &dyn Fn
     }
     let docs: Vec<Vec<u8>> = cat
         .connection()
-        .prepare("SELECT DISTINCT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL")?
+        .prepare(
+            "SELECT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL
+             UNION SELECT sha256 FROM attachments WHERE is_message = 0",
+        )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for key in &docs {
-        let doc = document_doc(&cat, key)?;
+        let doc = document_doc(case, &cat, key)?;
         indexer.put(&hex::encode(key), doc)?;
     }
     indexer.commit()?;

@@ -55,6 +55,9 @@ pub struct IngestOptions {
     pub index: bool,
     /// Memory for the index writer.
     pub index_heap: usize,
+    /// Extract text from the attachments and documents stored (after the messages), or not
+    /// (then `trove extract` does it).
+    pub extract: Option<trove_extract::stage::StageOptions>,
 }
 
 impl IngestOptions {
@@ -69,6 +72,7 @@ impl IngestOptions {
             command: String::new(),
             index: true,
             index_heap: 192 << 20,
+            extract: Some(trove_extract::stage::StageOptions::default()),
         }
     }
 }
@@ -88,6 +92,8 @@ pub struct Progress {
     pub already_done_bytes: AtomicU64,
     /// Documents written to the search index.
     pub indexed: AtomicU64,
+    /// The extraction stage's counters.
+    pub extract: trove_extract::stage::StageProgress,
 }
 
 impl Progress {
@@ -204,6 +210,12 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
             let _ = w.join();
         }
         let written = writer.join().map_err(|_| IngestError::Thread("catalog writer panicked".into()));
+        if let (Ok(Ok(_)), Some(x)) = (&written, &opts.extract) {
+            // Attachments and documents: text, metadata and flags (the indexer keeps up).
+            if let Err(e) = trove_extract::stage::run(case, x, &progress.extract) {
+                tracing::error!(error = %e, "extraction stopped; run `trove extract` to finish it");
+            }
+        }
         pipeline_done.store(true, std::sync::atomic::Ordering::Release);
         if let Some(handle) = indexer {
             let indexed = handle.map_err(IngestError::Io)?.join().map_err(|_| IngestError::Thread("indexer panicked".into()))?;

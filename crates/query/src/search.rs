@@ -9,6 +9,7 @@ use tantivy::columnar::StrColumn;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader};
+use rusqlite::OptionalExtension;
 use trove_formats::Limits;
 use trove_formats::message::{DateHints, parse_message};
 use trove_index::SearchIndex;
@@ -96,6 +97,22 @@ pub struct Hit {
     pub snippet: Option<String>,
     /// Every location (with `copies` requested).
     pub locations: Vec<Location>,
+    /// Attachments of this message that matched the query (a hit inside an attachment is
+    /// shown under its message).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub in_attachments: Vec<AttachmentHit>,
+}
+
+/// An attachment that matched, shown under its message.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentHit {
+    /// SHA-256 of the attachment.
+    pub key: String,
+    pub name: Option<String>,
+    /// Risk flags (executable, macro, encrypted…).
+    pub flags: Vec<String>,
+    /// Text around the matches in the attachment's extracted text.
+    pub snippet: Option<String>,
 }
 
 /// A facet value and how many results have it.
@@ -118,6 +135,8 @@ pub struct Facets {
     pub lang: Vec<Bucket>,
     pub has: Vec<Bucket>,
     pub kind: Vec<Bucket>,
+    /// Risk flags of attachments and documents.
+    pub flag: Vec<Bucket>,
 }
 
 /// A page of results.
@@ -173,11 +192,25 @@ impl Searchable {
         };
         let facets = if req.facets { Some(searcher.search(&*query, &FacetCollector)?) } else { None };
         let mut snippets = Snippets::new(&searcher, &*query, &self.index)?;
-        let mut hits = Vec::with_capacity(docs.len());
+        let mut hits: Vec<Hit> = Vec::with_capacity(docs.len());
         for (score, addr) in docs {
             let Some(key) = key_of(&searcher, addr)? else { continue };
             let mut hit = self.describe(&key, score, req.copies)?;
             if req.snippets {
+                for a in &mut hit.in_attachments {
+                    a.snippet = self.attachment_snippet(&a.key, &mut snippets);
+                }
+            }
+            // A message matched both itself and through an attachment: one hit.
+            if let Some(existing) = hits.iter_mut().find(|h| h.key == hit.key && h.kind == hit.kind) {
+                for a in hit.in_attachments {
+                    if !existing.in_attachments.iter().any(|x| x.key == a.key) {
+                        existing.in_attachments.push(a);
+                    }
+                }
+                continue;
+            }
+            if req.snippets && hit.in_attachments.is_empty() {
                 hit.snippet = self.snippet(&hit, &mut snippets);
             }
             hits.push(hit);
@@ -219,6 +252,29 @@ impl Searchable {
     pub fn describe(&self, key: &str, score: f32, copies: bool) -> Result<Hit, SearchError> {
         let bytes = hex::decode(key).map_err(|_| SearchError::Corrupt(format!("bad key {key}")))?;
         let conn = self.catalog.connection();
+        // An attachment is shown as the (earliest) message carrying it.
+        let is_message = conn.prepare_cached("SELECT 1 FROM messages WHERE content_key = ?1 LIMIT 1")?.exists([&bytes])?;
+        if !is_message {
+            let carrier: Option<(Vec<u8>, Option<String>)> = conn
+                .prepare_cached(
+                    "SELECT m.content_key, a.name FROM attachments a JOIN messages m ON m.id = a.message
+                     WHERE a.sha256 = ?1 ORDER BY m.date IS NULL, m.date, m.id LIMIT 1",
+                )?
+                .query_row([&bytes], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some((parent, name)) = carrier {
+                let mut hit = self.describe(&hex::encode(parent), score, copies)?;
+                let flags: Option<String> =
+                    conn.prepare_cached("SELECT flags FROM extractions WHERE sha256 = ?1")?.query_row([&bytes], |r| r.get(0)).optional()?.flatten();
+                hit.in_attachments.push(AttachmentHit {
+                    key: key.to_owned(),
+                    name,
+                    flags: flags.map(|f| f.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+                    snippet: None,
+                });
+                return Ok(hit);
+            }
+        }
         let mut hit = Hit {
             key: key.to_owned(),
             kind: "message".into(),
@@ -236,6 +292,7 @@ impl Searchable {
             sources: Vec::new(),
             snippet: None,
             locations: Vec::new(),
+            in_attachments: Vec::new(),
         };
         let row: Option<(i64, Option<i64>, Option<String>, Option<String>, Option<String>, i64, Option<String>, i64)> = {
             let mut st = conn.prepare_cached(
@@ -300,7 +357,28 @@ impl Searchable {
         Ok(hit)
     }
 
+    /// The extracted text of a document (attachment or loose file), if any.
+    pub fn document_text(&self, sha256_hex: &str) -> Option<String> {
+        let key = hex::decode(sha256_hex).ok()?;
+        let text_sha: Vec<u8> = self
+            .catalog
+            .connection()
+            .query_row("SELECT text_sha256 FROM extractions WHERE sha256 = ?1", [&key], |r| r.get::<_, Option<Vec<u8>>>(0))
+            .ok()
+            .flatten()?;
+        let k: [u8; 32] = text_sha.try_into().ok()?;
+        let bytes = self.case.read_blob(&self.catalog, &k).ok()?;
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    fn attachment_snippet(&self, sha256_hex: &str, snippets: &mut Snippets) -> Option<String> {
+        snippets.best(&self.document_text(sha256_hex)?)
+    }
+
     fn snippet(&self, hit: &Hit, snippets: &mut Snippets) -> Option<String> {
+        if hit.kind == "document" {
+            return snippets.best(&self.document_text(&hit.key)?);
+        }
         if hit.kind != "message" {
             return None;
         }
@@ -374,7 +452,7 @@ struct SegFacets {
     date: Option<tantivy::columnar::Column<i64>>,
 }
 
-const FACET_FIELDS: [&str; 8] = ["source", "from_domain", "from_addr", "rcpt_addr", "mime", "lang", "has", "kind"];
+const FACET_FIELDS: [&str; 9] = ["source", "from_domain", "from_addr", "rcpt_addr", "mime", "lang", "has", "kind", "flag"];
 
 impl Collector for FacetCollector {
     type Fruit = Facets;
@@ -399,7 +477,7 @@ impl Collector for FacetCollector {
     fn merge_fruits(&self, fruits: Vec<Facets>) -> tantivy::Result<Facets> {
         let mut sums: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); FACET_FIELDS.len() + 2];
         for f in fruits {
-            for (i, list) in [&f.source, &f.sender_domain, &f.sender, &f.recipient, &f.mime, &f.lang, &f.has, &f.kind, &f.month, &f.year].into_iter().enumerate() {
+            for (i, list) in [&f.source, &f.sender_domain, &f.sender, &f.recipient, &f.mime, &f.lang, &f.has, &f.kind, &f.flag, &f.month, &f.year].into_iter().enumerate() {
                 for b in list {
                     *sums[i].entry(b.value.clone()).or_default() += b.count;
                 }
@@ -421,8 +499,9 @@ impl Collector for FacetCollector {
             lang: top(&sums[5], FACET_TOP),
             has: top(&sums[6], FACET_TOP),
             kind: top(&sums[7], FACET_TOP),
-            month: chrono_order(&sums[8]),
-            year: chrono_order(&sums[9]),
+            flag: top(&sums[8], FACET_TOP),
+            month: chrono_order(&sums[9]),
+            year: chrono_order(&sums[10]),
         })
     }
 }
@@ -477,6 +556,7 @@ impl SegmentCollector for SegFacets {
             lang: next(),
             has: next(),
             kind: next(),
+            flag: next(),
             month,
             year,
         }
