@@ -65,6 +65,13 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
             let text = unescape(&sn.replace("<b>", hl_on).replace("</b>", hl_off));
             println!("    {text}");
         }
+        for a in &h.in_attachments {
+            let flags = if a.flags.is_empty() { String::new() } else { format!(" [{}]", a.flags.join(", ")) };
+            println!("    ↳ in attachment {}{flags}", a.name.as_deref().unwrap_or("(no name)"));
+            if let Some(sn) = &a.snippet {
+                println!("      {}", unescape(&sn.replace("<b>", hl_on).replace("</b>", hl_off)));
+            }
+        }
         for l in &h.locations {
             println!("      {} {} {}", l.source, l.outcome, l.locator);
         }
@@ -96,6 +103,7 @@ fn print_facets(f: &Facets) {
     line("type", &f.mime);
     line("language", &f.lang);
     line("has", &f.has);
+    line("flag", &f.flag);
 }
 
 pub fn count(case: &Case, query: &str) -> Result<()> {

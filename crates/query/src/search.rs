@@ -262,6 +262,19 @@ impl Searchable {
                 )?
                 .query_row([&bytes], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
+            // A file inside an archive attached to a message: shown under that message.
+            let carrier = match carrier {
+                Some(c) => Some(c),
+                None => conn
+                    .prepare_cached(
+                        "WITH RECURSIVE up(id, parent_id, message, name, depth) AS (
+                           SELECT id, parent_id, message, name, 0 FROM items WHERE sha256 = ?1 AND message IS NULL
+                           UNION ALL SELECT i.id, i.parent_id, i.message, up.name, up.depth + 1 FROM items i JOIN up ON i.id = up.parent_id WHERE up.depth < 64)
+                         SELECT m.content_key, up.name FROM up JOIN messages m ON m.id = up.message ORDER BY up.depth LIMIT 1",
+                    )?
+                    .query_row([&bytes], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?,
+            };
             if let Some((parent, name)) = carrier {
                 let mut hit = self.describe(&hex::encode(parent), score, copies)?;
                 let flags: Option<String> =
