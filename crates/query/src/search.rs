@@ -362,7 +362,9 @@ impl Searchable {
         hit.sources = sources;
         if hit.kind == "document" {
             hit.item = locations.first().map(|(l, _)| l.item);
-            hit.subject = locations.first().map(|(_, n)| n.clone());
+            let title: Option<String> =
+                conn.prepare_cached("SELECT title FROM extractions WHERE sha256 = ?1")?.query_row([&bytes], |r| r.get(0)).optional()?.flatten();
+            hit.subject = title.or_else(|| locations.first().map(|(_, n)| n.clone()));
         }
         if copies {
             hit.locations = locations.into_iter().map(|(l, _)| l).collect();
