@@ -264,6 +264,16 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
     }
     doc.attachment_names = names.into_iter().collect();
     doc.mimes = mimes.into_iter().collect();
+    // Flags of its attachments (executable, macro…), once extracted.
+    let sql = format!(
+        "SELECT DISTINCT e.flags FROM attachments a JOIN extractions e ON e.sha256 = a.sha256 WHERE a.message IN ({placeholders}) AND e.flags IS NOT NULL"
+    );
+    let mut flags = BTreeSet::new();
+    let mut st = conn.prepare(&sql)?;
+    for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| r.get::<_, String>(0))? {
+        flags.extend(row?.split(',').map(str::to_owned));
+    }
+    doc.flags = flags.into_iter().collect();
     if parsed.html.is_some() {
         doc.has.push("html");
     }

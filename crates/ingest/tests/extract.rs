@@ -86,9 +86,22 @@ fn attachments_searchable_under_their_messages() {
     let res = search(&s, "pingüino kind:document");
     assert_eq!(res.total, 1);
     assert_eq!(res.hits[0].subject.as_deref(), Some("Oficio 2314"), "the title from its metadata");
-    // With the message: the attachment carries its messages' senders, so both combine.
-    assert_eq!(search(&s, "from:mgarcia@marina.gob.mx pingüino kind:attachment").total, 1);
+    // With the message: message clauses on the message, content clauses on its attachments;
+    // each message once, with the attachment that matched.
+    let res = search(&s, "pingüino kind:message");
+    assert_eq!(res.total, 2, "{:?}", res.hits);
+    assert!(res.hits.iter().all(|h| h.in_attachments.len() == 1), "{:?}", res.hits);
+    let res = search(&s, "from:mgarcia@marina.gob.mx pingüino");
+    assert_eq!(res.total, 1);
+    assert_eq!(res.hits[0].subject.as_deref(), Some("Reenvío"));
+    assert_eq!(res.hits[0].in_attachments[0].name.as_deref(), Some("copia.pdf"));
+    let res = search(&s, "from:jnunez@defensa.gob.mx pingüino");
+    assert_eq!(res.total, 1);
+    assert_eq!(res.hits[0].in_attachments[0].name.as_deref(), Some("Oficio_2314.pdf"));
     assert_eq!(search(&s, "from:nobody@nowhere.mx pingüino").total, 0);
+    assert_eq!(search(&s, "from:jnunez@defensa.gob.mx -pingüino").total, 0, "the attachment is part of the message");
+    // Attachments themselves, on request, with their carriers' senders.
+    assert_eq!(search(&s, "from:mgarcia@marina.gob.mx pingüino kind:attachment").total, 1);
     assert_eq!(search(&s, "attachment:Oficio_2314.pdf kind:attachment").total, 1);
     assert_eq!(search(&s, "has:attachment kind:message").total, 2);
     // Metadata and EXIF.

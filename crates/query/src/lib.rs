@@ -4,6 +4,7 @@
 
 pub mod compile;
 pub mod export;
+pub mod fold;
 pub mod parse;
 pub mod search;
 

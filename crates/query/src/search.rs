@@ -168,18 +168,19 @@ impl Searchable {
         Compiler::new(self.index.fields, q).compile(&node)
     }
 
-    /// How many results a query has.
+    /// How many results (messages and loose documents) a query has.
     pub fn count(&self, q: &str) -> Result<u64, SearchError> {
-        let query = self.query(q)?;
         let searcher = self.index.searcher()?;
+        let query = crate::fold::plan(self.index.fields, &searcher, q)?.query;
         Ok(searcher.search(&*query, &Count)? as u64)
     }
 
     /// One page of results.
     pub fn search(&self, req: &Request) -> Result<Response, SearchError> {
         let started = Instant::now();
-        let query = self.query(&req.query)?;
         let searcher = self.index.searcher()?;
+        let plan = crate::fold::plan(self.index.fields, &searcher, &req.query)?;
+        let query = plan.query;
         let limit = req.limit.max(1);
         let top = TopDocs::with_limit(limit).and_offset(req.offset);
         let (total, docs): (usize, Vec<(f32, DocAddress)>) = match req.sort {
@@ -196,6 +197,13 @@ impl Searchable {
         for (score, addr) in docs {
             let Some(key) = key_of(&searcher, addr)? else { continue };
             let mut hit = self.describe(&key, score, req.copies)?;
+            if let Some(atts) = plan.via.get(&key) {
+                for a in atts.iter().take(10) {
+                    if !hit.in_attachments.iter().any(|x| &x.key == a) {
+                        hit.in_attachments.push(self.attachment_of(&key, a)?);
+                    }
+                }
+            }
             if req.snippets {
                 for a in &mut hit.in_attachments {
                     a.snippet = self.attachment_snippet(&a.key, &mut snippets);
@@ -210,7 +218,7 @@ impl Searchable {
                 }
                 continue;
             }
-            if req.snippets && hit.in_attachments.is_empty() {
+            if req.snippets {
                 hit.snippet = self.snippet(&hit, &mut snippets);
             }
             hits.push(hit);
@@ -221,8 +229,8 @@ impl Searchable {
     /// Calls `f` with the key of every result, in index order, holding no more than one
     /// segment's matches at a time: for exports with no cap.
     pub fn for_each_key(&self, q: &str, f: &mut dyn FnMut(&str) -> Result<(), SearchError>) -> Result<u64, SearchError> {
-        let query = self.query(q)?;
         let searcher = self.index.searcher()?;
+        let query = crate::fold::plan(self.index.fields, &searcher, q)?.query;
         let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher))?;
         let mut n = 0u64;
         for segment in searcher.segment_readers() {
@@ -370,6 +378,27 @@ impl Searchable {
             hit.locations = locations.into_iter().map(|(l, _)| l).collect();
         }
         Ok(hit)
+    }
+
+    /// An attachment of a message, as shown under it.
+    fn attachment_of(&self, message_key: &str, sha256_hex: &str) -> Result<AttachmentHit, SearchError> {
+        let sha = hex::decode(sha256_hex).map_err(|_| SearchError::Corrupt(format!("bad key {sha256_hex}")))?;
+        let mk = hex::decode(message_key).map_err(|_| SearchError::Corrupt(format!("bad key {message_key}")))?;
+        let conn = self.catalog.connection();
+        let name: Option<String> = conn
+            .prepare_cached(
+                "SELECT a.name FROM attachments a JOIN messages m ON m.id = a.message WHERE a.sha256 = ?1 AND m.content_key = ?2 LIMIT 1",
+            )?
+            .query_row([&sha, &mk], |r| r.get(0))
+            .optional()?
+            .flatten();
+        let flags: Option<String> = conn.prepare_cached("SELECT flags FROM extractions WHERE sha256 = ?1")?.query_row([&sha], |r| r.get(0)).optional()?.flatten();
+        Ok(AttachmentHit {
+            key: sha256_hex.to_owned(),
+            name,
+            flags: flags.map(|f| f.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+            snippet: None,
+        })
     }
 
     /// The extracted text of a document (attachment or loose file), if any.

@@ -221,6 +221,14 @@ impl Catalog {
                 crate::catalog::now(),
             ])?;
             tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES ('document', ?1)")?.execute([&r.sha256[..]])?;
+            if !r.flags.is_empty() {
+                // Messages carrying a flagged attachment are flagged too (flag: and its facet).
+                tx.prepare_cached(
+                    "INSERT INTO index_queue (kind, key) SELECT DISTINCT 'message', m.content_key FROM attachments a
+                     JOIN messages m ON m.id = a.message WHERE a.sha256 = ?1",
+                )?
+                .execute([&r.sha256[..]])?;
+            }
         }
         for s in refresh {
             tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES ('document', ?1)")?.execute([&s[..]])?;
