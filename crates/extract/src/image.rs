@@ -31,6 +31,10 @@ pub fn extract(bytes: &[u8], kind: Kind, opts: &Options, out: &mut Extraction) {
         return;
     }
     match opts.ocr {
+        OcrMode::Now if !opts.native => {
+            out.status = Status::OcrPending;
+            out.ocr_pending = vec![0];
+        }
         OcrMode::Now => match crate::ocr::image_text(bytes, &opts.languages) {
             Ok(t) => {
                 out.text = t;

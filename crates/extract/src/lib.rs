@@ -263,6 +263,14 @@ pub struct Options {
     pub ocr_dpi: u32,
     /// Decompressed bytes a zip-based document may expand to.
     pub max_unzipped: u64,
+    /// Use the native engines (pdfium, Tesseract). Off, PDFs are skipped and images are not
+    /// OCR'd: only the pure-Rust parsers run (fuzzing uses this).
+    #[serde(default = "yes")]
+    pub native: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Options {
@@ -275,6 +283,7 @@ impl Default for Options {
             min_ocr_pixels: 200,
             ocr_dpi: 300,
             max_unzipped: 1 << 30,
+            native: true,
         }
     }
 }
@@ -309,6 +318,7 @@ fn extract_inner(bytes: &[u8], hint: &Hint, opts: &Options) -> Extraction {
     }
     match kind {
         Kind::Empty => out.skip("empty (0 bytes)"),
+        Kind::Pdf if !opts.native => out.skip("PDF engine disabled"),
         Kind::Pdf => pdf::extract(bytes, opts, &mut out),
         Kind::Docx | Kind::Xlsx | Kind::Pptx | Kind::Doc | Kind::Xls | Kind::Ppt => office::extract(bytes, kind, opts, &mut out),
         Kind::Odt | Kind::Ods | Kind::Odp => odf::extract(bytes, kind, opts, &mut out),

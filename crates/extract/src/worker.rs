@@ -66,7 +66,8 @@ pub fn main() -> i32 {
     }
 }
 
-fn read_job(r: &mut impl Read) -> std::io::Result<Option<(Job, Vec<u8>)>> {
+/// Reads one job frame (`None` at end of input).
+pub fn read_job(r: &mut impl Read) -> std::io::Result<Option<(Job, Vec<u8>)>> {
     let mut len = [0u8; 4];
     match r.read_exact(&mut len) {
         Ok(()) => {}
