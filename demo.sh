@@ -4,12 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+bash scripts/setup-extract.sh   # Tesseract + Spanish, pdftotext, libpdfium.so (only what is missing)
 cargo build --release --locked
 TROVE=./target/release/trove
 rm -rf demo
 $TROVE synth demo/leak --messages 3000 --seed 7
 $TROVE init demo/caso
-$TROVE ingest demo/caso demo/leak --source SEDENA-DEMO
+$TROVE ingest demo/caso demo/leak --source SEDENA-DEMO   # messages, then text from every attachment
+$TROVE ocr demo/caso                                      # the deferred OCR stage (scans and photos)
 $TROVE report demo/caso
 echo
-echo "Try: $TROVE status demo/caso; $TROVE show demo/caso 1"
+echo "Try: $TROVE status demo/caso; $TROVE show demo/caso 1; $TROVE search demo/caso 'kind:attachment oficio' --facets"

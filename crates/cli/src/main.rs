@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod bench_outlook;
+mod extract;
 mod report;
 mod search;
 mod show;
@@ -58,7 +59,45 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// OCR of scans and images: `defer` (record the pages; `trove ocr` reads them later,
+        /// so that text is searchable first), `now`, or `off`.
+        #[arg(long, default_value = "defer")]
+        ocr: String,
+        /// Tesseract languages for OCR (`spa`, `spa+eng`).
+        #[arg(long, default_value = "spa")]
+        ocr_languages: String,
+        /// Do not extract text from attachments and documents (run `trove extract` later).
+        #[arg(long)]
+        no_extract: bool,
     },
+    /// Extract text, metadata and flags from every attachment and document not yet extracted.
+    Extract {
+        case: PathBuf,
+        /// OCR: `defer`, `now` or `off` (see `ingest --ocr`).
+        #[arg(long, default_value = "defer")]
+        ocr: String,
+        #[arg(long, default_value = "spa")]
+        ocr_languages: String,
+        /// Worker processes (default: one per core).
+        #[arg(long, default_value_t = 0)]
+        workers: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// OCR the pages and images that extraction left waiting (the deferred OCR stage).
+    Ocr {
+        case: PathBuf,
+        #[arg(long, default_value = "spa")]
+        languages: String,
+        /// Worker processes, one Tesseract engine each (default: one per core).
+        #[arg(long, default_value_t = 0)]
+        workers: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The extraction worker process (internal: started by trove itself).
+    #[command(hide = true)]
+    Worker,
     /// Counts by source, format and outcome.
     Status {
         case: PathBuf,
@@ -234,9 +273,27 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// PDF text speed and word recall beside `pdftotext`, and OCR pages per second per core.
+    Extract {
+        /// Folder of PDFs (default: ../shared/corpora/docs/pdf-es).
+        #[arg(long, default_value = "../shared/corpora/docs/pdf-es")]
+        pdfs: PathBuf,
+        /// Folder of scans for the OCR figure (default: ../shared/corpora/docs/scans-es).
+        #[arg(long, default_value = "../shared/corpora/docs/scans-es")]
+        scans: PathBuf,
+        /// Worker processes (default: one per core).
+        #[arg(long, default_value_t = 0)]
+        workers: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("worker") {
+        // The extraction worker speaks a framed protocol on stdin/stdout: nothing else runs.
+        std::process::exit(trove_extract::worker::main());
+    }
     let cli = Cli::parse();
     let filter = match cli.verbose {
         0 => "warn",
@@ -264,7 +321,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("created case {}", case.display());
             Ok(())
         }
-        Command::Ingest { case, inputs, source, threads, max_depth, max_message_mib, json, no_index, quiet } => {
+        Command::Ingest { case, inputs, source, threads, max_depth, max_message_mib, json, no_index, quiet, ocr, ocr_languages, no_extract } => {
             let case = open_case(&case)?;
             let mut opts = IngestOptions::new(source, inputs);
             opts.threads = threads;
@@ -276,11 +333,24 @@ fn run(cli: Cli) -> Result<()> {
             }
             opts.command = std::env::args().collect::<Vec<_>>().join(" ");
             opts.index = !no_index;
+            opts.extract = if no_extract { None } else { Some(extract::stage_options(&ocr, &ocr_languages, threads)?) };
             ingest(&case, &opts, json, quiet)
         }
         Command::Status { case, json } => report::status(&open_case(&case)?, json),
         Command::Report { case, json, all } => report::report(&open_case(&case)?, json, all),
         Command::Show { case, item, raw, json } => show::show(&open_case(&case)?, &item, raw, json),
+        Command::Extract { case, ocr, ocr_languages, workers, json } => extract::extract(&open_case(&case)?, &ocr, &ocr_languages, workers, json),
+        Command::Ocr { case, languages, workers, json } => extract::ocr(&open_case(&case)?, &languages, workers, json),
+        Command::Worker => std::process::exit(trove_extract::worker::main()),
+        Command::Bench { what: BenchCommand::Extract { pdfs, scans, workers, json } } => {
+            let b = bench::extract(&pdfs, &scans, workers)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                bench::print_extract(&b);
+            }
+            Ok(())
+        }
         Command::Bench { what: BenchCommand::Ingest { corpus, work, no_peers, threads, json } } => {
             let b = bench::ingest(&corpus, &work, !no_peers, threads)?;
             if json {
@@ -385,7 +455,7 @@ fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<
                 let items = Progress::get(&p.items);
                 let bytes = Progress::get(&p.bytes);
                 bar.set_message(format!(
-                    "{items} items ({:.0}/s), {} ({:.1} MB/s) · {} messages · {} duplicates · {} skipped · {} failed · {} indexed{}",
+                    "{items} items ({:.0}/s), {} ({:.1} MB/s) · {} messages · {} duplicates · {} skipped · {} failed · {} indexed{}{}",
                     items as f64 / secs,
                     report::bytes(bytes),
                     bytes as f64 / secs / 1e6,
@@ -397,6 +467,10 @@ fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<
                     match Progress::get(&p.already_done) {
                         0 => String::new(),
                         n => format!(" · {n} files already done"),
+                    },
+                    match Progress::get(&p.extract.total) {
+                        0 => String::new(),
+                        n => format!(" · extracting {}/{n} documents", Progress::get(&p.extract.done)),
                     }
                 ));
                 bar.tick();
@@ -422,6 +496,9 @@ fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<
             report::bytes(summary.bytes),
             if summary.already_done > 0 { format!(", {} files already done", summary.already_done) } else { String::new() }
         );
+        if let Some(e) = &summary.extraction_error {
+            eprintln!("warning: text extraction stopped ({e}); run `trove extract` to finish it");
+        }
         if summary.index_failed > 0 {
             eprintln!("warning: {} documents could not be indexed (see the log); run `trove reindex` after fixing the cause", summary.index_failed);
         }

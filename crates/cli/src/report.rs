@@ -59,12 +59,14 @@ pub fn status(case: &Case, json: bool) -> Result<()> {
 pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
     let cat = case.reader()?;
     let reports = query::report(&cat)?;
+    let extraction = trove_store::extraction::report(&cat)?;
     if json {
         let mut v = serde_json::to_value(&reports)?;
         if all {
             let listed = unresolved(&cat)?;
             v = serde_json::json!({ "sources": v, "skipped_and_failed": listed });
         }
+        let v = serde_json::json!({ "report": v, "extraction": extraction });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
@@ -121,6 +123,7 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
             }
         }
     }
+    print_extraction(&extraction);
     if all {
         println!("every skipped and failed item:");
         for row in unresolved(&cat)? {
@@ -141,4 +144,42 @@ fn unresolved(cat: &trove_store::Catalog) -> Result<Vec<query::ItemRow>> {
         }
     }
     Ok(rows)
+}
+
+const EXTRACTION_STATUSES: [&str; 4] = ["extracted", "ocr-pending", "failed", "skipped"];
+
+/// The extraction half of the report: every distinct attachment and document, one outcome each.
+fn print_extraction(r: &trove_store::extraction::ExtractionReport) {
+    println!("documents (attachments and files, each distinct document once): {}", r.documents);
+    let done: u64 = r.formats.values().flat_map(|m| m.values()).sum();
+    let mut totals = std::collections::BTreeMap::new();
+    for m in r.formats.values() {
+        for (s, n) in m {
+            *totals.entry(s.as_str()).or_insert(0u64) += n;
+        }
+    }
+    let parts: Vec<String> = EXTRACTION_STATUSES.iter().map(|s| format!("{} {s}", totals.get(s).copied().unwrap_or(0))).collect();
+    println!("  text extraction: {} — {}{}", done, parts.join(", "), if r.not_extracted > 0 { format!("; {} not yet extracted (run `trove extract`)", r.not_extracted) } else { String::new() });
+    for (format, m) in &r.formats {
+        let parts: Vec<String> = EXTRACTION_STATUSES.iter().filter_map(|s| m.get(*s).map(|n| format!("{n} {s}"))).collect();
+        println!("    {format:<16} {}", parts.join(", "));
+    }
+    if r.ocr_pending_pages > 0 || r.ocr_pages > 0 {
+        println!(
+            "  OCR: {} pages read by OCR, {} pages waiting{}",
+            r.ocr_pages,
+            r.ocr_pending_pages,
+            if r.ocr_pending_pages > 0 { " (run `trove ocr`)" } else { "" }
+        );
+    }
+    if !r.flags.is_empty() {
+        let parts: Vec<String> = r.flags.iter().map(|(f, n)| format!("{f} {n}")).collect();
+        println!("  flagged (search flag:NAME): {}", parts.join(", "));
+    }
+    if !r.reasons.is_empty() {
+        println!("  extraction reasons:");
+        for rc in &r.reasons {
+            println!("    {:<8} {:>6} × {} {}  (e.g. {})", rc.status, rc.documents, rc.format, rc.reason, &rc.example[..rc.example.len().min(16)]);
+        }
+    }
 }

@@ -62,19 +62,14 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
         let copies = if h.copies > 1 { format!("  [{} copies: {}]", h.copies, h.folders.join(", ")) } else { String::new() };
         println!("\n#{} {date}  {from}\n    {}{copies}", h.item.unwrap_or(0), h.subject.as_deref().unwrap_or("(no subject)"));
         if let Some(sn) = &h.snippet {
-            let mut text = String::new();
-            let mut at = 0;
-            for &(s, e) in &sn.highlights {
-                if s >= at && e <= sn.text.len() && sn.text.is_char_boundary(s) && sn.text.is_char_boundary(e) {
-                    text.push_str(&sn.text[at..s]);
-                    text.push_str(hl_on);
-                    text.push_str(&sn.text[s..e]);
-                    text.push_str(hl_off);
-                    at = e;
-                }
+            println!("    {}", highlighted(sn, hl_on, hl_off));
+        }
+        for a in &h.in_attachments {
+            let flags = if a.flags.is_empty() { String::new() } else { format!(" [{}]", a.flags.join(", ")) };
+            println!("    ↳ in attachment {}{flags}", a.name.as_deref().unwrap_or("(no name)"));
+            if let Some(sn) = &a.snippet {
+                println!("      {}", highlighted(sn, hl_on, hl_off));
             }
-            text.push_str(&sn.text[at..]);
-            println!("    {text}");
         }
         for l in &h.locations {
             println!("      {} {} {}", l.source, l.outcome, l.locator);
@@ -84,6 +79,23 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
         print_facets(f);
     }
     Ok(())
+}
+
+/// A snippet's text with its highlighted ranges between `on` and `off`.
+fn highlighted(sn: &trove_query::search::Snippet, on: &str, off: &str) -> String {
+    let mut text = String::new();
+    let mut at = 0;
+    for &(s, e) in &sn.highlights {
+        if s >= at && e <= sn.text.len() && sn.text.is_char_boundary(s) && sn.text.is_char_boundary(e) {
+            text.push_str(&sn.text[at..s]);
+            text.push_str(on);
+            text.push_str(&sn.text[s..e]);
+            text.push_str(off);
+            at = e;
+        }
+    }
+    text.push_str(&sn.text[at..]);
+    text
 }
 
 fn print_facets(f: &Facets) {
@@ -103,6 +115,7 @@ fn print_facets(f: &Facets) {
     line("type", &f.mime);
     line("language", &f.lang);
     line("has", &f.has);
+    line("flag", &f.flag);
 }
 
 pub fn count(case: &Case, query: &str) -> Result<()> {

@@ -12,7 +12,7 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
     let cat = case.reader()?;
     let items = query::find_items(&cat, spec)?;
     let item = match items.as_slice() {
-        [] => bail!("no item matches {spec:?} (an id, a SHA-256 prefix, a Message-ID or a locator)"),
+        [] => return show_document(case, &cat, spec, json),
         [one] => one.clone(),
         many => {
             // Several locations of one message: show the first, list the others.
@@ -119,6 +119,9 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
                     a.sha256,
                     a.item_id.map(|i| format!("  → item #{i}")).unwrap_or_default()
                 );
+                if let Ok(Some(e)) = hex::decode(&a.sha256).map_err(anyhow::Error::from).and_then(|k| Ok(trove_store::extraction::extraction(&cat, &k)?)) {
+                    println!("           {}", extraction_line(&e));
+                }
             }
         }
         if copies.len() > 1 {
@@ -127,6 +130,13 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
                 println!("  #{} {} {}", c.id, c.outcome, c.locator);
             }
         }
+    }
+    if item.message.is_none()
+        && let Some(sha) = &item.sha256
+        && let Some(e) = trove_store::extraction::extraction(&cat, &hex::decode(sha)?)?
+    {
+        println!("\n── extraction ──\n{}", extraction_line(&e));
+        print_extraction_detail(case, &cat, &e)?;
     }
     if !children.is_empty() {
         println!("\n── {} items inside ──", children.len());
@@ -138,4 +148,70 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn extraction_line(e: &trove_store::extraction::ExtractionRow) -> String {
+    let mut s = format!("{} {}", e.format, e.status);
+    if let Some(r) = &e.reason {
+        s.push_str(&format!(" ({r})"));
+    }
+    if e.pages > 0 {
+        s.push_str(&format!(", {} pages", e.pages));
+    }
+    if e.ocr_pages > 0 {
+        s.push_str(&format!(", {} by OCR", e.ocr_pages));
+    }
+    if !e.ocr_pending.is_empty() {
+        s.push_str(&format!(", {} waiting for OCR", e.ocr_pending.len()));
+    }
+    s.push_str(&format!(", {} characters of text", e.text_len));
+    if !e.flags.is_empty() {
+        s.push_str(&format!("  flags: {}", e.flags.join(", ")));
+    }
+    if let Some((lat, lon)) = e.gps {
+        s.push_str(&format!("  GPS {lat:.6}, {lon:.6}"));
+    }
+    s
+}
+
+fn print_extraction_detail(case: &Case, cat: &trove_store::Catalog, e: &trove_store::extraction::ExtractionRow) -> Result<()> {
+    if let Some(m) = &e.meta {
+        println!("metadata: {m}");
+    }
+    if let Some(t) = &e.text_sha256 {
+        let mut k = [0u8; 32];
+        hex::decode_to_slice(t, &mut k)?;
+        let text = String::from_utf8_lossy(&case.read_blob(cat, &k)?).into_owned();
+        println!("\n{}", text.replace('\x0c', "\n── page ──\n").trim_end());
+    }
+    Ok(())
+}
+
+/// A document known only as an attachment (its bytes live in the messages carrying it).
+fn show_document(case: &Case, cat: &trove_store::Catalog, spec: &str, json: bool) -> Result<()> {
+    let spec = spec.trim().to_ascii_lowercase();
+    let found: Option<Vec<u8>> = if spec.len() >= 8 && spec.len() <= 64 && spec.bytes().all(|b| b.is_ascii_hexdigit()) {
+        cat.connection()
+            .query_row("SELECT sha256 FROM extractions WHERE lower(hex(sha256)) LIKE ?1 LIMIT 1", [format!("{spec}%")], |r| r.get(0))
+            .ok()
+    } else {
+        None
+    };
+    let Some(sha) = found else { bail!("no item matches {spec:?} (an id, a SHA-256 prefix, a Message-ID or a locator)") };
+    let Some(e) = trove_store::extraction::extraction(cat, &sha)? else { bail!("no extraction for {spec}") };
+    let carriers: Vec<(i64, Option<String>)> = {
+        let mut st = cat.connection().prepare(
+            "SELECT m.item_id, a.name FROM attachments a JOIN messages m ON m.id = a.message WHERE a.sha256 = ?1 ORDER BY m.id LIMIT 50",
+        )?;
+        st.query_map([&sha], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "extraction": e, "carried_by_items": carriers }))?);
+        return Ok(());
+    }
+    println!("document {}\n{}", e.sha256, extraction_line(&e));
+    for (item, name) in &carriers {
+        println!("  attached as {} to message item #{item}", name.as_deref().unwrap_or("(no name)"));
+    }
+    print_extraction_detail(case, cat, &e)
 }

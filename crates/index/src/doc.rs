@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use tantivy::TantivyDocument;
 use tantivy::tokenizer::{PreTokenizedString, Token};
 use trove_formats::Limits;
@@ -48,6 +48,9 @@ pub struct IndexDoc {
     pub date: Option<i64>,
     pub has: Vec<&'static str>,
     pub tags: Vec<String>,
+    /// Attachments and documents: risk flags and authors from their metadata.
+    pub flags: Vec<String>,
+    pub authors: Vec<String>,
 }
 
 impl IndexDoc {
@@ -122,6 +125,12 @@ impl IndexDoc {
         }
         for t in &self.tags {
             d.add_text(f.tag, t);
+        }
+        for fl in &self.flags {
+            d.add_text(f.flag, fl);
+        }
+        for a in &self.authors {
+            d.add_text(f.author, a);
         }
         d
     }
@@ -215,6 +224,8 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
         date: first.3,
         has: Vec::new(),
         tags: Vec::new(),
+        flags: Vec::new(),
+        authors: Vec::new(),
     };
     // Addresses of every copy (only the sender's copy has Bcc).
     let mut seen = BTreeSet::new();
@@ -252,6 +263,16 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
     }
     doc.attachment_names = names.into_iter().collect();
     doc.mimes = mimes.into_iter().collect();
+    // Flags of its attachments (executable, macro…), once extracted.
+    let mut flags = BTreeSet::new();
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT e.flags FROM attachments a JOIN messages m ON m.id = a.message JOIN extractions e ON e.sha256 = a.sha256
+         WHERE m.content_key = ?1 AND e.flags IS NOT NULL",
+    )?;
+    for row in st.query_map([content_key], |r| r.get::<_, String>(0))? {
+        flags.extend(row?.split(',').map(str::to_owned));
+    }
+    doc.flags = flags.into_iter().collect();
     if rows.iter().any(|r| r.8 != 0) {
         doc.has.push("html");
     }
@@ -290,9 +311,11 @@ fn tags(cat: &Catalog, key: &[u8]) -> Result<Vec<String>, DocError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The document for a loose file (a document found outside any message): its name, and its
-/// text once extracted.
-pub fn document_doc(cat: &Catalog, sha256: &[u8]) -> Result<Option<IndexDoc>, DocError> {
+/// The document for a file: an attachment (its bytes carried by messages: `parent` lists
+/// them, and their senders, recipients, dates, sources and folders are the attachment's too,
+/// so that a search can combine them) or a loose document (a file outside any message). The
+/// body is the extracted text; metadata, flags and OCR state come from the extraction.
+pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<IndexDoc>, DocError> {
     let conn = cat.connection();
     let mut st = conn.prepare_cached(
         "SELECT s.label, i.folder, i.locator, i.name, i.format, i.size FROM items i JOIN sources s ON s.id = i.source_id
@@ -301,31 +324,132 @@ pub fn document_doc(cat: &Catalog, sha256: &[u8]) -> Result<Option<IndexDoc>, Do
     let rows: Vec<(String, Option<String>, String, String, String, i64)> = st
         .query_map([sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
         .collect::<Result<_, _>>()?;
-    let Some(first) = rows.first() else { return Ok(None) };
-    let names: BTreeSet<String> = rows.iter().map(|r| r.3.clone()).collect();
-    let subject = first.3.clone();
-    Ok(Some(IndexDoc {
+    // Messages carrying these bytes as an attachment.
+    let mut st = conn.prepare_cached(
+        "SELECT m.id, m.content_key, a.name, a.mime, a.size, m.date, m.thread FROM attachments a JOIN messages m ON m.id = a.message
+         WHERE a.sha256 = ?1 AND a.is_message = 0 ORDER BY m.id",
+    )?;
+    type Carrier = (i64, Vec<u8>, Option<String>, String, i64, Option<i64>, Option<String>);
+    let carriers: Vec<Carrier> = st
+        .query_map([sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+        .collect::<Result<_, _>>()?;
+    if rows.is_empty() && carriers.is_empty() {
+        return Ok(None);
+    }
+    let mut names: BTreeSet<String> = rows.iter().map(|r| r.3.clone()).collect();
+    names.extend(carriers.iter().filter_map(|c| c.2.clone()));
+    let mut mimes: BTreeSet<String> = rows.iter().map(|r| r.4.clone()).collect();
+    mimes.extend(carriers.iter().map(|c| c.3.clone()));
+    let size = rows.first().map(|r| r.5).or_else(|| carriers.first().map(|c| c.4)).unwrap_or(0) as u64;
+    let mut sources: BTreeSet<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let mut folders: BTreeSet<String> = rows.iter().filter_map(|r| r.1.clone()).collect();
+    let mut paths: BTreeSet<String> = rows.iter().map(|r| r.2.clone()).collect();
+    let mut doc = IndexDoc {
         key: hex::encode(sha256),
-        kind: DocKind::Document,
-        parents: Vec::new(),
-        lang: detect(&subject),
-        subject,
+        kind: if carriers.is_empty() { DocKind::Document } else { DocKind::Attachment },
+        parents: carriers.iter().map(|c| hex::encode(&c.1)).collect::<BTreeSet<_>>().into_iter().collect(),
+        lang: Lang::Es,
+        subject: String::new(),
         body: String::new(),
         from: Vec::new(),
         to: Vec::new(),
         cc: Vec::new(),
         bcc: Vec::new(),
         other: Vec::new(),
-        attachment_names: names.into_iter().collect(),
-        mimes: vec![first.4.clone()],
+        attachment_names: Vec::new(),
+        mimes: Vec::new(),
         message_ids: Vec::new(),
-        thread: None,
-        sources: rows.iter().map(|r| r.0.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
-        folders: rows.iter().filter_map(|r| r.1.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
-        paths: rows.iter().map(|r| r.2.clone()).collect(),
-        size: first.5 as u64,
-        date: None,
-        has: if rows.len() > 1 { vec!["copies"] } else { Vec::new() },
+        thread: carriers.iter().find_map(|c| c.6.clone()),
+        sources: Vec::new(),
+        folders: Vec::new(),
+        paths: Vec::new(),
+        size,
+        date: carriers.iter().filter_map(|c| c.5).min(),
+        has: Vec::new(),
         tags: Vec::new(),
-    }))
+        flags: Vec::new(),
+        authors: Vec::new(),
+    };
+    if rows.len() + carriers.len() > 1 {
+        doc.has.push("copies");
+    }
+    if !carriers.is_empty() {
+        let ids: Vec<i64> = carriers.iter().map(|c| c.0).collect::<BTreeSet<_>>().into_iter().take(500).collect();
+        let placeholders = ids.iter().map(|_| "?").collect::<Vec<_>>().join(",");
+        let sql = format!("SELECT DISTINCT role, name, address FROM addresses WHERE message IN ({placeholders}) ORDER BY role, address");
+        let mut st = conn.prepare(&sql)?;
+        for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)))? {
+            let (role, name, address) = row?;
+            let mb = Mailbox { name, address };
+            match role.as_str() {
+                "from" => doc.from.push(mb),
+                "to" => doc.to.push(mb),
+                "cc" => doc.cc.push(mb),
+                "bcc" => doc.bcc.push(mb),
+                _ => doc.other.push(mb),
+            }
+        }
+        let sql = format!(
+            "SELECT DISTINCT s.label, i.folder, i.locator FROM items i JOIN sources s ON s.id = i.source_id WHERE i.message IN ({placeholders})"
+        );
+        let mut st = conn.prepare(&sql)?;
+        for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))? {
+            let (s, f, p) = row?;
+            sources.insert(s);
+            if let Some(f) = f {
+                folders.insert(f);
+            }
+            paths.insert(p);
+        }
+    }
+    // The extraction: text, metadata, flags.
+    let ex: Option<(String, Option<Vec<u8>>, Option<String>, Option<String>, Option<String>, Option<f64>, i64, Option<String>)> = conn
+        .prepare_cached("SELECT status, text_sha256, flags, meta, title, gps_lat, ocr_pages, format FROM extractions WHERE sha256 = ?1")?
+        .query_row([sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
+        .optional()?;
+    let mut title = None;
+    if let Some((status, text_sha, flags, meta, t, gps, ocr_pages, format)) = ex {
+        if let Some(ts) = text_sha.filter(|t| t.len() == 32) {
+            let mut k = [0u8; 32];
+            k.copy_from_slice(&ts);
+            let bytes = case.read_blob(cat, &k)?;
+            doc.body = String::from_utf8_lossy(&bytes).into_owned();
+            doc.has.push("text");
+        }
+        doc.flags = flags.map(|f| f.split(',').map(str::to_owned).collect()).unwrap_or_default();
+        if !doc.flags.is_empty() {
+            doc.has.push("flags");
+        }
+        if let Some(m) = meta.and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok()) {
+            for k in ["author", "last_author"] {
+                if let Some(a) = m.get(k).and_then(|v| v.as_str()) {
+                    doc.authors.push(a.to_owned());
+                }
+            }
+            if let Some(c) = m.get("camera").and_then(|v| v.as_str()) {
+                doc.tags.push(format!("camera:{c}"));
+            }
+        }
+        if gps.is_some() {
+            doc.has.push("gps");
+        }
+        if ocr_pages > 0 {
+            doc.has.push("ocr");
+        }
+        if status == "ocr-pending" {
+            doc.has.push("ocr-pending");
+        }
+        if let Some(f) = format {
+            mimes.insert(f);
+        }
+        title = t;
+    }
+    doc.subject = title.unwrap_or_else(|| names.iter().next().cloned().unwrap_or_default());
+    doc.lang = detect(&format!("{}\n{}", doc.subject, truncate(&doc.body, 64 << 10)));
+    doc.attachment_names = names.into_iter().collect();
+    doc.mimes = mimes.into_iter().collect();
+    doc.sources = sources.into_iter().collect();
+    doc.folders = folders.into_iter().collect();
+    doc.paths = paths.into_iter().collect();
+    Ok(Some(doc))
 }

@@ -136,7 +136,7 @@ fn build_docs(case: &Case, readers: &mut [Catalog], entries: &[Entry]) -> Vec<(S
                         .map(|e| {
                             let doc = match e.kind.as_str() {
                                 "message" => message_doc(case, cat, &e.key),
-                                "document" => document_doc(cat, &e.key),
+                                "document" | "attachment" => document_doc(case, cat, &e.key),
                                 _ => Ok(None),
                             };
                             (hex::encode(&e.key), doc)
@@ -268,7 +268,10 @@ pub fn reindex(case: &Case, heap_bytes: usize, threads: usize, progress: &dyn Fn
         .collect::<Result<_, _>>()?;
     entries.extend(
         cat.connection()
-            .prepare("SELECT DISTINCT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL")?
+            .prepare(
+                "SELECT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL
+                 UNION SELECT sha256 FROM attachments WHERE is_message = 0",
+            )?
             .query_map([], |r| Ok(Entry { kind: "document".into(), key: r.get(0)? }))?
             .collect::<Result<Vec<_>, _>>()?,
     );

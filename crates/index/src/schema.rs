@@ -73,6 +73,10 @@ pub struct Fields {
     pub from_domain: Field,
     pub rcpt_addr: Field,
     pub tag: Field,
+    /// Risk flags of attachments and documents: executable, macro, encrypted, mismatch, bomb…
+    pub flag: Field,
+    /// Document authors (metadata: author and last author), folded words.
+    pub author: Field,
 }
 
 /// Stemmed text: frequencies for ranking, no positions (phrases and proximity use the folded
@@ -126,8 +130,10 @@ pub fn schema() -> (Schema, Fields) {
         date: b.add_i64_field("date", INDEXED | FAST),
         from_addr: b.add_text_field("from_addr", facet.clone()),
         from_domain: b.add_text_field("from_domain", facet.clone()),
-        rcpt_addr: b.add_text_field("rcpt_addr", facet),
+        rcpt_addr: b.add_text_field("rcpt_addr", facet.clone()),
         tag: b.add_text_field("tag", STRING | FAST),
+        flag: b.add_text_field("flag", facet),
+        author: b.add_text_field("author", text(FOLDED)),
     };
     (b.build(), f)
 }
@@ -165,5 +171,7 @@ pub fn fields(s: &Schema) -> Result<Fields, tantivy::TantivyError> {
         from_domain: g("from_domain")?,
         rcpt_addr: g("rcpt_addr")?,
         tag: g("tag")?,
+        flag: g("flag")?,
+        author: g("author")?,
     })
 }

@@ -56,6 +56,9 @@ pub struct IngestOptions {
     pub index: bool,
     /// Memory for the index writer.
     pub index_heap: usize,
+    /// Extract text from the attachments and documents stored (after the messages), or not
+    /// (then `trove extract` does it).
+    pub extract: Option<trove_extract::stage::StageOptions>,
 }
 
 impl IngestOptions {
@@ -70,6 +73,7 @@ impl IngestOptions {
             command: String::new(),
             index: true,
             index_heap: 192 << 20,
+            extract: Some(trove_extract::stage::StageOptions::default()),
         }
     }
 }
@@ -91,6 +95,8 @@ pub struct Progress {
     pub indexed: AtomicU64,
     /// Documents the index could not build (they stay in the catalog).
     pub index_failed: AtomicU64,
+    /// The extraction stage's counters.
+    pub extract: trove_extract::stage::StageProgress,
 }
 
 impl Progress {
@@ -153,6 +159,9 @@ pub struct RunSummary {
     pub indexed: u64,
     /// Search index documents that could not be built (see the log; `trove reindex` retries).
     pub index_failed: u64,
+    /// Why the extraction stage stopped, if it did (`trove extract` finishes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extraction_error: Option<String>,
 }
 
 /// Ingests the inputs into the case.
@@ -210,6 +219,14 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
             let _ = w.join();
         }
         let written = writer.join().map_err(|_| IngestError::Thread("catalog writer panicked".into()));
+        let mut extraction_error = None;
+        if let (Ok(Ok(_)), Some(x)) = (&written, &opts.extract) {
+            // Attachments and documents: text, metadata and flags (the indexer keeps up).
+            if let Err(e) = trove_extract::stage::run(case, x, &progress.extract) {
+                tracing::error!(error = %e, "extraction stopped; run `trove extract` to finish it");
+                extraction_error = Some(e.to_string());
+            }
+        }
         pipeline_done.store(true, std::sync::atomic::Ordering::Release);
         if let Some(handle) = indexer {
             let indexed = handle.map_err(IngestError::Io)?.join().map_err(|_| IngestError::Thread("indexer panicked".into()))?;
@@ -221,14 +238,14 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
         if produced.is_err() && incomplete == 0 {
             return Err(IngestError::Thread("the producer stopped early".into()));
         }
-        Ok(incomplete)
+        Ok((incomplete, extraction_error))
     });
 
     let catalog = case.catalog()?;
-    let (status, incomplete) = match &outcome {
-        Ok(0) => ("finished", 0),
-        Ok(n) => ("incomplete", *n),
-        Err(_) => ("failed", 0),
+    let (status, incomplete, extraction_error) = match &outcome {
+        Ok((0, e)) => ("finished", 0, e.clone()),
+        Ok((n, e)) => ("incomplete", *n, e.clone()),
+        Err(_) => ("failed", 0, None),
     };
     let mut outcomes = std::collections::BTreeMap::new();
     {
@@ -251,6 +268,7 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
         incomplete,
         indexed: Progress::get(&progress.indexed),
         index_failed: Progress::get(&progress.index_failed),
+        extraction_error,
     };
     catalog.finish_run(run, status, &serde_json::to_value(&summary).unwrap_or_default())?;
     outcome?;

@@ -201,6 +201,20 @@ impl<'a> Compiler<'a> {
                 None => Some(exact(f.tag, text)),
             },
             Field::Kind => Some(exact(f.kind, &text.to_ascii_lowercase())),
+            Field::Flag => {
+                let v = text.to_ascii_lowercase();
+                let v = match v.as_str() {
+                    "macros" | "vba" => "macro",
+                    "exe" | "executables" | "program" => "executable",
+                    "encryption" | "password" => "encrypted",
+                    "js" => "javascript",
+                    "zipbomb" | "ratio" => "bomb",
+                    "extension" => "mismatch",
+                    other => other,
+                };
+                Some(exact(f.flag, v))
+            }
+            Field::Author => self.analyzed(f.author, An::Folded, text, 0),
             Field::Size | Field::Date => return Err(self.err("a range field needs a range value", span)),
             Field::From | Field::To | Field::Cc | Field::Bcc | Field::Participant => None,
         })
@@ -218,6 +232,7 @@ impl<'a> Compiler<'a> {
             Some(Field::Subject) => Ok(self.analyzed(f.subject_exact, An::Folded, text, slop)),
             Some(Field::Body) => Ok(self.analyzed(f.body_exact, An::Folded, text, slop)),
             Some(Field::Attachment) => Ok(self.analyzed(f.attachment, An::Folded, text, slop)),
+            Some(Field::Author) => Ok(self.analyzed(f.author, An::Folded, text, slop)),
             Some(af) if self.address_field(af).is_some() => {
                 let tf = self.address_field(af).unwrap_or(f.participant);
                 if text.contains('@') || (!text.contains(' ') && text.contains('.')) {
@@ -249,6 +264,7 @@ impl<'a> Compiler<'a> {
             Some(Field::Path) => vec![f.path],
             Some(Field::Mime) => vec![f.mime],
             Some(Field::Tag) => vec![f.tag],
+            Some(Field::Author) => vec![f.author],
             Some(Field::Source) => return Ok(Some(self.regex(f.source, &format!("(?i){re}"), span)?)),
             Some(af) => match self.address_field(af) {
                 Some(tf) => vec![tf],

@@ -186,8 +186,8 @@ pub struct Edge {
 /// The sender → recipient graph of a query's results: the `max_nodes` busiest addresses and
 /// the mail between them.
 pub fn graph(s: &Searchable, q: &str, max_nodes: usize) -> Result<Graph, SearchError> {
-    let query = s.query(q)?;
     let searcher = s.index.searcher()?;
+    let query = s.plan(&searcher, q)?.query;
     let (pairs, messages) = searcher.search(&*query, &PairCollector)?;
     let mut weight: HashMap<&str, u64> = HashMap::new();
     for ((f, t), n) in &pairs {

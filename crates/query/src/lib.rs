@@ -5,6 +5,7 @@
 pub mod compile;
 pub mod explore;
 pub mod export;
+pub mod fold;
 pub mod parse;
 pub mod search;
 

@@ -64,6 +64,10 @@ pub enum Field {
     Date,
     Tag,
     Kind,
+    /// Risk flags of attachments and documents.
+    Flag,
+    /// Authors in document metadata.
+    Author,
 }
 
 impl Field {
@@ -90,6 +94,8 @@ impl Field {
             "date" => Field::Date,
             "tag" | "is" => Field::Tag,
             "kind" => Field::Kind,
+            "flag" | "flags" | "risk" => Field::Flag,
+            "author" | "creator" => Field::Author,
             _ => return None,
         })
     }
@@ -116,6 +122,8 @@ impl Field {
             Field::Date => "date",
             Field::Tag => "tag",
             Field::Kind => "kind",
+            Field::Flag => "flag",
+            Field::Author => "author",
         }
     }
 

@@ -10,6 +10,7 @@ use tantivy::columnar::StrColumn;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader};
+use rusqlite::OptionalExtension;
 use trove_formats::Limits;
 use trove_formats::message::{DateHints, parse_message};
 use trove_index::SearchIndex;
@@ -97,6 +98,22 @@ pub struct Hit {
     pub snippet: Option<Snippet>,
     /// Every location (with `copies` requested).
     pub locations: Vec<Location>,
+    /// Attachments of this message that matched the query (a hit inside an attachment is
+    /// shown under its message).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub in_attachments: Vec<AttachmentHit>,
+}
+
+/// An attachment that matched, shown under its message.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentHit {
+    /// SHA-256 of the attachment.
+    pub key: String,
+    pub name: Option<String>,
+    /// Risk flags (executable, macro, encrypted…).
+    pub flags: Vec<String>,
+    /// Text around the matches in the attachment's extracted text.
+    pub snippet: Option<Snippet>,
 }
 
 /// Text around the matches, with the matched words' byte ranges in it.
@@ -146,6 +163,8 @@ pub struct Facets {
     pub lang: Vec<Bucket>,
     pub has: Vec<Bucket>,
     pub kind: Vec<Bucket>,
+    /// Risk flags of attachments and documents.
+    pub flag: Vec<Bucket>,
 }
 
 /// A page of results.
@@ -181,26 +200,35 @@ impl Searchable {
     /// web app and are not in the index).
     pub fn query(&self, q: &str) -> Result<Box<dyn Query>, QueryError> {
         let node = parse(q)?;
-        let cat = &self.catalog;
-        let tags = move |tag: &str| -> Vec<String> {
-            let Ok(mut st) = cat.connection().prepare_cached("SELECT content_key FROM tags WHERE tag = ?1") else { return Vec::new() };
-            st.query_map([tag], |r| r.get::<_, Vec<u8>>(0)).map(|rows| rows.filter_map(Result::ok).map(hex::encode).collect()).unwrap_or_default()
-        };
+        let tags = |tag: &str| self.tagged(tag);
         Compiler::new(self.index.fields, q).with_tags(&tags).compile(&node)
     }
 
-    /// How many results a query has.
+    /// Keys of the messages tagged `tag`.
+    fn tagged(&self, tag: &str) -> Vec<String> {
+        let Ok(mut st) = self.catalog.connection().prepare_cached("SELECT content_key FROM tags WHERE tag = ?1") else { return Vec::new() };
+        st.query_map([tag], |r| r.get::<_, Vec<u8>>(0)).map(|rows| rows.filter_map(Result::ok).map(hex::encode).collect()).unwrap_or_default()
+    }
+
+    /// The query with attachments folded into their messages (see [`crate::fold`]).
+    pub(crate) fn plan(&self, searcher: &Searcher, q: &str) -> Result<crate::fold::Plan, SearchError> {
+        let tags = |tag: &str| self.tagged(tag);
+        crate::fold::plan(self.index.fields, Some(&tags), searcher, q)
+    }
+
+    /// How many results (messages and loose documents) a query has.
     pub fn count(&self, q: &str) -> Result<u64, SearchError> {
-        let query = self.query(q)?;
         let searcher = self.index.searcher()?;
+        let query = self.plan(&searcher, q)?.query;
         Ok(searcher.search(&*query, &Count)? as u64)
     }
 
     /// One page of results.
     pub fn search(&self, req: &Request) -> Result<Response, SearchError> {
         let started = Instant::now();
-        let query = self.query(&req.query)?;
         let searcher = self.index.searcher()?;
+        let plan = self.plan(&searcher, &req.query)?;
+        let query = plan.query;
         let limit = req.limit.max(1);
         let top = TopDocs::with_limit(limit).and_offset(req.offset);
         let (total, docs): (usize, Vec<(f32, DocAddress)>) = match req.sort {
@@ -213,10 +241,31 @@ impl Searchable {
         };
         let facets = if req.facets { Some(searcher.search(&*query, &FacetCollector)?) } else { None };
         let mut snippets = Snippets::new(&searcher, &*query, &self.index)?;
-        let mut hits = Vec::with_capacity(docs.len());
+        let mut hits: Vec<Hit> = Vec::with_capacity(docs.len());
         for (score, addr) in docs {
             let Some(key) = key_of(&searcher, addr)? else { continue };
             let mut hit = self.describe(&key, score, req.copies)?;
+            if let Some(atts) = plan.via.get(&key) {
+                for a in atts.iter().take(10) {
+                    if !hit.in_attachments.iter().any(|x| &x.key == a) {
+                        hit.in_attachments.push(self.attachment_of(&key, a)?);
+                    }
+                }
+            }
+            if req.snippets {
+                for a in &mut hit.in_attachments {
+                    a.snippet = self.attachment_snippet(&a.key, &mut snippets);
+                }
+            }
+            // A message matched both itself and through an attachment: one hit.
+            if let Some(existing) = hits.iter_mut().find(|h| h.key == hit.key && h.kind == hit.kind) {
+                for a in hit.in_attachments {
+                    if !existing.in_attachments.iter().any(|x| x.key == a.key) {
+                        existing.in_attachments.push(a);
+                    }
+                }
+                continue;
+            }
             if req.snippets {
                 hit.snippet = self.snippet(&hit, &mut snippets);
             }
@@ -228,8 +277,8 @@ impl Searchable {
     /// Calls `f` with the key of every result, in index order, holding no more than one
     /// segment's matches at a time: for exports with no cap.
     pub fn for_each_key(&self, q: &str, f: &mut dyn FnMut(&str) -> Result<(), SearchError>) -> Result<u64, SearchError> {
-        let query = self.query(q)?;
         let searcher = self.index.searcher()?;
+        let query = self.plan(&searcher, q)?.query;
         let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher))?;
         let mut n = 0u64;
         for segment in searcher.segment_readers() {
@@ -259,6 +308,42 @@ impl Searchable {
     pub fn describe(&self, key: &str, score: f32, copies: bool) -> Result<Hit, SearchError> {
         let bytes = hex::decode(key).map_err(|_| SearchError::Corrupt(format!("bad key {key}")))?;
         let conn = self.catalog.connection();
+        // An attachment is shown as the (earliest) message carrying it.
+        let is_message = conn.prepare_cached("SELECT 1 FROM messages WHERE content_key = ?1 LIMIT 1")?.exists([&bytes])?;
+        if !is_message {
+            let carrier: Option<(Vec<u8>, Option<String>)> = conn
+                .prepare_cached(
+                    "SELECT m.content_key, a.name FROM attachments a JOIN messages m ON m.id = a.message
+                     WHERE a.sha256 = ?1 ORDER BY m.date IS NULL, m.date, m.id LIMIT 1",
+                )?
+                .query_row([&bytes], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            // A file inside an archive attached to a message: shown under that message.
+            let carrier = match carrier {
+                Some(c) => Some(c),
+                None => conn
+                    .prepare_cached(
+                        "WITH RECURSIVE up(id, parent_id, message, name, depth) AS (
+                           SELECT id, parent_id, message, name, 0 FROM items WHERE sha256 = ?1 AND message IS NULL
+                           UNION ALL SELECT i.id, i.parent_id, i.message, up.name, up.depth + 1 FROM items i JOIN up ON i.id = up.parent_id WHERE up.depth < 64)
+                         SELECT m.content_key, up.name FROM up JOIN messages m ON m.id = up.message ORDER BY up.depth LIMIT 1",
+                    )?
+                    .query_row([&bytes], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?,
+            };
+            if let Some((parent, name)) = carrier {
+                let mut hit = self.describe(&hex::encode(parent), score, copies)?;
+                let flags: Option<String> =
+                    conn.prepare_cached("SELECT flags FROM extractions WHERE sha256 = ?1")?.query_row([&bytes], |r| r.get(0)).optional()?.flatten();
+                hit.in_attachments.push(AttachmentHit {
+                    key: key.to_owned(),
+                    name,
+                    flags: flags.map(|f| f.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+                    snippet: None,
+                });
+                return Ok(hit);
+            }
+        }
         let mut hit = Hit {
             key: key.to_owned(),
             kind: "message".into(),
@@ -276,6 +361,7 @@ impl Searchable {
             sources: Vec::new(),
             snippet: None,
             locations: Vec::new(),
+            in_attachments: Vec::new(),
         };
         let row: Option<(i64, Option<i64>, Option<String>, Option<String>, Option<String>, i64, Option<String>, i64)> = {
             let mut st = conn.prepare_cached(
@@ -332,7 +418,9 @@ impl Searchable {
         hit.sources = sources;
         if hit.kind == "document" {
             hit.item = locations.first().map(|(l, _)| l.item);
-            hit.subject = locations.first().map(|(_, n)| n.clone());
+            let title: Option<String> =
+                conn.prepare_cached("SELECT title FROM extractions WHERE sha256 = ?1")?.query_row([&bytes], |r| r.get(0)).optional()?.flatten();
+            hit.subject = title.or_else(|| locations.first().map(|(_, n)| n.clone()));
         }
         if copies {
             hit.locations = locations.into_iter().map(|(l, _)| l).collect();
@@ -340,7 +428,49 @@ impl Searchable {
         Ok(hit)
     }
 
+    /// An attachment of a message, as shown under it.
+    fn attachment_of(&self, message_key: &str, sha256_hex: &str) -> Result<AttachmentHit, SearchError> {
+        let sha = hex::decode(sha256_hex).map_err(|_| SearchError::Corrupt(format!("bad key {sha256_hex}")))?;
+        let mk = hex::decode(message_key).map_err(|_| SearchError::Corrupt(format!("bad key {message_key}")))?;
+        let conn = self.catalog.connection();
+        let name: Option<String> = conn
+            .prepare_cached(
+                "SELECT a.name FROM attachments a JOIN messages m ON m.id = a.message WHERE a.sha256 = ?1 AND m.content_key = ?2 LIMIT 1",
+            )?
+            .query_row([&sha, &mk], |r| r.get(0))
+            .optional()?
+            .flatten();
+        let flags: Option<String> = conn.prepare_cached("SELECT flags FROM extractions WHERE sha256 = ?1")?.query_row([&sha], |r| r.get(0)).optional()?.flatten();
+        Ok(AttachmentHit {
+            key: sha256_hex.to_owned(),
+            name,
+            flags: flags.map(|f| f.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+            snippet: None,
+        })
+    }
+
+    /// The extracted text of a document (attachment or loose file), if any.
+    pub fn document_text(&self, sha256_hex: &str) -> Option<String> {
+        let key = hex::decode(sha256_hex).ok()?;
+        let text_sha: Vec<u8> = self
+            .catalog
+            .connection()
+            .query_row("SELECT text_sha256 FROM extractions WHERE sha256 = ?1", [&key], |r| r.get::<_, Option<Vec<u8>>>(0))
+            .ok()
+            .flatten()?;
+        let k: [u8; 32] = text_sha.try_into().ok()?;
+        let bytes = self.case.read_blob(&self.catalog, &k).ok()?;
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    fn attachment_snippet(&self, sha256_hex: &str, snippets: &mut Snippets) -> Option<Snippet> {
+        snippets.best(&self.document_text(sha256_hex)?)
+    }
+
     fn snippet(&self, hit: &Hit, snippets: &mut Snippets) -> Option<Snippet> {
+        if hit.kind == "document" {
+            return snippets.best(&self.document_text(&hit.key)?);
+        }
         if hit.kind != "message" {
             return None;
         }
@@ -423,7 +553,7 @@ struct SegFacets {
     dates: Vec<Option<i64>>,
 }
 
-const FACET_FIELDS: [&str; 8] = ["source", "from_domain", "from_addr", "rcpt_addr", "mime", "lang", "has", "kind"];
+const FACET_FIELDS: [&str; 9] = ["source", "from_domain", "from_addr", "rcpt_addr", "mime", "lang", "has", "kind", "flag"];
 
 impl Collector for FacetCollector {
     type Fruit = Facets;
@@ -448,7 +578,7 @@ impl Collector for FacetCollector {
     fn merge_fruits(&self, fruits: Vec<Facets>) -> tantivy::Result<Facets> {
         let mut sums: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); FACET_FIELDS.len() + 2];
         for f in fruits {
-            for (i, list) in [&f.source, &f.sender_domain, &f.sender, &f.recipient, &f.mime, &f.lang, &f.has, &f.kind, &f.month, &f.year].into_iter().enumerate() {
+            for (i, list) in [&f.source, &f.sender_domain, &f.sender, &f.recipient, &f.mime, &f.lang, &f.has, &f.kind, &f.flag, &f.month, &f.year].into_iter().enumerate() {
                 for b in list {
                     *sums[i].entry(b.value.clone()).or_default() += b.count;
                 }
@@ -470,8 +600,9 @@ impl Collector for FacetCollector {
             lang: top(&sums[5], FACET_TOP),
             has: top(&sums[6], FACET_TOP),
             kind: top(&sums[7], FACET_TOP),
-            month: chrono_order(&sums[8]),
-            year: chrono_order(&sums[9]),
+            flag: top(&sums[8], FACET_TOP),
+            month: chrono_order(&sums[9]),
+            year: chrono_order(&sums[10]),
         })
     }
 }
@@ -557,6 +688,7 @@ impl SegmentCollector for SegFacets {
             lang: next(),
             has: next(),
             kind: next(),
+            flag: next(),
             month,
             year,
         }

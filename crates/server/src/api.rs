@@ -43,6 +43,7 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/api/cases/{case}/items/{item}/html", get(message_html))
         .route("/api/cases/{case}/items/{item}/raw", get(raw))
         .route("/api/cases/{case}/items/{item}/attachments/{part}", get(attachment))
+        .route("/api/cases/{case}/items/{item}/attachments/{part}/text", get(attachment_text))
         .route("/api/cases/{case}/items/{item}/tags", post(add_tag))
         .route("/api/cases/{case}/items/{item}/tags/{tag}", delete(remove_tag))
         .route("/api/cases/{case}/items/{item}/notes", post(add_note))
@@ -328,6 +329,16 @@ async fn message(State(app): AppState, c: Caller, Path((case, item)): Path<(Stri
         v["has_html"] = json!(safe.is_some());
         v["remote_images"] = json!(safe.as_ref().map(|s| s.remote_images.clone()).unwrap_or_default());
         v["links"] = json!(safe.as_ref().map(|s| s.links.clone()).unwrap_or_default());
+        // Each attachment with what extraction made of it (text length, flags, metadata).
+        let atts: Vec<Value> = atts
+            .into_iter()
+            .map(|a| {
+                let ex = hex::decode(&a.sha256).ok().and_then(|k| trove_store::extraction::extraction(&s.catalog, &k).ok().flatten());
+                let mut v = json!(a);
+                v["extraction"] = json!(ex);
+                v
+            })
+            .collect();
         v["attachments"] = json!(atts);
         v["copies"] = json!(copies);
         v["thread"] = json!(thread);
@@ -372,7 +383,9 @@ fn download(bytes: Vec<u8>, name: &str) -> Response {
     let mut res = (StatusCode::OK, bytes).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{clean}\"")) {
+    // An ASCII fallback name, and the real name (RFC 6266 / RFC 5987) for browsers.
+    let utf8: String = name.bytes().take(400).map(|b| if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{clean}\"; filename*=UTF-8''{utf8}")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
@@ -400,6 +413,26 @@ async fn attachment(State(app): AppState, c: Caller, Path((case, item, part)): P
     .await?;
     audit(&app, &c, Some(&case), "download-attachment", json!({ "item": item, "part": part, "sha256": sha }));
     Ok(download(data, &name))
+}
+
+/// The text extraction made of an attachment (plain text; pages separated by form feeds).
+async fn attachment_text(State(app): AppState, c: Caller, Path((case, item, part)): Path<(String, i64, u32)>) -> Res<Response> {
+    let entry = c.case(&app, &case)?;
+    let text = blocking(move || {
+        let s = entry.searchable()?;
+        let row = load_item(&s, item)?.0;
+        let mid = row.message.ok_or_else(|| ServerError::NotFound(format!("item {item} is not a message")))?;
+        let a = q::attachments(&s.catalog, mid)?
+            .into_iter()
+            .find(|a| a.part == part)
+            .ok_or_else(|| ServerError::NotFound(format!("part {part}")))?;
+        s.document_text(&a.sha256).ok_or_else(|| ServerError::NotFound(format!("no text extracted from part {part}")))
+    })
+    .await?;
+    audit(&app, &c, Some(&case), "view-attachment-text", json!({ "item": item, "part": part }));
+    let mut r = text.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    Ok(r)
 }
 
 // ── tags and notes ──────────────────────────────────────────────────────────────────────────

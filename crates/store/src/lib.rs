@@ -17,6 +17,7 @@
 
 pub mod blobs;
 pub mod catalog;
+pub mod extraction;
 pub mod model;
 pub mod query;
 pub mod threads;

@@ -157,3 +157,26 @@ CREATE TABLE IF NOT EXISTS notes (
     text        TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS notes_key ON notes(content_key);
+-- Text, metadata and flags extracted from every distinct document (attachment or loose file),
+-- keyed by the document's SHA-256: each distinct document is extracted once however many
+-- messages carry it. Written by the extraction stage (trove-extract).
+CREATE TABLE IF NOT EXISTS extractions (
+    sha256      BLOB PRIMARY KEY,
+    format      TEXT NOT NULL,          -- what the content is: pdf, docx, xls, jpeg, executable…
+    status      TEXT NOT NULL,          -- extracted | ocr-pending | failed | skipped
+    reason      TEXT,
+    text_sha256 BLOB,                   -- blobs.sha256 of the UTF-8 text (pages split by form feeds)
+    text_len    INTEGER NOT NULL,
+    pages       INTEGER NOT NULL,
+    ocr_pending TEXT,                   -- JSON array of 0-based pages waiting for OCR
+    ocr_pages   INTEGER NOT NULL,       -- pages whose text came from OCR
+    flags       TEXT,                   -- comma-separated: executable, macro, encrypted, mismatch, bomb…
+    meta        TEXT,                   -- JSON: title, author, dates, producer, camera, gps, extra
+    author      TEXT,
+    title       TEXT,
+    gps_lat     REAL,
+    gps_lon     REAL,
+    millis      INTEGER NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS extractions_status ON extractions(status);

@@ -1,0 +1,292 @@
+//! The extraction stage: every distinct document of a case not yet extracted (loose files by
+//! their blob, attachments from a message that carries them) goes through the worker pool;
+//! outcomes, text blobs and index queue entries are written in batches by this thread, the
+//! catalog's only writer while the stage runs. The OCR stage does the same for documents left
+//! with pages waiting for OCR. Both resume: what has an outcome is not done again.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use trove_formats::Limits;
+use trove_formats::message::{DateHints, parse_message};
+use trove_store::blobs::{LARGE_BLOB, PackWriter, encode};
+use trove_store::extraction::{Carrier, ExtractionRecord, PendingDoc};
+use trove_store::{Case, StoreError};
+
+use crate::pool::{Pool, PoolConfig, PoolError, PoolStats};
+use crate::{Extraction, Hint, OcrMode, Options, Status};
+
+/// Errors that stop the stage (a document's failure never does).
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("an extraction thread failed")]
+    Thread,
+}
+
+/// How the stage runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StageOptions {
+    pub extract: Options,
+    /// Worker processes (0: one per core).
+    pub workers: usize,
+    /// Documents larger than this are not extracted (recorded as skipped).
+    pub max_document: u64,
+}
+
+impl Default for StageOptions {
+    fn default() -> Self {
+        StageOptions { extract: Options::default(), workers: 0, max_document: 2 << 30 }
+    }
+}
+
+/// Live counters.
+#[derive(Debug, Default)]
+pub struct StageProgress {
+    pub total: AtomicU64,
+    pub done: AtomicU64,
+    pub failed: AtomicU64,
+    pub ocr_pending: AtomicU64,
+    pub pages: AtomicU64,
+    pub ocr_pages: AtomicU64,
+}
+
+/// What a stage run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StageStats {
+    pub documents: u64,
+    pub extracted: u64,
+    pub ocr_pending: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    pub pages: u64,
+    pub ocr_pages: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub pool: PoolStats,
+}
+
+/// Extracts every document of the case that has no extraction yet.
+pub fn run(case: &Case, opts: &StageOptions, progress: &StageProgress) -> Result<StageStats, StageError> {
+    let mut cat = case.catalog()?;
+    let refresh = cat.new_carriers()?;
+    let pending = cat.pending_extractions()?;
+    drop(cat);
+    process(case, opts, pending, refresh, false, progress)
+}
+
+/// OCRs the pages that extraction left waiting.
+pub fn run_ocr(case: &Case, opts: &StageOptions, progress: &StageProgress) -> Result<StageStats, StageError> {
+    let pending = case.reader()?.pending_ocr()?;
+    let mut o = opts.clone();
+    o.extract.ocr = OcrMode::Now;
+    process(case, &o, pending, Vec::new(), true, progress)
+}
+
+/// Documents that share a carrier message are done together (the message is parsed once).
+fn groups(docs: Vec<PendingDoc>) -> Vec<Vec<PendingDoc>> {
+    let mut out: Vec<Vec<PendingDoc>> = Vec::new();
+    let mut by_msg: HashMap<[u8; 32], usize> = HashMap::new();
+    for d in docs {
+        match d.carrier {
+            Carrier::Blob => out.push(vec![d]),
+            Carrier::Message { message_sha256, .. } => match by_msg.get(&message_sha256) {
+                Some(&i) => out[i].push(d),
+                None => {
+                    by_msg.insert(message_sha256, out.len());
+                    out.push(vec![d]);
+                }
+            },
+        }
+    }
+    out
+}
+
+fn process(case: &Case, opts: &StageOptions, pending: Vec<PendingDoc>, refresh: Vec<[u8; 32]>, ocr_pass: bool, progress: &StageProgress) -> Result<StageStats, StageError> {
+    let started = Instant::now();
+    let mut stats = StageStats { documents: pending.len() as u64, ..Default::default() };
+    progress.total.fetch_add(pending.len() as u64, Ordering::Relaxed);
+    let mut cat = case.catalog()?;
+    if pending.is_empty() {
+        if !refresh.is_empty() {
+            let mut packs = PackWriter::open(case.blob_dir(), &cat.pack_ends()?)?;
+            cat.write_extractions(&mut packs, &[], &refresh)?;
+        }
+        return Ok(stats);
+    }
+    let mut cfg = PoolConfig::discover()?;
+    cfg.workers = opts.workers;
+    cfg.log = Some(case.logs_dir().join("extract-workers.log"));
+    let pool = Pool::new(cfg)?;
+    let threads = pool.workers();
+    let (job_tx, job_rx) = crossbeam_channel::bounded::<Vec<PendingDoc>>(threads * 4);
+    let (rec_tx, rec_rx) = crossbeam_channel::bounded::<ExtractionRecord>(threads * 64);
+    let mut packs = PackWriter::open(case.blob_dir(), &cat.pack_ends()?)?;
+    let result: Result<(), StageError> = std::thread::scope(|s| {
+        for _ in 0..threads {
+            let (rx, tx, pool) = (job_rx.clone(), rec_tx.clone(), &pool);
+            s.spawn(move || -> Result<(), StageError> {
+                let reader = case.reader()?;
+                for group in rx.iter() {
+                    for rec in extract_group(case, &reader, pool, opts, group, ocr_pass) {
+                        progress.done.fetch_add(1, Ordering::Relaxed);
+                        if tx.send(rec).is_err() {
+                            return Ok(());
+                        }
+                    }
+                }
+                Ok(())
+            });
+        }
+        drop(job_rx);
+        drop(rec_tx);
+        let feeder = s.spawn(move || {
+            for g in groups(pending) {
+                if job_tx.send(g).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut batch: Vec<ExtractionRecord> = Vec::new();
+        let mut refresh = Some(refresh);
+        let mut last = Instant::now();
+        let mut outcome = Ok(());
+        loop {
+            let msg = rec_rx.recv_timeout(Duration::from_millis(500));
+            let disconnected = matches!(msg, Err(crossbeam_channel::RecvTimeoutError::Disconnected));
+            if let Ok(rec) = msg {
+                count(&mut stats, progress, &rec);
+                batch.push(rec);
+            }
+            let bytes: u64 = batch.iter().map(|r| r.text_len).sum();
+            if !batch.is_empty() && (disconnected || batch.len() >= 256 || bytes > 64 << 20 || last.elapsed() > Duration::from_secs(2)) {
+                if let Err(e) = cat.write_extractions(&mut packs, &batch, &refresh.take().unwrap_or_default()) {
+                    outcome = Err(e.into());
+                    break;
+                }
+                batch.clear();
+                last = Instant::now();
+            }
+            if disconnected {
+                break;
+            }
+        }
+        drop(rec_rx);
+        let _ = feeder.join();
+        outcome
+    });
+    result?;
+    stats.pool = pool.stats();
+    stats.seconds = started.elapsed().as_secs_f64();
+    Ok(stats)
+}
+
+fn count(stats: &mut StageStats, progress: &StageProgress, r: &ExtractionRecord) {
+    match r.status.as_str() {
+        "extracted" => stats.extracted += 1,
+        "ocr-pending" => {
+            stats.ocr_pending += 1;
+            progress.ocr_pending.fetch_add(1, Ordering::Relaxed);
+        }
+        "failed" => {
+            stats.failed += 1;
+            progress.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        _ => stats.skipped += 1,
+    }
+    stats.pages += r.pages as u64;
+    stats.ocr_pages += r.ocr_pages as u64;
+    stats.bytes += r.text_len;
+    progress.pages.fetch_add(r.pages as u64, Ordering::Relaxed);
+    progress.ocr_pages.fetch_add(r.ocr_pages as u64, Ordering::Relaxed);
+}
+
+fn extract_group(case: &Case, reader: &trove_store::Catalog, pool: &Pool, opts: &StageOptions, group: Vec<PendingDoc>, ocr_pass: bool) -> Vec<ExtractionRecord> {
+    let mut out = Vec::with_capacity(group.len());
+    // Attachments: parse their message once.
+    let parsed = match group.first().map(|d| &d.carrier) {
+        Some(Carrier::Message { message_sha256, .. }) => match case.read_blob(reader, message_sha256) {
+            Ok(b) => Some(Ok(parse_message(&b, &Limits::default(), DateHints::default(), false))),
+            Err(e) => Some(Err(e.to_string())),
+        },
+        _ => None,
+    };
+    for d in group {
+        let hint = Hint { name: d.name.clone(), mime: d.mime.clone() };
+        let bytes: Result<Vec<u8>, String> = match (&d.carrier, &parsed) {
+            (Carrier::Blob, _) => case.read_blob(reader, &d.sha256).map_err(|e| e.to_string()),
+            (Carrier::Message { part, .. }, Some(Ok(m))) => m
+                .attachments
+                .iter()
+                .find(|a| a.sha256 == d.sha256)
+                .or_else(|| m.attachments.iter().find(|a| a.part == *part))
+                .map(|a| a.data.clone())
+                .ok_or_else(|| "attachment not found in its message".to_owned()),
+            (Carrier::Message { .. }, Some(Err(e))) => Err(format!("reading its message: {e}")),
+            (Carrier::Message { .. }, None) => Err("no carrier".to_owned()),
+        };
+        let ex = match bytes {
+            Err(e) => Extraction::failed("unknown", format!("document bytes unavailable: {e}")),
+            Ok(b) if b.len() as u64 > opts.max_document => {
+                let mut e = Extraction::failed(crate::detect::detect(&b, &hint).as_str(), "");
+                e.status = Status::Skipped;
+                e.reason = Some(format!("document of {} bytes is over the extraction limit", b.len()));
+                e
+            }
+            Ok(b) => extract_one(pool, &b, &hint, opts, if ocr_pass { d.ocr_pending.len() as u32 } else { 0 }),
+        };
+        out.push(record(case, d.sha256, ex));
+    }
+    out
+}
+
+/// Extraction with OCR done in a second pass when asked for now: the first pass finds the
+/// pages that need it, so the second one gets a time budget for exactly those.
+fn extract_one(pool: &Pool, bytes: &[u8], hint: &Hint, opts: &StageOptions, known_ocr_pages: u32) -> Extraction {
+    if opts.extract.ocr != OcrMode::Now || known_ocr_pages > 0 {
+        return pool.extract_ocr_pages(bytes, hint, &opts.extract, known_ocr_pages);
+    }
+    let mut first = opts.extract.clone();
+    first.ocr = OcrMode::Defer;
+    let ex = pool.extract(bytes, hint, &first);
+    if ex.status != Status::OcrPending {
+        return ex;
+    }
+    let pages = ex.ocr_pending.len() as u32;
+    pool.extract_ocr_pages(bytes, hint, &opts.extract, pages)
+}
+
+fn record(case: &Case, sha256: [u8; 32], ex: Extraction) -> ExtractionRecord {
+    let text = if ex.text.is_empty() {
+        None
+    } else if (ex.text.len() as u64) < LARGE_BLOB {
+        encode(ex.text.as_bytes(), true).ok()
+    } else {
+        case.blob_dir().put_large(&mut ex.text.as_bytes(), true).ok()
+    };
+    let meta = serde_json::to_value(&ex.meta).unwrap_or(serde_json::Value::Null);
+    ExtractionRecord {
+        sha256,
+        format: ex.format.clone(),
+        status: ex.status.as_str().to_owned(),
+        reason: ex.reason.clone(),
+        text_len: ex.text.len() as u64,
+        text,
+        pages: ex.pages,
+        ocr_pending: ex.ocr_pending.clone(),
+        ocr_pages: ex.ocr_pages.len() as u32,
+        flags: ex.flags.iter().map(|f| f.as_str().to_owned()).collect(),
+        meta: if ex.meta.is_empty() { serde_json::Value::Null } else { meta },
+        author: ex.meta.author.clone(),
+        title: ex.meta.title.clone(),
+        gps: ex.meta.gps.map(|g| (g.lat, g.lon)),
+        millis: ex.millis,
+    }
+}

@@ -1,0 +1,169 @@
+//! Attachments folded into their messages.
+//!
+//! An attachment is indexed as a document of its own (its text, names, metadata, flags), but
+//! a search answers with messages: a message is a result when it matches the query itself, or
+//! when it matches the query's message-level clauses (sender, recipients, date, source,
+//! folder, subject…) and one of its attachments matches the content clauses (words, phrases,
+//! `attachment:`, `flag:`, `author:`, `has:gps`…). So `from:ana contrato` finds Ana's messages
+//! whose attachment says "contrato", and every message counts once, however many of its
+//! attachments match. A query that names `kind:attachment` searches attachments themselves.
+
+use std::collections::{BTreeSet, HashMap};
+
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery, TermSetQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, Searcher, Term};
+use trove_index::schema::Fields;
+
+use crate::SearchError;
+use crate::compile::{Compiler, TagLookup};
+use crate::parse::{Field, Node, parse};
+
+/// Attachments matched per query at most (their messages beyond that are not added).
+const MAX_ATTACHMENTS: usize = 500_000;
+
+/// A query ready to run, and the attachments that brought messages into it.
+pub struct Plan {
+    pub query: Box<dyn Query>,
+    /// Parent message key → keys of its attachments that matched.
+    pub via: HashMap<String, Vec<String>>,
+}
+
+/// `has:` values that describe messages; the others describe attachments and documents.
+const MESSAGE_HAS: &[&str] = &["attachment", "attachments", "attach", "html", "problems", "problem", "copies", "copy", "duplicates"];
+
+fn field_is_content(f: Option<Field>, text: &str) -> bool {
+    match f {
+        None => true,
+        Some(Field::Body | Field::Attachment | Field::Mime | Field::Flag | Field::Author) => true,
+        Some(Field::Has) => !MESSAGE_HAS.contains(&text.to_ascii_lowercase().as_str()),
+        Some(_) => false,
+    }
+}
+
+/// Whether a clause says something about content (so attachments can satisfy it).
+fn is_content(n: &Node) -> bool {
+    match n {
+        Node::Term { field, text, .. } | Node::Phrase { field, text, .. } | Node::Fuzzy { field, text, .. } => field_is_content(*field, text),
+        Node::Wildcard { field, pattern, .. } => field_is_content(*field, pattern),
+        Node::Range { .. } | Node::All => false,
+        Node::And { must, not } => must.iter().chain(not).any(is_content),
+        Node::Or(parts) => parts.iter().any(is_content),
+        Node::Not(inner) => is_content(inner),
+    }
+}
+
+fn names_attachments(n: &Node) -> bool {
+    match n {
+        Node::Term { field: Some(Field::Kind), text, .. } | Node::Phrase { field: Some(Field::Kind), text, .. } => text.eq_ignore_ascii_case("attachment"),
+        Node::And { must, not } => must.iter().chain(not).any(names_attachments),
+        Node::Or(parts) => parts.iter().any(names_attachments),
+        Node::Not(inner) => names_attachments(inner),
+        _ => false,
+    }
+}
+
+fn kind_term(f: &Fields, kind: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(f.kind, kind), IndexRecordOption::Basic))
+}
+
+fn compile(fields: Fields, tags: Option<TagLookup>, q: &str, n: &Node) -> Result<Box<dyn Query>, SearchError> {
+    let c = Compiler::new(fields, q);
+    Ok(match tags {
+        Some(t) => c.with_tags(t),
+        None => c,
+    }
+    .compile(n)?)
+}
+
+/// Plans a query: the query as written for messages and documents, plus the messages whose
+/// attachments match its content clauses.
+/// `tags` resolves `tag:` (tags live in the catalog, not in the index).
+pub fn plan(fields: Fields, tags: Option<TagLookup>, searcher: &Searcher, q: &str) -> Result<Plan, SearchError> {
+    let node = parse(q)?;
+    let full = compile(fields, tags, q, &node)?;
+    if names_attachments(&node) {
+        return Ok(Plan { query: full, via: HashMap::new() });
+    }
+    let direct: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, full), (Occur::MustNot, kind_term(&fields, "attachment"))]));
+    let (must, not) = match &node {
+        Node::And { must, not } => (must.clone(), not.clone()),
+        other => (vec![other.clone()], Vec::new()),
+    };
+    let (content_must, message_must): (Vec<Node>, Vec<Node>) = must.into_iter().partition(is_content);
+    let (content_not, message_not): (Vec<Node>, Vec<Node>) = not.into_iter().partition(is_content);
+    // Messages whose attachments say what the query excludes are excluded with them.
+    let excluded: Option<TermSetQuery> = if content_not.is_empty() {
+        None
+    } else {
+        let any: Vec<Box<dyn Query>> = content_not.iter().map(|n| compile(fields, tags, q, n)).collect::<Result<_, _>>()?;
+        let parents = parents_of_matches(searcher, &BooleanQuery::new(vec![(Occur::Must, kind_term(&fields, "attachment")), (Occur::Must, Box::new(BooleanQuery::union(any)))]))?;
+        (!parents.is_empty()).then(|| TermSetQuery::new(parents.keys().map(|p| Term::from_field_text(fields.key, p))))
+    };
+    let without = |q: Box<dyn Query>| -> Box<dyn Query> {
+        match &excluded {
+            Some(keys) => Box::new(BooleanQuery::new(vec![(Occur::Must, q), (Occur::MustNot, Box::new(keys.clone()))])),
+            None => q,
+        }
+    };
+    let direct = without(direct);
+    if content_must.is_empty() {
+        return Ok(Plan { query: direct, via: HashMap::new() });
+    }
+    // Attachments matching the content clauses, and the messages carrying them.
+    let mut on_attachments: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, kind_term(&fields, "attachment"))];
+    for n in &content_must {
+        on_attachments.push((Occur::Must, compile(fields, tags, q, n)?));
+    }
+    for n in &content_not {
+        on_attachments.push((Occur::MustNot, compile(fields, tags, q, n)?));
+    }
+    let via = parents_of_matches(searcher, &BooleanQuery::new(on_attachments))?;
+    if via.is_empty() {
+        return Ok(Plan { query: direct, via });
+    }
+    let parents: BTreeSet<&String> = via.keys().collect();
+    let mut through: Vec<(Occur, Box<dyn Query>)> =
+        vec![(Occur::Must, Box::new(TermSetQuery::new(parents.into_iter().map(|p| Term::from_field_text(fields.key, p)))))];
+    for n in &message_must {
+        through.push((Occur::Must, compile(fields, tags, q, n)?));
+    }
+    for n in &message_not {
+        through.push((Occur::MustNot, compile(fields, tags, q, n)?));
+    }
+    let through = without(Box::new(BooleanQuery::new(through)));
+    let query: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Should, direct), (Occur::Should, through)]));
+    Ok(Plan { query, via })
+}
+
+/// Parent message key → attachment keys, for every attachment the query matches.
+fn parents_of_matches(searcher: &Searcher, query: &dyn Query) -> Result<HashMap<String, Vec<String>>, SearchError> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    let mut seen = 0usize;
+    for segment in searcher.segment_readers() {
+        let (Some(keys), Some(parents)) = (segment.fast_fields().str("key")?, segment.fast_fields().str("parent")?) else { continue };
+        let alive = segment.alive_bitset();
+        let mut docs: Vec<DocId> = Vec::new();
+        weight.for_each_no_score(segment, &mut |batch: &[DocId]| docs.extend_from_slice(batch))?;
+        let (mut k, mut p) = (String::new(), String::new());
+        for d in docs {
+            if alive.is_some_and(|a| !a.is_alive(d)) {
+                continue;
+            }
+            seen += 1;
+            if seen > MAX_ATTACHMENTS {
+                return Ok(out);
+            }
+            let Some(ord) = keys.term_ords(d).next() else { continue };
+            k.clear();
+            keys.ord_to_str(ord, &mut k)?;
+            for ord in parents.term_ords(d) {
+                p.clear();
+                parents.ord_to_str(ord, &mut p)?;
+                out.entry(p.clone()).or_default().push(k.clone());
+            }
+        }
+    }
+    Ok(out)
+}

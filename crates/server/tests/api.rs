@@ -1,0 +1,431 @@
+//! The JSON API over real HTTP, on two real cases (synthetic leaks and a hostile-HTML set,
+//! ingested, indexed and extracted): the authorisation matrix (role × endpoint × own/other
+//! case), sessions and CSRF, sanitised HTML with nothing remote left, safe downloads, tags,
+//! notes and the audit log.
+
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+use trove_ingest::{IngestOptions, Progress, ingest};
+use trove_server::{Db, Role};
+use trove_store::Case;
+use trove_synth::{Layout, SynthConfig, generate};
+
+const PASSWORD: &str = "correcto caballo batería grapa";
+
+struct Fixture {
+    base: String,
+    /// A local listener standing in for a sender's tracking server: it must never be contacted.
+    tracker: TcpListener,
+    _dir: tempfile::TempDir,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| build().expect("fixture"))
+}
+
+fn make_case(root: &Path, name: &str, seed: u64, extra: Option<&Path>) -> Result<(), Box<dyn std::error::Error>> {
+    let leak = root.join(format!("{name}-leak"));
+    generate(&SynthConfig { seed, messages: 150, layouts: vec![Layout::Maildir, Layout::Mbox], attachments: true }, &leak)?;
+    let dir = root.join(name);
+    let case = Case::init(&dir)?;
+    let mut inputs = vec![leak];
+    inputs.extend(extra.map(Path::to_path_buf));
+    ingest(&case, &IngestOptions::new(name.to_uppercase(), inputs), &Progress::default())?;
+    Ok(())
+}
+
+fn build() -> Result<Fixture, Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let tracker = TcpListener::bind("127.0.0.1:0")?;
+    tracker.set_nonblocking(true)?;
+    let port = tracker.local_addr()?.port();
+    // The hostile set, pointed at the tracker.
+    let hostile = dir.path().join("hostile");
+    std::fs::create_dir_all(&hostile)?;
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hostile-html");
+    for e in std::fs::read_dir(&src)? {
+        let p = e?.path();
+        if p.extension().is_some_and(|x| x == "eml") {
+            let text = std::fs::read_to_string(&p)?.replace("TRACKER", &port.to_string());
+            std::fs::write(hostile.join(p.file_name().ok_or("name")?), text)?;
+        }
+    }
+    make_case(dir.path(), "sedena", 21, Some(&hostile))?;
+    make_case(dir.path(), "ejercito", 22, None)?;
+
+    let data = dir.path().join("server");
+    let db = Db::open(&data)?;
+    for (name, role, grants) in [
+        ("jefa", Role::Admin, vec![]),
+        ("ana", Role::Reporter, vec!["sedena"]),
+        ("vic", Role::Viewer, vec!["sedena"]),
+        ("otro", Role::Reporter, vec!["ejercito"]),
+        ("ex", Role::Reporter, vec!["sedena"]),
+    ] {
+        db.add_user(name, PASSWORD, role)?;
+        for g in grants {
+            db.grant(name, g, true)?;
+        }
+    }
+    db.set_disabled("ex", true)?;
+    drop(db);
+
+    let app = trove_server::app(&data, &[dir.path().join("sedena"), dir.path().join("ejercito")], false)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    std::thread::spawn(move || {
+        rt.block_on(async move {
+            let _ = axum::serve(listener, trove_server::router(app).into_make_service_with_connect_info::<SocketAddr>()).await;
+        })
+    });
+    Ok(Fixture { base: format!("http://{addr}"), tracker, _dir: dir })
+}
+
+/// A logged-in (or anonymous) client.
+struct Client {
+    agent: ureq::Agent,
+    cookie: Option<String>,
+    csrf: String,
+}
+
+struct Answer {
+    status: u16,
+    headers: ureq::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// The start of the body, for assertion messages.
+    fn brief(&self) -> String {
+        self.text().chars().take(300).collect()
+    }
+    fn header(&self, name: &str) -> String {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build())
+}
+
+impl Client {
+    fn anonymous() -> Client {
+        Client { agent: agent(), cookie: None, csrf: String::new() }
+    }
+
+    fn login(user: &str) -> Client {
+        let mut c = Client::anonymous();
+        let a = c.call("POST", "/api/login", Some(json!({ "user": user, "password": PASSWORD })));
+        assert_eq!(a.status, 200, "{user} logs in: {}", a.text());
+        let set = a.header("set-cookie");
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "session cookie flags: {set}");
+        c.cookie = set.split(';').next().map(str::to_owned);
+        c.csrf = a.json()["csrf"].as_str().unwrap_or_default().to_owned();
+        c
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+        let url = format!("{}{path}", fixture().base);
+        let with = |mut r: ureq::RequestBuilder<ureq::typestate::WithoutBody>| {
+            if let Some(c) = &self.cookie {
+                r = r.header("cookie", c);
+            }
+            r.header("x-csrf-token", &self.csrf)
+        };
+        let withb = |mut r: ureq::RequestBuilder<ureq::typestate::WithBody>| {
+            if let Some(c) = &self.cookie {
+                r = r.header("cookie", c);
+            }
+            r.header("x-csrf-token", &self.csrf)
+        };
+        let res = match method {
+            "GET" => with(self.agent.get(&url)).call(),
+            "DELETE" => with(self.agent.delete(&url)).call(),
+            "POST" => withb(self.agent.post(&url)).send_json(body.unwrap_or(json!({}))),
+            "PUT" => withb(self.agent.put(&url)).send_json(body.unwrap_or(json!({}))),
+            "PATCH" => withb(self.agent.patch(&url)).send_json(body.unwrap_or(json!({}))),
+            m => panic!("method {m}"),
+        };
+        let mut res = res.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let mut body = Vec::new();
+        res.body_mut().as_reader().read_to_end(&mut body).unwrap_or_else(|e| panic!("{method} {path} body: {e}"));
+        Answer { status: res.status().as_u16(), headers: res.headers().clone(), body }
+    }
+
+    fn get(&self, path: &str) -> Answer {
+        self.call("GET", path, None)
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// Ids in one case that the matrix needs: a message with an attachment that has text, its
+/// thread and its sender.
+struct Ids {
+    item: i64,
+    part: u32,
+    thread: String,
+    person: String,
+}
+
+fn ids(case: &str) -> Ids {
+    let admin = Client::login("jefa");
+    let r = admin.get(&format!("/api/cases/{case}/search?q=has:attachment&limit=200"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    for h in r.json()["hits"].as_array().cloned().unwrap_or_default() {
+        let Some(item) = h["item"].as_i64() else { continue };
+        let m = admin.get(&format!("/api/cases/{case}/items/{item}")).json();
+        let with_text = m["attachments"].as_array().and_then(|a| {
+            a.iter().find(|a| a["extraction"]["text_len"].as_u64().unwrap_or(0) > 0).and_then(|a| a["part"].as_u64())
+        });
+        if let (Some(part), Some(thread), Some(person)) = (with_text, m["thread"].as_str(), m["message"]["from_addr"].as_str()) {
+            return Ids { item, part: part as u32, thread: thread.to_owned(), person: person.to_owned() };
+        }
+    }
+    panic!("no message with an extracted attachment in {case}");
+}
+
+/// Every case-scoped endpoint, as (method, path, body, reporters only). Viewers read; writes
+/// and bulk export need a reporter.
+fn endpoints(case: &str, i: &Ids) -> Vec<(&'static str, String, Option<Value>, bool)> {
+    let c = format!("/api/cases/{case}");
+    vec![
+        ("GET", format!("{c}/search?q=oficio&facets=true"), None, false),
+        ("GET", format!("{c}/count?q=oficio"), None, false),
+        ("GET", format!("{c}/export?q=oficio&format=csv"), None, true),
+        ("GET", format!("{c}/graph?q=*"), None, false),
+        ("GET", format!("{c}/people/{}", enc(&i.person)), None, false),
+        ("GET", format!("{c}/threads/{}", enc(&i.thread)), None, false),
+        ("GET", format!("{c}/items/{}", i.item), None, false),
+        ("GET", format!("{c}/items/{}/html", i.item), None, false),
+        ("GET", format!("{c}/items/{}/raw", i.item), None, false),
+        ("GET", format!("{c}/items/{}/attachments/{}", i.item, i.part), None, false),
+        ("GET", format!("{c}/items/{}/attachments/{}/text", i.item, i.part), None, false),
+        ("POST", format!("{c}/items/{}/tags", i.item), Some(json!({ "tag": "matriz" })), true),
+        ("DELETE", format!("{c}/items/{}/tags/matriz", i.item), None, true),
+        ("POST", format!("{c}/items/{}/notes", i.item), Some(json!({ "text": "nota de prueba" })), true),
+    ]
+}
+
+#[test]
+fn authorisation_matrix() {
+    let sedena = ids("sedena");
+    let ejercito = ids("ejercito");
+    let users = ["jefa", "ana", "vic", "otro"];
+    let clients: Vec<Client> = users.iter().map(|u| Client::login(u)).collect();
+    let anon = Client::anonymous();
+    let mut checked = 0;
+    for (case, i) in [("sedena", &sedena), ("ejercito", &ejercito)] {
+        for (method, path, body, reporters_only) in endpoints(case, i) {
+            for (user, client) in users.iter().zip(&clients) {
+                let granted = match *user {
+                    "jefa" => true,
+                    "ana" | "vic" => case == "sedena",
+                    _ => case == "ejercito",
+                };
+                let may_write = *user != "vic";
+                let expected = match (granted, reporters_only, may_write) {
+                    // A viewer is refused before the case is looked at.
+                    (_, true, false) => 403,
+                    (false, _, _) => 404,
+                    _ => 200,
+                };
+                // Only one HTML item has an HTML body; others answer 404 "no HTML" when granted.
+                let a = client.call(method, &path, body.clone());
+                let got = if path.ends_with("/html") && a.status == 404 && granted { 200 } else { a.status };
+                assert_eq!(got, expected, "{user} {method} {path}: {}", a.brief());
+                checked += 1;
+            }
+            // No session: 401 everywhere.
+            assert_eq!(anon.call(method, &path, body.clone()).status, 401, "anonymous {method} {path}");
+            // A write without the CSRF token is refused even with a valid session.
+            if method != "GET" {
+                let mut no_csrf = Client::login("jefa");
+                no_csrf.csrf = "forged".into();
+                assert_eq!(no_csrf.call(method, &path, body.clone()).status, 403, "forged CSRF {method} {path}");
+            }
+        }
+    }
+    assert!(checked >= 2 * 14 * 4);
+    // The case list shows only granted cases.
+    let list = |c: &Client| -> Vec<String> {
+        c.get("/api/cases").json().as_array().cloned().unwrap_or_default().iter().filter_map(|c| c["name"].as_str().map(str::to_owned)).collect()
+    };
+    assert_eq!(list(&clients[0]), ["ejercito", "sedena"]);
+    assert_eq!(list(&clients[1]), ["sedena"]);
+    assert_eq!(list(&clients[3]), ["ejercito"]);
+    // Admin endpoints: admins only.
+    for (method, path, body) in [
+        ("GET", "/api/admin/users".to_owned(), None),
+        ("POST", "/api/admin/users".to_owned(), Some(json!({ "name": "nuevo", "password": PASSWORD, "role": "viewer" }))),
+        ("PATCH", "/api/admin/users/nuevo".to_owned(), Some(json!({ "role": "reporter" }))),
+        ("PUT", "/api/admin/users/nuevo/grants/sedena".to_owned(), None),
+        ("DELETE", "/api/admin/users/nuevo/grants/sedena".to_owned(), None),
+        ("GET", "/api/admin/audit".to_owned(), None),
+    ] {
+        for (user, client) in users.iter().zip(&clients).skip(1) {
+            assert_eq!(client.call(method, &path, body.clone()).status, 403, "{user} {method} {path}");
+        }
+        assert_eq!(anon.call(method, &path, body.clone()).status, 401, "anonymous {method} {path}");
+        let a = clients[0].call(method, &path, body.clone());
+        assert_eq!(a.status, 200, "admin {method} {path}: {}", a.text());
+    }
+}
+
+#[test]
+fn sessions_and_accounts() {
+    let anon = Client::anonymous();
+    let bad = anon.call("POST", "/api/login", Some(json!({ "user": "ana", "password": "wrong" })));
+    assert_eq!(bad.status, 401);
+    assert!(bad.header("set-cookie").is_empty());
+    let unknown = anon.call("POST", "/api/login", Some(json!({ "user": "nadie", "password": PASSWORD })));
+    assert_eq!(unknown.status, 401);
+    let disabled = anon.call("POST", "/api/login", Some(json!({ "user": "ex", "password": PASSWORD })));
+    assert_eq!(disabled.status, 401, "a disabled account cannot log in");
+    // Logging out ends the session on the server, not only in the browser.
+    let ana = Client::login("ana");
+    assert_eq!(ana.get("/api/session").status, 200);
+    assert_eq!(ana.call("POST", "/api/logout", None).status, 200);
+    assert_eq!(ana.get("/api/session").status, 401, "the old cookie is dead");
+    assert_eq!(ana.get("/api/cases/sedena/count?q=*").status, 401);
+    // Every page carries the app's CSP and no-sniff.
+    let page = anon.get("/");
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-security-policy"), trove_server::APP_CSP);
+    assert_eq!(page.header("x-content-type-options"), "nosniff");
+    assert_eq!(page.header("x-frame-options"), "DENY");
+    // The failed logins are in the audit log, with the name tried.
+    let log = Client::login("jefa").get("/api/admin/audit?action=login-failed&limit=100").json();
+    let tried: Vec<&str> = log.as_array().map(|a| a.iter().filter_map(|e| e["user"].as_str()).collect()).unwrap_or_default();
+    assert!(tried.contains(&"ana") && tried.contains(&"nadie") && tried.contains(&"ex"), "{log}");
+}
+
+/// Hostile items in sedena, by file name.
+fn hostile_items(c: &Client) -> Vec<(String, i64)> {
+    let r = c.get("/api/cases/sedena/search?q=subject:xss&limit=50").json();
+    let hits = r["hits"].as_array().cloned().unwrap_or_default();
+    hits.iter().filter_map(|h| Some((h["subject"].as_str()?.to_owned(), h["item"].as_i64()?))).collect()
+}
+
+#[test]
+fn hostile_html_is_inert_and_nothing_remote_is_fetched() {
+    let ana = Client::login("ana");
+    let items = hostile_items(&ana);
+    assert_eq!(items.len(), 8, "{items:?}");
+    let port = fixture().tracker.local_addr().map(|a| a.port()).unwrap_or(0);
+    let forbidden = [
+        "<script", "onerror", "onload", "onmouseover", "javascript:", "expression(", "<iframe", "<object", "<embed", "<meta", "<base", "<link",
+        "<svg", "<math", "<form", "<video", "<audio", "@import", "srcset",
+    ];
+    for (subject, item) in &items {
+        // The message as JSON: the markup in headers is data, returned as such for the UI to
+        // show as text.
+        let m = ana.get(&format!("/api/cases/sedena/items/{item}"));
+        assert_eq!(m.status, 200);
+        assert!(subject.contains("<img src=x onerror=window.__pwned=1>"), "{subject}");
+        let html = ana.get(&format!("/api/cases/sedena/items/{item}/html"));
+        assert_eq!(html.status, 200, "{subject}");
+        assert_eq!(html.header("content-security-policy"), trove_server::html::MAIL_CSP, "{subject}");
+        assert!(html.header("content-type").starts_with("text/html"), "{subject}");
+        // The mail's own markup (the wrapper's head is trove's).
+        let text = html.text().to_lowercase();
+        let body = text.split_once("<body>").map(|(_, b)| b.to_owned()).unwrap_or(text.clone());
+        assert!(!text.contains("http://") || !text.split("<body>").next().unwrap_or("").contains("http"), "the head fetches nothing");
+        for f in forbidden {
+            assert!(!body.contains(f), "{subject}: sanitised HTML still has {f}:\n{body}");
+        }
+        assert!(!body.contains(&format!("127.0.0.1:{port}")), "{subject}: a remote URL survived:\n{body}");
+    }
+    // Remote images are listed (for the placeholder notice) and replaced.
+    let (_, item) = items.iter().find(|(s, _)| s.contains("remote-images")).cloned().unwrap_or_default();
+    let m = ana.get(&format!("/api/cases/sedena/items/{item}")).json();
+    let remote: Vec<&str> = m["remote_images"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+    assert!(remote.iter().any(|u| u.ends_with("/pixel.gif")), "{m}");
+    let html = ana.get(&format!("/api/cases/sedena/items/{item}/html")).text();
+    assert!(html.contains("data:image/svg+xml"), "placeholder shown: {html}");
+    // Links go through the warning page; the warning page itself never links a script URL.
+    assert!(html.contains("/warn?u=https%3A%2F%2Fexample.org%2Finforme"), "{html}");
+    let warn = ana.get("/warn?u=javascript%3Aalert(1)");
+    assert!(!warn.text().to_lowercase().contains("href=\"javascript:"), "{}", warn.text());
+    let warn = ana.get("/warn?u=https%3A%2F%2Fexample.org%2Finforme");
+    assert!(warn.text().contains("https://example.org/informe"));
+    // Nothing ever connected to the tracker: the server fetched nothing while sanitising.
+    match fixture().tracker.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("the tracker was contacted: {other:?}"),
+    }
+}
+
+#[test]
+fn downloads_are_attachments_never_rendered() {
+    let ana = Client::login("ana");
+    let i = ids("sedena");
+    for path in [format!("/api/cases/sedena/items/{}/raw", i.item), format!("/api/cases/sedena/items/{}/attachments/{}", i.item, i.part)] {
+        let a = ana.get(&path);
+        assert_eq!(a.status, 200);
+        assert_eq!(a.header("content-type"), "application/octet-stream", "{path}");
+        assert!(a.header("content-disposition").starts_with("attachment;"), "{path}");
+        assert_eq!(a.header("x-content-type-options"), "nosniff");
+        assert!(a.header("content-security-policy").contains("sandbox"));
+        assert!(!a.body.is_empty());
+    }
+    let text = ana.get(&format!("/api/cases/sedena/items/{}/attachments/{}/text", i.item, i.part));
+    assert!(text.header("content-type").starts_with("text/plain"));
+    assert!(text.text().split_whitespace().count() > 5, "{}", text.text());
+}
+
+#[test]
+fn tags_notes_search_and_audit() {
+    let ana = Client::login("ana");
+    let hit = ana.get("/api/cases/sedena/search?q=oficio&limit=1").json();
+    let item = hit["hits"][0]["item"].as_i64().expect("a hit");
+    assert!(ana.call("POST", &format!("/api/cases/sedena/items/{item}/tags"), Some(json!({ "tag": "Revisar" }))).status == 200);
+    let found = ana.get("/api/cases/sedena/search?q=tag:revisar").json();
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["hits"][0]["item"], item);
+    // A tag with markup or spaces is refused.
+    assert_eq!(ana.call("POST", &format!("/api/cases/sedena/items/{item}/tags"), Some(json!({ "tag": "<b>x</b>" }))).status, 400);
+    let note = ana.call("POST", &format!("/api/cases/sedena/items/{item}/notes"), Some(json!({ "text": "Llamar a la fuente" })));
+    assert_eq!(note.status, 200, "{}", note.text());
+    let m = ana.get(&format!("/api/cases/sedena/items/{item}")).json();
+    assert_eq!(m["tags"][0]["tag"], "revisar");
+    assert_eq!(m["tags"][0]["author"], "ana");
+    assert!(m["notes"].as_array().is_some_and(|n| n.iter().any(|n| n["text"] == "Llamar a la fuente" && n["author"] == "ana")), "{m}");
+    // Another reporter of the case sees them; the tag is removed and search follows.
+    let jefa = Client::login("jefa");
+    assert_eq!(jefa.get(&format!("/api/cases/sedena/items/{item}")).json()["tags"][0]["tag"], "revisar");
+    assert_eq!(ana.call("DELETE", &format!("/api/cases/sedena/items/{item}/tags/revisar"), None).status, 200);
+    assert_eq!(ana.get("/api/cases/sedena/search?q=tag:revisar").json()["total"], 0);
+    // Export streams every result, uncapped.
+    let total = ana.get("/api/cases/sedena/count?q=*").json()["count"].as_u64().unwrap_or(0);
+    let export = ana.get("/api/cases/sedena/export?q=*&format=jsonl");
+    assert_eq!(export.status, 200);
+    assert_eq!(export.text().lines().count() as u64, total);
+    // The audit log has who searched, viewed and exported what.
+    let log = jefa.get("/api/admin/audit?user=ana&limit=1000").json();
+    let entries = log.as_array().cloned().unwrap_or_default();
+    let has = |action: &str, pred: &dyn Fn(&Value) -> bool| entries.iter().any(|e| e["action"] == action && pred(&e["detail"]));
+    assert!(has("search", &|d| d["q"] == "oficio"), "{log}");
+    assert!(has("view", &|d| d["item"] == item));
+    assert!(has("tag", &|_| true));
+    assert!(has("export", &|d| d["format"] == "jsonl"));
+    let csv = jefa.get("/api/admin/audit?user=ana&format=csv");
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.text().lines().count() > 3);
+}

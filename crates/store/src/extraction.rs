@@ -1,0 +1,360 @@
+//! The catalog side of text extraction: which distinct documents (attachments and loose
+//! files, by SHA-256) still need extracting or OCR, writing their outcomes with the text as
+//! a blob, and the extraction half of the completeness report.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use crate::blobs::{Location, PackWriter};
+use crate::model::BlobData;
+use crate::{Catalog, StoreError};
+
+/// The outcome of extracting one document, as recorded.
+#[derive(Debug, Clone)]
+pub struct ExtractionRecord {
+    pub sha256: [u8; 32],
+    pub format: String,
+    pub status: String,
+    pub reason: Option<String>,
+    /// The text, encoded for the blob store (absent when empty).
+    pub text: Option<BlobData>,
+    pub text_len: u64,
+    pub pages: u32,
+    pub ocr_pending: Vec<u32>,
+    pub ocr_pages: u32,
+    pub flags: Vec<String>,
+    pub meta: serde_json::Value,
+    pub author: Option<String>,
+    pub title: Option<String>,
+    pub gps: Option<(f64, f64)>,
+    pub millis: u64,
+}
+
+/// Where to find a document's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carrier {
+    /// A blob of its own (a loose file, an archive member).
+    Blob,
+    /// Inside a stored message: the message blob and the MIME part.
+    Message { message_sha256: [u8; 32], part: u32 },
+}
+
+/// A document waiting for extraction (or OCR).
+#[derive(Debug, Clone)]
+pub struct PendingDoc {
+    pub sha256: [u8; 32],
+    pub name: Option<String>,
+    pub mime: Option<String>,
+    pub size: u64,
+    pub carrier: Carrier,
+    /// Pages waiting for OCR (OCR pass only).
+    pub ocr_pending: Vec<u32>,
+}
+
+fn sha(v: Vec<u8>) -> [u8; 32] {
+    let mut s = [0u8; 32];
+    if v.len() == 32 {
+        s.copy_from_slice(&v);
+    }
+    s
+}
+
+impl Catalog {
+    /// Distinct documents with no extraction yet: loose files first, then attachments (one
+    /// carrier message each, ordered by message so that a message is parsed once for all its
+    /// attachments).
+    pub fn pending_extractions(&self) -> Result<Vec<PendingDoc>, StoreError> {
+        let mut out = Vec::new();
+        let mut st = self.conn.prepare(
+            "SELECT i.sha256, MIN(i.name), i.size FROM items i
+             WHERE i.message IS NULL AND i.outcome = 'stored' AND i.sha256 IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = i.sha256)
+             GROUP BY i.sha256 ORDER BY MIN(i.id)",
+        )?;
+        for row in st.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?)))? {
+            let (s, name, size) = row?;
+            out.push(PendingDoc { sha256: sha(s), name, mime: None, size: size as u64, carrier: Carrier::Blob, ocr_pending: Vec::new() });
+        }
+        let loose: std::collections::HashSet<[u8; 32]> = out.iter().map(|d| d.sha256).collect();
+        let mut st = self.conn.prepare(
+            "SELECT a.sha256, a.name, a.mime, a.size, m.sha256, a.part FROM attachments a JOIN messages m ON m.id = a.message
+             WHERE a.is_message = 0
+               AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = a.sha256)
+             ORDER BY m.id, a.part",
+        )?;
+        let mut seen = loose;
+        for row in st.query_map([], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, Vec<u8>>(4)?, r.get::<_, u32>(5)?))
+        })? {
+            let (s, name, mime, size, msg, part) = row?;
+            let s = sha(s);
+            if !seen.insert(s) {
+                continue;
+            }
+            out.push(PendingDoc { sha256: s, name, mime: Some(mime), size: size as u64, carrier: Carrier::Message { message_sha256: sha(msg), part }, ocr_pending: Vec::new() });
+        }
+        Ok(out)
+    }
+
+    /// Documents whose extraction left pages for OCR, with where their bytes are.
+    pub fn pending_ocr(&self) -> Result<Vec<PendingDoc>, StoreError> {
+        let mut st = self.conn.prepare("SELECT sha256, ocr_pending FROM extractions WHERE status = 'ocr-pending' ORDER BY rowid")?;
+        let rows: Vec<(Vec<u8>, Option<String>)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let mut out = Vec::new();
+        for (s, pending) in rows {
+            let s = sha(s);
+            let pages: Vec<u32> = pending.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default();
+            if let Some(mut d) = self.locate_document(&s)? {
+                d.ocr_pending = pages;
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Where the bytes of a document are: its own blob, or a message carrying it.
+    pub fn locate_document(&self, sha256: &[u8; 32]) -> Result<Option<PendingDoc>, StoreError> {
+        let own: Option<(Option<String>, i64)> = self
+            .conn
+            .prepare_cached("SELECT i.name, i.size FROM items i JOIN blobs b ON b.sha256 = i.sha256 WHERE i.sha256 = ?1 AND i.message IS NULL LIMIT 1")?
+            .query_row([&sha256[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((name, size)) = own {
+            return Ok(Some(PendingDoc { sha256: *sha256, name, mime: None, size: size as u64, carrier: Carrier::Blob, ocr_pending: Vec::new() }));
+        }
+        let carried: Option<(Option<String>, String, i64, Vec<u8>, u32)> = self
+            .conn
+            .prepare_cached(
+                "SELECT a.name, a.mime, a.size, m.sha256, a.part FROM attachments a JOIN messages m ON m.id = a.message
+                 WHERE a.sha256 = ?1 ORDER BY m.id LIMIT 1",
+            )?
+            .query_row([&sha256[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .optional()?;
+        Ok(carried.map(|(name, mime, size, msg, part)| PendingDoc {
+            sha256: *sha256,
+            name,
+            mime: Some(mime),
+            size: size as u64,
+            carrier: Carrier::Message { message_sha256: sha(msg), part },
+            ocr_pending: Vec::new(),
+        }))
+    }
+
+    /// Attachments recorded since the last call whose document was already extracted: their
+    /// index documents must list the new carrying messages. Returns their SHA-256s and moves
+    /// the mark.
+    pub fn new_carriers(&mut self) -> Result<Vec<[u8; 32]>, StoreError> {
+        let mark: i64 = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'extract_attachment_mark'", [], |r| r.get::<_, String>(0))
+            .optional()?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        // Messages (and their attachments) are written in id order, so a message id marks a
+        // position in the attachments table.
+        let top: i64 = self.conn.query_row("SELECT COALESCE(MAX(message), 0) FROM attachments", [], |r| r.get(0))?;
+        let mut st = self.conn.prepare(
+            "SELECT DISTINCT a.sha256 FROM attachments a JOIN extractions e ON e.sha256 = a.sha256 WHERE a.message > ?1 AND a.message <= ?2",
+        )?;
+        let out: Vec<[u8; 32]> = st.query_map([mark, top], |r| r.get::<_, Vec<u8>>(0))?.map(|r| r.map(sha)).collect::<Result<_, _>>()?;
+        drop(st);
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('extract_attachment_mark', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [top.to_string()],
+        )?;
+        Ok(out)
+    }
+
+    /// Records extraction outcomes (text blobs appended to the packs, synced before the
+    /// commit) and queues the documents for the index. `refresh` are documents only to queue.
+    pub fn write_extractions(&mut self, packs: &mut PackWriter, recs: &[ExtractionRecord], refresh: &[[u8; 32]]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for r in recs {
+            let text_sha = match &r.text {
+                Some(blob) => {
+                    let s = blob.sha256();
+                    let known = tx.prepare_cached("SELECT 1 FROM blobs WHERE sha256 = ?1")?.query_row([&s[..]], |_| Ok(())).optional()?.is_some();
+                    if !known {
+                        let (size, codec, pack, offset, stored) = match blob {
+                            BlobData::Inline { size, codec, bytes, .. } => {
+                                let Location::Pack { pack, offset, len } = packs.append(bytes)? else {
+                                    return Err(StoreError::Corrupt("pack append returned no pack".into()));
+                                };
+                                (*size, *codec, Some(pack), Some(offset as i64), len)
+                            }
+                            BlobData::Large { size, codec, stored_size, .. } => (*size, *codec, None, None, *stored_size),
+                        };
+                        tx.prepare_cached("INSERT INTO blobs (sha256, size, codec, pack, pack_offset, stored_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+                            .execute(params![&s[..], size as i64, codec.as_str(), pack, offset, stored as i64])?;
+                    }
+                    Some(s)
+                }
+                None => None,
+            };
+            tx.prepare_cached(
+                "INSERT INTO extractions (sha256, format, status, reason, text_sha256, text_len, pages, ocr_pending, ocr_pages, flags, meta,
+                    author, title, gps_lat, gps_lon, millis, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                 ON CONFLICT (sha256) DO UPDATE SET format = excluded.format, status = excluded.status, reason = excluded.reason,
+                    text_sha256 = excluded.text_sha256, text_len = excluded.text_len, pages = excluded.pages,
+                    ocr_pending = excluded.ocr_pending, ocr_pages = excluded.ocr_pages, flags = excluded.flags, meta = excluded.meta,
+                    author = excluded.author, title = excluded.title, gps_lat = excluded.gps_lat, gps_lon = excluded.gps_lon,
+                    millis = excluded.millis, updated_at = excluded.updated_at",
+            )?
+            .execute(params![
+                &r.sha256[..],
+                r.format,
+                r.status,
+                r.reason,
+                text_sha.as_ref().map(|s| &s[..]),
+                r.text_len as i64,
+                r.pages,
+                (!r.ocr_pending.is_empty()).then(|| serde_json::to_string(&r.ocr_pending).unwrap_or_default()),
+                r.ocr_pages,
+                (!r.flags.is_empty()).then(|| r.flags.join(",")),
+                (!r.meta.is_null()).then(|| r.meta.to_string()),
+                r.author,
+                r.title,
+                r.gps.map(|g| g.0),
+                r.gps.map(|g| g.1),
+                r.millis as i64,
+                crate::catalog::now(),
+            ])?;
+            tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES ('document', ?1)")?.execute([&r.sha256[..]])?;
+            if !r.flags.is_empty() {
+                // Messages carrying a flagged attachment are flagged too (flag: and its facet).
+                tx.prepare_cached(
+                    "INSERT INTO index_queue (kind, key) SELECT DISTINCT 'message', m.content_key FROM attachments a
+                     JOIN messages m ON m.id = a.message WHERE a.sha256 = ?1",
+                )?
+                .execute([&r.sha256[..]])?;
+            }
+        }
+        for s in refresh {
+            tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES ('document', ?1)")?.execute([&s[..]])?;
+        }
+        packs.sync()?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// One document's extraction as recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExtractionRow {
+    pub sha256: String,
+    pub format: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub text_sha256: Option<String>,
+    pub text_len: u64,
+    pub pages: u32,
+    pub ocr_pending: Vec<u32>,
+    pub ocr_pages: u32,
+    pub flags: Vec<String>,
+    pub meta: Option<serde_json::Value>,
+    pub gps: Option<(f64, f64)>,
+}
+
+/// The extraction of one document, if it has one.
+pub fn extraction(cat: &Catalog, sha256: &[u8]) -> Result<Option<ExtractionRow>, StoreError> {
+    Ok(cat
+        .conn
+        .prepare_cached(
+            "SELECT sha256, format, status, reason, text_sha256, text_len, pages, ocr_pending, ocr_pages, flags, meta, gps_lat, gps_lon
+             FROM extractions WHERE sha256 = ?1",
+        )?
+        .query_row([sha256], |r| {
+            Ok(ExtractionRow {
+                sha256: hex::encode(r.get::<_, Vec<u8>>(0)?),
+                format: r.get(1)?,
+                status: r.get(2)?,
+                reason: r.get(3)?,
+                text_sha256: r.get::<_, Option<Vec<u8>>>(4)?.map(hex::encode),
+                text_len: r.get::<_, i64>(5)? as u64,
+                pages: r.get(6)?,
+                ocr_pending: r.get::<_, Option<String>>(7)?.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default(),
+                ocr_pages: r.get(8)?,
+                flags: r.get::<_, Option<String>>(9)?.map(|f| f.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+                meta: r.get::<_, Option<String>>(10)?.and_then(|m| serde_json::from_str(&m).ok()),
+                gps: match (r.get::<_, Option<f64>>(11)?, r.get::<_, Option<f64>>(12)?) {
+                    (Some(a), Some(b)) => Some((a, b)),
+                    _ => None,
+                },
+            })
+        })
+        .optional()?)
+}
+
+/// A reason shared by failed or skipped extractions.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExtractionReason {
+    pub status: String,
+    pub format: String,
+    pub reason: String,
+    pub documents: u64,
+    /// One document with this reason (SHA-256).
+    pub example: String,
+}
+
+/// The extraction half of the completeness report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExtractionReport {
+    /// Distinct documents (attachments and loose files) known to the catalog.
+    pub documents: u64,
+    /// Of those, not yet through extraction (run `trove extract`).
+    pub not_extracted: u64,
+    /// Per format, per status: documents.
+    pub formats: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Pages waiting for OCR (run `trove ocr`), and pages read by OCR.
+    pub ocr_pending_pages: u64,
+    pub ocr_pages: u64,
+    /// Documents per flag.
+    pub flags: BTreeMap<String, u64>,
+    pub reasons: Vec<ExtractionReason>,
+}
+
+pub fn report(cat: &Catalog) -> Result<ExtractionReport, StoreError> {
+    let conn = &cat.conn;
+    let mut r = ExtractionReport::default();
+    r.documents = conn.query_row(
+        "SELECT COUNT(*) FROM (SELECT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL
+           UNION SELECT sha256 FROM attachments WHERE is_message = 0)",
+        [],
+        |row| row.get::<_, i64>(0),
+    )? as u64;
+    let extracted: i64 = conn.query_row("SELECT COUNT(*) FROM extractions", [], |row| row.get(0))?;
+    r.not_extracted = r.documents.saturating_sub(extracted as u64);
+    let mut st = conn.prepare("SELECT format, status, COUNT(*) FROM extractions GROUP BY format, status")?;
+    for row in st.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?)))? {
+        let (f, s, n) = row?;
+        *r.formats.entry(f).or_default().entry(s).or_default() += n as u64;
+    }
+    let mut st = conn.prepare("SELECT ocr_pending, ocr_pages, flags FROM extractions WHERE ocr_pending IS NOT NULL OR ocr_pages > 0 OR flags IS NOT NULL")?;
+    for row in st.query_map([], |row| Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?, row.get::<_, Option<String>>(2)?)))? {
+        let (pending, done, flags) = row?;
+        r.ocr_pending_pages += pending.and_then(|p| serde_json::from_str::<Vec<u32>>(&p).ok()).map_or(0, |v| v.len() as u64);
+        r.ocr_pages += done as u64;
+        for f in flags.iter().flat_map(|f| f.split(',')) {
+            *r.flags.entry(f.to_owned()).or_default() += 1;
+        }
+    }
+    let mut st = conn.prepare(
+        "SELECT status, format, reason, COUNT(*), hex(MIN(sha256)) FROM extractions WHERE status IN ('failed', 'skipped') AND reason IS NOT NULL
+         GROUP BY status, format, reason ORDER BY COUNT(*) DESC, reason LIMIT 200",
+    )?;
+    for row in st.query_map([], |row| {
+        Ok(ExtractionReason {
+            status: row.get(0)?,
+            format: row.get(1)?,
+            reason: row.get(2)?,
+            documents: row.get::<_, i64>(3)? as u64,
+            example: row.get::<_, String>(4)?.to_ascii_lowercase(),
+        })
+    })? {
+        r.reasons.push(row?);
+    }
+    Ok(r)
+}
