@@ -208,16 +208,16 @@ pub fn print(b: &IngestBench) {
 
 
 /// One query of the search mix, in each tool's syntax.
-struct MixQuery {
+pub(crate) struct MixQuery {
     kind: &'static str,
-    trove: &'static str,
+    pub(crate) trove: &'static str,
     notmuch: &'static str,
     mu: &'static str,
     facets: bool,
 }
 
 /// The fixed query mix: terms, phrases, fields, ranges, wildcards, and faceted searches.
-const MIX: &[MixQuery] = &[
+pub(crate) const MIX: &[MixQuery] = &[
     MixQuery { kind: "term", trove: "contrato", notmuch: "contrato", mu: "contrato", facets: false },
     MixQuery { kind: "term", trove: "blindados", notmuch: "blindados", mu: "blindados", facets: false },
     MixQuery { kind: "term", trove: "combustible", notmuch: "combustible", mu: "combustible", facets: false },
@@ -257,7 +257,7 @@ pub struct SearchBench {
     pub latencies: Vec<Latency>,
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod bench;
+mod bench_http;
 mod bench_outlook;
 mod extract;
 mod report;
@@ -262,6 +263,17 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Many reporters at once: N clients searching the web app's API for a fixed time, beside
+    /// the same requests through the library on one thread.
+    Http {
+        case: PathBuf,
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// PST/OST reading speed beside `readpst` (and `pffexport`) on the same store.
     Outlook {
         store: PathBuf,
@@ -386,6 +398,15 @@ fn run(cli: Cli) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&b)?);
             } else {
                 bench::print_search(&b);
+            }
+            Ok(())
+        }
+        Command::Bench { what: BenchCommand::Http { case, clients, seconds, json } } => {
+            let b = bench_http::http(&case, clients, seconds)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                bench_http::print(&b);
             }
             Ok(())
         }

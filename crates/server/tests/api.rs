@@ -429,3 +429,27 @@ fn tags_notes_search_and_audit() {
     assert!(csv.header("content-type").starts_with("text/csv"));
     assert!(csv.text().lines().count() > 3);
 }
+
+/// The OpenAPI document lists every route the API serves, with the methods it serves.
+#[test]
+fn openapi_documents_every_route() {
+    let doc: Value = serde_json::from_str(include_str!("../ui/openapi.json")).expect("openapi.json is JSON");
+    let paths = doc["paths"].as_object().expect("paths");
+    let src = include_str!("../src/api.rs");
+    let mut routes = 0;
+    for line in src.lines().map(str::trim).filter(|l| l.starts_with(".route(\"")) {
+        let path = line.trim_start_matches(".route(\"").split('"').next().unwrap_or_default();
+        let entry = paths.get(path).unwrap_or_else(|| panic!("{path} is not in openapi.json"));
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if line.contains(&format!("{method}(")) {
+                assert!(entry.get(method).is_some(), "{method} {path} is not in openapi.json");
+            }
+        }
+        routes += 1;
+    }
+    assert!(routes >= 20, "{routes}");
+    // And the server serves it.
+    let served = Client::anonymous().get("/api/openapi.json");
+    assert_eq!(served.status, 200);
+    assert_eq!(served.json()["paths"].as_object().map(|p| p.len()), Some(paths.len()));
+}
