@@ -26,6 +26,7 @@ pub enum UserCommand {
     Revoke { name: String, case: String },
     /// Lock an account out (its sessions end).
     Disable { name: String },
+    /// Let a disabled account log in again.
     Enable { name: String },
     /// Every account with its role and cases.
     List {
