@@ -41,6 +41,8 @@ pub enum IndexError {
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("the search index in {0} was built by another version of trove; rebuild it with `trove reindex CASE`")]
+    OtherSchema(String),
 }
 
 /// An open index.
@@ -55,11 +57,15 @@ impl SearchIndex {
     pub fn open(dir: &Path) -> Result<Self, IndexError> {
         std::fs::create_dir_all(dir)?;
         let mmap = MmapDirectory::open(dir)?;
+        let (expected, _) = schema();
         let index = if Index::exists(&mmap)? {
-            Index::open(mmap)?
+            let index = Index::open(mmap)?;
+            if index.schema() != expected {
+                return Err(IndexError::OtherSchema(dir.display().to_string()));
+            }
+            index
         } else {
-            let (s, _) = schema();
-            Index::create(mmap, s, tantivy::IndexSettings::default())?
+            Index::create(mmap, expected, tantivy::IndexSettings::default())?
         };
         analysis::register(index.tokenizers());
         let fields = fields(&index.schema())?;
@@ -283,4 +289,26 @@ pub fn reindex(case: &Case, heap_bytes: usize, threads: usize, progress: &dyn Fn
     let mut stats = indexer.finish()?;
     stats.seconds = started.elapsed().as_secs_f64();
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_of_another_schema_is_refused_with_the_fix() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut b = tantivy::schema::Schema::builder();
+        b.add_text_field("key", tantivy::schema::STRING);
+        Index::create_in_dir(dir.path(), b.build()).expect("old index");
+        match SearchIndex::open(dir.path()) {
+            Err(e @ IndexError::OtherSchema(_)) => assert!(e.to_string().contains("trove reindex"), "{e}"),
+            Err(e) => panic!("wrong error: {e}"),
+            Ok(_) => panic!("an index of another schema was opened"),
+        }
+        // A fresh folder gets the current schema, and opens again.
+        let fresh = tempfile::tempdir().expect("tempdir");
+        assert!(SearchIndex::open(fresh.path()).is_ok());
+        assert!(SearchIndex::open(fresh.path()).is_ok());
+    }
 }
