@@ -489,7 +489,7 @@ fn recall_counts(reference: &str, got: &str) -> (f64, f64) {
     (trove_extract::word_recall(reference, got) * n, n)
 }
 
-pub fn extract(pdfs: &Path, scans: &Path, workers: usize) -> Result<ExtractBench> {
+pub fn extract(pdfs: &Path, scans: &Path, workers: usize, rounds: usize) -> Result<ExtractBench> {
     let n = if workers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { workers };
     let mut files = files_with(pdfs, &["pdf"])?;
     // Largest first, so that the last file to finish is a small one (both cores stay busy).
@@ -501,23 +501,33 @@ pub fn extract(pdfs: &Path, scans: &Path, workers: usize) -> Result<ExtractBench
     for f in &files {
         let _ = std::fs::read(f)?;
     }
-    // pdftotext, n at a time.
-    let cpu0 = children_cpu();
-    let started = Instant::now();
-    let reference: Vec<Result<String>> = parallel(&files, n, |f| pdftotext(f));
-    let p_secs = started.elapsed().as_secs_f64();
-    let p_cpu = children_cpu() - cpu0;
-    let reference: Vec<String> = reference.into_iter().collect::<Result<_>>()?;
-    // trove: n worker processes (each loads pdfium once).
+    // pdftotext and trove (n worker processes, each loading pdfium once), n files at a time,
+    // alternating for `rounds` rounds; the median round of each is reported.
     let pool = new_pool(n)?;
     let warm = parallel(&(0..n).collect::<Vec<_>>(), n, |_| extract_text(&pool, &files[0], trove_extract::OcrMode::Off));
     drop(warm);
-    let cpu0 = children_cpu();
-    let started = Instant::now();
-    let got: Vec<Result<trove_extract::Extraction>> = parallel(&files, n, |f| extract_text(&pool, f, trove_extract::OcrMode::Off));
-    let t_secs = started.elapsed().as_secs_f64();
+    let (mut p_runs, mut t_runs) = (Vec::new(), Vec::new());
+    let mut reference = Vec::new();
+    let mut got = Vec::new();
+    for _ in 0..rounds.max(1) {
+        let cpu0 = children_cpu();
+        let started = Instant::now();
+        let r: Vec<Result<String>> = parallel(&files, n, |f| pdftotext(f));
+        p_runs.push((started.elapsed().as_secs_f64(), children_cpu() - cpu0));
+        reference = r.into_iter().collect::<Result<_>>()?;
+        let started = Instant::now();
+        got = parallel(&files, n, |f| extract_text(&pool, f, trove_extract::OcrMode::Off));
+        let secs = started.elapsed().as_secs_f64();
+        // The workers live across rounds, so their CPU is what they report per document.
+        let cpu = got.iter().filter_map(|e| e.as_ref().ok()).map(|e| e.cpu_millis as f64 / 1000.0).sum::<f64>();
+        t_runs.push((secs, cpu));
+    }
     drop(pool);
-    let t_cpu = children_cpu() - cpu0;
+    let median = |runs: &mut Vec<(f64, f64)>| {
+        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        runs[runs.len() / 2]
+    };
+    let ((p_secs, p_cpu), (t_secs, t_cpu)) = (median(&mut p_runs), median(&mut t_runs));
     let got: Vec<trove_extract::Extraction> = got.into_iter().collect::<Result<_>>()?;
     for (f, e) in files.iter().zip(&got) {
         if e.status == trove_extract::Status::Failed {

@@ -296,6 +296,9 @@ enum BenchCommand {
         /// Worker processes (default: one per core).
         #[arg(long, default_value_t = 0)]
         workers: usize,
+        /// Timed rounds of each tool (alternating); the median is reported.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
         #[arg(long)]
         json: bool,
     },
@@ -354,8 +357,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Extract { case, ocr, ocr_languages, workers, json } => extract::extract(&open_case(&case)?, &ocr, &ocr_languages, workers, json),
         Command::Ocr { case, languages, workers, json } => extract::ocr(&open_case(&case)?, &languages, workers, json),
         Command::Worker => std::process::exit(trove_extract::worker::main()),
-        Command::Bench { what: BenchCommand::Extract { pdfs, scans, workers, json } } => {
-            let b = bench::extract(&pdfs, &scans, workers)?;
+        Command::Bench { what: BenchCommand::Extract { pdfs, scans, workers, rounds, json } } => {
+            let b = bench::extract(&pdfs, &scans, workers, rounds)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&b)?);
             } else {
