@@ -924,7 +924,7 @@ function renderBody(m, id, view) {
       }));
     } else {
       clear(pane, m.text && m.text.trim()
-        ? el('pre', { class: 'body-text', id: 'body-text' }, m.text)
+        ? el('pre', { class: 'body-text', id: 'body-text' }, markWords(m.text, queryWords(S.last && S.last.params.q)))
         : el('p', { class: 'muted', id: 'body-text' }, hasHtml ? 'This message has no text part; see the HTML view.' : 'This message has no body text.'));
     }
   };
@@ -960,6 +960,47 @@ function extractionSummary(x) {
     (x.flags || []).filter(Boolean).map((f) => el('span', { class: 'badge risk', title: 'Risk flag' }, f)),
     x.meta && (x.meta.author || x.meta.title) ? el('div', { class: 'small muted' }, [x.meta.title, x.meta.author].filter(Boolean).join(' — ')) : null,
   ];
+}
+
+/** Plain words of a query (no fields, operators or wildcards), folded: to mark them in a body. */
+function queryWords(q) {
+  if (!q) return [];
+  const out = [];
+  for (const t of terms(q)) {
+    const text = t.text.replace(/^[+!-]/, '');
+    if (/^[\p{L}\p{N}_]+:/u.test(text) || /^(AND|OR|NOT)$/.test(text) || /[*?~^]/.test(text)) continue;
+    for (const w of text.replace(/["()]/g, ' ').split(/\s+/)) {
+      const f = fold(w);
+      if (f.length >= 3) out.push(f);
+    }
+  }
+  return [...new Set(out)];
+}
+
+/** Lower case without accents, one UTF-16 unit for one (so indices match the original). */
+function fold(text) {
+  let out = '';
+  for (const ch of text) {
+    const f = ch.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+    out += f.length === ch.length ? f : ch;
+  }
+  return out;
+}
+
+/** Text with the query's words (and words starting with their stem) marked. */
+function markWords(text, words) {
+  if (!words.length) return [text];
+  const folded = fold(text);
+  const stems = words.map((w) => (w.length > 5 ? w.slice(0, w.length - 2) : w)).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const re = new RegExp(`(?<![\\p{L}\\p{N}])(?:${stems.join('|')})[\\p{L}\\p{N}]*`, 'gu');
+  const out = [];
+  let pos = 0;
+  for (const m of folded.matchAll(re)) {
+    out.push(text.slice(pos, m.index), el('mark', { class: 'term' }, text.slice(m.index, m.index + m[0].length)));
+    pos = m.index + m[0].length;
+  }
+  out.push(text.slice(pos));
+  return out;
 }
 
 function renderAttachments(m, id) {
@@ -1449,7 +1490,7 @@ async function adminAudit(params, seq) {
   };
   const rows = await api(`/api/admin/audit${qs(f)}`);
   if (seq !== S.seq) return null;
-  const actions = ['login', 'login-failed', 'logout', 'search', 'view', 'thread', 'person', 'graph', 'download', 'download-attachment', 'export', 'tag', 'untag', 'note', 'user-create', 'user-update', 'grant', 'revoke', 'audit-view'];
+  const actions = ['login', 'login-failed', 'logout', 'search', 'view', 'thread', 'person', 'graph', 'download', 'download-attachment', 'view-attachment-text', 'export', 'tag', 'untag', 'note', 'user-create', 'user-update', 'grant', 'revoke', 'audit-view'];
   const form = el('form', {
     class: 'inline-form audit-filters', id: 'audit-filters',
     onsubmit: (ev) => {
