@@ -1,0 +1,277 @@
+// A reporter's day: log in, search, filter, page, read, follow the thread, tag, annotate, export.
+// Screenshots of the main pages are taken on the way (docs/screenshots).
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { addUser, launch, login, makeCase, newPage, serve, settled, shot, tmpdir } from '../lib.mjs';
+
+const WORD = 'contrato'; // the synthetic leak is about contracts (crates/synth/src/vocab.rs)
+let dir; let server; let browser; let page; let seen; let base;
+
+before(async () => {
+  dir = tmpdir('journey');
+  const caso = makeCase(dir, 'caso', { messages: 300, seed: 3 });
+  const data = path.join(dir, 'srv');
+  addUser(data, 'ana', 'reporter', ['caso']);
+  server = await serve([caso], data);
+  base = server.url;
+  browser = await launch();
+  ({ page, seen } = await newPage(browser));
+  page.setDefaultTimeout(10_000);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The API, from inside the page (its session cookie). */
+const apiGet = (p) => page.evaluate(async (u) => (await fetch(u)).json(), p);
+const total = async () => Number(await page.getAttribute('#total', 'data-total'));
+async function searchFor(q, { ok = true } = {}) {
+  await page.fill('#q', q);
+  await page.press('#q', 'Enter');
+  await page.waitForFunction(([want, ok]) => {
+    const h = new URLSearchParams(location.hash.split('?')[1] || '');
+    const main = document.getElementById('main');
+    return h.get('q') === want && main.dataset.rendered === location.hash && document.querySelector(ok ? '#total' : '.qerror');
+  }, [q, ok]);
+}
+
+describe('a reporter investigates', () => {
+  let tagged; let hitSubject; let taggedKey;
+  const TAG = 'e2e-revisar';
+
+  it('logs in', async () => {
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#login-user');
+    await shot(page, 'login');
+    await page.fill('#login-user', 'ana');
+    await page.fill('#login-password', 'wrong password!');
+    await page.click('form.login button[type=submit]');
+    await page.waitForSelector('.login-msg.bad');
+    assert.match(await page.textContent('.login-msg'), /wrong/i);
+    await login(page, base, 'ana');
+    assert.equal(await page.textContent('#whoami'), 'ana');
+    assert.deepEqual(await page.$$eval('#case-chooser option', (o) => o.map((x) => x.value)), ['caso']);
+  });
+
+  it('searches and sees highlighted hits, facets and the histogram', async () => {
+    await settled(page);
+    await searchFor(WORD);
+    const api = await apiGet(`/api/cases/caso/count?q=${WORD}`);
+    assert.ok(api.count > 25, `need more than one page of ${WORD} (got ${api.count})`);
+    assert.equal(await total(), api.count);
+    const marks = await page.$$eval('#results mark', (m) => m.map((x) => x.textContent));
+    assert.ok(marks.length > 0, 'no <mark> in the results');
+    for (const m of marks) assert.match(m, /contrat/i);
+    assert.ok(await page.$$eval('#results > li.hit', (l) => l.length) === 25);
+    assert.ok(await page.$('.facet-group[data-facet=sender] a.facet'));
+    assert.ok((await page.$$('#histogram rect.bar')).length > 10);
+    await shot(page, 'search');
+  });
+
+  it('pages forward with no cap and back', async () => {
+    const first = await page.$$eval('#results > li.hit', (l) => l.map((x) => x.dataset.item));
+    await page.click('#next-page');
+    await page.waitForFunction(() => /^26–/.test(document.getElementById('range')?.textContent || ''));
+    const second = await page.$$eval('#results > li.hit', (l) => l.map((x) => x.dataset.item));
+    assert.equal(second.length, 25);
+    assert.equal(second.filter((x) => first.includes(x)).length, 0, 'page 2 repeats page 1');
+    await page.click('#last-page');
+    await page.waitForFunction(() => !/^26–/.test(document.getElementById('range')?.textContent || '') && document.getElementById('main').dataset.rendered === location.hash);
+    const n = await total();
+    assert.match(await page.textContent('#range'), new RegExp(`–${n.toLocaleString('en-US')} of`));
+    await page.click('#first-page');
+    await page.waitForFunction(() => /^1–25 /.test(document.getElementById('range')?.textContent || ''));
+  });
+
+  it('filters by a facet and by dragging across the histogram', async () => {
+    const before = await total();
+    const facet = await page.$('.facet-group[data-facet=sender] a.facet');
+    const term = await facet.getAttribute('data-term');
+    const count = Number((await facet.$eval('.fc', (e) => e.textContent)).replace(/,/g, ''));
+    await facet.click();
+    await page.waitForFunction((t) => document.getElementById('q')?.value.includes(t) && document.getElementById('main').dataset.rendered === location.hash, term);
+    const after = await total();
+    assert.ok(after < before, `facet did not narrow (${before} → ${after})`);
+    assert.equal(after, count, `the facet said ${count}, the search found ${after}`);
+    assert.ok(await page.$('.facet-group[data-facet=sender] a.facet.on'));
+    // Toggle it off again.
+    await page.click('.facet-group[data-facet=sender] a.facet.on');
+    await page.waitForFunction((t) => !document.getElementById('q')?.value.includes(t) && document.getElementById('main').dataset.rendered === location.hash, term);
+    assert.equal(await total(), before);
+    // Brush the first half of the histogram.
+    await page.$eval('#histogram', (e) => e.scrollIntoView());
+    const box = await (await page.$('#histogram svg')).boundingBox();
+    await page.mouse.move(box.x + 3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction(() => /date:\d{4}(-\d{2})?\.\.\d{4}(-\d{2})?/.test(document.getElementById('q')?.value || '') && document.getElementById('main').dataset.rendered === location.hash);
+    const q = await page.inputValue('#q');
+    const dated = await total();
+    assert.ok(dated < before && dated > 0, `brushing half the dates gave ${dated} of ${before}`);
+    const api = await apiGet(`/api/cases/caso/count?q=${encodeURIComponent(q)}`);
+    assert.equal(dated, api.count);
+    await page.click('#clear-dates');
+    await page.waitForFunction(() => !/date:/.test(document.getElementById('q')?.value || '') && document.getElementById('main').dataset.rendered === location.hash);
+    assert.equal(await total(), before);
+  });
+
+  it('shows the query language and refuses a bad query with its position', async () => {
+    await page.click('#help-toggle');
+    await page.waitForSelector('#help table.md');
+    assert.match(await page.textContent('#help'), /The trove query language/);
+    await searchFor('contrato AND', { ok: false });
+    assert.match(await page.textContent('.qerror'), /AND needs something after it/);
+    assert.equal(await page.textContent('.qerror mark.err'), 'AND');
+    await searchFor(WORD);
+  });
+
+  it('opens a message: headers, body, raw headers', async () => {
+    const firstHit = await page.$('#results > li.hit');
+    tagged = await firstHit.getAttribute('data-item');
+    hitSubject = (await firstHit.$eval('a.subject', (a) => a.textContent)).trim();
+    await firstHit.$eval('a.subject', (a) => a.click());
+    await page.waitForSelector('#msg-subject');
+    await settled(page);
+    assert.equal((await page.textContent('#msg-subject')).trim(), hitSubject);
+    assert.match(await page.textContent('#main-headers'), /From[\s\S]*@[\s\S]*Date/);
+    assert.ok((await page.textContent('#body-text')).trim().length > 20);
+    for (const m of await page.$$eval('#body-text mark', (x) => x.map((e) => e.textContent))) assert.match(m, /contrat/i, 'only the query words are marked in the body');
+    await page.click('#toggle-raw');
+    await page.waitForFunction(() => /Message-ID:/i.test(document.getElementById('raw-headers')?.textContent || ''));
+    const m = await apiGet(`/api/cases/caso/items/${tagged}`);
+    taggedKey = m.message.content_key;
+    assert.ok(await page.$('#download-raw[download]'));
+  });
+
+  it('follows the thread', async () => {
+    await page.click('#thread-link');
+    await page.waitForSelector('#thread-tree');
+    await settled(page);
+    const current = await page.$$eval('#thread-tree li.current', (l) => l.map((x) => x.dataset.item));
+    assert.deepEqual(current, [tagged]);
+    await shot(page, 'thread');
+    await page.click('#thread-tree li.current a');
+    await page.waitForSelector(`article.message[data-item="${tagged}"]`);
+  });
+
+  it('tags the message and finds it with tag:', async () => {
+    await page.fill('#tag-input', TAG);
+    await page.click('#tag-add');
+    await page.waitForSelector(`#tags li[data-tag="${TAG}"]`);
+    await page.goto(`${base}/#/search?q=tag:${TAG}&case=caso`);
+    await page.waitForSelector('#total');
+    await settled(page);
+    assert.equal(await total(), 1);
+    const item = await page.getAttribute('#results > li.hit', 'data-item');
+    const m = await apiGet(`/api/cases/caso/items/${item}`);
+    assert.equal(m.message.content_key, taggedKey);
+  });
+
+  it('adds a note with its author and time', async () => {
+    await page.goto(`${base}/#/item/${tagged}?case=caso`);
+    await page.waitForSelector('#note-input');
+    const text = 'Revisar con la fuente: ¿quién firmó? — ñandú «contraseña»';
+    await page.fill('#note-input', text);
+    await page.click('#note-add');
+    await page.waitForSelector('#notes li.note');
+    assert.equal(await page.textContent('#notes li.note .note-text'), text);
+    assert.match(await page.textContent('#notes li.note .note-meta'), /^ana · \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+  });
+
+  it('reads an HTML message in the sandboxed frame', async () => {
+    // A message with HTML, attachments and several copies shows the most of the page.
+    let r = await apiGet('/api/cases/caso/search?q=has:html%20has:attachment%20has:copies&limit=1');
+    if (!r.total) r = await apiGet('/api/cases/caso/search?q=has:html&limit=1');
+    const id = r.hits[0].item;
+    await page.goto(`${base}/#/item/${id}?case=caso&view=html`);
+    await page.waitForSelector('#mail-html');
+    const frame = await (await page.$('#mail-html')).contentFrame();
+    await frame.waitForLoadState();
+    assert.equal(await page.getAttribute('#mail-html', 'sandbox'), 'allow-popups allow-popups-to-escape-sandbox');
+    await page.waitForTimeout(200);
+    await shot(page, 'message');
+  });
+
+  it('reads the text extracted from an attachment, and finds hits inside attachments', async () => {
+    const r = await apiGet('/api/cases/caso/search?q=has:attachment&limit=60');
+    let found = null;
+    for (const h of r.hits) {
+      const m = await apiGet(`/api/cases/caso/items/${h.item}`);
+      const a = (m.attachments || []).find((x) => !x.is_message && x.extraction && x.extraction.text_len > 40);
+      if (a) { found = { item: h.item, a }; break; }
+    }
+    assert.ok(found, 'no attachment with extracted text in the case');
+    await page.goto(`${base}/#/item/${found.item}?case=caso`);
+    await page.waitForSelector('#attachments');
+    await settled(page);
+    assert.match(await page.textContent(`#attachments tr[data-part="${found.a.part}"] td.extraction`), /chars of text/);
+    await page.click(`#attachments tr[data-part="${found.a.part}"] .att-text-toggle`);
+    const pre = `#attachments tr.att-text[data-part="${found.a.part}"] pre`;
+    await page.waitForSelector(pre);
+    const text = await page.textContent(pre);
+    assert.ok(text.trim().length > 20, 'the extracted text is shown');
+    // The rarest long word of that text: its hits come through the attachment.
+    const words = [...new Set(text.match(/\p{L}{8,}/gu) || [])].slice(0, 40);
+    let rare = null;
+    for (const w of words) {
+      const c = (await apiGet(`/api/cases/caso/count?q=${encodeURIComponent(w)}`)).count;
+      if (c > 0 && (!rare || c < rare.c)) rare = { w, c };
+    }
+    assert.ok(rare, 'a word of the attachment is searchable');
+    await page.goto(`${base}/#/search?q=${encodeURIComponent(rare.w)}&case=caso&limit=200`);
+    await page.waitForSelector('#total');
+    await settled(page);
+    const under = await page.$$eval('#results ul.in-att .att-name strong', (s) => s.map((x) => x.textContent));
+    assert.ok(under.includes(found.a.name), `the attachment ${found.a.name} is shown under its message (${under})`);
+  });
+
+  it('visits a person and the graph', async () => {
+    await page.goto(`${base}/#/item/${tagged}?case=caso`);
+    await page.waitForSelector('#main-headers a.addr');
+    await page.click('#main-headers .h-from a.addr');
+    await page.waitForSelector('#person-address');
+    await settled(page);
+    assert.ok((await page.$$('.person svg rect.bar')).length > 0);
+    assert.ok((await page.$$('#correspondents tbody tr')).length > 0);
+    await shot(page, 'person');
+    await page.goto(`${base}/#/graph?q=${WORD}&case=caso`);
+    await page.waitForSelector('#graph-svg .node');
+    await settled(page);
+    const nodes = await page.$$('#graph-svg a.node-a');
+    assert.ok(nodes.length > 3);
+    await shot(page, 'graph');
+    const addr = await nodes[0].getAttribute('data-address');
+    await (await nodes[0].$('circle')).click();
+    await page.waitForFunction((a) => document.getElementById('person-address')?.textContent === a, addr);
+  });
+
+  it('exports the current result set', async () => {
+    await page.goto(`${base}/#/search?q=${WORD}&case=caso`);
+    await page.waitForSelector('[data-export=jsonl]');
+    await settled(page);
+    const n = await total();
+    for (const [format, extra] of [['jsonl', 0], ['csv', 1]]) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-export=${format}]`)]);
+      const file = await download.path();
+      const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.length);
+      assert.equal(lines.length, n + extra, `${format}: ${lines.length} lines for ${n} results`);
+      if (format === 'jsonl') for (const l of lines) assert.match(JSON.parse(l).subject || '', /contrat/i.test(l) ? /./ : /.*/);
+    }
+  });
+
+  it('made no request outside trove and broke no rule of the page', () => {
+    const foreign = seen.requests.filter((u) => !u.startsWith(base) && !u.startsWith('data:'));
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(seen.dialogs, []);
+    assert.deepEqual(seen.errors, []);
+    assert.deepEqual(seen.console.filter((c) => /Content.Security.Policy|Refused to/i.test(c)), []);
+  });
+});
