@@ -115,7 +115,13 @@ impl FromRequestParts<Arc<App>> for Caller {
 }
 
 /// Runs blocking work (search, catalog, blobs) off the async threads.
+/// Runs catalog and index work off the async threads, at most one job per core at a time.
+/// The queue is fair (first come, first served), so that under load every request waits its
+/// turn instead of all of them slowing down together and the slowest waiting longest.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+    let _turn = slots.acquire().await.map_err(|e| ServerError::Internal(format!("worker slots: {e}")))?;
     tokio::task::spawn_blocking(f).await.map_err(|e| ServerError::Internal(format!("worker: {e}")))?
 }
 
