@@ -454,18 +454,24 @@ function setDate(q, range) {
 
 function searchParams(params) {
   const limit = Number(params.get('limit')) || Number(localStorage.getItem('trove.limit')) || 25;
+  const q = params.get('q') || '';
   return {
-    q: params.get('q') || '',
-    sort: params.get('sort') || 'relevance',
+    q,
+    // Without words to rank by, the newest mail first.
+    sort: params.get('sort') || defaultSort(q),
     offset: Math.max(0, Number(params.get('offset')) || 0),
     limit: PAGE_SIZES.includes(limit) ? limit : 25,
   };
 }
 
+function defaultSort(q) {
+  return q.trim() === '' || q.trim() === '*' ? 'newest' : 'relevance';
+}
+
 function searchLink(p) {
   return link('search', {
     q: p.q,
-    sort: p.sort !== 'relevance' ? p.sort : '',
+    sort: p.sort !== defaultSort(p.q || '') ? p.sort : '',
     offset: p.offset || '',
     limit: p.limit !== 25 ? p.limit : '',
   });
@@ -481,8 +487,13 @@ async function pageSearch(_parts, params, seq) {
   const sort = el('select', { id: 'sort', 'aria-label': 'Sort' },
     [['relevance', 'Relevance'], ['newest', 'Newest first'], ['oldest', 'Oldest first']].map(([v, t]) => el('option', { value: v, selected: v === p.sort }, t)));
   const helpBox = el('div', { class: 'help', id: 'help', hidden: true });
-  const submit = () => go(searchLink({ ...p, q: input.value.trim(), sort: sort.value, offset: 0 }));
-  sort.addEventListener('change', submit);
+  const submit = (keepSort) => {
+    const q = input.value.trim();
+    // A sort the user chose stays; the default follows the query (newest first without words).
+    const chosen = keepSort === true || sort.value !== defaultSort(p.q);
+    go(searchLink({ ...p, q, sort: chosen ? sort.value : defaultSort(q), offset: 0 }));
+  };
+  sort.addEventListener('change', () => submit(true));
   const form = el('form', { class: 'querybar', role: 'search', onsubmit: (ev) => { ev.preventDefault(); submit(); } },
     input, sort,
     el('button', { type: 'submit', class: 'primary', id: 'go' }, 'Search'),
