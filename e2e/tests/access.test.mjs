@@ -94,6 +94,11 @@ describe('access', () => {
 
   it('an admin manages accounts and grants and reads the audit log', async () => {
     const { page, seen } = await as('jefa');
+    // Each change is confirmed (a toast) once the server took it, and the page is drawn again.
+    const done = async (text) => {
+      await page.waitForSelector(`#toasts .toast:text-is("${text}")`);
+      await settled(page);
+    };
     assert.ok(await page.$('#top nav a[data-nav=admin]'));
     await page.click('#top nav a[data-nav=admin]');
     await page.waitForSelector('#users');
@@ -105,17 +110,19 @@ describe('access', () => {
     await page.fill('#create-user input[name=password]', 'una-clave-larga');
     await page.selectOption('#create-user select[name=role]', 'reporter');
     await page.click('#create-user button[type=submit]');
+    await done('User nuevo created');
     await page.waitForSelector('#users tr[data-user=nuevo]');
     await page.check('#users tr[data-user=nuevo] input[data-grant=secreto]');
-    await page.waitForFunction(() => document.querySelector('#users tr[data-user=nuevo] input[data-grant=secreto]')?.checked && document.getElementById('main').dataset.rendered === location.hash);
+    await done('nuevo: granted secreto');
     await page.selectOption('#users tr[data-user=nuevo] select.role-select', 'viewer');
-    await page.waitForFunction(() => document.querySelector('#users tr[data-user=nuevo] select.role-select')?.value === 'viewer' && document.getElementById('main').dataset.rendered === location.hash);
+    await done('nuevo: role viewer');
     const list = await page.evaluate(async () => (await fetch('/api/admin/users')).json());
     const nuevo = list.find((u) => u.name === 'nuevo');
     assert.equal(nuevo.role, 'viewer');
     assert.deepEqual(nuevo.grants, ['secreto']);
     await shot(page, 'admin-users');
     await page.click('#users tr[data-user=nuevo] td:nth-child(3) button');
+    await done('nuevo: disabled');
     await page.waitForSelector('#users tr[data-user=nuevo].disabled');
     // The audit log: everything above, filterable, exportable.
     await page.click('#admin-audit-tab');

@@ -162,6 +162,7 @@ describe('remote content', () => {
     assert.deepEqual(trackerHits, [], 'the tracking server was contacted');
     const foreign = seen.requests.filter((u) => !u.startsWith(`${server.url}/`) && !u.startsWith('data:') && u !== 'about:blank');
     assert.deepEqual(foreign, [], 'requests outside trove');
+    assert.deepEqual(seen.console.filter((c) => /Content.Security.Policy|Refused to/i.test(c)), [], 'the CSP had to refuse something');
     assert.deepEqual(seen.dialogs, []);
     await page.context().close();
   });

@@ -133,6 +133,22 @@ describe('a reporter investigates', () => {
     await searchFor(WORD);
   });
 
+  it('moves through results with j/k and opens one with Enter', async () => {
+    await page.locator('body').click({ position: { x: 5, y: 60 } });
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    await page.keyboard.press('k');
+    assert.equal(await page.$eval('#results > li.hit.selected', (l) => l.dataset.index), '0');
+    await page.keyboard.press('j');
+    const second = await page.$eval('#results > li.hit.selected', (l) => l.dataset.item);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`article.message[data-item="${second}"]`);
+    await settled(page);
+    await page.keyboard.press('u');
+    await page.waitForSelector('#results');
+    await settled(page);
+  });
+
   it('opens a message: headers, body, raw headers', async () => {
     const firstHit = await page.$('#results > li.hit');
     tagged = await firstHit.getAttribute('data-item');
