@@ -108,19 +108,9 @@ pub fn audit(data: &Path, user: Option<String>, case: Option<String>, limit: usi
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else if csv {
-        println!("id,at,user,case,action,detail,ip");
+        println!("{}", trove_server::db::AuditEntry::CSV_HEADER);
         for r in rows {
-            let f = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-            println!(
-                "{},{},{},{},{},{},{}",
-                r.id,
-                r.at,
-                f(r.user.as_deref().unwrap_or("")),
-                f(r.case.as_deref().unwrap_or("")),
-                f(&r.action),
-                f(&r.detail.map(|d| d.to_string()).unwrap_or_default()),
-                f(r.ip.as_deref().unwrap_or(""))
-            );
+            println!("{}", r.csv_row());
         }
     } else {
         for r in rows {

@@ -151,44 +151,22 @@ pub fn content_text(xml: &[u8], kind: Kind) -> (String, u32) {
 /// Metadata of an ODF `meta.xml`.
 pub fn meta(xml: &[u8]) -> Metadata {
     let mut m = Metadata::default();
-    let mut r = Reader::from_reader(xml);
-    let mut buf = Vec::new();
-    let mut current: Option<String> = None;
-    let mut text = String::new();
-    loop {
-        match r.read_event_into(&mut buf) {
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(Event::Start(e)) => {
-                current = Some(e.name().as_ref().to_owned());
-                text.clear();
-            }
-            Ok(Event::Text(t)) => text.push_str(t.as_ref()),
-            Ok(Event::End(_)) => {
-                if let Some(name) = current.take() {
-                    let v = crate::html::decode_entities(text.trim()).into_owned();
-                    if !v.is_empty() {
-                        match name.as_str() {
-                            "dc:title" => m.title = Some(v),
-                            "dc:subject" => m.subject = Some(v),
-                            "meta:initial-creator" => m.author = Some(v),
-                            "dc:creator" => {
-                                if m.author.is_none() {
-                                    m.author = Some(v.clone());
-                                }
-                                m.last_author = Some(v);
-                            }
-                            "meta:creation-date" => m.created = Some(v),
-                            "dc:date" => m.modified = Some(v),
-                            "meta:generator" => m.creator_tool = Some(v),
-                            _ => {}
-                        }
-                    }
+    for (name, v) in crate::office::xml_leaves(xml) {
+        match name.as_str() {
+            "dc:title" => m.title = Some(v),
+            "dc:subject" => m.subject = Some(v),
+            "meta:initial-creator" => m.author = Some(v),
+            "dc:creator" => {
+                if m.author.is_none() {
+                    m.author = Some(v.clone());
                 }
-                text.clear();
+                m.last_author = Some(v);
             }
+            "meta:creation-date" => m.created = Some(v),
+            "dc:date" => m.modified = Some(v),
+            "meta:generator" => m.creator_tool = Some(v),
             _ => {}
         }
-        buf.clear();
     }
     m
 }

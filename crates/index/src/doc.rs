@@ -54,6 +54,17 @@ pub struct IndexDoc {
 }
 
 impl IndexDoc {
+    /// Adds an address under its catalog role (from, to, cc, bcc; anything else is "other").
+    fn add_address(&mut self, role: &str, mb: Mailbox) {
+        match role {
+            "from" => self.from.push(mb),
+            "to" => self.to.push(mb),
+            "cc" => self.cc.push(mb),
+            "bcc" => self.bcc.push(mb),
+            _ => self.other.push(mb),
+        }
+    }
+
     /// The tantivy document.
     pub fn to_tantivy(&self, f: &Fields) -> TantivyDocument {
         let mut d = TantivyDocument::default();
@@ -237,14 +248,7 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
         if !seen.insert((role.clone(), name.clone(), address.clone())) {
             continue;
         }
-        let mb = Mailbox { name, address };
-        match role.as_str() {
-            "from" => doc.from.push(mb),
-            "to" => doc.to.push(mb),
-            "cc" => doc.cc.push(mb),
-            "bcc" => doc.bcc.push(mb),
-            _ => doc.other.push(mb),
-        }
+        doc.add_address(&role, Mailbox { name, address });
     }
     let mut st = conn.prepare_cached(
         "SELECT DISTINCT t.name, t.mime FROM attachments t JOIN messages m ON m.id = t.message WHERE m.content_key = ?1",
@@ -380,14 +384,7 @@ pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<
         let mut st = conn.prepare(&sql)?;
         for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)))? {
             let (role, name, address) = row?;
-            let mb = Mailbox { name, address };
-            match role.as_str() {
-                "from" => doc.from.push(mb),
-                "to" => doc.to.push(mb),
-                "cc" => doc.cc.push(mb),
-                "bcc" => doc.bcc.push(mb),
-                _ => doc.other.push(mb),
-            }
+            doc.add_address(&role, Mailbox { name, address });
         }
         let sql = format!(
             "SELECT DISTINCT s.label, i.folder, i.locator FROM items i JOIN sources s ON s.id = i.source_id WHERE i.message IN ({placeholders})"

@@ -67,21 +67,31 @@ impl Caller {
         &self.user.name
     }
 
-    fn require(&self, allowed: &[Role]) -> Res<()> {
+    /// The caller's role must be one of `allowed`; a refusal is audited as `denied`.
+    fn require(&self, app: &App, allowed: &[Role]) -> Res<()> {
         if allowed.contains(&self.user.role) {
             Ok(())
         } else {
+            audit(app, self, None, "denied", json!({ "role": self.user.role.as_str(), "needs": allowed.iter().map(|r| r.as_str()).collect::<Vec<_>>() }));
             Err(ServerError::Forbidden(format!("a {} cannot do this", self.user.role.as_str())))
         }
+    }
+
+    /// Whether the caller has a grant on the case (admins see every case).
+    fn may_see(&self, name: &str) -> bool {
+        self.user.role == Role::Admin || self.user.grants.iter().any(|g| g == name)
     }
 
     /// The case, if the caller may see it. Unknown and ungranted cases answer alike, so that
     /// case names do not leak.
     fn case(&self, app: &App, name: &str) -> Res<Arc<CaseEntry>> {
-        let granted = self.user.role == Role::Admin || self.user.grants.iter().any(|g| g == name);
         match app.cases.get(name) {
-            Some(c) if granted => Ok(c.clone()),
-            _ => Err(ServerError::NotFound(format!("case {name}"))),
+            Some(c) if self.may_see(name) => Ok(c.clone()),
+            _ => {
+                // Attempts on cases without a grant are evidence too.
+                audit(app, self, Some(name), "denied", json!({ "case": name }));
+                Err(ServerError::NotFound(format!("case {name}")))
+            }
         }
     }
 }
@@ -191,7 +201,7 @@ async fn session(State(app): AppState, c: Caller) -> Res<Json<Value>> {
 async fn cases(State(app): AppState, c: Caller) -> Res<Json<Value>> {
     let mut out = Vec::new();
     for (name, entry) in &app.cases {
-        if c.case(&app, name).is_err() {
+        if !c.may_see(name) {
             continue;
         }
         let docs = entry.index.searcher().map(|s| s.num_docs()).unwrap_or(0);
@@ -464,7 +474,7 @@ fn valid_tag(t: &str) -> Res<String> {
 }
 
 async fn add_tag(State(app): AppState, c: Caller, Path((case, item)): Path<(String, i64)>, Json(b): Json<TagBody>) -> Res<Json<Value>> {
-    c.require(&[Role::Admin, Role::Reporter])?;
+    c.require(&app, &[Role::Admin, Role::Reporter])?;
     let entry = c.case(&app, &case)?;
     let tag = valid_tag(&b.tag)?;
     let (t, author) = (tag.clone(), c.name().to_owned());
@@ -484,7 +494,7 @@ async fn add_tag(State(app): AppState, c: Caller, Path((case, item)): Path<(Stri
 }
 
 async fn remove_tag(State(app): AppState, c: Caller, Path((case, item, tag)): Path<(String, i64, String)>) -> Res<Json<Value>> {
-    c.require(&[Role::Admin, Role::Reporter])?;
+    c.require(&app, &[Role::Admin, Role::Reporter])?;
     let entry = c.case(&app, &case)?;
     let tag = valid_tag(&tag)?;
     let t = tag.clone();
@@ -505,7 +515,7 @@ struct NoteBody {
 }
 
 async fn add_note(State(app): AppState, c: Caller, Path((case, item)): Path<(String, i64)>, Json(b): Json<NoteBody>) -> Res<Json<Value>> {
-    c.require(&[Role::Admin, Role::Reporter])?;
+    c.require(&app, &[Role::Admin, Role::Reporter])?;
     let entry = c.case(&app, &case)?;
     let text = b.text.trim().to_owned();
     if text.is_empty() || text.len() > 20_000 {
@@ -563,7 +573,7 @@ impl std::io::Write for ChannelWriter {
 }
 
 async fn export(State(app): AppState, c: Caller, Path(case): Path<String>, Query(p): Query<ExportParams>) -> Res<Response> {
-    c.require(&[Role::Admin, Role::Reporter])?;
+    c.require(&app, &[Role::Admin, Role::Reporter])?;
     let entry = c.case(&app, &case)?;
     let format: trove_query::export::Format = p.format.as_deref().unwrap_or("jsonl").parse().map_err(ServerError::BadRequest)?;
     let qs = if p.q.trim().is_empty() { "*".to_owned() } else { p.q.clone() };
@@ -647,7 +657,7 @@ fn tokio_stream(
 // ── administration ──────────────────────────────────────────────────────────────────────────
 
 async fn users(State(app): AppState, c: Caller) -> Res<Json<Value>> {
-    c.require(&[Role::Admin])?;
+    c.require(&app, &[Role::Admin])?;
     Ok(Json(json!(app.db.users()?)))
 }
 
@@ -659,7 +669,7 @@ struct NewUser {
 }
 
 async fn create_user(State(app): AppState, c: Caller, Json(b): Json<NewUser>) -> Res<Json<Value>> {
-    c.require(&[Role::Admin])?;
+    c.require(&app, &[Role::Admin])?;
     let role = Role::parse(&b.role).ok_or_else(|| ServerError::BadRequest("role is admin, reporter or viewer".into()))?;
     let app2 = app.clone();
     let (n, p) = (b.name.clone(), b.password);
@@ -676,7 +686,7 @@ struct UserUpdate {
 }
 
 async fn update_user(State(app): AppState, c: Caller, Path(name): Path<String>, Json(b): Json<UserUpdate>) -> Res<Json<Value>> {
-    c.require(&[Role::Admin])?;
+    c.require(&app, &[Role::Admin])?;
     if let Some(r) = &b.role {
         let role = Role::parse(r).ok_or_else(|| ServerError::BadRequest("role is admin, reporter or viewer".into()))?;
         app.db.set_role(&name, role)?;
@@ -693,7 +703,7 @@ async fn update_user(State(app): AppState, c: Caller, Path(name): Path<String>, 
 }
 
 async fn grant(State(app): AppState, c: Caller, Path((name, case)): Path<(String, String)>) -> Res<Json<Value>> {
-    c.require(&[Role::Admin])?;
+    c.require(&app, &[Role::Admin])?;
     if !app.cases.contains_key(&case) {
         return Err(ServerError::NotFound(format!("case {case}")));
     }
@@ -703,7 +713,7 @@ async fn grant(State(app): AppState, c: Caller, Path((name, case)): Path<(String
 }
 
 async fn revoke(State(app): AppState, c: Caller, Path((name, case)): Path<(String, String)>) -> Res<Json<Value>> {
-    c.require(&[Role::Admin])?;
+    c.require(&app, &[Role::Admin])?;
     app.db.grant(&name, &case, false)?;
     audit(&app, &c, Some(&case), "revoke", json!({ "name": name }));
     Ok(Json(json!(app.db.user(&name)?)))
@@ -720,25 +730,16 @@ struct AuditParams {
 }
 
 async fn audit_view(State(app): AppState, c: Caller, Query(p): Query<AuditParams>) -> Res<Response> {
-    c.require(&[Role::Admin])?;
+    c.require(&app, &[Role::Admin])?;
     let csv = p.format.as_deref() == Some("csv");
     let limit = if csv { p.limit.unwrap_or(1_000_000) } else { p.limit.unwrap_or(200).min(5000) };
     let rows = app.db.audit_log(p.user.as_deref(), p.case.as_deref(), p.action.as_deref(), limit, p.before)?;
     audit_log(&app, &c, json!({ "format": p.format, "rows": rows.len() }));
     if csv {
-        let mut out = String::from("id,at,user,case,action,detail,ip\n");
+        let mut out = format!("{}\n", crate::db::AuditEntry::CSV_HEADER);
         for r in rows {
-            let f = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-            out.push_str(&format!(
-                "{},{},{},{},{},{},{}\n",
-                r.id,
-                r.at,
-                f(r.user.as_deref().unwrap_or("")),
-                f(r.case.as_deref().unwrap_or("")),
-                f(&r.action),
-                f(&r.detail.map(|d| d.to_string()).unwrap_or_default()),
-                f(r.ip.as_deref().unwrap_or(""))
-            ));
+            out.push_str(&r.csv_row());
+            out.push('\n');
         }
         let mut res = (StatusCode::OK, out).into_response();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));

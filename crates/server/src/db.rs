@@ -96,6 +96,26 @@ pub struct AuditEntry {
     pub ip: Option<String>,
 }
 
+impl AuditEntry {
+    /// The CSV header line of [`AuditEntry::csv_row`].
+    pub const CSV_HEADER: &'static str = "id,at,user,case,action,detail,ip";
+
+    /// One CSV line (RFC 4180 quoting), without the line end.
+    pub fn csv_row(&self) -> String {
+        let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        format!(
+            "{},{},{},{},{},{},{}",
+            self.id,
+            self.at,
+            q(self.user.as_deref().unwrap_or("")),
+            q(self.case.as_deref().unwrap_or("")),
+            q(&self.action),
+            q(&self.detail.as_ref().map(|d| d.to_string()).unwrap_or_default()),
+            q(self.ip.as_deref().unwrap_or(""))
+        )
+    }
+}
+
 /// The server database (one connection, serialised: writes are small and rare).
 pub struct Db {
     conn: Mutex<Connection>,

@@ -175,8 +175,8 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
-/// Ids in one case that the matrix needs: a message with an attachment that has text, its
-/// thread and its sender.
+/// Ids in one case that the matrix needs: a message with a document attached whose extracted
+/// text is more than a listing, its thread and its sender.
 struct Ids {
     item: i64,
     part: u32,
@@ -192,7 +192,7 @@ fn ids(case: &str) -> Ids {
         let Some(item) = h["item"].as_i64() else { continue };
         let m = admin.get(&format!("/api/cases/{case}/items/{item}")).json();
         let with_text = m["attachments"].as_array().and_then(|a| {
-            a.iter().find(|a| a["extraction"]["text_len"].as_u64().unwrap_or(0) > 0).and_then(|a| a["part"].as_u64())
+            a.iter().find(|a| a["extraction"]["text_len"].as_u64().unwrap_or(0) > 200).and_then(|a| a["part"].as_u64())
         });
         if let (Some(part), Some(thread), Some(person)) = (with_text, m["thread"].as_str(), m["message"]["from_addr"].as_str()) {
             return Ids { item, part: part as u32, thread: thread.to_owned(), person: person.to_owned() };
@@ -425,6 +425,18 @@ fn tags_notes_search_and_audit() {
     assert!(has("view", &|d| d["item"] == item));
     assert!(has("tag", &|_| true));
     assert!(has("export", &|d| d["format"] == "jsonl"));
+    // Refused attempts are in the log as well: a case without a grant, a viewer's write.
+    let otro = Client::login("otro");
+    assert_eq!(otro.get("/api/cases/sedena/count?q=*").status, 404);
+    let vic = Client::login("vic");
+    assert_eq!(vic.call("POST", &format!("/api/cases/sedena/items/{item}/notes"), Some(json!({ "text": "x" }))).status, 403);
+    let denied = jefa.get("/api/admin/audit?action=denied&limit=1000").json();
+    let who: Vec<(&str, &str)> = denied
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| Some((e["user"].as_str()?, e["case"].as_str().unwrap_or("")))).collect())
+        .unwrap_or_default();
+    assert!(who.contains(&("otro", "sedena")), "{denied}");
+    assert!(who.iter().any(|(u, _)| *u == "vic"), "{denied}");
     let csv = jefa.get("/api/admin/audit?user=ana&format=csv");
     assert!(csv.header("content-type").starts_with("text/csv"));
     assert!(csv.text().lines().count() > 3);
