@@ -28,6 +28,9 @@ pub struct IndexDoc {
     pub key: String,
     pub kind: DocKind,
     pub parents: Vec<String>,
+    /// Messages: the smallest catalog id of the copies; attachments: those of their carriers.
+    pub msg_no: Option<u64>,
+    pub parent_nos: Vec<u64>,
     pub subject: String,
     pub body: String,
     pub lang: Lang,
@@ -72,6 +75,12 @@ impl IndexDoc {
         d.add_text(f.kind, self.kind.as_str());
         for p in &self.parents {
             d.add_text(f.parent, p);
+        }
+        if let Some(n) = self.msg_no {
+            d.add_u64(f.msg_no, n);
+        }
+        for n in &self.parent_nos {
+            d.add_u64(f.parent_no, *n);
         }
         let (subject_field, body_field) = match self.lang {
             Lang::En => (f.subject_en, f.body_en),
@@ -192,12 +201,12 @@ pub enum DocError {
 /// the catalog no longer has it.
 pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Option<IndexDoc>, DocError> {
     let conn = cat.connection();
-    type Row = (Vec<u8>, Option<String>, Option<String>, Option<i64>, i64, Option<String>, Option<String>, Option<String>, i64);
+    type Row = (Vec<u8>, Option<String>, Option<String>, Option<i64>, i64, Option<String>, Option<String>, Option<String>, i64, i64);
     let rows: Vec<Row> = conn
         .prepare_cached(
-            "SELECT sha256, message_id, subject, date, size, problems, thread, lang, has_html FROM messages WHERE content_key = ?1 ORDER BY id",
+            "SELECT sha256, message_id, subject, date, size, problems, thread, lang, has_html, id FROM messages WHERE content_key = ?1 ORDER BY id",
         )?
-        .query_map([content_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)))?
+        .query_map([content_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)))?
         .collect::<Result<_, _>>()?;
     let Some(first) = rows.first() else { return Ok(None) };
     let mut sha = [0u8; 32];
@@ -216,6 +225,8 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
         key: hex::encode(content_key),
         kind: DocKind::Message,
         parents: Vec::new(),
+        msg_no: Some(first.9 as u64),
+        parent_nos: Vec::new(),
         subject,
         body,
         lang,
@@ -352,6 +363,8 @@ pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<
         key: hex::encode(sha256),
         kind: if carriers.is_empty() { DocKind::Document } else { DocKind::Attachment },
         parents: carriers.iter().map(|c| hex::encode(&c.1)).collect::<BTreeSet<_>>().into_iter().collect(),
+        msg_no: None,
+        parent_nos: Vec::new(),
         lang: Lang::Es,
         subject: String::new(),
         body: String::new(),
@@ -374,6 +387,15 @@ pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<
         flags: Vec::new(),
         authors: Vec::new(),
     };
+    // The carriers' message numbers (see `message_doc`: the smallest id of each content key).
+    let keys: BTreeSet<&Vec<u8>> = carriers.iter().map(|c| &c.1).collect();
+    let mut st = conn.prepare_cached("SELECT MIN(id) FROM messages WHERE content_key = ?1")?;
+    for k in keys {
+        if let Some(n) = st.query_row([k], |r| r.get::<_, Option<i64>>(0))? {
+            doc.parent_nos.push(n as u64);
+        }
+    }
+    drop(st);
     if rows.len() + carriers.len() > 1 {
         doc.has.push("copies");
     }

@@ -44,6 +44,11 @@ pub struct Fields {
     pub kind: Field,
     /// Attachments: keys of the messages that carry them.
     pub parent: Field,
+    /// Messages: a number for the logical message (the smallest catalog id of its copies).
+    pub msg_no: Field,
+    /// Attachments: the `msg_no` of every message carrying them (numbers are cheap to match
+    /// against a set; keys are not).
+    pub parent_no: Field,
     pub subject_es: Field,
     pub subject_en: Field,
     pub subject_exact: Field,
@@ -106,6 +111,8 @@ pub fn schema() -> (Schema, Fields) {
         key: b.add_text_field("key", STRING | STORED | FAST),
         kind: b.add_text_field("kind", facet.clone()),
         parent: b.add_text_field("parent", STRING | FAST),
+        msg_no: b.add_u64_field("msg_no", FAST),
+        parent_no: b.add_u64_field("parent_no", FAST),
         subject_es: b.add_text_field("subject_es", stemmed(ES)),
         subject_en: b.add_text_field("subject_en", stemmed(EN)),
         subject_exact: b.add_text_field("subject_exact", text(FOLDED)),
@@ -145,6 +152,8 @@ pub fn fields(s: &Schema) -> Result<Fields, tantivy::TantivyError> {
         key: g("key")?,
         kind: g("kind")?,
         parent: g("parent")?,
+        msg_no: g("msg_no")?,
+        parent_no: g("parent_no")?,
         subject_es: g("subject_es")?,
         subject_en: g("subject_en")?,
         subject_exact: g("subject_exact")?,

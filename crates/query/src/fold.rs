@@ -8,11 +8,12 @@
 //! whose attachment says "contrato", and every message counts once, however many of its
 //! attachments match. A query that names `kind:attachment` searches attachments themselves.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery, TermSetQuery};
+use tantivy::query::{BitSetDocSet, BooleanQuery, ConstScorer, EnableScoring, Explanation, Occur, Query, Scorer, TermQuery, Weight};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, Searcher, Term};
+use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentReader, Term};
 use trove_index::schema::Fields;
 
 use crate::SearchError;
@@ -25,8 +26,8 @@ const MAX_ATTACHMENTS: usize = 500_000;
 /// A query ready to run, and the attachments that brought messages into it.
 pub struct Plan {
     pub query: Box<dyn Query>,
-    /// Parent message key → keys of its attachments that matched.
-    pub via: HashMap<String, Vec<String>>,
+    /// Parent message number (`msg_no`) → the attachments of it that matched.
+    pub via: HashMap<u64, Vec<DocAddress>>,
 }
 
 /// `has:` values that describe messages; the others describe attachments and documents.
@@ -93,12 +94,12 @@ pub fn plan(fields: Fields, tags: Option<TagLookup>, searcher: &Searcher, q: &st
     let (content_must, message_must): (Vec<Node>, Vec<Node>) = must.into_iter().partition(is_content);
     let (content_not, message_not): (Vec<Node>, Vec<Node>) = not.into_iter().partition(is_content);
     // Messages whose attachments say what the query excludes are excluded with them.
-    let excluded: Option<TermSetQuery> = if content_not.is_empty() {
+    let excluded: Option<NumberSet> = if content_not.is_empty() {
         None
     } else {
         let any: Vec<Box<dyn Query>> = content_not.iter().map(|n| compile(fields, tags, q, n)).collect::<Result<_, _>>()?;
         let parents = parents_of_matches(searcher, &BooleanQuery::new(vec![(Occur::Must, kind_term(&fields, "attachment")), (Occur::Must, Box::new(BooleanQuery::union(any)))]))?;
-        (!parents.is_empty()).then(|| TermSetQuery::new(parents.keys().map(|p| Term::from_field_text(fields.key, p))))
+        (!parents.is_empty()).then(|| NumberSet::new("msg_no", parents.keys().copied()))
     };
     let without = |q: Box<dyn Query>| -> Box<dyn Query> {
         match &excluded {
@@ -122,9 +123,7 @@ pub fn plan(fields: Fields, tags: Option<TagLookup>, searcher: &Searcher, q: &st
     if via.is_empty() {
         return Ok(Plan { query: direct, via });
     }
-    let parents: BTreeSet<&String> = via.keys().collect();
-    let mut through: Vec<(Occur, Box<dyn Query>)> =
-        vec![(Occur::Must, Box::new(TermSetQuery::new(parents.into_iter().map(|p| Term::from_field_text(fields.key, p)))))];
+    let mut through: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(NumberSet::new("msg_no", via.keys().copied())))];
     for n in &message_must {
         through.push((Occur::Must, compile(fields, tags, q, n)?));
     }
@@ -136,17 +135,16 @@ pub fn plan(fields: Fields, tags: Option<TagLookup>, searcher: &Searcher, q: &st
     Ok(Plan { query, via })
 }
 
-/// Parent message key → attachment keys, for every attachment the query matches.
-fn parents_of_matches(searcher: &Searcher, query: &dyn Query) -> Result<HashMap<String, Vec<String>>, SearchError> {
+/// Parent message number → attachments, for every attachment the query matches.
+fn parents_of_matches(searcher: &Searcher, query: &dyn Query) -> Result<HashMap<u64, Vec<DocAddress>>, SearchError> {
     let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
-    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    let mut out: HashMap<u64, Vec<DocAddress>> = HashMap::new();
     let mut seen = 0usize;
-    for segment in searcher.segment_readers() {
-        let (Some(keys), Some(parents)) = (segment.fast_fields().str("key")?, segment.fast_fields().str("parent")?) else { continue };
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let Some(parents) = segment.fast_fields().column_opt::<u64>("parent_no")? else { continue };
         let alive = segment.alive_bitset();
         let mut docs: Vec<DocId> = Vec::new();
         weight.for_each_no_score(segment, &mut |batch: &[DocId]| docs.extend_from_slice(batch))?;
-        let (mut k, mut p) = (String::new(), String::new());
         for d in docs {
             if alive.is_some_and(|a| !a.is_alive(d)) {
                 continue;
@@ -155,15 +153,56 @@ fn parents_of_matches(searcher: &Searcher, query: &dyn Query) -> Result<HashMap<
             if seen > MAX_ATTACHMENTS {
                 return Ok(out);
             }
-            let Some(ord) = keys.term_ords(d).next() else { continue };
-            k.clear();
-            keys.ord_to_str(ord, &mut k)?;
-            for ord in parents.term_ords(d) {
-                p.clear();
-                parents.ord_to_str(ord, &mut p)?;
-                out.entry(p.clone()).or_default().push(k.clone());
+            for p in parents.values_for_doc(d) {
+                out.entry(p).or_default().push(DocAddress::new(ord as u32, d));
             }
         }
     }
     Ok(out)
+}
+
+/// Documents whose single-valued u64 fast field is in a set: one pass over the column per
+/// segment, however large the set (a term set over text keys costs a dictionary walk per key).
+#[derive(Clone, Debug)]
+pub struct NumberSet {
+    field: &'static str,
+    set: Arc<HashSet<u64>>,
+}
+
+impl NumberSet {
+    pub fn new(field: &'static str, values: impl IntoIterator<Item = u64>) -> Self {
+        NumberSet { field, set: Arc::new(values.into_iter().collect()) }
+    }
+
+    fn docs(&self, reader: &SegmentReader) -> tantivy::Result<BitSet> {
+        let mut bits = BitSet::with_max_value(reader.max_doc());
+        if let Some(col) = reader.fast_fields().column_opt::<u64>(self.field)? {
+            for doc in 0..reader.max_doc() {
+                if col.first(doc).is_some_and(|v| self.set.contains(&v)) {
+                    bits.insert(doc);
+                }
+            }
+        }
+        Ok(bits)
+    }
+}
+
+impl Query for NumberSet {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.clone()))
+    }
+}
+
+impl Weight for NumberSet {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(self.docs(reader)?), boost)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        if self.docs(reader)?.contains(doc) {
+            Ok(Explanation::new("in the set of messages carrying a matching attachment", 1.0))
+        } else {
+            Err(tantivy::TantivyError::InvalidArgument(format!("document {doc} does not match")))
+        }
+    }
 }

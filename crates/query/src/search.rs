@@ -245,10 +245,11 @@ impl Searchable {
         for (score, addr) in docs {
             let Some(key) = key_of(&searcher, addr)? else { continue };
             let mut hit = self.describe(&key, score, req.copies)?;
-            if let Some(atts) = plan.via.get(&key) {
-                for a in atts.iter().take(10) {
-                    if !hit.in_attachments.iter().any(|x| &x.key == a) {
-                        hit.in_attachments.push(self.attachment_of(&key, a)?);
+            if let Some(atts) = msg_no_of(&searcher, addr).and_then(|n| plan.via.get(&n)) {
+                for &a in atts.iter().take(10) {
+                    let Some(akey) = key_of(&searcher, a)? else { continue };
+                    if !hit.in_attachments.iter().any(|x| x.key == akey) {
+                        hit.in_attachments.push(self.attachment_of(&key, &akey)?);
                     }
                 }
             }
@@ -481,6 +482,12 @@ impl Searchable {
         let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), false);
         snippets.best(&parsed.text)
     }
+}
+
+/// The message number (`msg_no`) of a message document.
+fn msg_no_of(searcher: &Searcher, addr: DocAddress) -> Option<u64> {
+    let col = searcher.segment_reader(addr.segment_ord).fast_fields().column_opt::<u64>("msg_no").ok()??;
+    col.first(addr.doc_id)
 }
 
 fn key_of(searcher: &Searcher, addr: DocAddress) -> Result<Option<String>, SearchError> {
