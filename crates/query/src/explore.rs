@@ -139,11 +139,11 @@ pub fn person(s: &Searchable, address: &str) -> Result<Person, SearchError> {
     let mut correspondents: Vec<Bucket> = corr.into_iter().map(|(value, count)| Bucket { value, count }).collect();
     correspondents.sort_by(|x, y| y.count.cmp(&x.count).then(x.value.cmp(&y.value)));
     correspondents.truncate(25);
-    // Names: from the address rows of the latest messages.
+    // Names: from the address rows of the latest messages, each name once per message.
     let mut names: BTreeMap<String, u64> = BTreeMap::new();
     let conn = s.catalog.connection();
     let mut st = conn.prepare_cached(
-        "SELECT a.name FROM addresses a JOIN messages m ON m.id = a.message WHERE m.content_key = ?1 AND a.address = ?2 AND a.name IS NOT NULL",
+        "SELECT DISTINCT a.name FROM addresses a JOIN messages m ON m.id = a.message WHERE m.content_key = ?1 AND a.address = ?2 AND a.name IS NOT NULL",
     )?;
     for h in &all.hits {
         let key = hex::decode(&h.key).unwrap_or_default();

@@ -47,6 +47,9 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/api/cases/{case}/items/{item}/tags", post(add_tag))
         .route("/api/cases/{case}/items/{item}/tags/{tag}", delete(remove_tag))
         .route("/api/cases/{case}/items/{item}/notes", post(add_note))
+        .route("/api/cases/{case}/items/{item}/text", get(document_text))
+        .route("/api/cases/{case}/tags", get(case_tags))
+        .route("/api/cases/{case}/notes", get(case_notes))
         .route("/api/admin/users", get(users).post(create_user))
         .route("/api/admin/users/{name}", axum::routing::patch(update_user))
         .route("/api/admin/users/{name}/grants/{case}", put(grant).delete(revoke))
@@ -335,7 +338,12 @@ async fn message(State(app): AppState, c: Caller, Path((case, item)): Path<(Stri
                 Ok(json!({ "id": r.get::<_, i64>(0)?, "author": r.get::<_, Option<String>>(1)?, "at": r.get::<_, String>(2)?, "text": r.get::<_, String>(3)? }))
             })?
             .collect::<Result<_, _>>()?;
+        let addresses: Vec<Value> = conn
+            .prepare_cached("SELECT role, name, address FROM addresses WHERE message = ?1 ORDER BY pos")?
+            .query_map([mid], |r| Ok(json!({ "role": r.get::<_, String>(0)?, "name": r.get::<_, Option<String>>(1)?, "address": r.get::<_, Option<String>>(2)? })))?
+            .collect::<Result<_, _>>()?;
         v["message"] = json!(m);
+        v["addresses"] = json!(addresses);
         v["headers"] = json!(parsed.headers.iter().map(|h| json!({ "name": h.name, "value": h.value })).collect::<Vec<_>>());
         if p.raw_headers.unwrap_or(false) {
             let end = bytes.windows(4).position(|w| w == b"\r\n\r\n").or_else(|| bytes.windows(2).position(|w| w == b"\n\n")).unwrap_or(bytes.len());
@@ -345,6 +353,7 @@ async fn message(State(app): AppState, c: Caller, Path((case, item)): Path<(Stri
         v["has_html"] = json!(safe.is_some());
         v["remote_images"] = json!(safe.as_ref().map(|s| s.remote_images.clone()).unwrap_or_default());
         v["links"] = json!(safe.as_ref().map(|s| s.links.clone()).unwrap_or_default());
+        v["remote"] = json!(safe.as_ref().map(|s| s.remote.clone()).unwrap_or_default());
         // Each attachment with what extraction made of it (text length, flags, metadata).
         let atts: Vec<Value> = atts
             .into_iter()
@@ -451,6 +460,22 @@ async fn attachment_text(State(app): AppState, c: Caller, Path((case, item, part
     Ok(r)
 }
 
+/// The text extracted from a loose document (an item outside any message).
+async fn document_text(State(app): AppState, c: Caller, Path((case, item)): Path<(String, i64)>) -> Res<Response> {
+    let entry = c.case(&app, &case)?;
+    let text = blocking(move || {
+        let s = entry.searchable()?;
+        let row = q::item(&s.catalog, item)?.ok_or_else(|| ServerError::NotFound(format!("item {item}")))?;
+        let sha = row.sha256.ok_or_else(|| ServerError::NotFound(format!("item {item} has no stored bytes")))?;
+        s.document_text(&sha).ok_or_else(|| ServerError::NotFound(format!("no text extracted from item {item}")))
+    })
+    .await?;
+    audit(&app, &c, Some(&case), "view-document-text", json!({ "item": item }));
+    let mut r = text.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    Ok(r)
+}
+
 // ── tags and notes ──────────────────────────────────────────────────────────────────────────
 
 #[derive(Deserialize)]
@@ -507,6 +532,61 @@ async fn remove_tag(State(app): AppState, c: Caller, Path((case, item, tag)): Pa
     .await?;
     audit(&app, &c, Some(&case), "untag", json!({ "item": item, "tag": tag }));
     Ok(Json(json!({ "removed": tag })))
+}
+
+/// Every tag of the case with how many messages carry it.
+async fn case_tags(State(app): AppState, c: Caller, Path(case): Path<String>) -> Res<Json<Value>> {
+    let entry = c.case(&app, &case)?;
+    let v = blocking(move || {
+        let s = entry.searchable()?;
+        let rows: Vec<Value> = s
+            .catalog
+            .connection()
+            .prepare("SELECT tag, COUNT(*), MAX(created_at) FROM tags GROUP BY tag ORDER BY COUNT(*) DESC, tag")?
+            .query_map([], |r| Ok(json!({ "tag": r.get::<_, String>(0)?, "count": r.get::<_, i64>(1)?, "last_at": r.get::<_, String>(2)? })))?
+            .collect::<Result<_, _>>()?;
+        Ok(json!(rows))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+#[derive(Deserialize, Default)]
+struct NotesParams {
+    author: Option<String>,
+    limit: Option<usize>,
+    /// Notes with a smaller id (paging back).
+    before: Option<i64>,
+}
+
+/// The case's notes, newest first, with the message each is on.
+async fn case_notes(State(app): AppState, c: Caller, Path(case): Path<String>, Query(p): Query<NotesParams>) -> Res<Json<Value>> {
+    let entry = c.case(&app, &case)?;
+    let author = p.author.clone();
+    let v = blocking(move || {
+        let s = entry.searchable()?;
+        let limit = p.limit.unwrap_or(100).clamp(1, 1000) as i64;
+        let rows: Vec<Value> = s
+            .catalog
+            .connection()
+            .prepare(
+                "SELECT n.id, n.author, n.created_at, n.text,
+                        (SELECT MIN(m.item_id) FROM messages m WHERE m.content_key = n.content_key),
+                        (SELECT m.subject FROM messages m WHERE m.content_key = n.content_key LIMIT 1)
+                 FROM notes n WHERE (?1 IS NULL OR n.author = ?1) AND (?2 IS NULL OR n.id < ?2) ORDER BY n.id DESC LIMIT ?3",
+            )?
+            .query_map(rusqlite::params![p.author, p.before, limit], |r| {
+                Ok(json!({
+                    "id": r.get::<_, i64>(0)?, "author": r.get::<_, Option<String>>(1)?, "at": r.get::<_, String>(2)?,
+                    "text": r.get::<_, String>(3)?, "item": r.get::<_, Option<i64>>(4)?, "subject": r.get::<_, Option<String>>(5)?,
+                }))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(json!(rows))
+    })
+    .await?;
+    audit(&app, &c, Some(&case), "notes", json!({ "author": author }));
+    Ok(Json(v))
 }
 
 #[derive(Deserialize)]

@@ -23,6 +23,60 @@ pub struct SafeHtml {
     pub remote_images: Vec<String>,
     /// Link targets (now behind the warning page).
     pub links: Vec<String>,
+    /// Everything remote the mail would have loaded (images, stylesheets, CSS backgrounds and
+    /// imports, frames, media, fonts…), none of it fetched: what a sender could have tracked.
+    pub remote: Vec<Remote>,
+}
+
+/// One remote reference in a mail's HTML.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Remote {
+    /// Where it was: `img src`, `link href`, `table background`, `css`…
+    pub kind: String,
+    pub url: String,
+}
+
+/// References kept at most per message.
+const MAX_REMOTE: usize = 500;
+
+/// Every `http(s)://` address the raw HTML would load: in an attribute of any element but a
+/// link's `href`, or in CSS (`url(…)`, `@import`). Text that merely mentions an address is not
+/// a load and is left out.
+pub fn remote_references(html: &str) -> Vec<Remote> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while out.len() < MAX_REMOTE {
+        let next = [lower[from..].find("http://"), lower[from..].find("https://")].into_iter().flatten().min();
+        let Some(i) = next else { break };
+        let at = from + i;
+        let end = html[at..].find(|c: char| matches!(c, '"' | '\'' | ')' | '<' | '>') || c.is_whitespace()).map_or(html.len(), |e| at + e);
+        let url = &html[at..end];
+        let before = lower[..at].trim_end_matches(['"', '\'', ' ', '\t', '\n', '\r']);
+        let in_tag = match (before.rfind('<'), before.rfind('>')) {
+            (Some(l), Some(g)) => l > g,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        let kind = if before.ends_with("url(") || before.ends_with("@import") {
+            Some("css".to_owned())
+        } else if in_tag && before.ends_with('=') {
+            let l = before.rfind('<').unwrap_or(0);
+            let tag: String = before[l + 1..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+            let attr: String = before[..before.len() - 1].trim_end().chars().rev().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<Vec<_>>().into_iter().rev().collect();
+            (!(tag == "a" && attr == "href") && !tag.is_empty()).then(|| format!("{tag} {attr}"))
+        } else if in_tag && before.ends_with(',') {
+            // The second and later candidates of a srcset.
+            Some("srcset".to_owned())
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            out.push(Remote { kind, url: url.to_owned() });
+        }
+        from = end.max(at + 1);
+    }
+    out
 }
 
 /// The CSP of sanitised mail documents.
@@ -37,6 +91,7 @@ const MAX_INLINE_IMAGE: usize = 4 << 20;
 
 /// Sanitises an HTML body into a document that runs nothing and fetches nothing.
 pub fn sanitise(html: &str, inline: &Inline) -> SafeHtml {
+    let remote_all = remote_references(html);
     let remote = Arc::new(Mutex::new(Vec::new()));
     let links = Arc::new(Mutex::new(Vec::new()));
     let (remote_w, links_w) = (remote.clone(), links.clone());
@@ -100,6 +155,7 @@ pub fn sanitise(html: &str, inline: &Inline) -> SafeHtml {
         html,
         remote_images: std::mem::take(&mut *remote.lock().unwrap_or_else(|e| e.into_inner())),
         links: std::mem::take(&mut *links.lock().unwrap_or_else(|e| e.into_inner())),
+        remote: remote_all,
     }
 }
 
@@ -161,6 +217,7 @@ mod tests {
             assert!(!h.contains(bad), "{bad} survived: {h}");
         }
         assert_eq!(s.remote_images, vec!["http://tracker.example/p.gif".to_owned()]);
+        assert!(s.remote.iter().any(|r| r.kind == "img src" && r.url == "http://tracker.example/p.gif"), "{:?}", s.remote);
         assert_eq!(s.links, vec!["https://example.org/a?b=c".to_owned()]);
         assert!(h.contains("/warn?u=https%3a%2f%2fexample.org%2fa%3fb%3dc"));
         assert!(h.contains("data:image/png;base64,"));
@@ -172,5 +229,30 @@ mod tests {
         let p = warn_page("https://x.org/\"><script>alert(1)</script>");
         assert!(!p.contains("<script>alert"));
         assert!(warn_page("javascript:alert(1)").contains("cannot be opened"));
+    }
+
+    #[test]
+    fn every_remote_load_is_reported_and_links_and_text_are_not() {
+        let html = r#"<html><head><link rel="stylesheet" href="https://t.example/s.css">
+            <style>body { background: url('http://t.example/bg.gif') } @import "https://t.example/i.css";</style></head>
+            <body background="http://t.example/body.gif"><img srcset="http://t.example/a.png 1x, http://t.example/b.png 2x">
+            <video poster="https://t.example/p.jpg"></video><div style="background-image:url(http://t.example/d.gif)">x</div>
+            <a href="https://example.org/informe">informe</a> Visit http://example.org/texto today.</body></html>"#;
+        let r = remote_references(html);
+        let kinds: Vec<(&str, &str)> = r.iter().map(|r| (r.kind.as_str(), r.url.as_str())).collect();
+        for want in [
+            ("link href", "https://t.example/s.css"),
+            ("css", "http://t.example/bg.gif"),
+            ("css", "https://t.example/i.css"),
+            ("body background", "http://t.example/body.gif"),
+            ("img srcset", "http://t.example/a.png"),
+            ("srcset", "http://t.example/b.png"),
+            ("video poster", "https://t.example/p.jpg"),
+            ("css", "http://t.example/d.gif"),
+        ] {
+            assert!(kinds.contains(&want), "{want:?} missing from {kinds:?}");
+        }
+        assert!(!r.iter().any(|r| r.url.contains("example.org")), "links and text are not loads: {kinds:?}");
+        assert_eq!(r.len(), 8, "{kinds:?}");
     }
 }

@@ -217,6 +217,8 @@ fn endpoints(case: &str, i: &Ids) -> Vec<(&'static str, String, Option<Value>, b
         ("GET", format!("{c}/items/{}/raw", i.item), None, false),
         ("GET", format!("{c}/items/{}/attachments/{}", i.item, i.part), None, false),
         ("GET", format!("{c}/items/{}/attachments/{}/text", i.item, i.part), None, false),
+        ("GET", format!("{c}/tags"), None, false),
+        ("GET", format!("{c}/notes"), None, false),
         ("POST", format!("{c}/items/{}/tags", i.item), Some(json!({ "tag": "matriz" })), true),
         ("DELETE", format!("{c}/items/{}/tags/matriz", i.item), None, true),
         ("POST", format!("{c}/items/{}/notes", i.item), Some(json!({ "text": "nota de prueba" })), true),
@@ -262,7 +264,7 @@ fn authorisation_matrix() {
             }
         }
     }
-    assert!(checked >= 2 * 14 * 4);
+    assert!(checked >= 2 * 16 * 4);
     // The case list shows only granted cases.
     let list = |c: &Client| -> Vec<String> {
         c.get("/api/cases").json().as_array().cloned().unwrap_or_default().iter().filter_map(|c| c["name"].as_str().map(str::to_owned)).collect()
@@ -357,6 +359,13 @@ fn hostile_html_is_inert_and_nothing_remote_is_fetched() {
     let m = ana.get(&format!("/api/cases/sedena/items/{item}")).json();
     let remote: Vec<&str> = m["remote_images"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
     assert!(remote.iter().any(|u| u.ends_with("/pixel.gif")), "{m}");
+    // And everything else it would have loaded, listed for the reader.
+    let all: Vec<(&str, &str)> =
+        m["remote"].as_array().map(|a| a.iter().filter_map(|r| Some((r["kind"].as_str()?, r["url"].as_str()?))).collect()).unwrap_or_default();
+    for (kind, end) in [("img src", "/pixel.gif"), ("img srcset", "/srcset.png"), ("source srcset", "/picture.webp"), ("table background", "/table.gif")] {
+        assert!(all.iter().any(|(k, u)| *k == kind && u.ends_with(end)), "{kind} {end} not in {all:?}");
+    }
+    assert!(!all.iter().any(|(_, u)| u.contains("example.org")), "a link is not a load: {all:?}");
     let html = ana.get(&format!("/api/cases/sedena/items/{item}/html")).text();
     assert!(html.contains("data:image/svg+xml"), "placeholder shown: {html}");
     // Links go through the warning page; the warning page itself never links a script URL.
@@ -385,6 +394,12 @@ fn downloads_are_attachments_never_rendered() {
         assert!(a.header("content-security-policy").contains("sandbox"));
         assert!(!a.body.is_empty());
     }
+    // A loose document's text (a file outside any message, here from a zip in the leak).
+    let docs = ana.get("/api/cases/sedena/search?q=kind:document&limit=50").json();
+    let loose = docs["hits"].as_array().and_then(|h| {
+        h.iter().filter_map(|h| h["item"].as_i64()).find(|i| ana.get(&format!("/api/cases/sedena/items/{i}/text")).status == 200)
+    });
+    assert!(loose.is_some(), "no loose document with text: {docs}");
     let text = ana.get(&format!("/api/cases/sedena/items/{}/attachments/{}/text", i.item, i.part));
     assert!(text.header("content-type").starts_with("text/plain"));
     assert!(text.text().split_whitespace().count() > 5, "{}", text.text());
@@ -405,6 +420,11 @@ fn tags_notes_search_and_audit() {
     assert_eq!(note.status, 200, "{}", note.text());
     let m = ana.get(&format!("/api/cases/sedena/items/{item}")).json();
     assert_eq!(m["tags"][0]["tag"], "revisar");
+    assert!(m["addresses"].as_array().is_some_and(|a| a.iter().any(|a| a["role"] == "from" && a["address"].is_string())), "{m}");
+    let tags = ana.get("/api/cases/sedena/tags").json();
+    assert!(tags.as_array().is_some_and(|t| t.iter().any(|t| t["tag"] == "revisar" && t["count"] == 1)), "{tags}");
+    let notes = ana.get("/api/cases/sedena/notes?author=ana").json();
+    assert!(notes.as_array().is_some_and(|n| n.iter().any(|n| n["text"] == "Llamar a la fuente" && n["item"] == item)), "{notes}");
     assert_eq!(m["tags"][0]["author"], "ana");
     assert!(m["notes"].as_array().is_some_and(|n| n.iter().any(|n| n["text"] == "Llamar a la fuente" && n["author"] == "ana")), "{m}");
     // Another reporter of the case sees them; the tag is removed and search follows.
