@@ -15,4 +15,4 @@ $TROVE ocr demo/caso                                      # the deferred OCR sta
 $TROVE report demo/caso
 echo
 echo "Try: $TROVE status demo/caso; $TROVE show demo/caso 1; $TROVE search demo/caso 'kind:attachment oficio' --facets"
-echo "Web app: TROVE_PASSWORD=change-me $TROVE user --data demo/server add admin --role admin && $TROVE serve demo/caso --data demo/server   # then open http://127.0.0.1:8080"
+echo "Web app: TROVE_PASSWORD=change-me-now $TROVE user --data demo/server add admin --role admin && $TROVE serve demo/caso --data demo/server   # then open http://127.0.0.1:8080"
