@@ -60,7 +60,8 @@ export async function serve(cases, data) {
   const env = { ...process.env };
   // The UI as compiled into the binary, unless TROVE_UI_DIR is set by the caller on purpose.
   if (!process.env.E2E_UI_FROM_DISK) delete env.TROVE_UI_DIR;
-  else env.TROVE_UI_DIR = path.join(ROOT, 'crates', 'server', 'ui');
+  // E2E_UI_FROM_DISK=1: the files of this checkout; a directory: the UI files in it (to check that a test fails on an older UI).
+  else env.TROVE_UI_DIR = fs.existsSync(process.env.E2E_UI_FROM_DISK) ? path.resolve(process.env.E2E_UI_FROM_DISK) : path.join(ROOT, 'crates', 'server', 'ui');
   const proc = spawn(TROVE, ['serve', ...cases, '--data', data, '--addr', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
