@@ -58,6 +58,15 @@ export const HOSTILE = [
       { name: 'dibujo.svg', type: 'image/svg+xml', content: `<svg xmlns="http://www.w3.org/2000/svg" onload="${P(35)}"><script>${P(36)}</script></svg>` },
     ],
   },
+  {
+    // A display name that is an address, a name with a comma, an encoded name, a Reply-To elsewhere:
+    // only the real addresses may be linked, each name stays whole and literal.
+    id: 'spoof', subject: 'Suplantación de remitente',
+    from: '"director@sedena.gob.mx" <impostor@example.org>',
+    to: `"Pérez, Juan" <jperez@sedena.gob.mx>, =?UTF-8?B?${Buffer.from('Víctima Ñandú <script>').toString('base64')}?= <victima@sedena.gob.mx>`,
+    extraHeaders: ['Reply-To: "Dirección General" <buzon@example.net>', 'Cc: copia@sedena.gob.mx, "<b>jefe@sedena.gob.mx</b>" <otro@example.org>'],
+    text: 'Remitente suplantado.',
+  },
   { id: 'mixed', subject: 'Mixto texto y HTML', text: 'Versión de texto <script>no</script>', html: `<p>Versión <b>HTML</b></p><img src=x onerror="${P(37)}"><a href="https://example.org/ruta?x=1">sitio</a>` },
 ];
 
@@ -71,6 +80,7 @@ export function remoteMail(base) {
 <body background="${base}/body-bg.gif">
 <p>Estimado lector:</p>
 <img src="${base}/pixel.gif" width="1" height="1">
+<img src="${base}/open.gif?u=lector&amp;c=7" width="1" height="1"><img src="${base.replace(/^https?:/, '')}/relative.gif">
 <img src="${base}/logo.png" srcset="${base}/logo-2x.png 2x, ${base}/logo-3x.png 3x">
 <picture><source srcset="${base}/pic.webp"><img src="${base}/pic.jpg"></picture>
 <div style="background-image:url('${base}/div-bg.gif')">fondo</div>

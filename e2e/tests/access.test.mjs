@@ -148,6 +148,25 @@ describe('access', () => {
     const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
     assert.equal(csv[0], 'id,at,user,case,action,detail,ip');
     assert.ok(csv.length > 2 && csv.slice(1).every((l) => l.split(',')[2] === '"vic"'), 'CSV rows of vic only');
+    // The viewer's refused attempts (another case: 404; tagging, notes, export: 403) are in the log as denied.
+    // The reporter's call to the admin API was refused too.
+    await page.fill('#audit-filters input[name=user]', '');
+    await page.selectOption('#audit-filters select[name=action]', 'denied');
+    await page.click('#audit-filters button[type=submit]');
+    await page.waitForFunction(() => {
+      const p = new URLSearchParams(location.hash.split('?')[1]);
+      return p.get('action') === 'denied' && !p.get('user') && document.getElementById('main').dataset.rendered === location.hash;
+    });
+    assert.equal(await page.$eval('#audit-filters select[name=action]', (s) => s.value), 'denied');
+    const denied = await page.$$eval('#audit tbody tr', (r) => r.map((x) => [...x.children].map((td) => td.textContent)));
+    assert.deepEqual([...new Set(denied.map((r) => r[4]))], ['denied']);
+    assert.deepEqual([...new Set(denied.map((r) => r[2]))].sort(), ['ana', 'vic'], 'who was refused');
+    const vic = denied.filter((r) => r[2] === 'vic');
+    assert.ok(vic.some((r) => r[3] === 'secreto' && r[5].includes('secreto')), `the viewer's attempt on an ungranted case: ${JSON.stringify(vic)}`);
+    assert.ok(vic.filter((r) => r[5].includes('"needs"')).length >= 3, `the viewer's tag, note and export attempts: ${JSON.stringify(vic)}`);
+    assert.ok(denied.some((r) => r[2] === 'ana' && r[5].includes('"admin"')), `the reporter's attempt on the admin API: ${JSON.stringify(denied)}`);
+    assert.ok(await page.$('#audit tbody tr.a-denied .badge.risk'), 'a refusal stands out');
+    for (const a of ['notes', 'view-document-text']) assert.ok(await page.$(`#audit-filters select[name=action] option[value="${a}"]`), `the filter offers ${a}`);
     assert.deepEqual(seen.dialogs, []);
     assert.deepEqual(seen.errors, []);
     await page.context().close();

@@ -113,6 +113,29 @@ describe('hostile mail', () => {
         assert.match(await page.textContent('#main-headers .h-from'), /<img src=x onerror=/);
         assert.match(await page.textContent('#main-headers .h-to'), /<svg onload=/);
       }
+      if (mail.id === 'spoof') {
+        // The message's parsed addresses, not its header text: a name that looks like an address is not linked.
+        const links = async (role) => page.$$eval(`#main-headers .h-${role} a.addr`, (a) => a.map((x) => [x.textContent, x.getAttribute('href')]));
+        const person = (a) => [a, `#/person/${encodeURIComponent(a)}?case=hostil`];
+        assert.deepEqual(await links('from'), [person('impostor@example.org')]);
+        assert.deepEqual(await links('reply-to'), [person('buzon@example.net')]);
+        assert.deepEqual(await links('to'), [person('jperez@sedena.gob.mx'), person('victima@sedena.gob.mx')]);
+        assert.deepEqual(await links('cc'), [person('copia@sedena.gob.mx'), person('otro@example.org')]);
+        assert.deepEqual(await page.$$eval('#main-headers .h-from .mbox-name', (n) => n.map((x) => x.textContent)), ['director@sedena.gob.mx']);
+        assert.deepEqual(await page.$$eval('#main-headers .h-to .mbox-name', (n) => n.map((x) => x.textContent)), ['Pérez, Juan', 'Víctima Ñandú <script>']);
+        assert.deepEqual(await page.$$eval('#main-headers .h-cc .mbox-name', (n) => n.map((x) => x.textContent)), ['<b>jefe@sedena.gob.mx</b>']);
+        const api = await page.evaluate(async (u) => (await fetch(u)).json(), `/api/cases/hostil/items/${hit.item}`);
+        assert.equal(await page.$$eval('#main-headers a.addr', (a) => a.length), api.addresses.filter((a) => a.address).length);
+        // The impostor's page: the name it used, counted once per message.
+        await page.click('#main-headers .h-from a.addr');
+        await page.waitForSelector('#person-names');
+        await settled(page);
+        assert.equal(await page.textContent('#person-address'), 'impostor@example.org');
+        assert.deepEqual(await page.$$eval('#person-names .person-name', (n) => n.map((x) => x.textContent)), ['director@sedena.gob.mx (1)']);
+        await page.goBack();
+        await page.waitForSelector('#msg-subject');
+        await settled(page);
+      }
       if (mail.id === 'plain') assert.match(await page.textContent('#body-text'), /<script>window.__pwned=31/);
       await assertInert(page, seen, `${mail.id} (text)`);
       if (await page.$('#tab-html')) {
@@ -153,9 +176,33 @@ describe('remote content', () => {
     await settled(page);
     await assertFrameClean(page, 'remote');
     assert.ok(await page.isVisible('#remote-banner'));
-    assert.match(await page.textContent('#remote-banner'), /remote images? blocked/);
-    const listed = await page.$$eval('#remote-banner li', (l) => l.map((x) => x.textContent));
-    assert.ok(listed.includes(`${trackerBase}/pixel.gif`), `blocked addresses listed: ${listed}`);
+    // Every load the HTML holds, by kind, as the server lists them; the addresses as text.
+    const m = await page.evaluate(async (u) => (await fetch(u)).json(), `/api/cases/hostil/items/${id}`);
+    const apiKinds = [...new Set(m.remote.map((r) => r.kind))];
+    for (const k of ['link href', 'css', 'body background', 'img src', 'img srcset', 'srcset', 'source srcset', 'table background', 'td background', 'video poster', 'video src', 'audio src', 'input src']) {
+      assert.ok(apiKinds.includes(k), `the server lists ${k} loads: ${apiKinds}`);
+    }
+    await page.click('#remote-list summary');
+    const groups = await page.$$eval('#remote-list .remote-group', (g) => g.map((x) => [x.dataset.kind, [...x.querySelectorAll('li .url')].map((l) => l.textContent)]));
+    const shown = new Map(groups);
+    for (const k of apiKinds) {
+      const want = [...new Set(m.remote.filter((r) => r.kind === k).map((r) => r.url.replace(/&amp;/g, '&')))];
+      assert.deepEqual(shown.get(k)?.filter((u) => want.includes(u)), want, `${k}: ${shown.get(k)}`);
+    }
+    assert.deepEqual(await page.$$eval('#remote-kinds .badge', (b) => b.map((x) => x.dataset.kind)), groups.map(([k]) => k));
+    const all = groups.flatMap(([, urls]) => urls);
+    assert.ok(all.includes(`${trackerBase}/pixel.gif`), `blocked addresses listed: ${all}`);
+    assert.ok(all.includes(`${trackerBase}/font.woff`) && all.includes(`${trackerBase}/style.css`) && all.includes(`${trackerBase}/poster.jpg`), `stylesheets, fonts, posters listed: ${all}`);
+    // As the browser would have requested it (&amp; read as &), once; a //host image too.
+    assert.equal(all.filter((u) => u.includes('/open.gif')).join(' '), `${trackerBase}/open.gif?u=lector&c=7`);
+    assert.ok(shown.get('img src').includes(`${trackerBase.replace(/^http:/, '')}/relative.gif`), `protocol-relative image listed: ${shown.get('img src')}`);
+    assert.ok(!all.some((u) => u.endsWith('/click')), 'a link is not a load');
+    const total = Number(await page.getAttribute('#remote-banner', 'data-total'));
+    assert.equal(total, m.remote.length + 1, 'every load counted, plus the protocol-relative image');
+    assert.match(await page.textContent('#remote-total'), new RegExp(`^${total} remote loads blocked$`));
+    assert.match(await page.textContent('#remote-banner'), /From host 127\.0\.0\.1:\d+ \(\d+\)/);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, 'remote-content');
     await page.click('#tab-text');
     await page.click('#tab-html');
     await page.waitForTimeout(1000);

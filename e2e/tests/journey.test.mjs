@@ -30,6 +30,13 @@ after(async () => {
 
 /** The API, from inside the page (its session cookie). */
 const apiGet = (p) => page.evaluate(async (u) => (await fetch(u)).json(), p);
+const apiText = (p) => page.evaluate(async (u) => (await fetch(u)).text(), p);
+const apiPost = (p, body) => page.evaluate(async ([u, b]) => {
+  const s = await (await fetch('/api/session')).json();
+  const r = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrf }, body: JSON.stringify(b) });
+  if (!r.ok) throw new Error(`${u}: ${r.status}`);
+  return r.json();
+}, [p, body]);
 const total = async () => Number(await page.getAttribute('#total', 'data-total'));
 async function searchFor(q, { ok = true } = {}) {
   await page.fill('#q', q);
@@ -165,6 +172,15 @@ describe('a reporter investigates', () => {
     const m = await apiGet(`/api/cases/caso/items/${tagged}`);
     taggedKey = m.message.content_key;
     assert.ok(await page.$('#download-raw[download]'));
+    // Each address the server parsed, in its header's row, linked to its person page; names as text.
+    assert.ok(m.addresses.length >= 2, 'the message has addresses');
+    for (const role of ['from', 'sender', 'reply-to', 'to', 'cc', 'bcc']) {
+      const want = m.addresses.filter((a) => a.role === role && a.address).map((a) => [a.address, `#/person/${encodeURIComponent(a.address)}?case=caso`]);
+      const got = await page.$$eval(`#main-headers .h-${role} a.addr`, (a) => a.map((x) => [x.textContent, x.getAttribute('href')]));
+      assert.deepEqual(got, want.slice(0, 25), `${role} addresses`);
+      const names = m.addresses.filter((a) => a.role === role && a.name).map((a) => a.name);
+      assert.deepEqual(await page.$$eval(`#main-headers .h-${role} .mbox-name`, (n) => n.map((x) => x.textContent)), names.slice(0, 25), `${role} names`);
+    }
   });
 
   it('follows the thread', async () => {
@@ -191,15 +207,92 @@ describe('a reporter investigates', () => {
     assert.equal(m.message.content_key, taggedKey);
   });
 
+  it('offers the case\'s tags when tagging, and lists them with their counts', async () => {
+    // More tags on other messages of the result list, so that there is something to count.
+    const hits = (await apiGet(`/api/cases/caso/search?q=${WORD}&limit=20`)).hits.filter((h) => h.key !== taggedKey);
+    for (const h of hits.slice(2, 6)) await apiPost(`/api/cases/caso/items/${h.item}/tags`, { tag: 'pagos' });
+    for (const h of hits.slice(4, 7)) await apiPost(`/api/cases/caso/items/${h.item}/tags`, { tag: 'fuente:externa' });
+    // A message without the tag: the tag input suggests it.
+    const other = hits[0];
+    await page.goto(`${base}/#/item/${other.item}?case=caso`);
+    await page.waitForSelector('#tag-input');
+    await settled(page);
+    assert.equal(await page.getAttribute('#tag-input', 'list'), 'tag-suggestions');
+    const offered = await page.$$eval('#tag-suggestions option', (o) => o.map((x) => x.value));
+    assert.ok(offered.includes(TAG) && offered.includes('pagos') && offered.includes('fuente:externa'), `suggestions: ${offered}`);
+    await page.fill('#tag-input', TAG);
+    await page.click('#tag-add');
+    await page.waitForSelector(`#tags li[data-tag="${TAG}"]`);
+    await settled(page);
+    assert.ok(!(await page.$$eval('#tag-suggestions option', (o) => o.map((x) => x.value))).includes(TAG), 'a tag the message has is not offered');
+    // The case's tags: counts as the API and the search give them.
+    await page.click('#all-tags');
+    await page.waitForSelector('#case-tags');
+    await settled(page);
+    const rows = await page.$$eval('#case-tags tbody tr', (r) => r.map((x) => [x.dataset.tag, x.querySelector('.tag-count').textContent]));
+    const api = await apiGet('/api/cases/caso/tags');
+    assert.deepEqual(rows, api.map((t) => [t.tag, String(t.count)]));
+    assert.deepEqual(rows.find(([t]) => t === TAG), [TAG, '2']);
+    assert.deepEqual(rows.find(([t]) => t === 'pagos'), ['pagos', '4']);
+    await shot(page, 'tags');
+    for (const [tag, count] of rows) {
+      await page.click(`#case-tags tr[data-tag="${tag}"] a.tag-link`);
+      await page.waitForSelector('#total');
+      await settled(page);
+      assert.equal(await page.inputValue('#q'), tag.includes(':') ? `tag:"${tag}"` : `tag:${tag}`);
+      assert.equal(String(await total()), count, `tag ${tag}: the list says ${count}`);
+      await page.goBack();
+      await page.waitForSelector('#case-tags');
+      await settled(page);
+    }
+  });
+
   it('adds a note with its author and time', async () => {
     await page.goto(`${base}/#/item/${tagged}?case=caso`);
     await page.waitForSelector('#note-input');
+    await settled(page); // not the form of the page before
     const text = 'Revisar con la fuente: ¿quién firmó? — ñandú «contraseña»';
     await page.fill('#note-input', text);
     await page.click('#note-add');
     await page.waitForSelector('#notes li.note');
     assert.equal(await page.textContent('#notes li.note .note-text'), text);
     assert.match(await page.textContent('#notes li.note .note-meta'), /^ana · \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+  });
+
+  it('lists the team\'s notes, filters them by author, pages back, and opens a note\'s message', async () => {
+    const text = await page.textContent('#notes li.note .note-text');
+    await page.click('#top nav a[data-nav=notes]');
+    await page.waitForSelector('#case-notes');
+    await settled(page);
+    assert.equal(await page.textContent('#case-notes li.note:first-child .note-text'), text);
+    assert.match(await page.textContent('#case-notes li.note:first-child .note-meta'), /^ana · \d{4}-\d{2}-\d{2} \d{2}:\d{2}\S* · on \S/);
+    await shot(page, 'notes');
+    // By author: nobody else wrote here.
+    await page.fill('#notes-author', 'nadie');
+    await page.click('#notes-filter button[type=submit]');
+    await page.waitForFunction(() => new URLSearchParams(location.hash.split('?')[1]).get('author') === 'nadie' && document.getElementById('main').dataset.rendered === location.hash);
+    assert.equal(await page.$('#case-notes'), null);
+    await page.click('#notes-all');
+    await page.waitForSelector('#case-notes');
+    await settled(page);
+    // Older notes are a page back: 50 newer notes push the first one off the first page.
+    const hits = (await apiGet(`/api/cases/caso/search?q=${WORD}&limit=5`)).hits.filter((h) => h.key !== taggedKey);
+    for (let i = 1; i <= 50; i += 1) await apiPost(`/api/cases/caso/items/${hits[0].item}/notes`, { text: `nota ${i}` });
+    await page.click('#case-notes li.note:first-child a.note-author');
+    await page.waitForFunction(() => new URLSearchParams(location.hash.split('?')[1]).get('author') === 'ana' && document.getElementById('main').dataset.rendered === location.hash);
+    assert.equal(await page.textContent('#case-notes li.note:first-child .note-text'), 'nota 50');
+    assert.equal((await page.$$('#case-notes li.note')).length, 50);
+    await page.click('#notes-older');
+    await page.waitForFunction(() => new URLSearchParams(location.hash.split('?')[1]).get('before') && document.getElementById('main').dataset.rendered === location.hash);
+    assert.deepEqual(await page.$$eval('#case-notes li.note .note-text', (n) => n.map((x) => x.textContent)), [text]);
+    assert.equal(await page.$('#notes-older'), null);
+    // The note's link opens its message, which shows the note.
+    await page.click('#case-notes li.note a.note-msg');
+    await page.waitForSelector('#msg-subject');
+    await settled(page);
+    const item = await page.getAttribute('article.message', 'data-item');
+    assert.equal((await apiGet(`/api/cases/caso/items/${item}`)).message.content_key, taggedKey);
+    assert.deepEqual(await page.$$eval('#notes li.note .note-text', (n) => n.map((x) => x.textContent)), [text]);
   });
 
   it('reads an HTML message in the sandboxed frame', async () => {
@@ -249,6 +342,34 @@ describe('a reporter investigates', () => {
     assert.ok(under.includes(found.a.name), `the attachment ${found.a.name} is shown under its message (${under})`);
   });
 
+  it('reads the text of a loose document', async () => {
+    await page.goto(`${base}/#/search?q=kind:document&case=caso&limit=200`);
+    await page.waitForSelector('#total');
+    await settled(page);
+    const docs = await page.$$eval('#results > li.hit.document', (l) => l.map((x) => x.dataset.item));
+    assert.ok(docs.length >= 1, 'the leak has loose documents');
+    for (const id of docs) {
+      await page.click(`#results > li.hit[data-item="${id}"] a.subject`);
+      await page.waitForSelector(`article.message[data-item="${id}"] #doc-text`);
+      await settled(page);
+      const want = (await apiText(`/api/cases/caso/items/${id}/text`)).replace(/\f/g, '\n──────── page break ────────\n');
+      assert.ok(want.trim().length > 20, `document ${id} has text`);
+      const shown = await page.textContent('#doc-text');
+      if (id === docs[0]) await shot(page, 'document');
+      if (want.length > 200_000) {
+        // The synthetic leak's message manifest is longer than what is shown at first.
+        assert.equal(shown, want.slice(0, 200_000));
+        await page.click('#doc-text-all');
+        assert.equal(await page.textContent('#doc-text'), want);
+      } else {
+        assert.equal(shown, want);
+      }
+      await page.goBack();
+      await page.waitForSelector('#results');
+      await settled(page);
+    }
+  });
+
   it('visits a person and the graph', async () => {
     await page.goto(`${base}/#/item/${tagged}?case=caso`);
     await page.waitForSelector('#main-headers a.addr');
@@ -257,6 +378,13 @@ describe('a reporter investigates', () => {
     await settled(page);
     assert.ok((await page.$$('.person svg rect.bar')).length > 0);
     assert.ok((await page.$$('#correspondents tbody tr')).length > 0);
+    // The names used with the address, each with the number of messages it is on.
+    const address = await page.textContent('#person-address');
+    const p = await apiGet(`/api/cases/caso/people/${encodeURIComponent(address)}`);
+    assert.ok(p.names.length > 0, 'the sender has a display name');
+    const names = await page.$$eval('#person-names .person-name', (n) => n.map((x) => [x.querySelector('strong').textContent, x.querySelector('.name-count').textContent]));
+    assert.deepEqual(names, p.names.slice(0, 8).map((n) => [n.value, `(${n.count.toLocaleString('en-US')})`]));
+    for (const n of p.names) assert.ok(n.count >= 1 && n.count <= p.messages, `${n.value}: ${n.count} of ${p.messages} messages`);
     await shot(page, 'person');
     await page.goto(`${base}/#/graph?q=${WORD}&case=caso`);
     await page.waitForSelector('#graph-svg .node');

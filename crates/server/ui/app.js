@@ -6,8 +6,9 @@
 // shown inside a sandboxed iframe without scripts, served by the API with its own strict CSP.
 //
 // Sections: core (DOM, API, state, router) · layout (header) · login · search (facets,
-// histogram, results, export, help) · message (headers, bodies, attachments, tags, notes,
-// provenance, copies) · thread · person · graph · admin (users, grants, audit) · keyboard · boot.
+// histogram, results, export, help) · message (headers, bodies, remote loads, attachments,
+// tags, notes, provenance, copies, loose documents) · thread · person · graph · tags · notes ·
+// admin (users, grants, audit) · keyboard · boot.
 
 // ── core: DOM ───────────────────────────────────────────────────────────────────────────────
 
@@ -121,17 +122,24 @@ function marked(text, ranges, cls) {
   return out;
 }
 
-/** Header text with each e-mail address as a link to its person page. */
-function withAddresses(value) {
-  const out = [];
-  const re = /[A-Za-z0-9._%+\-'=]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}/g;
-  let pos = 0;
-  for (const m of String(value).matchAll(re)) {
-    out.push(value.slice(pos, m.index), el('a', { href: link(`person/${enc(m[0].toLowerCase())}`), class: 'addr' }, m[0]));
-    pos = m.index + m[0].length;
-  }
-  out.push(String(value).slice(pos));
-  return out;
+/**
+ * Mailboxes as the server parsed them ([{name, address}]): the display name as text, the
+ * address as a link to its person page. A name that looks like an address stays text: only the
+ * real address is linked. Long lists show their first `max` and a button for the rest.
+ */
+function mailboxes(list, max = 25) {
+  const one = (a) => el('span', { class: 'mbox' },
+    a.name ? el('span', { class: 'mbox-name' }, a.name) : null,
+    a.address
+      ? [a.name ? ' <' : '', el('a', { href: link(`person/${enc(a.address)}`), class: 'addr', title: `${a.address}: their mail and correspondents` }, a.address), a.name ? '>' : '']
+      : el('span', { class: 'muted' }, a.name ? ' (no address)' : '(no address)'));
+  const join = (xs) => xs.map((a, i) => [i ? ', ' : '', one(a)]);
+  if (list.length <= max) return join(list);
+  const rest = el('span', null, ', ', el('button', {
+    type: 'button', class: 'linkish more-addresses',
+    onclick: () => rest.replaceWith(el('span', null, ', ', join(list.slice(max)))),
+  }, `+${num(list.length - max)} more`));
+  return [join(list.slice(0, max)), rest];
 }
 
 // ── core: API ───────────────────────────────────────────────────────────────────────────────
@@ -225,6 +233,8 @@ const ROUTES = {
   thread: pageThread,
   person: pagePerson,
   graph: pageGraph,
+  tags: pageTags,
+  notes: pageNotes,
   admin: pageAdmin,
 };
 
@@ -268,7 +278,7 @@ async function route() {
 }
 
 function titleOf(name, parts) {
-  return { search: 'Search', item: `Message ${parts[1] || ''}`, thread: 'Thread', person: parts[1] || 'Person', graph: 'Graph', admin: 'Admin' }[name] || name;
+  return { search: 'Search', item: `Message ${parts[1] || ''}`, thread: 'Thread', person: parts[1] || 'Person', graph: 'Graph', tags: 'Tags', notes: 'Notes', admin: 'Admin' }[name] || name;
 }
 
 function pickCase() {
@@ -319,6 +329,8 @@ function renderHeader(active) {
   const nav = [
     ['search', 'Search', link('search', S.last && S.last.params.q ? { q: S.last.params.q } : {})],
     ['graph', 'Graph', link('graph', S.last && S.last.params.q ? { q: S.last.params.q } : {})],
+    ['tags', 'Tags', link('tags')],
+    ['notes', 'Notes', link('notes')],
   ];
   if (isAdmin()) nav.push(['admin', 'Admin', link('admin')]);
   const chooser = el('select', {
@@ -835,13 +847,27 @@ function header(m, name) {
 async function pageMessage(parts, params, seq) {
   const id = parts[0];
   if (!/^\d+$/.test(id || '')) throw new ApiError(404, { error: `no item ${id}` });
-  const m = await api(casePath('items', id));
+  // The case's tags offer completions to those who may tag; they are not needed to show the page.
+  const [m, caseTags] = await Promise.all([
+    api(casePath('items', id)),
+    canWrite() ? api(casePath('tags')).catch(() => []) : Promise.resolve([]),
+  ]);
   if (seq !== S.seq) return null;
+  // A loose document (an item outside any message, not a container): the text extracted from it.
+  let docText = null;
+  if (!m.message && m.item && m.item.sha256 && !(m.children || []).length) {
+    // No text (404) is said as such; another failure is shown in place of the text, not instead of the page.
+    docText = await api(casePath('items', id, 'text')).then((t) => (typeof t === 'string' ? t : JSON.stringify(t)), (e) => {
+      if (e.status === 401) throw e;
+      return e.status === 404 ? '' : e;
+    });
+    if (seq !== S.seq) return null;
+  }
   const view = params.get('view') || localStorage.getItem('trove.view') || 'text';
-  return renderMessage(m, id, view);
+  return renderMessage(m, id, view, { caseTags, docText });
 }
 
-function renderMessage(m, id, view) {
+function renderMessage(m, id, view, { caseTags = [], docText = null } = {}) {
   const msg = m.message;
   const item = m.item || {};
   const root = el('article', { class: 'message', dataset: { item: String(id) } });
@@ -871,30 +897,41 @@ function renderMessage(m, id, view) {
 
   if (msg) {
     add(mainCol, renderHeaders(m, id), renderBody(m, id, view), renderAttachments(m, id));
-    add(side, renderTags(m, id), renderNotes(m, id));
+    add(side, renderTags(m, id, caseTags), renderNotes(m, id));
   } else {
-    add(mainCol, el('p', { class: 'muted' }, `This item is a ${item.kind || 'file'} (${item.format || 'unknown format'}), outcome ${item.outcome || '—'}${item.reason ? `: ${item.reason}` : ''}.`));
+    add(mainCol, el('p', { class: 'muted' }, `This item is a ${item.kind || 'file'} (${item.format || 'unknown format'}${item.size !== null && item.size !== undefined ? `, ${fmtSize(item.size)}` : ''}), outcome ${item.outcome || '—'}${item.reason ? `: ${item.reason}` : ''}.`));
+    if (docText !== null) add(mainCol, renderDocumentText(docText));
   }
   add(side, renderFlags(m), renderHashes(m), renderProvenance(m), renderCopies(m, id), renderChildren(m));
   return root;
 }
 
+/** The address headers shown, in this order, by their role in the message's `addresses`. */
+const ADDRESS_ROLES = [['from', 'From'], ['sender', 'Sender'], ['reply-to', 'Reply-To'], ['to', 'To'], ['cc', 'Cc'], ['bcc', 'Bcc']];
+
 function renderHeaders(m, id) {
   const msg = m.message;
-  const rows = [
-    ['From', header(m, 'from') || [msg.from_name, msg.from_addr && `<${msg.from_addr}>`].filter(Boolean).join(' ')],
-    ['To', header(m, 'to')],
-    ['Cc', header(m, 'cc')],
-    ['Bcc', header(m, 'bcc')],
+  const addresses = m.addresses || [];
+  const rows = ADDRESS_ROLES.map(([role, label]) => {
+    const list = addresses.filter((a) => a.role === role);
+    if (list.length) return [label, mailboxes(list)];
+    // Nothing the parser could read as an address (a group, "undisclosed-recipients:;"…): the header as text.
+    const raw = header(m, label);
+    if (raw) return [label, raw];
+    if (role === 'from' && (msg.from_name || msg.from_addr)) return [label, mailboxes([{ name: msg.from_name, address: msg.from_addr }])];
+    return [label, null];
+  });
+  rows.push(
     ['Date', msg.date_raw ? `${msg.date_raw}  (${fmtDate(msg.date)} UTC)` : fmtDate(msg.date)],
     ['Message-ID', msg.message_id ? `<${msg.message_id}>` : null],
-  ].filter(([, v]) => v);
+  );
+  const shown = rows.filter(([, v]) => v && (!Array.isArray(v) || v.length));
   const all = el('table', { class: 'kv all-headers', hidden: true, id: 'all-headers' },
     (m.headers || []).map((h) => el('tr', null, el('th', null, h.name), el('td', null, h.value))));
   const raw = el('pre', { class: 'raw-headers', hidden: true, id: 'raw-headers' });
   const box = el('section', { class: 'headers' },
-    el('table', { class: 'kv main-headers', id: 'main-headers' }, rows.map(([k, v]) => el('tr', null, el('th', null, k),
-      el('td', { class: `h-${k.toLowerCase()}` }, ['From', 'To', 'Cc', 'Bcc'].includes(k) ? withAddresses(v) : v)))),
+    el('table', { class: 'kv main-headers', id: 'main-headers' }, shown.map(([k, v]) => el('tr', null, el('th', null, k),
+      el('td', { class: `h-${k.toLowerCase()}` }, v)))),
     el('div', { class: 'header-actions' },
       el('button', {
         type: 'button', class: 'linkish', id: 'toggle-headers',
@@ -942,13 +979,8 @@ function renderBody(m, id, view) {
   add(tabs,
     el('button', { type: 'button', role: 'tab', id: 'tab-text', dataset: { view: 'text' }, onclick: () => { localStorage.setItem('trove.view', 'text'); show('text'); } }, 'Text'),
     hasHtml ? el('button', { type: 'button', role: 'tab', id: 'tab-html', dataset: { view: 'html' }, onclick: () => { localStorage.setItem('trove.view', 'html'); show('html'); } }, 'HTML (safe view)') : null);
-  const remote = m.remote_images || [];
-  if (remote.length) {
-    add(box, el('div', { class: 'banner warn', id: 'remote-banner', role: 'note' },
-      el('strong', null, `${plural(remote.length, 'remote image')} blocked. `),
-      'trove never loads remote content: a request would tell the sender that, when and from where this mail was read.',
-      el('details', null, el('summary', null, 'Addresses'), el('ul', { class: 'plain mono' }, remote.map((u) => el('li', null, u))))));
-  }
+  const banner = remoteBanner(m);
+  if (banner) add(box, banner);
   const links = m.links || [];
   add(box, tabs, pane);
   if (links.length) {
@@ -957,6 +989,66 @@ function renderBody(m, id, view) {
   }
   show(current);
   return box;
+}
+
+/** Character references in an attribute value as the browser would read them (text in, text out). */
+function decodeEntities(s) {
+  const named = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+  return String(s).replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|amp|lt|gt|quot|apos);/gi, (all, e) => {
+    if (e[0] !== '#') return named[e.toLowerCase()];
+    const cp = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : all;
+  });
+}
+
+/**
+ * Everything remote the mail's HTML would have loaded ({kind, url}; the server lists them as
+ * written in the HTML, so `&amp;` is read as `&` here), none of it fetched, plus any image the
+ * sanitiser replaced that the list lacks (`//host/…`, encoded schemes). Grouped by kind, in
+ * order of appearance, each address once with how often it occurs.
+ */
+function remoteLoads(m) {
+  const groups = new Map();
+  const put = (kind, url) => {
+    if (!groups.has(kind)) groups.set(kind, new Map());
+    const g = groups.get(kind);
+    g.set(url, (g.get(url) || 0) + 1);
+  };
+  const known = new Set();
+  for (const r of m.remote || []) {
+    if (!r || !r.url) continue;
+    const url = decodeEntities(r.url);
+    known.add(url);
+    put(r.kind || 'other', url);
+  }
+  for (const u of m.remote_images || []) if (!known.has(String(u))) put('img src', String(u));
+  return groups;
+}
+
+function hostOf(url) {
+  try { return new URL(url.startsWith('//') ? `http:${url}` : url).host || null; } catch { return null; }
+}
+
+/** The banner over a mail body that would have loaded remote content: what, from where. */
+function remoteBanner(m) {
+  const groups = remoteLoads(m);
+  if (!groups.size) return null;
+  const total = [...groups.values()].reduce((n, g) => n + [...g.values()].reduce((a, b) => a + b, 0), 0);
+  const hosts = new Map();
+  for (const g of groups.values()) for (const [u, n] of g) { const h = hostOf(u); if (h) hosts.set(h, (hosts.get(h) || 0) + n); }
+  const images = (m.remote_images || []).length;
+  return el('div', { class: 'banner warn', id: 'remote-banner', role: 'note', dataset: { total: String(total) } },
+    el('strong', { id: 'remote-total' }, `${plural(total, 'remote load')} blocked`),
+    images ? ` (${plural(images, 'image')} shown as placeholders)` : '', '. ',
+    'trove never loads remote content: each of these requests would have told the sender that, when and from where this mail was read.',
+    el('div', { class: 'remote-kinds', id: 'remote-kinds' }, [...groups].map(([kind, g]) => el('span', { class: 'badge', dataset: { kind } },
+      el('span', { class: 'mono' }, kind), ` ${num([...g.values()].reduce((a, b) => a + b, 0))}`))),
+    hosts.size ? el('div', { class: 'small remote-hosts' }, hosts.size === 1 ? 'From host ' : `From ${num(hosts.size)} hosts: `,
+      [...hosts].sort((a, b) => b[1] - a[1]).map(([h, n], i) => [i ? ', ' : '', el('span', { class: 'mono' }, h), n > 1 ? ` (${num(n)})` : ''])) : null,
+    el('details', { id: 'remote-list' }, el('summary', null, 'The addresses, by kind'),
+      [...groups].map(([kind, g]) => el('section', { class: 'remote-group', dataset: { kind } },
+        el('h4', null, el('span', { class: 'mono' }, kind), ` (${num([...g.values()].reduce((a, b) => a + b, 0))})`),
+        el('ul', { class: 'plain mono' }, [...g].map(([u, n]) => el('li', null, el('span', { class: 'url' }, u), n > 1 ? el('span', { class: 'muted' }, ` ×${n}`) : null)))))));
 }
 
 function extractionSummary(x) {
@@ -1064,10 +1156,32 @@ function section(title, ...children) {
   return el('section', { class: 'side-box' }, el('h2', null, title), children);
 }
 
-function renderTags(m, id) {
+/** The text extracted from a loose document, with the query's words marked; long texts in part until asked. */
+function renderDocumentText(raw) {
+  if (raw instanceof Error) {
+    return el('section', { class: 'document', id: 'document' }, el('h2', null, 'Extracted text'), el('p', { class: 'bad' }, `The text could not be loaded: ${raw.message}`));
+  }
+  const LIMIT = 200_000;
+  const text = raw.replace(/\f/g, '\n──────── page break ────────\n');
+  const words = queryWords(S.last && S.last.params.q);
+  const pre = el('pre', { class: 'body-text doc-text', id: 'doc-text' });
+  const show = (all) => clear(pre, markWords(all || text.length <= LIMIT ? text : text.slice(0, LIMIT), words));
+  const more = text.length > LIMIT ? el('button', {
+    type: 'button', class: 'btn small', id: 'doc-text-all',
+    onclick: (ev) => { show(true); ev.currentTarget.remove(); },
+  }, `Show all ${num(text.length)} characters`) : null;
+  if (text.trim()) show(false);
+  return el('section', { class: 'document', id: 'document' },
+    el('h2', null, 'Extracted text'),
+    text.trim()
+      ? [el('p', { class: 'small muted' }, `${num(raw.length)} characters${more ? `; the first ${num(LIMIT)} are shown` : ''}.`), pre, more]
+      : el('p', { class: 'muted', id: 'doc-text-none' }, 'No text was extracted from this document.'));
+}
+
+function renderTags(m, id, caseTags = []) {
   const tags = m.tags || [];
   const list = el('ul', { class: 'tags', id: 'tags' }, tags.map((t) => el('li', { class: 'tag', dataset: { tag: t.tag } },
-    el('a', { href: link('search', { q: `tag:${t.tag}` }), title: `${t.author || '?'}, ${fmtStamp(t.at)}` }, t.tag),
+    el('a', { href: link('search', { q: fieldTerm('tag', t.tag) }), title: `${t.author || '?'}, ${fmtStamp(t.at)}` }, t.tag),
     canWrite() ? el('button', {
       type: 'button', class: 'x', title: `Remove tag ${t.tag}`, 'aria-label': `Remove tag ${t.tag}`,
       onclick: async () => {
@@ -1091,9 +1205,13 @@ function renderTags(m, id) {
         route();
       } catch (e) { notice(e.message, 'err'); }
     },
-  }, el('input', { name: 'tag', id: 'tag-input', placeholder: 'new tag', maxlength: '64', 'aria-label': 'New tag' }),
+  }, el('input', { name: 'tag', id: 'tag-input', placeholder: 'new tag', maxlength: '64', 'aria-label': 'New tag', list: 'tag-suggestions', autocomplete: 'off' }),
+  // The case's tags (most used first) that this message does not carry yet.
+  el('datalist', { id: 'tag-suggestions' }, caseTags.filter((t) => !tags.some((x) => x.tag === t.tag))
+    .map((t) => el('option', { value: t.tag, label: `${t.tag} (${plural(t.count, 'message')})` }))),
   el('button', { type: 'submit', class: 'btn small', id: 'tag-add' }, 'Add tag')) : null;
-  return section('Tags', tags.length ? list : el('p', { class: 'muted' }, 'No tags.'), form);
+  return section('Tags', tags.length ? list : el('p', { class: 'muted' }, 'No tags.'), form,
+    el('p', { class: 'small' }, el('a', { href: link('tags'), id: 'all-tags' }, 'All tags of the case →')));
 }
 
 function renderNotes(m, id) {
@@ -1117,7 +1235,8 @@ function renderNotes(m, id) {
     notes.length ? el('ol', { class: 'notes', id: 'notes' }, notes.map((n) => el('li', { class: 'note' },
       el('div', { class: 'note-meta' }, el('strong', null, n.author || '?'), ' · ', fmtStamp(n.at)),
       el('div', { class: 'note-text' }, n.text)))) : el('p', { class: 'muted' }, 'No notes.'),
-    form);
+    form,
+    el('p', { class: 'small' }, el('a', { href: link('notes'), id: 'all-notes' }, 'All notes of the case →')));
 }
 
 function renderFlags(m) {
@@ -1253,7 +1372,10 @@ async function pagePerson(parts, _params, seq) {
       el('a', { class: 'btn', href: link('search', { q: `to:${quoteValue(p.address)}`, sort: 'newest' }) }, 'Received'),
       el('a', { class: 'btn', id: 'person-graph', href: link('graph', { q }) }, 'Their network')),
     el('h1', { id: 'person-address' }, p.address),
-    (p.names || []).length ? el('p', { class: 'names' }, 'Known as: ', p.names.slice(0, 8).map((n, i) => [i ? ' · ' : '', el('strong', null, n.value)])) : null,
+    (p.names || []).length ? el('p', { class: 'names', id: 'person-names' }, 'Known as: ', p.names.slice(0, 8).map((n, i) => [i ? ' · ' : '',
+      el('span', { class: 'person-name', dataset: { count: String(n.count) }, title: `This name is on ${plural(n.count, 'message')} with this address` },
+        el('strong', null, n.value), ' ', el('span', { class: 'name-count muted' }, `(${num(n.count)})`))]),
+    p.names.length > 8 ? el('span', { class: 'muted' }, ` and ${plural(p.names.length - 8, 'other name')}`) : null) : null,
     el('div', { class: 'stats' },
       stat('Messages', num(p.messages)), stat('Sent', num(p.sent)), stat('Received', num(p.received)),
       stat('First', fmtDate(p.first, false)), stat('Last', fmtDate(p.last, false))),
@@ -1412,6 +1534,64 @@ async function pageGraph(_parts, params, seq) {
   return root;
 }
 
+// ── tags ────────────────────────────────────────────────────────────────────────────────────
+
+async function pageTags(_parts, _params, seq) {
+  const tags = await api(casePath('tags'));
+  if (seq !== S.seq) return null;
+  const max = Math.max(1, ...tags.map((t) => t.count));
+  return el('section', { class: 'case-tags' },
+    el('h1', null, 'Tags'),
+    el('p', { class: 'muted' }, tags.length
+      ? `${plural(tags.length, 'tag')} in case ${S.case}, most used first. Click one for its messages.`
+      : `No message of case ${S.case} is tagged yet. Reporters tag messages on the message page.`),
+    tags.length ? el('section', { class: 'card' }, el('table', { class: 'grid tag-table', id: 'case-tags' },
+      el('thead', null, el('tr', null, el('th', null, 'Tag'), el('th', null, 'Messages'), el('th', null, 'Last tagged (UTC)'))),
+      el('tbody', null, tags.map((t) => {
+        const bar = el('span', { class: 'meter' });
+        bar.style.width = `${Math.round((t.count / max) * 100)}%`;
+        return el('tr', { dataset: { tag: t.tag } },
+          el('td', null, el('a', { class: 'tag-link', href: link('search', { q: fieldTerm('tag', t.tag), sort: 'newest' }) }, t.tag)),
+          el('td', { class: 'num meter-cell' }, bar, el('span', { class: 'tag-count' }, num(t.count))),
+          el('td', { class: 'small nowrap' }, fmtStamp(t.last_at)));
+      })))) : null);
+}
+
+// ── notes ───────────────────────────────────────────────────────────────────────────────────
+
+const NOTES_PAGE = 50;
+
+async function pageNotes(_parts, params, seq) {
+  const author = (params.get('author') || '').trim();
+  const before = params.get('before') || '';
+  const notes = await api(casePath('notes') + qs({ author, before, limit: NOTES_PAGE }));
+  if (seq !== S.seq) return null;
+  const authors = [...new Set(notes.map((n) => n.author).filter(Boolean))].sort();
+  const input = el('input', { name: 'author', id: 'notes-author', value: author, placeholder: 'author (user name)', 'aria-label': 'Author', list: 'notes-authors', autocomplete: 'off' });
+  const form = el('form', {
+    class: 'inline-form', id: 'notes-filter',
+    onsubmit: (ev) => { ev.preventDefault(); go(link('notes', { author: input.value.trim() })); },
+  }, input, el('datalist', { id: 'notes-authors' }, authors.map((a) => el('option', { value: a }))),
+  el('button', { type: 'submit', class: 'btn primary' }, 'Filter'),
+  author ? el('a', { class: 'btn', href: link('notes'), id: 'notes-all' }, 'Everyone') : null);
+  const older = notes.length >= NOTES_PAGE ? el('a', { class: 'btn', id: 'notes-older', href: link('notes', { author, before: notes[notes.length - 1].id }) }, 'Older →') : null;
+  return el('section', { class: 'case-notes' },
+    el('h1', null, 'Notes'),
+    el('p', { class: 'muted' }, `The team's notes in case ${S.case}, newest first${author ? `, by ${author}` : ''}${before ? ', older page' : ''}.`),
+    el('section', { class: 'card' }, form),
+    notes.length
+      ? el('ol', { class: 'notes notes-page', id: 'case-notes' }, notes.map((n) => el('li', { class: 'note', dataset: { id: String(n.id) } },
+        el('div', { class: 'note-meta' },
+          n.author ? el('a', { class: 'note-author', href: link('notes', { author: n.author }), title: `Notes by ${n.author}` }, el('strong', null, n.author)) : el('strong', null, '?'),
+          ' · ', el('span', { class: 'note-at' }, fmtStamp(n.at)), ' · on ',
+          n.item !== null && n.item !== undefined
+            ? el('a', { class: 'note-msg', href: link(`item/${n.item}`) }, n.subject || '(no subject)')
+            : el('span', { class: 'muted' }, 'a message no longer in the case')),
+        el('div', { class: 'note-text' }, n.text))))
+      : el('div', { class: 'empty' }, author ? `No notes by ${author}${before ? ' before these' : ''}.` : 'No notes yet. Reporters add notes on the message page.'),
+    el('nav', { class: 'pager' }, before ? el('a', { class: 'btn', id: 'notes-newest', href: link('notes', { author }) }, '« Newest') : null, older));
+}
+
 // ── admin ───────────────────────────────────────────────────────────────────────────────────
 
 async function pageAdmin(parts, params, seq) {
@@ -1501,7 +1681,7 @@ async function adminAudit(params, seq) {
   };
   const rows = await api(`/api/admin/audit${qs(f)}`);
   if (seq !== S.seq) return null;
-  const actions = ['login', 'login-failed', 'logout', 'search', 'view', 'thread', 'person', 'graph', 'download', 'download-attachment', 'view-attachment-text', 'export', 'tag', 'untag', 'note', 'user-create', 'user-update', 'grant', 'revoke', 'audit-view'];
+  const actions = ['login', 'login-failed', 'logout', 'denied', 'search', 'view', 'thread', 'person', 'graph', 'download', 'download-attachment', 'view-attachment-text', 'view-document-text', 'export', 'tag', 'untag', 'note', 'notes', 'user-create', 'user-update', 'grant', 'revoke', 'audit-view'];
   const form = el('form', {
     class: 'inline-form audit-filters', id: 'audit-filters',
     onsubmit: (ev) => {
@@ -1528,7 +1708,7 @@ async function adminAudit(params, seq) {
         el('td', { class: 'small nowrap' }, fmtStamp(r.at)),
         el('td', null, r.user || '—'),
         el('td', null, r.case || ''),
-        el('td', null, el('span', { class: ['badge', /fail|revoke|disable/.test(r.action) && 'risk'] }, r.action)),
+        el('td', null, el('span', { class: ['badge', /fail|revoke|disable|denied/.test(r.action) && 'risk'] }, r.action)),
         el('td', { class: 'mono small detail' }, r.detail && Object.keys(r.detail).length ? JSON.stringify(r.detail) : ''),
         el('td', { class: 'small muted' }, r.ip || ''))))),
     el('div', { class: 'pager' }, f.before ? el('a', { class: 'btn', href: link('admin/audit', { user: f.user, audit_case: f.case, action: f.action, limit: f.limit }) }, '« Newest') : null, older));
