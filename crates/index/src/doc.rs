@@ -278,11 +278,22 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
     }
     doc.attachment_names = names.into_iter().collect();
     doc.mimes = mimes.into_iter().collect();
-    // Flags of its attachments (executable, macro…), once extracted.
+    // Flags of its attachments (executable, macro…), once extracted, and of the files inside
+    // archives it carries.
     let mut flags = BTreeSet::new();
     let mut st = conn.prepare_cached(
         "SELECT DISTINCT e.flags FROM attachments a JOIN messages m ON m.id = a.message JOIN extractions e ON e.sha256 = a.sha256
          WHERE m.content_key = ?1 AND e.flags IS NOT NULL",
+    )?;
+    for row in st.query_map([content_key], |r| r.get::<_, String>(0))? {
+        flags.extend(row?.split(',').map(str::to_owned));
+    }
+    let mut st = conn.prepare_cached(
+        "WITH RECURSIVE down(id, depth) AS (
+           SELECT i.id, 0 FROM items i JOIN messages m ON i.message = m.id WHERE m.content_key = ?1
+           UNION ALL SELECT c.id, down.depth + 1 FROM items c JOIN down ON c.parent_id = down.id WHERE down.depth < 64)
+         SELECT DISTINCT e.flags FROM down JOIN items i ON i.id = down.id JOIN extractions e ON e.sha256 = i.sha256
+         WHERE down.depth > 0 AND i.message IS NULL AND e.flags IS NOT NULL",
     )?;
     for row in st.query_map([content_key], |r| r.get::<_, String>(0))? {
         flags.extend(row?.split(',').map(str::to_owned));
@@ -345,9 +356,25 @@ pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<
          WHERE a.sha256 = ?1 AND a.is_message = 0 ORDER BY m.id",
     )?;
     type Carrier = (i64, Vec<u8>, Option<String>, String, i64, Option<i64>, Option<String>);
-    let carriers: Vec<Carrier> = st
+    let mut carriers: Vec<Carrier> = st
         .query_map([sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
         .collect::<Result<_, _>>()?;
+    // A file inside an archive attached to a message is that message's attachment too: the
+    // nearest messages up its container chain carry it.
+    if carriers.is_empty() {
+        if let Some(first) = rows.first() {
+            let mut st = conn.prepare_cached(
+                "WITH RECURSIVE up(id, parent_id, message, depth) AS (
+                   SELECT id, parent_id, message, 0 FROM items WHERE sha256 = ?1 AND message IS NULL
+                   UNION ALL SELECT i.id, i.parent_id, i.message, up.depth + 1 FROM items i JOIN up ON i.id = up.parent_id
+                   WHERE up.depth < 64 AND up.message IS NULL)
+                 SELECT DISTINCT m.id, m.content_key, m.date, m.thread FROM up JOIN messages m ON m.id = up.message ORDER BY m.id",
+            )?;
+            let up: Vec<(i64, Vec<u8>, Option<i64>, Option<String>)> =
+                st.query_map([sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+            carriers = up.into_iter().map(|(id, key, date, thread)| (id, key, Some(first.3.clone()), first.4.clone(), first.5, date, thread)).collect();
+        }
+    }
     if rows.is_empty() && carriers.is_empty() {
         return Ok(None);
     }

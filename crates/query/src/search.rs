@@ -258,15 +258,8 @@ impl Searchable {
                     a.snippet = self.attachment_snippet(&a.key, &mut snippets);
                 }
             }
-            // A message matched both itself and through an attachment: one hit.
-            if let Some(existing) = hits.iter_mut().find(|h| h.key == hit.key && h.kind == hit.kind) {
-                for a in hit.in_attachments {
-                    if !existing.in_attachments.iter().any(|x| x.key == a.key) {
-                        existing.in_attachments.push(a);
-                    }
-                }
-                continue;
-            }
+            // Every index document is one hit, so that pages and totals agree: with
+            // `kind:attachment`, two attachments of one message are two hits under it.
             if req.snippets {
                 hit.snippet = self.snippet(&hit, &mut snippets);
             }

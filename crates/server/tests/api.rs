@@ -485,3 +485,31 @@ fn openapi_documents_every_route() {
     assert_eq!(served.status, 200);
     assert_eq!(served.json()["paths"].as_object().map(|p| p.len()), Some(paths.len()));
 }
+
+/// Every result a total counts is a hit on some page, once: paging through a query gives
+/// exactly `total` hits (messages found through attachments, archives inside attachments,
+/// loose documents, and `kind:attachment` searches alike).
+#[test]
+fn totals_match_the_hits_paged_through() {
+    let ana = Client::login("ana");
+    for q in ["*", "kind:document", "oficio", "kind:attachment", "has:attachment"] {
+        let (mut offset, mut seen, mut total) = (0, 0u64, 0u64);
+        let mut keys = std::collections::HashSet::new();
+        loop {
+            let r = ana.get(&format!("/api/cases/sedena/search?q={}&limit=200&offset={offset}", enc(q))).json();
+            total = r["total"].as_u64().unwrap_or(0);
+            let hits = r["hits"].as_array().cloned().unwrap_or_default();
+            if hits.is_empty() {
+                break;
+            }
+            for h in &hits {
+                let id = format!("{}/{}", h["key"].as_str().unwrap_or(""), h["in_attachments"][0]["key"].as_str().unwrap_or(""));
+                assert!(keys.insert(id.clone()), "{q}: {id} twice");
+            }
+            seen += hits.len() as u64;
+            offset += 200;
+        }
+        assert!(total > 0, "{q}");
+        assert_eq!(seen, total, "{q}: the pages hold {seen} hits for a total of {total}");
+    }
+}
