@@ -47,11 +47,21 @@ pub fn remote_references(html: &str) -> Vec<Remote> {
     let mut out = Vec::new();
     let mut from = 0;
     while out.len() < MAX_REMOTE {
-        let next = [lower[from..].find("http://"), lower[from..].find("https://")].into_iter().flatten().min();
-        let Some(i) = next else { break };
-        let at = from + i;
+        // Every `//`: `http://`, `https://`, or protocol-relative (`src="//host/x"`).
+        let Some(i) = lower[from..].find("//") else { break };
+        let slashes = from + i;
+        from = slashes + 2;
+        let at = if lower[..slashes].ends_with("https:") {
+            slashes - 6
+        } else if lower[..slashes].ends_with("http:") {
+            slashes - 5
+        } else if lower[..slashes].trim_end_matches(['"', '\'', ' ']).ends_with(['=', '(']) {
+            slashes
+        } else {
+            continue;
+        };
         let end = html[at..].find(|c: char| matches!(c, '"' | '\'' | ')' | '<' | '>') || c.is_whitespace()).map_or(html.len(), |e| at + e);
-        let url = &html[at..end];
+        let url = html[at..end].replace("&amp;", "&");
         let before = lower[..at].trim_end_matches(['"', '\'', ' ', '\t', '\n', '\r']);
         let in_tag = match (before.rfind('<'), before.rfind('>')) {
             (Some(l), Some(g)) => l > g,
@@ -72,9 +82,9 @@ pub fn remote_references(html: &str) -> Vec<Remote> {
             None
         };
         if let Some(kind) = kind {
-            out.push(Remote { kind, url: url.to_owned() });
+            out.push(Remote { kind, url });
         }
-        from = end.max(at + 1);
+        from = from.max(end);
     }
     out
 }
@@ -237,6 +247,7 @@ mod tests {
             <style>body { background: url('http://t.example/bg.gif') } @import "https://t.example/i.css";</style></head>
             <body background="http://t.example/body.gif"><img srcset="http://t.example/a.png 1x, http://t.example/b.png 2x">
             <video poster="https://t.example/p.jpg"></video><div style="background-image:url(http://t.example/d.gif)">x</div>
+            <img src="//t.example/rel.gif"><img src="http://t.example/o.gif?u=a&amp;c=7">
             <a href="https://example.org/informe">informe</a> Visit http://example.org/texto today.</body></html>"#;
         let r = remote_references(html);
         let kinds: Vec<(&str, &str)> = r.iter().map(|r| (r.kind.as_str(), r.url.as_str())).collect();
@@ -249,10 +260,12 @@ mod tests {
             ("srcset", "http://t.example/b.png"),
             ("video poster", "https://t.example/p.jpg"),
             ("css", "http://t.example/d.gif"),
+            ("img src", "//t.example/rel.gif"),
+            ("img src", "http://t.example/o.gif?u=a&c=7"),
         ] {
             assert!(kinds.contains(&want), "{want:?} missing from {kinds:?}");
         }
         assert!(!r.iter().any(|r| r.url.contains("example.org")), "links and text are not loads: {kinds:?}");
-        assert_eq!(r.len(), 8, "{kinds:?}");
+        assert_eq!(r.len(), 10, "{kinds:?}");
     }
 }
