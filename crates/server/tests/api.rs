@@ -400,6 +400,9 @@ fn downloads_are_attachments_never_rendered() {
         h.iter().filter_map(|h| h["item"].as_i64()).find(|i| ana.get(&format!("/api/cases/sedena/items/{i}/text")).status == 200)
     });
     assert!(loose.is_some(), "no loose document with text: {docs}");
+    let doc = ana.get(&format!("/api/cases/sedena/items/{}", loose.unwrap_or_default())).json();
+    assert_eq!(doc["extraction"]["status"], "extracted", "{doc}");
+    assert!(doc["extraction"]["text_len"].as_u64().unwrap_or(0) > 0, "{doc}");
     let text = ana.get(&format!("/api/cases/sedena/items/{}/attachments/{}/text", i.item, i.part));
     assert!(text.header("content-type").starts_with("text/plain"));
     assert!(text.text().split_whitespace().count() > 5, "{}", text.text());
