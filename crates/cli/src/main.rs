@@ -325,7 +325,7 @@ fn main() {
     }
 }
 
-fn open_case(path: &PathBuf) -> Result<Case> {
+fn open_case(path: &std::path::Path) -> Result<Case> {
     Case::open(path).with_context(|| format!("opening case {}", path.display()))
 }
 

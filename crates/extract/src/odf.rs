@@ -60,11 +60,7 @@ pub fn content_text(xml: &[u8], kind: Kind) -> (String, u32) {
     let mut pages = 0u32;
     // Depth inside elements whose text is not content (annotations' metadata, etc.).
     let mut skip = 0u32;
-    loop {
-        let ev = match r.read_event_into(&mut buf) {
-            Ok(e) => e,
-            Err(_) => break,
-        };
+    while let Ok(ev) = r.read_event_into(&mut buf) {
         match ev {
             Event::Eof => break,
             Event::Start(e) => {
@@ -95,11 +91,10 @@ pub fn content_text(xml: &[u8], kind: Kind) -> (String, u32) {
                             .unwrap_or(1);
                         out.push_str(&" ".repeat(n.min(64)));
                     }
-                    "table:table-cell" | "table:covered-table-cell" => {
-                        if !out.ends_with(['\n', '\t']) && !out.is_empty() {
+                    "table:table-cell" | "table:covered-table-cell"
+                        if !out.ends_with(['\n', '\t']) && !out.is_empty() => {
                             out.push('\t');
                         }
-                    }
                     "draw:page" => {
                         if pages > 0 {
                             out.push('\x0c');
@@ -121,23 +116,20 @@ pub fn content_text(xml: &[u8], kind: Kind) -> (String, u32) {
                     _ => {}
                 }
             }
-            Event::Text(t) => {
-                if skip == 0 {
+            Event::Text(t)
+                if skip == 0 => {
                     let raw = t.as_ref().to_owned();
                     out.push_str(&crate::html::decode_entities(&raw));
                 }
-            }
-            Event::GeneralRef(g) => {
-                if skip == 0 {
+            Event::GeneralRef(g)
+                if skip == 0 => {
                     let name = g.as_ref().to_owned();
                     out.push_str(&crate::html::decode_entities(&format!("&{name};")));
                 }
-            }
-            Event::CData(t) => {
-                if skip == 0 {
+            Event::CData(t)
+                if skip == 0 => {
                     out.push_str(t.as_ref());
                 }
-            }
             _ => {}
         }
         buf.clear();

@@ -185,12 +185,11 @@ impl Parser {
 
     fn control(&mut self, word: &str, param: Option<i32>, first_in_group: bool, st: &mut State) {
         match word {
-            "*" => {
+            "*"
                 // An optional destination: skipped unless we know it.
-                if first_in_group {
+                if first_in_group => {
                     st.dest = Dest::Skip;
                 }
-            }
             "fonttbl" => st.dest = Dest::FontTable,
             "colortbl" | "stylesheet" | "pict" | "object" | "themedata" | "colorschememapping" | "datastore" | "latentstyles" | "listtable"
             | "listoverridetable" | "rsidtbl" | "xmlnstbl" | "generator" | "filetbl" | "revtbl" | "fldinst" | "bkmkstart" | "bkmkend"

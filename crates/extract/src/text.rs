@@ -53,12 +53,11 @@ pub fn calendar_text(s: &str) -> String {
     let mut lines: Vec<String> = Vec::new();
     for raw in s.split('\n') {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        if let Some(rest) = raw.strip_prefix([' ', '\t']) {
-            if let Some(last) = lines.last_mut() {
+        if let Some(rest) = raw.strip_prefix([' ', '\t'])
+            && let Some(last) = lines.last_mut() {
                 last.push_str(rest);
                 continue;
             }
-        }
         lines.push(raw.to_owned());
     }
     let mut out = String::new();

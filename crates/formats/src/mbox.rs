@@ -141,14 +141,13 @@ impl<R: Read> MboxReader<R> {
         if envelope.is_none() && self.minimal.as_deref() == Some(&first_line[..]) {
             envelope = Some(Envelope { sender: minimal_sender(&first_line), date: None, raw: first_line.clone() });
         }
-        if envelope.is_none() && !self.started && first_line.starts_with(b"From ") && first_line.len() < 1024 {
-            if let Some(next_end) = self.line_end(first_end)?
+        if envelope.is_none() && !self.started && first_line.starts_with(b"From ") && first_line.len() < 1024
+            && let Some(next_end) = self.line_end(first_end)?
                 && is_header_line(&self.buf[first_end..next_end])
             {
                 self.minimal = Some(first_line.clone());
                 envelope = Some(Envelope { sender: minimal_sender(&first_line), date: None, raw: first_line.clone() });
             }
-        }
         self.started = true;
         let data_start = if envelope.is_some() { first_end } else { 0 };
         let offset = self.base;

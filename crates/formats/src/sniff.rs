@@ -166,9 +166,7 @@ fn sniff_magic(h: &[u8]) -> Option<Format> {
         Format::Video
     } else if f(b"MZ") && h.len() >= 64 || f(b"\x7fELF") || f(b"\xcf\xfa\xed\xfe") || f(b"\xfe\xed\xfa\xcf") || f(b"\xca\xfe\xba\xbe") {
         Format::Executable
-    } else if h.len() >= 512 && &h[257..262] == b"ustar" {
-        Format::Tar
-    } else if h.len() >= 512 && is_v7_tar(h) {
+    } else if h.len() >= 512 && (&h[257..262] == b"ustar" || is_v7_tar(h)) {
         Format::Tar
     } else {
         return None;

@@ -361,8 +361,8 @@ pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<
         .collect::<Result<_, _>>()?;
     // A file inside an archive attached to a message is that message's attachment too: the
     // nearest messages up its container chain carry it.
-    if carriers.is_empty() {
-        if let Some(first) = rows.first() {
+    if carriers.is_empty()
+        && let Some(first) = rows.first() {
             let mut st = conn.prepare_cached(
                 "WITH RECURSIVE up(id, parent_id, message, depth) AS (
                    SELECT id, parent_id, message, 0 FROM items WHERE sha256 = ?1 AND message IS NULL
@@ -374,7 +374,6 @@ pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<
                 st.query_map([sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
             carriers = up.into_iter().map(|(id, key, date, thread)| (id, key, Some(first.3.clone()), first.4.clone(), first.5, date, thread)).collect();
         }
-    }
     if rows.is_empty() && carriers.is_empty() {
         return Ok(None);
     }

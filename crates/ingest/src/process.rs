@@ -242,7 +242,7 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
         let mut opened = None;
         let fmt = attachment_format(&att);
         let openable = fmt == Format::Message || is_container(fmt) || (fmt == Format::Ole && trove_outlook::msg::is_msg(&att.data));
-        if openable && unit.depth + 1 <= limits.max_depth {
+        if openable && unit.depth < limits.max_depth {
             let parent = Parent::Locator(unit.locator.clone());
             let name = att.name.clone().unwrap_or_else(|| format!("attachment {}", att.part));
             let start = sink.group.items.len();

@@ -79,7 +79,7 @@ fn perceval_mboxes_split_on_envelopes_only() {
     let at_forms = t.count("SELECT COUNT(*) FROM addresses WHERE role = 'from' AND address LIKE '%@%' AND address NOT LIKE '% at %'");
     let all_from = t.count("SELECT COUNT(*) FROM addresses WHERE role = 'from'");
     assert_eq!(at_forms, all_from, "every From parsed to an address");
-    assert_eq!(t.count("SELECT COUNT(*) FROM addresses WHERE address = 'andy@example.com'") > 0, true);
+    assert!(t.count("SELECT COUNT(*) FROM addresses WHERE address = 'andy@example.com'") > 0);
 }
 
 #[test]

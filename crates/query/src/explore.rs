@@ -152,7 +152,7 @@ pub fn person(s: &Searchable, address: &str) -> Result<Person, SearchError> {
         }
     }
     let mut names: Vec<Bucket> = names.into_iter().map(|(value, count)| Bucket { value, count }).collect();
-    names.sort_by(|x, y| y.count.cmp(&x.count));
+    names.sort_by_key(|b| std::cmp::Reverse(b.count));
     let oldest = s.search(&Request { snippets: false, limit: 1, sort: Sort::Oldest, ..Request::new(format!("participant:\"{quoted}\"")) })?;
     Ok(Person {
         address: a,

@@ -319,11 +319,10 @@ async fn message(State(app): AppState, c: Caller, Path((case, item)): Path<(Stri
         let children = q::children(&s.catalog, item)?;
         let mut v = json!({ "item": row, "provenance": chain, "children": children, "case": case_name });
         // A document outside any message: what extraction made of it.
-        if row.message.is_none() {
-            if let Some(k) = row.sha256.as_deref().and_then(|h| hex::decode(h).ok()) {
+        if row.message.is_none()
+            && let Some(k) = row.sha256.as_deref().and_then(|h| hex::decode(h).ok()) {
                 v["extraction"] = json!(trove_store::extraction::extraction(&s.catalog, &k)?);
             }
-        }
         let (Some(mid), Some(bytes)) = (row.message, bytes) else { return Ok(v) };
         let m = q::message(&s.catalog, mid)?;
         let atts = q::attachments(&s.catalog, mid)?;

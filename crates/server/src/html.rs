@@ -74,7 +74,7 @@ pub fn remote_references(html: &str) -> Vec<Remote> {
             let l = before.rfind('<').unwrap_or(0);
             let tag: String = before[l + 1..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
             let attr: String = before[..before.len() - 1].trim_end().chars().rev().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<Vec<_>>().into_iter().rev().collect();
-            (!(tag == "a" && attr == "href") && !tag.is_empty()).then(|| format!("{tag} {attr}"))
+            (!tag.is_empty() && (tag != "a" || attr != "href")).then(|| format!("{tag} {attr}"))
         } else if in_tag && before.ends_with(',') {
             // The second and later candidates of a srcset.
             Some("srcset".to_owned())

@@ -60,11 +60,10 @@ pub fn assign(tx: &Transaction<'_>, m: &ThreadInput<'_>) -> Result<(String, Vec<
         }
     }
     if let (Some(date), false) = (m.date, m.base_subject.is_empty()) {
-        if m.header_poor && threads.is_empty() {
-            if let Some(t) = subject_match(tx, m, date - SUBJECT_WINDOW, date, false)? {
+        if m.header_poor && threads.is_empty()
+            && let Some(t) = subject_match(tx, m, date - SUBJECT_WINDOW, date, false)? {
                 threads.insert(t);
             }
-        }
         // Header-poor replies that arrived before the message they answer.
         let mut orphans = subject_matches(tx, m, date, date + SUBJECT_WINDOW)?;
         threads.append(&mut orphans);
