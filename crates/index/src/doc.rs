@@ -363,13 +363,10 @@ pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<
     // nearest messages up its container chain carry it.
     if carriers.is_empty()
         && let Some(first) = rows.first() {
-            let mut st = conn.prepare_cached(
-                "WITH RECURSIVE up(id, parent_id, message, depth) AS (
-                   SELECT id, parent_id, message, 0 FROM items WHERE sha256 = ?1 AND message IS NULL
-                   UNION ALL SELECT i.id, i.parent_id, i.message, up.depth + 1 FROM items i JOIN up ON i.id = up.parent_id
-                   WHERE up.depth < 64 AND up.message IS NULL)
-                 SELECT DISTINCT m.id, m.content_key, m.date, m.thread FROM up JOIN messages m ON m.id = up.message ORDER BY m.id",
-            )?;
+            let mut st = conn.prepare_cached(&format!(
+                "{} SELECT DISTINCT m.id, m.content_key, m.date, m.thread FROM up JOIN messages m ON m.id = up.message ORDER BY m.id",
+                trove_store::query::UP_TO_MESSAGE
+            ))?;
             let up: Vec<(i64, Vec<u8>, Option<i64>, Option<String>)> =
                 st.query_map([sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
             carriers = up.into_iter().map(|(id, key, date, thread)| (id, key, Some(first.3.clone()), first.4.clone(), first.5, date, thread)).collect();

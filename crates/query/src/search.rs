@@ -316,12 +316,11 @@ impl Searchable {
             let carrier = match carrier {
                 Some(c) => Some(c),
                 None => conn
-                    .prepare_cached(
-                        "WITH RECURSIVE up(id, parent_id, message, name, depth) AS (
-                           SELECT id, parent_id, message, name, 0 FROM items WHERE sha256 = ?1 AND message IS NULL
-                           UNION ALL SELECT i.id, i.parent_id, i.message, up.name, up.depth + 1 FROM items i JOIN up ON i.id = up.parent_id WHERE up.depth < 64)
-                         SELECT m.content_key, up.name FROM up JOIN messages m ON m.id = up.message ORDER BY up.depth LIMIT 1",
-                    )?
+                    .prepare_cached(&format!(
+                        "{} SELECT m.content_key, (SELECT s.name FROM items s WHERE s.sha256 = ?1 AND s.message IS NULL ORDER BY s.id LIMIT 1)
+                         FROM up JOIN messages m ON m.id = up.message ORDER BY up.depth LIMIT 1",
+                        trove_store::query::UP_TO_MESSAGE
+                    ))?
                     .query_row([&bytes], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?,
             };

@@ -445,6 +445,13 @@ async fn attachment(State(app): AppState, c: Caller, Path((case, item, part)): P
     Ok(download(data, &name))
 }
 
+/// Extracted text, as UTF-8 plain text.
+fn plain_text(text: String) -> Response {
+    let mut r = text.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r
+}
+
 /// The text extraction made of an attachment (plain text; pages separated by form feeds).
 async fn attachment_text(State(app): AppState, c: Caller, Path((case, item, part)): Path<(String, i64, u32)>) -> Res<Response> {
     let entry = c.case(&app, &case)?;
@@ -460,9 +467,7 @@ async fn attachment_text(State(app): AppState, c: Caller, Path((case, item, part
     })
     .await?;
     audit(&app, &c, Some(&case), "view-attachment-text", json!({ "item": item, "part": part }));
-    let mut r = text.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    Ok(r)
+    Ok(plain_text(text))
 }
 
 /// The text extracted from a loose document (an item outside any message).
@@ -476,9 +481,7 @@ async fn document_text(State(app): AppState, c: Caller, Path((case, item)): Path
     })
     .await?;
     audit(&app, &c, Some(&case), "view-document-text", json!({ "item": item }));
-    let mut r = text.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    Ok(r)
+    Ok(plain_text(text))
 }
 
 // ── tags and notes ──────────────────────────────────────────────────────────────────────────

@@ -231,14 +231,10 @@ impl Catalog {
                 )?
                 .execute([&r.sha256[..]])?;
                 // And messages carrying it inside an attached archive.
-                tx.prepare_cached(
-                    "INSERT INTO index_queue (kind, key)
-                     WITH RECURSIVE up(id, parent_id, message, depth) AS (
-                       SELECT id, parent_id, message, 0 FROM items WHERE sha256 = ?1 AND message IS NULL
-                       UNION ALL SELECT i.id, i.parent_id, i.message, up.depth + 1 FROM items i JOIN up ON i.id = up.parent_id
-                       WHERE up.depth < 64 AND up.message IS NULL)
-                     SELECT DISTINCT 'message', m.content_key FROM up JOIN messages m ON m.id = up.message",
-                )?
+                tx.prepare_cached(&format!(
+                    "INSERT INTO index_queue (kind, key) {} SELECT DISTINCT 'message', m.content_key FROM up JOIN messages m ON m.id = up.message",
+                    crate::query::UP_TO_MESSAGE
+                ))?
                 .execute([&r.sha256[..]])?;
             }
         }

@@ -7,6 +7,15 @@ use serde::Serialize;
 
 use crate::{Catalog, StoreError};
 
+/// `up(id, parent_id, message, depth)`: the container chain above the items holding the bytes
+/// `?1` outside any message, up to and including the first message item on each path. Join
+/// `messages ON messages.id = up.message` for the messages carrying a file found inside an
+/// attached archive.
+pub const UP_TO_MESSAGE: &str = "WITH RECURSIVE up(id, parent_id, message, depth) AS (
+       SELECT id, parent_id, message, 0 FROM items WHERE sha256 = ?1 AND message IS NULL
+       UNION ALL SELECT i.id, i.parent_id, i.message, up.depth + 1 FROM items i JOIN up ON i.id = up.parent_id
+       WHERE up.depth < 64 AND up.message IS NULL)";
+
 /// Items and bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Tally {
