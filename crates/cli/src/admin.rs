@@ -50,42 +50,85 @@ fn role(s: &str) -> Result<Role> {
 }
 
 pub fn user(data: &Path, cmd: UserCommand) -> Result<()> {
-    let db = Db::open(data).with_context(|| format!("opening the server data in {}", data.display()))?;
+    let db =
+        Db::open(data).with_context(|| format!("opening the server data in {}", data.display()))?;
     let actor = Some("cli");
     match cmd {
         UserCommand::Add { name, role: r } => {
             db.add_user(&name, &password()?, role(&r)?)?;
-            db.audit(actor, None, "user-create", serde_json::json!({ "name": name, "role": r }), None)?;
+            db.audit(
+                actor,
+                None,
+                "user-create",
+                serde_json::json!({ "name": name, "role": r }),
+                None,
+            )?;
             println!("created {name} ({r})");
         }
         UserCommand::Passwd { name } => {
             db.set_password(&name, &password()?)?;
-            db.audit(actor, None, "user-update", serde_json::json!({ "name": name, "password_changed": true }), None)?;
+            db.audit(
+                actor,
+                None,
+                "user-update",
+                serde_json::json!({ "name": name, "password_changed": true }),
+                None,
+            )?;
             println!("password of {name} changed");
         }
         UserCommand::Role { name, role: r } => {
             db.set_role(&name, role(&r)?)?;
-            db.audit(actor, None, "user-update", serde_json::json!({ "name": name, "role": r }), None)?;
+            db.audit(
+                actor,
+                None,
+                "user-update",
+                serde_json::json!({ "name": name, "role": r }),
+                None,
+            )?;
             println!("{name} is now {r}");
         }
         UserCommand::Grant { name, case } => {
             db.grant(&name, &case, true)?;
-            db.audit(actor, Some(&case), "grant", serde_json::json!({ "name": name }), None)?;
+            db.audit(
+                actor,
+                Some(&case),
+                "grant",
+                serde_json::json!({ "name": name }),
+                None,
+            )?;
             println!("{name} may now see {case}");
         }
         UserCommand::Revoke { name, case } => {
             db.grant(&name, &case, false)?;
-            db.audit(actor, Some(&case), "revoke", serde_json::json!({ "name": name }), None)?;
+            db.audit(
+                actor,
+                Some(&case),
+                "revoke",
+                serde_json::json!({ "name": name }),
+                None,
+            )?;
             println!("{name} may no longer see {case}");
         }
         UserCommand::Disable { name } => {
             db.set_disabled(&name, true)?;
-            db.audit(actor, None, "user-update", serde_json::json!({ "name": name, "disabled": true }), None)?;
+            db.audit(
+                actor,
+                None,
+                "user-update",
+                serde_json::json!({ "name": name, "disabled": true }),
+                None,
+            )?;
             println!("{name} disabled");
         }
         UserCommand::Enable { name } => {
             db.set_disabled(&name, false)?;
-            db.audit(actor, None, "user-update", serde_json::json!({ "name": name, "disabled": false }), None)?;
+            db.audit(
+                actor,
+                None,
+                "user-update",
+                serde_json::json!({ "name": name, "disabled": false }),
+                None,
+            )?;
             println!("{name} enabled");
         }
         UserCommand::List { json } => {
@@ -94,7 +137,13 @@ pub fn user(data: &Path, cmd: UserCommand) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&users)?);
             } else {
                 for u in users {
-                    println!("{:<20} {:<9} {}{}", u.name, u.role.as_str(), u.grants.join(", "), if u.disabled { "  (disabled)" } else { "" });
+                    println!(
+                        "{:<20} {:<9} {}{}",
+                        u.name,
+                        u.role.as_str(),
+                        u.grants.join(", "),
+                        if u.disabled { "  (disabled)" } else { "" }
+                    );
                 }
             }
         }
@@ -102,7 +151,14 @@ pub fn user(data: &Path, cmd: UserCommand) -> Result<()> {
     Ok(())
 }
 
-pub fn audit(data: &Path, user: Option<String>, case: Option<String>, limit: usize, json: bool, csv: bool) -> Result<()> {
+pub fn audit(
+    data: &Path,
+    user: Option<String>,
+    case: Option<String>,
+    limit: usize,
+    json: bool,
+    csv: bool,
+) -> Result<()> {
     let db = Db::open(data)?;
     let rows = db.audit_log(user.as_deref(), case.as_deref(), None, limit, None)?;
     if json {
@@ -127,17 +183,32 @@ pub fn audit(data: &Path, user: Option<String>, case: Option<String>, limit: usi
     Ok(())
 }
 
-pub fn serve(data: PathBuf, cases: Vec<PathBuf>, addr: std::net::SocketAddr, secure_cookies: bool) -> Result<()> {
+pub fn serve(
+    data: PathBuf,
+    cases: Vec<PathBuf>,
+    addr: std::net::SocketAddr,
+    secure_cookies: bool,
+) -> Result<()> {
     if cases.is_empty() {
         bail!("name at least one case folder to serve");
     }
     let db = Db::open(&data)?;
     if db.users()?.is_empty() {
-        eprintln!("no accounts yet: create one with `trove user add NAME --role admin --data {}`", data.display());
+        eprintln!(
+            "no accounts yet: create one with `trove user add NAME --role admin --data {}`",
+            data.display()
+        );
     }
     drop(db);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     eprintln!("serving {} case(s) on http://{addr}/", cases.len());
-    rt.block_on(trove_server::serve(trove_server::ServeOptions { data, cases, addr, secure_cookies }))?;
+    rt.block_on(trove_server::serve(trove_server::ServeOptions {
+        data,
+        cases,
+        addr,
+        secure_cookies,
+    }))?;
     Ok(())
 }

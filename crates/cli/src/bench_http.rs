@@ -39,25 +39,50 @@ const USER: &str = "bench";
 const PASSWORD: &str = "bench-password-not-secret";
 
 fn url_encode(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// One client: logs in, then searches until `until`. Returns latencies (ms) and errors.
 fn client(base: &str, case: &str, id: usize, until: Instant) -> (Vec<f64>, u64) {
-    let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(60))).build());
-    let login = agent.post(&format!("{base}/api/login")).send_json(serde_json::json!({ "user": USER, "password": PASSWORD }));
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build(),
+    );
+    let login = agent
+        .post(&format!("{base}/api/login"))
+        .send_json(serde_json::json!({ "user": USER, "password": PASSWORD }));
     let cookie = match login {
-        Ok(r) if r.status() == 200 => r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).map(str::to_owned),
+        Ok(r) if r.status() == 200 => r
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned),
         _ => None,
     };
-    let Some(cookie) = cookie else { return (Vec::new(), 1) };
+    let Some(cookie) = cookie else {
+        return (Vec::new(), 1);
+    };
     let (mut times, mut errors) = (Vec::new(), 0u64);
     let mut n = id;
     while Instant::now() < until {
         let q = &MIX[n % MIX.len()];
         // Most requests are first pages; some page deeper, as readers do.
         let offset = if n % 4 == 3 { 20 * (n % 7) } else { 0 };
-        let url = format!("{base}/api/cases/{case}/search?q={}&facets=true&offset={offset}&limit=20", url_encode(q.trove));
+        let url = format!(
+            "{base}/api/cases/{case}/search?q={}&facets=true&offset={offset}&limit=20",
+            url_encode(q.trove)
+        );
         let t = Instant::now();
         match agent.get(&url).header("cookie", &cookie).call() {
             Ok(mut r) if r.status() == 200 => match r.body_mut().read_to_vec() {
@@ -72,13 +97,19 @@ fn client(base: &str, case: &str, id: usize, until: Instant) -> (Vec<f64>, u64) 
 }
 
 pub fn http(case_dir: &Path, clients: usize, seconds: u64) -> Result<HttpBench> {
-    let case_dir = case_dir.canonicalize().with_context(|| format!("case {}", case_dir.display()))?;
+    let case_dir = case_dir
+        .canonicalize()
+        .with_context(|| format!("case {}", case_dir.display()))?;
     let case = trove_store::Case::open(&case_dir)?;
-    let (messages, distinct): (i64, i64) = case
-        .reader()?
-        .connection()
-        .query_row("SELECT COUNT(*), COUNT(DISTINCT content_key) FROM messages", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let name = case_dir.file_name().map(|n| n.to_string_lossy().into_owned()).context("case folder name")?;
+    let (messages, distinct): (i64, i64) = case.reader()?.connection().query_row(
+        "SELECT COUNT(*), COUNT(DISTINCT content_key) FROM messages",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let name = case_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .context("case folder name")?;
 
     // Baseline: the library, one thread, the same requests, warm.
     let s = trove_query::Searchable::open(&case)?;
@@ -106,22 +137,35 @@ pub fn http(case_dir: &Path, clients: usize, seconds: u64) -> Result<HttpBench> 
     db.add_user(USER, PASSWORD, trove_server::Role::Admin)?;
     drop(db);
     let app = trove_server::app(data.path(), std::slice::from_ref(&case_dir), false)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
     rt.spawn(async move {
-        let _ = axum::serve(listener, trove_server::router(app).into_make_service_with_connect_info::<SocketAddr>()).await;
+        let _ = axum::serve(
+            listener,
+            trove_server::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
     });
     let base = format!("http://{addr}");
 
     let until = Instant::now() + Duration::from_secs(seconds);
     let t0 = Instant::now();
     let results: Vec<(Vec<f64>, u64)> = std::thread::scope(|sc| {
-        let handles: Vec<_> = (0..clients).map(|i| sc.spawn({
-            let (base, name) = (&base, &name);
-            move || client(base, name, i, until)
-        })).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or((Vec::new(), 1))).collect()
+        let handles: Vec<_> = (0..clients)
+            .map(|i| {
+                sc.spawn({
+                    let (base, name) = (&base, &name);
+                    move || client(base, name, i, until)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or((Vec::new(), 1)))
+            .collect()
     });
     let elapsed = t0.elapsed().as_secs_f64();
     rt.shutdown_timeout(Duration::from_secs(5));
@@ -151,9 +195,18 @@ pub fn http(case_dir: &Path, clients: usize, seconds: u64) -> Result<HttpBench> 
 }
 
 pub fn print(b: &HttpBench) {
-    println!("case {}: {} messages ({} distinct)", b.case, b.messages, b.distinct_messages);
-    println!("{} clients searching for {:.0} s: {} requests, {} errors, {:.1} requests/s", b.clients, b.seconds, b.requests, b.errors, b.requests_per_second);
-    println!("latency under load: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms", b.p50_ms, b.p90_ms, b.p99_ms, b.max_ms);
+    println!(
+        "case {}: {} messages ({} distinct)",
+        b.case, b.messages, b.distinct_messages
+    );
+    println!(
+        "{} clients searching for {:.0} s: {} requests, {} errors, {:.1} requests/s",
+        b.clients, b.seconds, b.requests, b.errors, b.requests_per_second
+    );
+    println!(
+        "latency under load: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        b.p50_ms, b.p90_ms, b.p99_ms, b.max_ms
+    );
     println!(
         "baseline (library, one thread, no HTTP): p50 {:.1} ms, p99 {:.1} ms, {:.1} requests/s",
         b.library_p50_ms, b.library_p99_ms, b.library_requests_per_second

@@ -51,7 +51,9 @@ fn walkdir(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             match e.file_type() {
                 Ok(t) if t.is_dir() => stack.push(e.path()),
@@ -101,24 +103,44 @@ pub fn outlook(store: &Path, work: &Path, rounds: usize) -> Result<OutlookBench>
         times.push(t.elapsed().as_secs_f64());
     }
     let s = median(times);
-    runs.push(Run { tool: "trove reader (read + rebuild RFC 5322)".into(), seconds: s, messages, messages_per_s: messages as f64 / s, peak_rss_mb: None });
+    runs.push(Run {
+        tool: "trove reader (read + rebuild RFC 5322)".into(),
+        seconds: s,
+        messages,
+        messages_per_s: messages as f64 / s,
+        peak_rss_mb: None,
+    });
 
     let exe = std::env::current_exe()?;
     let (mut times, mut rss) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         let case = work.join("case");
         let _ = std::fs::remove_dir_all(&case);
-        if !Command::new(&exe).arg("init").arg(&case).stdout(std::process::Stdio::null()).status()?.success() {
+        if !Command::new(&exe)
+            .arg("init")
+            .arg(&case)
+            .stdout(std::process::Stdio::null())
+            .status()?
+            .success()
+        {
             bail!("trove init failed");
         }
         let mut cmd = Command::new(&exe);
-        cmd.args(["ingest", "--quiet", "--source", "bench"]).arg(&case).arg(&store);
+        cmd.args(["ingest", "--quiet", "--source", "bench"])
+            .arg(&case)
+            .arg(&store);
         let (s, r) = measure(cmd)?;
         times.push(s);
         rss.push(r);
     }
     let s = median(times);
-    runs.push(Run { tool: "trove ingest (whole pipeline)".into(), seconds: s, messages, messages_per_s: messages as f64 / s, peak_rss_mb: Some(median(rss)) });
+    runs.push(Run {
+        tool: "trove ingest (whole pipeline)".into(),
+        seconds: s,
+        messages,
+        messages_per_s: messages as f64 / s,
+        peak_rss_mb: Some(median(rss)),
+    });
 
     let mut peer = |tool: &str, label: &str, args: &dyn Fn(&Path) -> Command| -> Result<()> {
         if !have(tool) && Command::new(tool).arg("-V").output().is_err() {
@@ -136,26 +158,44 @@ pub fn outlook(store: &Path, work: &Path, rounds: usize) -> Result<OutlookBench>
             rss.push(r);
         }
         let s = median(times);
-        runs.push(Run { tool: label.into(), seconds: s, messages: files, messages_per_s: files as f64 / s, peak_rss_mb: Some(median(rss)) });
+        runs.push(Run {
+            tool: label.into(),
+            seconds: s,
+            messages: files,
+            messages_per_s: files as f64 / s,
+            peak_rss_mb: Some(median(rss)),
+        });
         Ok(())
     };
     peer("readpst", "readpst -r -e -8 -D (files written)", &|out| {
         let mut c = Command::new("readpst");
-        c.args(["-q", "-r", "-e", "-8", "-D", "-o"]).arg(out).arg(&store);
+        c.args(["-q", "-r", "-e", "-8", "-D", "-o"])
+            .arg(out)
+            .arg(&store);
         c
     })?;
-    peer("pffexport", "pffexport -m all -f text (items exported)", &|out| {
-        let mut c = Command::new("pffexport");
-        c.args(["-q", "-m", "all", "-f", "text", "-t"]).arg(out.join("x")).arg(&store);
-        c
-    })?;
+    peer(
+        "pffexport",
+        "pffexport -m all -f text (items exported)",
+        &|out| {
+            let mut c = Command::new("pffexport");
+            c.args(["-q", "-m", "all", "-f", "text", "-t"])
+                .arg(out.join("x"))
+                .arg(&store);
+            c
+        },
+    )?;
     // pffexport writes a folder per item: count those, not their files.
     if let Some(r) = runs.iter_mut().find(|r| r.tool.starts_with("pffexport")) {
         let dirs = count_item_dirs(&work.join("pffexport"));
         r.messages = dirs;
         r.messages_per_s = dirs as f64 / r.seconds;
     }
-    let speed = |prefix: &str| runs.iter().find(|r| r.tool.starts_with(prefix)).map(|r| r.messages_per_s);
+    let speed = |prefix: &str| {
+        runs.iter()
+            .find(|r| r.tool.starts_with(prefix))
+            .map(|r| r.messages_per_s)
+    };
     let readpst = speed("readpst");
     Ok(OutlookBench {
         store: store.display().to_string(),
@@ -172,12 +212,18 @@ fn count_item_dirs(dir: &Path) -> u64 {
     let mut n = 0;
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             if e.file_type().is_ok_and(|t| t.is_dir()) {
                 let name = e.file_name().to_string_lossy().into_owned();
                 let digits = name.chars().rev().take_while(char::is_ascii_digit).count();
-                if digits == 5 && !name.starts_with("Attachment") && !name.starts_with("Folder") && !d.ends_with("Attachments") {
+                if digits == 5
+                    && !name.starts_with("Attachment")
+                    && !name.starts_with("Folder")
+                    && !d.ends_with("Attachments")
+                {
                     n += 1;
                 }
                 if !name.starts_with("Attachment") {
@@ -190,12 +236,22 @@ fn count_item_dirs(dir: &Path) -> u64 {
 }
 
 pub fn print(b: &OutlookBench) {
-    println!("store: {} ({:.1} MB), median of {} rounds", b.store, b.bytes as f64 / 1e6, b.rounds);
+    println!(
+        "store: {} ({:.1} MB), median of {} rounds",
+        b.store,
+        b.bytes as f64 / 1e6,
+        b.rounds
+    );
     println!("| tool | seconds | messages | messages/s | peak RSS (MiB) |");
     println!("|---|---:|---:|---:|---:|");
     for r in &b.runs {
-        let rss = r.peak_rss_mb.map_or_else(|| "—".to_owned(), |m| format!("{m:.0}"));
-        println!("| {} | {:.3} | {} | {:.0} | {rss} |", r.tool, r.seconds, r.messages, r.messages_per_s);
+        let rss = r
+            .peak_rss_mb
+            .map_or_else(|| "—".to_owned(), |m| format!("{m:.0}"));
+        println!(
+            "| {} | {:.3} | {} | {:.0} | {rss} |",
+            r.tool, r.seconds, r.messages, r.messages_per_s
+        );
     }
     if let Some(x) = b.reader_vs_readpst {
         println!("trove's reader: {x:.1}× readpst's messages/s");

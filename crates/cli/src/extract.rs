@@ -22,7 +22,10 @@ pub fn stage_options(ocr: &str, languages: &str, workers: usize) -> Result<Stage
     Ok(o)
 }
 
-fn with_progress(what: &str, f: impl FnOnce(&StageProgress) -> Result<StageStats>) -> Result<StageStats> {
+fn with_progress(
+    what: &str,
+    f: impl FnOnce(&StageProgress) -> Result<StageStats>,
+) -> Result<StageStats> {
     let progress = Arc::new(StageProgress::default());
     let bar = indicatif::ProgressBar::new_spinner();
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -51,30 +54,54 @@ fn with_progress(what: &str, f: impl FnOnce(&StageProgress) -> Result<StageStats
 }
 
 fn finish(case: &Case, stats: &StageStats, json: bool) -> Result<()> {
-    let indexed = trove_ingest::index_pending(case, 256 << 20).context("updating the search index")?;
+    let indexed =
+        trove_ingest::index_pending(case, 256 << 20).context("updating the search index")?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "stage": stats, "indexed": indexed.documents }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "stage": stats, "indexed": indexed.documents })
+            )?
+        );
     } else {
         println!(
             "{} documents in {:.1}s: {} extracted, {} waiting for OCR, {} failed, {} skipped; {} pages, {} read by OCR; {} index documents updated",
-            stats.documents, stats.seconds, stats.extracted, stats.ocr_pending, stats.failed, stats.skipped, stats.pages, stats.ocr_pages, indexed.documents
+            stats.documents,
+            stats.seconds,
+            stats.extracted,
+            stats.ocr_pending,
+            stats.failed,
+            stats.skipped,
+            stats.pages,
+            stats.ocr_pages,
+            indexed.documents
         );
         if stats.pool.crashed + stats.pool.timed_out > 0 {
-            println!("{} worker crashes and {} timeouts, each recorded as that document's failure", stats.pool.crashed, stats.pool.timed_out);
+            println!(
+                "{} worker crashes and {} timeouts, each recorded as that document's failure",
+                stats.pool.crashed, stats.pool.timed_out
+            );
         }
-        println!("see `trove report {}` for every outcome", case.root().display());
+        println!(
+            "see `trove report {}` for every outcome",
+            case.root().display()
+        );
     }
     Ok(())
 }
 
 pub fn extract(case: &Case, ocr: &str, languages: &str, workers: usize, json: bool) -> Result<()> {
     let opts = stage_options(ocr, languages, workers)?;
-    let stats = with_progress("extracting", |p| Ok(trove_extract::stage::run(case, &opts, p)?))?;
+    let stats = with_progress("extracting", |p| {
+        Ok(trove_extract::stage::run(case, &opts, p)?)
+    })?;
     finish(case, &stats, json)
 }
 
 pub fn ocr(case: &Case, languages: &str, workers: usize, json: bool) -> Result<()> {
     let opts = stage_options("now", languages, workers)?;
-    let stats = with_progress("OCR", |p| Ok(trove_extract::stage::run_ocr(case, &opts, p)?))?;
+    let stats = with_progress("OCR", |p| {
+        Ok(trove_extract::stage::run_ocr(case, &opts, p)?)
+    })?;
     finish(case, &stats, json)
 }

@@ -19,7 +19,11 @@ use trove_ingest::{IngestOptions, Progress};
 use trove_store::Case;
 
 #[derive(Parser)]
-#[command(name = "trove", version, about = "Turns a mail leak into an investigation you can search, read and trust.")]
+#[command(
+    name = "trove",
+    version,
+    about = "Turns a mail leak into an investigation you can search, read and trust."
+)]
 struct Cli {
     /// More log output (-v info, -vv debug). RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -316,7 +320,9 @@ fn main() {
         _ => "debug",
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     if let Err(e) = run(cli) {
@@ -336,7 +342,20 @@ fn run(cli: Cli) -> Result<()> {
             println!("created case {}", case.display());
             Ok(())
         }
-        Command::Ingest { case, inputs, source, threads, max_depth, max_message_mib, json, no_index, quiet, ocr, ocr_languages, no_extract } => {
+        Command::Ingest {
+            case,
+            inputs,
+            source,
+            threads,
+            max_depth,
+            max_message_mib,
+            json,
+            no_index,
+            quiet,
+            ocr,
+            ocr_languages,
+            no_extract,
+        } => {
             let case = open_case(&case)?;
             let mut opts = IngestOptions::new(source, inputs);
             opts.threads = threads;
@@ -348,16 +367,45 @@ fn run(cli: Cli) -> Result<()> {
             }
             opts.command = std::env::args().collect::<Vec<_>>().join(" ");
             opts.index = !no_index;
-            opts.extract = if no_extract { None } else { Some(extract::stage_options(&ocr, &ocr_languages, threads)?) };
+            opts.extract = if no_extract {
+                None
+            } else {
+                Some(extract::stage_options(&ocr, &ocr_languages, threads)?)
+            };
             ingest(&case, &opts, json, quiet)
         }
         Command::Status { case, json } => report::status(&open_case(&case)?, json),
         Command::Report { case, json, all } => report::report(&open_case(&case)?, json, all),
-        Command::Show { case, item, raw, json } => show::show(&open_case(&case)?, &item, raw, json),
-        Command::Extract { case, ocr, ocr_languages, workers, json } => extract::extract(&open_case(&case)?, &ocr, &ocr_languages, workers, json),
-        Command::Ocr { case, languages, workers, json } => extract::ocr(&open_case(&case)?, &languages, workers, json),
+        Command::Show {
+            case,
+            item,
+            raw,
+            json,
+        } => show::show(&open_case(&case)?, &item, raw, json),
+        Command::Extract {
+            case,
+            ocr,
+            ocr_languages,
+            workers,
+            json,
+        } => extract::extract(&open_case(&case)?, &ocr, &ocr_languages, workers, json),
+        Command::Ocr {
+            case,
+            languages,
+            workers,
+            json,
+        } => extract::ocr(&open_case(&case)?, &languages, workers, json),
         Command::Worker => std::process::exit(trove_extract::worker::main()),
-        Command::Bench { what: BenchCommand::Extract { pdfs, scans, workers, rounds, json } } => {
+        Command::Bench {
+            what:
+                BenchCommand::Extract {
+                    pdfs,
+                    scans,
+                    workers,
+                    rounds,
+                    json,
+                },
+        } => {
             let b = bench::extract(&pdfs, &scans, workers, rounds)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&b)?);
@@ -366,7 +414,16 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Bench { what: BenchCommand::Ingest { corpus, work, no_peers, threads, json } } => {
+        Command::Bench {
+            what:
+                BenchCommand::Ingest {
+                    corpus,
+                    work,
+                    no_peers,
+                    threads,
+                    json,
+                },
+        } => {
             let b = bench::ingest(&corpus, &work, !no_peers, threads)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&b)?);
@@ -375,7 +432,15 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Bench { what: BenchCommand::Outlook { store, work, rounds, json } } => {
+        Command::Bench {
+            what:
+                BenchCommand::Outlook {
+                    store,
+                    work,
+                    rounds,
+                    json,
+                },
+        } => {
             let b = bench_outlook::outlook(&store, &work, rounds)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&b)?);
@@ -384,18 +449,58 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Search { case, query, json, limit, offset, sort, facets, copies, all } => {
-            let sort = sort.parse::<trove_query::Sort>().map_err(|e| anyhow::anyhow!(e))?;
-            search::search(&open_case(&case)?, search::SearchArgs { query, json, limit, offset, sort, facets, copies, all })
+        Command::Search {
+            case,
+            query,
+            json,
+            limit,
+            offset,
+            sort,
+            facets,
+            copies,
+            all,
+        } => {
+            let sort = sort
+                .parse::<trove_query::Sort>()
+                .map_err(|e| anyhow::anyhow!(e))?;
+            search::search(
+                &open_case(&case)?,
+                search::SearchArgs {
+                    query,
+                    json,
+                    limit,
+                    offset,
+                    sort,
+                    facets,
+                    copies,
+                    all,
+                },
+            )
         }
         Command::Count { case, query } => search::count(&open_case(&case)?, &query),
-        Command::Export { case, query, format, out, copies } => {
-            let format = format.parse::<trove_query::export::Format>().map_err(|e| anyhow::anyhow!(e))?;
+        Command::Export {
+            case,
+            query,
+            format,
+            out,
+            copies,
+        } => {
+            let format = format
+                .parse::<trove_query::export::Format>()
+                .map_err(|e| anyhow::anyhow!(e))?;
             search::export(&open_case(&case)?, &query, format, out, copies)
         }
         Command::Index { case } => search::index(&open_case(&case)?, false),
         Command::Reindex { case } => search::index(&open_case(&case)?, true),
-        Command::Bench { what: BenchCommand::Search { work, iterations, no_peers, json } } => {
+        Command::Bench {
+            what:
+                BenchCommand::Search {
+                    work,
+                    iterations,
+                    no_peers,
+                    json,
+                },
+        } => {
             let b = bench::search(&work, iterations, !no_peers)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&b)?);
@@ -404,7 +509,15 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Bench { what: BenchCommand::Http { case, clients, seconds, json } } => {
+        Command::Bench {
+            what:
+                BenchCommand::Http {
+                    case,
+                    clients,
+                    seconds,
+                    json,
+                },
+        } => {
             let b = bench_http::http(&case, clients, seconds)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&b)?);
@@ -413,16 +526,34 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Serve { cases, data, addr, secure_cookies } => admin::serve(data, cases, addr, secure_cookies),
+        Command::Serve {
+            cases,
+            data,
+            addr,
+            secure_cookies,
+        } => admin::serve(data, cases, addr, secure_cookies),
         Command::User { what, data } => admin::user(&data, what),
-        Command::Audit { data, user, case, limit, json, csv } => admin::audit(&data, user, case, limit, json, csv),
+        Command::Audit {
+            data,
+            user,
+            case,
+            limit,
+            json,
+            csv,
+        } => admin::audit(&data, user, case, limit, json, csv),
         Command::Verify { case, json } => {
             let case = open_case(&case)?;
             let v = trove_store::query::verify(&case, &case.reader()?)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                println!("{} blobs, {} checked: {} bad, {} stored items without their blob", v.blobs, report::bytes(v.bytes), v.bad.len(), v.orphans);
+                println!(
+                    "{} blobs, {} checked: {} bad, {} stored items without their blob",
+                    v.blobs,
+                    report::bytes(v.bytes),
+                    v.bad.len(),
+                    v.orphans
+                );
                 for b in &v.bad {
                     println!("  bad blob {b}");
                 }
@@ -432,21 +563,44 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Synth { out, messages, seed, layouts, no_attachments, json } => synth(out, messages, seed, layouts, no_attachments, json),
+        Command::Synth {
+            out,
+            messages,
+            seed,
+            layouts,
+            no_attachments,
+            json,
+        } => synth(out, messages, seed, layouts, no_attachments, json),
     }
 }
 
-fn synth(out: PathBuf, messages: usize, seed: u64, layouts: Vec<String>, no_attachments: bool, json: bool) -> Result<()> {
+fn synth(
+    out: PathBuf,
+    messages: usize,
+    seed: u64,
+    layouts: Vec<String>,
+    no_attachments: bool,
+    json: bool,
+) -> Result<()> {
     let layouts = layouts
         .iter()
-        .map(|l| l.parse::<trove_synth::Layout>().map_err(|e| anyhow::anyhow!("{e}")))
+        .map(|l| {
+            l.parse::<trove_synth::Layout>()
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        })
         .collect::<Result<Vec<_>>>()?;
     if layouts.is_empty() {
         bail!("no layouts given");
     }
-    let cfg = trove_synth::SynthConfig { seed, messages, layouts, attachments: !no_attachments };
+    let cfg = trove_synth::SynthConfig {
+        seed,
+        messages,
+        layouts,
+        attachments: !no_attachments,
+    };
     let started = std::time::Instant::now();
-    let manifest = trove_synth::generate(&cfg, &out).with_context(|| format!("writing {}", out.display()))?;
+    let manifest =
+        trove_synth::generate(&cfg, &out).with_context(|| format!("writing {}", out.display()))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&manifest)?);
     } else {
@@ -465,9 +619,14 @@ fn synth(out: PathBuf, messages: usize, seed: u64, layouts: Vec<String>, no_atta
 
 fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<()> {
     let progress = Arc::new(Progress::default());
-    let bar = if quiet || json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new_spinner() };
+    let bar = if quiet || json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new_spinner()
+    };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let ticker = {
@@ -510,23 +669,41 @@ fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        let outcomes: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        let outcomes: Vec<String> = summary
+            .outcomes
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
         println!(
             "run {} ({}): {} in {:.1}s, {} read{}",
             summary.run,
             summary.source,
-            if outcomes.is_empty() { "nothing new".to_owned() } else { outcomes.join(", ") },
+            if outcomes.is_empty() {
+                "nothing new".to_owned()
+            } else {
+                outcomes.join(", ")
+            },
             summary.seconds,
             report::bytes(summary.bytes),
-            if summary.already_done > 0 { format!(", {} files already done", summary.already_done) } else { String::new() }
+            if summary.already_done > 0 {
+                format!(", {} files already done", summary.already_done)
+            } else {
+                String::new()
+            }
         );
         if let Some(e) = &summary.extraction_error {
             eprintln!("warning: text extraction stopped ({e}); run `trove extract` to finish it");
         }
         if summary.index_failed > 0 {
-            eprintln!("warning: {} documents could not be indexed (see the log); run `trove reindex` after fixing the cause", summary.index_failed);
+            eprintln!(
+                "warning: {} documents could not be indexed (see the log); run `trove reindex` after fixing the cause",
+                summary.index_failed
+            );
         }
-        println!("see `trove report {}` for the completeness report", case.root().display());
+        println!(
+            "see `trove report {}` for the completeness report",
+            case.root().display()
+        );
     }
     Ok(())
 }

@@ -14,11 +14,19 @@ pub fn bytes(n: u64) -> String {
         v /= 1000.0;
         u += 1;
     }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }
 
 fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 { "-".into() } else { format!("{:.2}%", part as f64 * 100.0 / whole as f64) }
+    if whole == 0 {
+        "-".into()
+    } else {
+        format!("{:.2}%", part as f64 * 100.0 / whole as f64)
+    }
 }
 
 pub fn status(case: &Case, json: bool) -> Result<()> {
@@ -47,11 +55,21 @@ pub fn status(case: &Case, json: bool) -> Result<()> {
     }
     println!("by format:");
     for (format, outcomes) in &s.formats {
-        let parts: Vec<String> = OUTCOMES.iter().filter_map(|o| outcomes.get(*o).map(|n| format!("{n} {o}"))).collect();
+        let parts: Vec<String> = OUTCOMES
+            .iter()
+            .filter_map(|o| outcomes.get(*o).map(|n| format!("{n} {o}")))
+            .collect();
         println!("  {format:<12} {}", parts.join(", "));
     }
     if let Some(last) = s.runs.last() {
-        println!("runs: {} (last: #{} {} {}, started {})", s.runs.len(), last.id, last.source, last.status, last.started_at);
+        println!(
+            "runs: {} (last: #{} {} {}, started {})",
+            s.runs.len(),
+            last.id,
+            last.source,
+            last.status,
+            last.started_at
+        );
     }
     Ok(())
 }
@@ -73,7 +91,11 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
     for r in &reports {
         let total = r.inputs_total;
         println!("source {}", r.source);
-        println!("  input files: {} files, {} — each in exactly one outcome:", total.items, bytes(total.bytes));
+        println!(
+            "  input files: {} files, {} — each in exactly one outcome:",
+            total.items,
+            bytes(total.bytes)
+        );
         let mut sum = Tally::default();
         for o in OUTCOMES {
             let t = r.inputs.get(o).copied().unwrap_or_default();
@@ -95,14 +117,22 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
             bytes(sum.bytes),
             pct(sum.bytes, total.bytes)
         );
-        println!("  every item at any depth (files, archive members, mbox messages, opened attachments):");
+        println!(
+            "  every item at any depth (files, archive members, mbox messages, opened attachments):"
+        );
         for (kind, outcomes) in &r.items {
-            let parts: Vec<String> = OUTCOMES.iter().filter_map(|o| outcomes.get(*o).map(|t| format!("{} {o}", t.items))).collect();
+            let parts: Vec<String> = OUTCOMES
+                .iter()
+                .filter_map(|o| outcomes.get(*o).map(|t| format!("{} {o}", t.items)))
+                .collect();
             println!("    {kind:<13} {}", parts.join(", "));
         }
         println!("  by format:");
         for (format, outcomes) in &r.formats {
-            let parts: Vec<String> = OUTCOMES.iter().filter_map(|o| outcomes.get(*o).map(|t| format!("{} {o}", t.items))).collect();
+            let parts: Vec<String> = OUTCOMES
+                .iter()
+                .filter_map(|o| outcomes.get(*o).map(|t| format!("{} {o}", t.items)))
+                .collect();
             println!("    {format:<13} {}", parts.join(", "));
         }
         println!(
@@ -111,15 +141,24 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
         );
         if !r.problems.is_empty() {
             let parts: Vec<String> = r.problems.iter().map(|(p, n)| format!("{p} {n}")).collect();
-            println!("  stored with problems (flagged, nothing dropped): {}", parts.join(", "));
+            println!(
+                "  stored with problems (flagged, nothing dropped): {}",
+                parts.join(", ")
+            );
         }
         if r.incomplete > 0 {
-            println!("  INCOMPLETE: {} containers not fully read; run the same ingest again to finish", r.incomplete);
+            println!(
+                "  INCOMPLETE: {} containers not fully read; run the same ingest again to finish",
+                r.incomplete
+            );
         }
         if !r.reasons.is_empty() {
             println!("  reasons:");
             for rc in &r.reasons {
-                println!("    {:<9} {:>7} × {}  (e.g. {})", rc.outcome, rc.items, rc.reason, rc.example);
+                println!(
+                    "    {:<9} {:>7} × {}  (e.g. {})",
+                    rc.outcome, rc.items, rc.reason, rc.example
+                );
             }
         }
     }
@@ -127,7 +166,13 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
     if all {
         println!("every skipped and failed item:");
         for row in unresolved(&cat)? {
-            println!("  #{} {} {}: {}", row.id, row.outcome, row.locator, row.reason.unwrap_or_default());
+            println!(
+                "  #{} {} {}: {}",
+                row.id,
+                row.outcome,
+                row.locator,
+                row.reason.unwrap_or_default()
+            );
         }
     }
     Ok(())
@@ -136,7 +181,8 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
 fn unresolved(cat: &trove_store::Catalog) -> Result<Vec<query::ItemRow>> {
     let mut rows = Vec::new();
     let conn = cat.connection();
-    let mut st = conn.prepare("SELECT id FROM items WHERE outcome IN ('skipped', 'failed') ORDER BY id")?;
+    let mut st =
+        conn.prepare("SELECT id FROM items WHERE outcome IN ('skipped', 'failed') ORDER BY id")?;
     let ids: Vec<i64> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     for id in ids {
         if let Some(row) = query::item(cat, id)? {
@@ -150,7 +196,10 @@ const EXTRACTION_STATUSES: [&str; 4] = ["extracted", "ocr-pending", "failed", "s
 
 /// The extraction half of the report: every distinct attachment and document, one outcome each.
 fn print_extraction(r: &trove_store::extraction::ExtractionReport) {
-    println!("documents (attachments and files, each distinct document once): {}", r.documents);
+    println!(
+        "documents (attachments and files, each distinct document once): {}",
+        r.documents
+    );
     let done: u64 = r.formats.values().flat_map(|m| m.values()).sum();
     let mut totals = std::collections::BTreeMap::new();
     for m in r.formats.values() {
@@ -158,10 +207,28 @@ fn print_extraction(r: &trove_store::extraction::ExtractionReport) {
             *totals.entry(s.as_str()).or_insert(0u64) += n;
         }
     }
-    let parts: Vec<String> = EXTRACTION_STATUSES.iter().map(|s| format!("{} {s}", totals.get(s).copied().unwrap_or(0))).collect();
-    println!("  text extraction: {} — {}{}", done, parts.join(", "), if r.not_extracted > 0 { format!("; {} not yet extracted (run `trove extract`)", r.not_extracted) } else { String::new() });
+    let parts: Vec<String> = EXTRACTION_STATUSES
+        .iter()
+        .map(|s| format!("{} {s}", totals.get(s).copied().unwrap_or(0)))
+        .collect();
+    println!(
+        "  text extraction: {} — {}{}",
+        done,
+        parts.join(", "),
+        if r.not_extracted > 0 {
+            format!(
+                "; {} not yet extracted (run `trove extract`)",
+                r.not_extracted
+            )
+        } else {
+            String::new()
+        }
+    );
     for (format, m) in &r.formats {
-        let parts: Vec<String> = EXTRACTION_STATUSES.iter().filter_map(|s| m.get(*s).map(|n| format!("{n} {s}"))).collect();
+        let parts: Vec<String> = EXTRACTION_STATUSES
+            .iter()
+            .filter_map(|s| m.get(*s).map(|n| format!("{n} {s}")))
+            .collect();
         println!("    {format:<16} {}", parts.join(", "));
     }
     if r.ocr_pending_pages > 0 || r.ocr_pages > 0 {
@@ -169,7 +236,11 @@ fn print_extraction(r: &trove_store::extraction::ExtractionReport) {
             "  OCR: {} pages read by OCR, {} pages waiting{}",
             r.ocr_pages,
             r.ocr_pending_pages,
-            if r.ocr_pending_pages > 0 { " (run `trove ocr`)" } else { "" }
+            if r.ocr_pending_pages > 0 {
+                " (run `trove ocr`)"
+            } else {
+                ""
+            }
         );
     }
     if !r.flags.is_empty() {
@@ -179,7 +250,14 @@ fn print_extraction(r: &trove_store::extraction::ExtractionReport) {
     if !r.reasons.is_empty() {
         println!("  extraction reasons:");
         for rc in &r.reasons {
-            println!("    {:<8} {:>6} × {} {}  (e.g. {})", rc.status, rc.documents, rc.format, rc.reason, &rc.example[..rc.example.len().min(16)]);
+            println!(
+                "    {:<8} {:>6} × {} {}  (e.g. {})",
+                rc.status,
+                rc.documents,
+                rc.format,
+                rc.reason,
+                &rc.example[..rc.example.len().min(16)]
+            );
         }
     }
 }

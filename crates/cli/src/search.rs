@@ -21,7 +21,8 @@ pub struct SearchArgs {
 }
 
 fn open(case: &Case) -> Result<Searchable> {
-    Searchable::open(case).context("opening the search index (run `trove reindex` if it is missing)")
+    Searchable::open(case)
+        .context("opening the search index (run `trove reindex` if it is missing)")
 }
 
 /// Errors of the query language are shown with their position, as they are.
@@ -37,36 +38,77 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
     if a.all {
         let out = std::io::stdout();
         let mut out = std::io::BufWriter::new(out.lock());
-        let stats = export::export(&s, &a.query, Format::Jsonl, a.copies, &mut out).map_err(query_error)?;
+        let stats =
+            export::export(&s, &a.query, Format::Jsonl, a.copies, &mut out).map_err(query_error)?;
         out.flush()?;
         eprintln!("{} results, {} rows", stats.hits, stats.rows);
         return Ok(());
     }
-    let req = Request { query: a.query.clone(), sort: a.sort, offset: a.offset, limit: a.limit, facets: a.facets, snippets: true, copies: a.copies };
+    let req = Request {
+        query: a.query.clone(),
+        sort: a.sort,
+        offset: a.offset,
+        limit: a.limit,
+        facets: a.facets,
+        snippets: true,
+        copies: a.copies,
+    };
     let resp = s.search(&req).map_err(query_error)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&resp)?);
         return Ok(());
     }
     let tty = std::io::stdout().is_terminal();
-    let (hl_on, hl_off) = if tty { ("\x1b[1;33m", "\x1b[0m") } else { ("«", "»") };
-    println!("{} results ({:.1} ms){}", resp.total, resp.took_ms, if resp.offset > 0 { format!(", from {}", resp.offset + 1) } else { String::new() });
+    let (hl_on, hl_off) = if tty {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("«", "»")
+    };
+    println!(
+        "{} results ({:.1} ms){}",
+        resp.total,
+        resp.took_ms,
+        if resp.offset > 0 {
+            format!(", from {}", resp.offset + 1)
+        } else {
+            String::new()
+        }
+    );
     for h in &resp.hits {
-        let date = h.date.and_then(|d| chrono::DateTime::from_timestamp(d, 0)).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "          ".into());
+        let date = h
+            .date
+            .and_then(|d| chrono::DateTime::from_timestamp(d, 0))
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| "          ".into());
         let from = match (&h.from_name, &h.from) {
             (Some(n), Some(a)) => format!("{n} <{a}>"),
             (None, Some(a)) => a.clone(),
             (Some(n), None) => n.clone(),
             _ => String::new(),
         };
-        let copies = if h.copies > 1 { format!("  [{} copies: {}]", h.copies, h.folders.join(", ")) } else { String::new() };
-        println!("\n#{} {date}  {from}\n    {}{copies}", h.item.unwrap_or(0), h.subject.as_deref().unwrap_or("(no subject)"));
+        let copies = if h.copies > 1 {
+            format!("  [{} copies: {}]", h.copies, h.folders.join(", "))
+        } else {
+            String::new()
+        };
+        println!(
+            "\n#{} {date}  {from}\n    {}{copies}",
+            h.item.unwrap_or(0),
+            h.subject.as_deref().unwrap_or("(no subject)")
+        );
         if let Some(sn) = &h.snippet {
             println!("    {}", highlighted(sn, hl_on, hl_off));
         }
         for a in &h.in_attachments {
-            let flags = if a.flags.is_empty() { String::new() } else { format!(" [{}]", a.flags.join(", ")) };
-            println!("    ↳ in attachment {}{flags}", a.name.as_deref().unwrap_or("(no name)"));
+            let flags = if a.flags.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", a.flags.join(", "))
+            };
+            println!(
+                "    ↳ in attachment {}{flags}",
+                a.name.as_deref().unwrap_or("(no name)")
+            );
             if let Some(sn) = &a.snippet {
                 println!("      {}", highlighted(sn, hl_on, hl_off));
             }
@@ -86,7 +128,11 @@ fn highlighted(sn: &trove_query::search::Snippet, on: &str, off: &str) -> String
     let mut text = String::new();
     let mut at = 0;
     for &(s, e) in &sn.highlights {
-        if s >= at && e <= sn.text.len() && sn.text.is_char_boundary(s) && sn.text.is_char_boundary(e) {
+        if s >= at
+            && e <= sn.text.len()
+            && sn.text.is_char_boundary(s)
+            && sn.text.is_char_boundary(e)
+        {
             text.push_str(&sn.text[at..s]);
             text.push_str(on);
             text.push_str(&sn.text[s..e]);
@@ -103,7 +149,11 @@ fn print_facets(f: &Facets) {
         if b.is_empty() {
             return;
         }
-        let parts: Vec<String> = b.iter().take(10).map(|x| format!("{} {}", x.value, x.count)).collect();
+        let parts: Vec<String> = b
+            .iter()
+            .take(10)
+            .map(|x| format!("{} {}", x.value, x.count))
+            .collect();
         println!("  {name:<14} {}", parts.join(" · "));
     };
     println!("\nfacets:");
@@ -124,16 +174,24 @@ pub fn count(case: &Case, query: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn export(case: &Case, query: &str, format: Format, out: Option<PathBuf>, copies: bool) -> Result<()> {
+pub fn export(
+    case: &Case,
+    query: &str,
+    format: Format,
+    out: Option<PathBuf>,
+    copies: bool,
+) -> Result<()> {
     let s = open(case)?;
     let stats = match (format, out) {
         (Format::Zip, Some(path)) => {
-            let f = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+            let f = std::fs::File::create(&path)
+                .with_context(|| format!("creating {}", path.display()))?;
             export::export_zip(&s, query, copies, f).map_err(query_error)?
         }
         (Format::Zip, None) => bail!("a zip export needs --out FILE"),
         (format, Some(path)) => {
-            let f = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+            let f = std::fs::File::create(&path)
+                .with_context(|| format!("creating {}", path.display()))?;
             let mut w = std::io::BufWriter::new(f);
             export::export(&s, query, format, copies, &mut w).map_err(query_error)?
         }
@@ -143,22 +201,33 @@ pub fn export(case: &Case, query: &str, format: Format, out: Option<PathBuf>, co
             export::export(&s, query, format, copies, &mut w).map_err(query_error)?
         }
     };
-    eprintln!("exported {} results as {} rows ({} bytes)", stats.hits, stats.rows, stats.bytes);
+    eprintln!(
+        "exported {} results as {} rows ({} bytes)",
+        stats.hits, stats.rows, stats.bytes
+    );
     Ok(())
 }
 
 pub fn index(case: &Case, full: bool) -> Result<()> {
     let stats = if full {
         let bar = indicatif::ProgressBar::new_spinner();
-        let s = trove_index::reindex(case, 256 << 20, 2, &|n| bar.set_message(format!("{n} messages")))?;
+        let s = trove_index::reindex(case, 256 << 20, 2, &|n| {
+            bar.set_message(format!("{n} messages"))
+        })?;
         bar.finish_and_clear();
         s
     } else {
         trove_ingest::index_pending(case, 256 << 20)?
     };
-    println!("indexed {} documents in {:.1}s", stats.documents, stats.seconds);
+    println!(
+        "indexed {} documents in {:.1}s",
+        stats.documents, stats.seconds
+    );
     if stats.failed > 0 {
-        bail!("{} documents could not be indexed (see the log above); they are still in the catalog", stats.failed);
+        bail!(
+            "{} documents could not be indexed (see the log above); they are still in the catalog",
+            stats.failed
+        );
     }
     Ok(())
 }

@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use anyhow::{Context, Result, bail};
-use trove_formats::message::{DateHints, parse_message};
 use trove_formats::Limits;
+use trove_formats::message::{DateHints, parse_message};
 use trove_store::Case;
 use trove_store::query;
 
@@ -18,7 +18,11 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
             // Several locations of one message: show the first, list the others.
             let first = many[0].clone();
             if !raw && !json {
-                eprintln!("{} items match; showing #{} (see 'copies' below)", many.len(), first.id);
+                eprintln!(
+                    "{} items match; showing #{} (see 'copies' below)",
+                    many.len(),
+                    first.id
+                );
             }
             first
         }
@@ -32,7 +36,13 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
         _ => None,
     };
     if raw {
-        let Some(b) = bytes else { bail!("item #{} has no stored bytes (outcome {})", item.id, item.outcome) };
+        let Some(b) = bytes else {
+            bail!(
+                "item #{} has no stored bytes (outcome {})",
+                item.id,
+                item.outcome
+            )
+        };
         std::io::stdout().write_all(&b)?;
         return Ok(());
     }
@@ -51,7 +61,12 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
     };
     let children = query::children(&cat, item.id)?;
     let parsed = match (&message, &bytes) {
-        (Some(_), Some(b)) => Some(parse_message(b, &Limits::default(), DateHints::default(), false)),
+        (Some(_), Some(b)) => Some(parse_message(
+            b,
+            &Limits::default(),
+            DateHints::default(),
+            false,
+        )),
         _ => None,
     };
     if json {
@@ -65,8 +80,18 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    println!("item #{}  {}  {}  {} bytes", item.id, item.kind, item.format, item.size);
-    println!("outcome: {}{}", item.outcome, item.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default());
+    println!(
+        "item #{}  {}  {}  {} bytes",
+        item.id, item.kind, item.format, item.size
+    );
+    println!(
+        "outcome: {}{}",
+        item.outcome,
+        item.reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default()
+    );
     if let Some(d) = item.duplicate_of {
         println!("duplicate of item #{d}");
     }
@@ -81,11 +106,24 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
             (Some(o), None) => format!(" at byte {o}"),
             _ => String::new(),
         };
-        println!("  {:indent$}#{} {} {}{range}", "", c.id, c.format, c.name, indent = depth * 2);
+        println!(
+            "  {:indent$}#{} {} {}{range}",
+            "",
+            c.id,
+            c.format,
+            c.name,
+            indent = depth * 2
+        );
     }
     println!("locator: {}", item.locator);
     if let Some(f) = &item.folder {
-        println!("folder: {f}{}", item.flags.as_deref().map(|fl| format!("  flags: {fl}")).unwrap_or_default());
+        println!(
+            "folder: {f}{}",
+            item.flags
+                .as_deref()
+                .map(|fl| format!("  flags: {fl}"))
+                .unwrap_or_default()
+        );
     }
     if let Some(m) = &item.meta {
         println!("meta: {m}");
@@ -97,8 +135,13 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
         }
         println!("\n── message ──");
         if let Some(d) = m.date {
-            let when = chrono::DateTime::from_timestamp(d, 0).map(|t| t.to_rfc3339()).unwrap_or_default();
-            println!("date (UTC): {when}  from {}", m.date_source.as_deref().unwrap_or("?"));
+            let when = chrono::DateTime::from_timestamp(d, 0)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default();
+            println!(
+                "date (UTC): {when}  from {}",
+                m.date_source.as_deref().unwrap_or("?")
+            );
         }
         if !m.problems.is_empty() {
             println!("problems: {}", m.problems.join(", "));
@@ -117,15 +160,23 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
                     a.mime,
                     a.size,
                     a.sha256,
-                    a.item_id.map(|i| format!("  → item #{i}")).unwrap_or_default()
+                    a.item_id
+                        .map(|i| format!("  → item #{i}"))
+                        .unwrap_or_default()
                 );
-                if let Ok(Some(e)) = hex::decode(&a.sha256).map_err(anyhow::Error::from).and_then(|k| Ok(trove_store::extraction::extraction(&cat, &k)?)) {
+                if let Ok(Some(e)) = hex::decode(&a.sha256)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|k| Ok(trove_store::extraction::extraction(&cat, &k)?))
+                {
                     println!("           {}", extraction_line(&e));
                 }
             }
         }
         if copies.len() > 1 {
-            println!("\n── {} locations of this message (copies in other mailboxes included) ──", copies.len());
+            println!(
+                "\n── {} locations of this message (copies in other mailboxes included) ──",
+                copies.len()
+            );
             for c in &copies {
                 println!("  #{} {} {}", c.id, c.outcome, c.locator);
             }
@@ -174,7 +225,11 @@ fn extraction_line(e: &trove_store::extraction::ExtractionRow) -> String {
     s
 }
 
-fn print_extraction_detail(case: &Case, cat: &trove_store::Catalog, e: &trove_store::extraction::ExtractionRow) -> Result<()> {
+fn print_extraction_detail(
+    case: &Case,
+    cat: &trove_store::Catalog,
+    e: &trove_store::extraction::ExtractionRow,
+) -> Result<()> {
     if let Some(m) = &e.meta {
         println!("metadata: {m}");
     }
@@ -190,28 +245,46 @@ fn print_extraction_detail(case: &Case, cat: &trove_store::Catalog, e: &trove_st
 /// A document known only as an attachment (its bytes live in the messages carrying it).
 fn show_document(case: &Case, cat: &trove_store::Catalog, spec: &str, json: bool) -> Result<()> {
     let spec = spec.trim().to_ascii_lowercase();
-    let found: Option<Vec<u8>> = if spec.len() >= 8 && spec.len() <= 64 && spec.bytes().all(|b| b.is_ascii_hexdigit()) {
-        cat.connection()
-            .query_row("SELECT sha256 FROM extractions WHERE lower(hex(sha256)) LIKE ?1 LIMIT 1", [format!("{spec}%")], |r| r.get(0))
-            .ok()
-    } else {
-        None
+    let found: Option<Vec<u8>> =
+        if spec.len() >= 8 && spec.len() <= 64 && spec.bytes().all(|b| b.is_ascii_hexdigit()) {
+            cat.connection()
+                .query_row(
+                    "SELECT sha256 FROM extractions WHERE lower(hex(sha256)) LIKE ?1 LIMIT 1",
+                    [format!("{spec}%")],
+                    |r| r.get(0),
+                )
+                .ok()
+        } else {
+            None
+        };
+    let Some(sha) = found else {
+        bail!("no item matches {spec:?} (an id, a SHA-256 prefix, a Message-ID or a locator)")
     };
-    let Some(sha) = found else { bail!("no item matches {spec:?} (an id, a SHA-256 prefix, a Message-ID or a locator)") };
-    let Some(e) = trove_store::extraction::extraction(cat, &sha)? else { bail!("no extraction for {spec}") };
+    let Some(e) = trove_store::extraction::extraction(cat, &sha)? else {
+        bail!("no extraction for {spec}")
+    };
     let carriers: Vec<(i64, Option<String>)> = {
         let mut st = cat.connection().prepare(
             "SELECT m.item_id, a.name FROM attachments a JOIN messages m ON m.id = a.message WHERE a.sha256 = ?1 ORDER BY m.id LIMIT 50",
         )?;
-        st.query_map([&sha], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
+        st.query_map([&sha], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "extraction": e, "carried_by_items": carriers }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "extraction": e, "carried_by_items": carriers })
+            )?
+        );
         return Ok(());
     }
     println!("document {}\n{}", e.sha256, extraction_line(&e));
     for (item, name) in &carriers {
-        println!("  attached as {} to message item #{item}", name.as_deref().unwrap_or("(no name)"));
+        println!(
+            "  attached as {} to message item #{item}",
+            name.as_deref().unwrap_or("(no name)")
+        );
     }
     print_extraction_detail(case, cat, &e)
 }

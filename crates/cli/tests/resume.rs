@@ -13,7 +13,9 @@ fn trove() -> Command {
 }
 
 fn corpus(rel: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora").join(rel);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpora")
+        .join(rel);
     assert!(p.exists(), "test corpus missing: {}", p.display());
     p
 }
@@ -37,7 +39,11 @@ fn build_dump(dir: &Path) {
         }
         mbox.write_all(b"\n").unwrap();
         if i % 3 == 0 {
-            zip.start_file(format!("m/{i}.eml"), zip::write::SimpleFileOptions::default()).unwrap();
+            zip.start_file(
+                format!("m/{i}.eml"),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
             zip.write_all(&data).unwrap();
         }
         if i % 7 == 0 {
@@ -96,7 +102,9 @@ fn init(case: &Path) {
 
 fn ingest(case: &Path, dump: &Path) -> Command {
     let mut c = trove();
-    c.args(["ingest", "--quiet", "--source", "crash"]).arg(case).arg(dump);
+    c.args(["ingest", "--quiet", "--source", "crash"])
+        .arg(case)
+        .arg(dump);
     c
 }
 
@@ -115,7 +123,11 @@ fn kill_and_resume(case: &Path, dump: &Path, step: Duration) -> u32 {
     let step = step.max(Duration::from_millis(30));
     let mut kills = 0;
     for i in 1..=8u32 {
-        let mut child = ingest(case, dump).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = ingest(case, dump)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(step * i / 2);
         match child.try_wait().unwrap() {
             Some(status) => {
@@ -134,9 +146,20 @@ fn kill_and_resume(case: &Path, dump: &Path, step: Duration) -> u32 {
 }
 
 fn assert_same(expected: &[String], got: &[String]) {
-    let missing: Vec<_> = expected.iter().filter(|e| !got.contains(e)).take(5).collect();
-    let extra: Vec<_> = got.iter().filter(|g| !expected.contains(g)).take(5).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}\nextra {extra:?}");
+    let missing: Vec<_> = expected
+        .iter()
+        .filter(|e| !got.contains(e))
+        .take(5)
+        .collect();
+    let extra: Vec<_> = got
+        .iter()
+        .filter(|g| !expected.contains(g))
+        .take(5)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}\nextra {extra:?}"
+    );
     assert_eq!(got.len(), expected.len());
 }
 
@@ -153,7 +176,10 @@ fn kill_nine_and_resume_equals_uninterrupted() {
     init(&crashed);
     // Kill at moments spread over a full run's duration, each time on a resumed run.
     let kills = kill_and_resume(&crashed, &dump, full / 6);
-    assert!(kills >= 2, "the ingest should have been killed mid-run at least twice ({kills})");
+    assert!(
+        kills >= 2,
+        "the ingest should have been killed mid-run at least twice ({kills})"
+    );
     assert_same(&expected, &snapshot(&crashed));
 
     // Every blob intact, every stored item has its blob; the pack tails cut by crashes are gone.
@@ -173,11 +199,19 @@ fn kill_nine_inside_outlook_stores_and_resume() {
     let tmp = tempfile::tempdir().unwrap();
     let dump = tmp.path().join("dump");
     std::fs::create_dir_all(&dump).unwrap();
-    for f in ["enron.pst", "pstextractortest@outlook.com.ost", "pstextractortestpdf@outlook.com.ost"] {
+    for f in [
+        "enron.pst",
+        "pstextractortest@outlook.com.ost",
+        "pstextractortestpdf@outlook.com.ost",
+    ] {
         std::fs::copy(corpus(&format!("outlook/pst/{f}")), dump.join(f)).unwrap();
     }
     let (expected, full) = reference_run(tmp.path(), &dump);
-    assert_eq!(expected.len(), 3 + 71 + 183 + 162, "the stores and their messages");
+    assert_eq!(
+        expected.len(),
+        3 + 71 + 183 + 162,
+        "the stores and their messages"
+    );
 
     let crashed = tmp.path().join("crashed");
     init(&crashed);

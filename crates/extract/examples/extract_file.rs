@@ -9,10 +9,25 @@ fn main() {
     }
     for path in args.iter().filter(|a| !a.starts_with("--")) {
         let bytes = std::fs::read(path).unwrap_or_default();
-        let hint = trove_extract::Hint { name: Some(path.clone()), mime: None };
+        let hint = trove_extract::Hint {
+            name: Some(path.clone()),
+            mime: None,
+        };
         let e = trove_extract::extract(&bytes, &hint, &opts);
-        println!("== {path}: {} {} {:?} pages {} pending {:?} flags {:?} {} ms", e.format, e.status.as_str(), e.reason, e.pages, e.ocr_pending, e.flags, e.millis);
-        println!("meta: {}", serde_json::to_string(&e.meta).unwrap_or_default());
+        println!(
+            "== {path}: {} {} {:?} pages {} pending {:?} flags {:?} {} ms",
+            e.format,
+            e.status.as_str(),
+            e.reason,
+            e.pages,
+            e.ocr_pending,
+            e.flags,
+            e.millis
+        );
+        println!(
+            "meta: {}",
+            serde_json::to_string(&e.meta).unwrap_or_default()
+        );
         if args.iter().any(|a| a == "--text") {
             println!("{}", e.text);
         } else {

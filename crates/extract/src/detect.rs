@@ -86,7 +86,10 @@ impl Kind {
     }
 
     pub fn is_image(self) -> bool {
-        matches!(self, Kind::Jpeg | Kind::Png | Kind::Tiff | Kind::Gif | Kind::Bmp | Kind::Webp | Kind::Heic)
+        matches!(
+            self,
+            Kind::Jpeg | Kind::Png | Kind::Tiff | Kind::Gif | Kind::Bmp | Kind::Webp | Kind::Heic
+        )
     }
 }
 
@@ -106,11 +109,21 @@ pub fn detect(bytes: &[u8], hint: &Hint) -> Kind {
         Format::Empty => Kind::Empty,
         Format::Message | Format::Mbox | Format::Pst | Format::Tnef => {
             // Plain text that happens to start like a header block, sent as a text file.
-            if matches!(ext.as_deref(), Some("txt" | "csv" | "log")) { Kind::Text } else { Kind::Message }
+            if matches!(ext.as_deref(), Some("txt" | "csv" | "log")) {
+                Kind::Text
+            } else {
+                Kind::Message
+            }
         }
         Format::Zip => zip_kind(bytes).unwrap_or(Kind::Archive),
         Format::Ooxml | Format::Odf => zip_kind(bytes).unwrap_or(Kind::Archive),
-        Format::Tar | Format::SevenZip | Format::Rar | Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz => Kind::Archive,
+        Format::Tar
+        | Format::SevenZip
+        | Format::Rar
+        | Format::Gzip
+        | Format::Zstd
+        | Format::Bzip2
+        | Format::Xz => Kind::Archive,
         Format::Ole => ole_kind(bytes),
         Format::Pdf => Kind::Pdf,
         Format::Rtf => Kind::Rtf,
@@ -139,8 +152,14 @@ fn text_kind(head: &[u8], ext: Option<&str>, mime: &str) -> Kind {
     if trimmed.starts_with(b"BEGIN:VCARD") {
         return Kind::VCard;
     }
-    let htmlish = trimmed.starts_with(b"<!DOCTYPE") || trimmed.starts_with(b"<HTML") || trimmed.starts_with(b"<BODY") || trimmed.starts_with(b"<DIV")
-        || trimmed.starts_with(b"<P>") || trimmed.starts_with(b"<P ") || trimmed.starts_with(b"<TABLE") || trimmed.starts_with(b"<META");
+    let htmlish = trimmed.starts_with(b"<!DOCTYPE")
+        || trimmed.starts_with(b"<HTML")
+        || trimmed.starts_with(b"<BODY")
+        || trimmed.starts_with(b"<DIV")
+        || trimmed.starts_with(b"<P>")
+        || trimmed.starts_with(b"<P ")
+        || trimmed.starts_with(b"<TABLE")
+        || trimmed.starts_with(b"<META");
     if matches!(ext, Some("htm" | "html" | "xhtml")) || mime == "text/html" || htmlish {
         return Kind::Html;
     }
@@ -184,7 +203,14 @@ const MAX_LISTED: usize = 100_000;
 
 pub fn zip_listing(bytes: &[u8]) -> Option<ZipListing> {
     let mut z = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-    let mut l = ZipListing { names: Vec::new(), compressed: 0, uncompressed: 0, encrypted: false, worst_ratio: 0, truncated: false };
+    let mut l = ZipListing {
+        names: Vec::new(),
+        compressed: 0,
+        uncompressed: 0,
+        encrypted: false,
+        worst_ratio: 0,
+        truncated: false,
+    };
     for i in 0..z.len() {
         if i >= MAX_LISTED {
             l.truncated = true;
@@ -197,7 +223,8 @@ pub fn zip_listing(bytes: &[u8]) -> Option<ZipListing> {
         if f.size() > 1 << 20 {
             l.worst_ratio = l.worst_ratio.max(f.size() / f.compressed_size().max(1));
         }
-        l.names.push(f.name().map(|n| n.into_owned()).unwrap_or_default());
+        l.names
+            .push(f.name().map(|n| n.into_owned()).unwrap_or_default());
     }
     Some(l)
 }
@@ -222,7 +249,8 @@ fn zip_kind(bytes: &[u8]) -> Option<Kind> {
             return Some(Kind::Odp);
         }
     }
-    if has("[Content_Types].xml") || has_prefix("word/") || has_prefix("xl/") || has_prefix("ppt/") {
+    if has("[Content_Types].xml") || has_prefix("word/") || has_prefix("xl/") || has_prefix("ppt/")
+    {
         if has_prefix("word/") {
             return Some(Kind::Docx);
         }
@@ -243,7 +271,9 @@ pub fn ole_entries(bytes: &[u8]) -> Option<Vec<String>> {
 }
 
 fn ole_kind(bytes: &[u8]) -> Kind {
-    let Some(names) = ole_entries(bytes) else { return Kind::OleOther };
+    let Some(names) = ole_entries(bytes) else {
+        return Kind::OleOther;
+    };
     let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
     if has("EncryptedPackage") || has("EncryptionInfo") {
         Kind::OfficeEncrypted
@@ -253,7 +283,10 @@ fn ole_kind(bytes: &[u8]) -> Kind {
         Kind::Xls
     } else if has("PowerPoint Document") {
         Kind::Ppt
-    } else if names.iter().any(|n| n.starts_with("__substg1.0_") || n.starts_with("__properties_version1.0")) {
+    } else if names
+        .iter()
+        .any(|n| n.starts_with("__substg1.0_") || n.starts_with("__properties_version1.0"))
+    {
         Kind::Msg
     } else {
         Kind::OleOther
@@ -262,8 +295,43 @@ fn ole_kind(bytes: &[u8]) -> Kind {
 
 /// Names Windows runs when opened.
 const RUNNABLE: &[&str] = &[
-    "exe", "scr", "com", "pif", "bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "msi", "msp", "cpl", "jar", "ps1", "psm1",
-    "lnk", "reg", "dll", "sys", "application", "gadget", "msc", "scf", "inf", "apk", "elf", "sh", "iso", "img", "vhd", "vhdx", "xll", "wll",
+    "exe",
+    "scr",
+    "com",
+    "pif",
+    "bat",
+    "cmd",
+    "vbs",
+    "vbe",
+    "js",
+    "jse",
+    "wsf",
+    "wsh",
+    "hta",
+    "msi",
+    "msp",
+    "cpl",
+    "jar",
+    "ps1",
+    "psm1",
+    "lnk",
+    "reg",
+    "dll",
+    "sys",
+    "application",
+    "gadget",
+    "msc",
+    "scf",
+    "inf",
+    "apk",
+    "elf",
+    "sh",
+    "iso",
+    "img",
+    "vhd",
+    "vhdx",
+    "xll",
+    "wll",
 ];
 
 pub fn runnable_name(name: &str) -> bool {
@@ -275,9 +343,22 @@ fn expected(ext: &str) -> Option<&'static [Kind]> {
     Some(match ext {
         "pdf" => &[Kind::Pdf],
         // Word and Excel open RTF and HTML saved under their legacy extensions.
-        "doc" | "dot" => &[Kind::Doc, Kind::Rtf, Kind::Html, Kind::OfficeEncrypted, Kind::Docx],
+        "doc" | "dot" => &[
+            Kind::Doc,
+            Kind::Rtf,
+            Kind::Html,
+            Kind::OfficeEncrypted,
+            Kind::Docx,
+        ],
         "docx" | "docm" | "dotx" => &[Kind::Docx, Kind::OfficeEncrypted],
-        "xls" | "xlt" => &[Kind::Xls, Kind::Html, Kind::Xlsx, Kind::Csv, Kind::Text, Kind::OfficeEncrypted],
+        "xls" | "xlt" => &[
+            Kind::Xls,
+            Kind::Html,
+            Kind::Xlsx,
+            Kind::Csv,
+            Kind::Text,
+            Kind::OfficeEncrypted,
+        ],
         "xlsx" | "xlsm" | "xltx" => &[Kind::Xlsx, Kind::OfficeEncrypted],
         "ppt" | "pps" | "pot" => &[Kind::Ppt, Kind::OfficeEncrypted, Kind::Pptx],
         "pptx" | "pptm" | "ppsx" => &[Kind::Pptx, Kind::OfficeEncrypted],
@@ -292,7 +373,15 @@ fn expected(ext: &str) -> Option<&'static [Kind]> {
         "tif" | "tiff" => &[Kind::Tiff],
         "webp" => &[Kind::Webp],
         "heic" | "heif" => &[Kind::Heic],
-        "zip" | "rar" | "7z" | "gz" | "tgz" | "tar" | "bz2" | "xz" => &[Kind::Archive, Kind::Docx, Kind::Xlsx, Kind::Pptx, Kind::Odt, Kind::Ods, Kind::Odp],
+        "zip" | "rar" | "7z" | "gz" | "tgz" | "tar" | "bz2" | "xz" => &[
+            Kind::Archive,
+            Kind::Docx,
+            Kind::Xlsx,
+            Kind::Pptx,
+            Kind::Odt,
+            Kind::Ods,
+            Kind::Odp,
+        ],
         "exe" | "dll" | "scr" | "sys" | "cpl" => &[Kind::Executable],
         "txt" | "csv" | "log" => &[Kind::Text, Kind::Csv, Kind::Html],
         "htm" | "html" => &[Kind::Html, Kind::Text],
@@ -322,7 +411,10 @@ pub fn flags(bytes: &[u8], hint: &Hint, kind: Kind) -> Vec<Flag> {
                 if has("Macros") || has("_VBA_PROJECT_CUR") || has("VBA") || has("_VBA_PROJECT") {
                     out.push(Flag::Macro);
                 }
-                if names.iter().any(|n| n.starts_with("MBD") || n == "ObjectPool" || n == "\u{1}Ole10Native") {
+                if names
+                    .iter()
+                    .any(|n| n.starts_with("MBD") || n == "ObjectPool" || n == "\u{1}Ole10Native")
+                {
                     out.push(Flag::Embedded);
                 }
             }
@@ -332,10 +424,17 @@ pub fn flags(bytes: &[u8], hint: &Hint, kind: Kind) -> Vec<Flag> {
         }
         Kind::Docx | Kind::Xlsx | Kind::Pptx | Kind::Odt | Kind::Ods | Kind::Odp => {
             if let Some(l) = zip_listing(bytes) {
-                if l.names.iter().any(|n| n.ends_with("vbaProject.bin") || n.starts_with("xl/macrosheets/") || n.starts_with("Basic/") && n.len() > 6) {
+                if l.names.iter().any(|n| {
+                    n.ends_with("vbaProject.bin")
+                        || n.starts_with("xl/macrosheets/")
+                        || n.starts_with("Basic/") && n.len() > 6
+                }) {
                     out.push(Flag::Macro);
                 }
-                if l.names.iter().any(|n| n.contains("/embeddings/") || n.starts_with("Object ")) {
+                if l.names
+                    .iter()
+                    .any(|n| n.contains("/embeddings/") || n.starts_with("Object "))
+                {
                     out.push(Flag::Embedded);
                 }
                 if bomb_like(&l) {
@@ -356,19 +455,27 @@ pub fn flags(bytes: &[u8], hint: &Hint, kind: Kind) -> Vec<Flag> {
 
 /// Expands over 100× to more than 100 MiB, or one entry over 1,000×.
 fn bomb_like(l: &ZipListing) -> bool {
-    (l.uncompressed > 100 << 20 && l.uncompressed / l.compressed.max(1) > 100) || l.worst_ratio > 1000
+    (l.uncompressed > 100 << 20 && l.uncompressed / l.compressed.max(1) > 100)
+        || l.worst_ratio > 1000
 }
 
 /// An encrypted .xls has a FILEPASS record (0x002F) in its Workbook stream; a cheap check
 /// on the first records of the stream.
 fn xls_filepass(bytes: &[u8]) -> bool {
-    let Ok(mut r) = office_oxide::cfb::CfbReader::new(Cursor::new(bytes)) else { return false };
+    let Ok(mut r) = office_oxide::cfb::CfbReader::new(Cursor::new(bytes)) else {
+        return false;
+    };
     let stream = r.open_stream("Workbook").or_else(|_| r.open_stream("Book"));
     let Ok(s) = stream else { return false };
     let mut pos = 0usize;
     for _ in 0..64 {
-        let Some(h) = s.get(pos..pos + 4) else { return false };
-        let (typ, len) = (u16::from_le_bytes([h[0], h[1]]), u16::from_le_bytes([h[2], h[3]]) as usize);
+        let Some(h) = s.get(pos..pos + 4) else {
+            return false;
+        };
+        let (typ, len) = (
+            u16::from_le_bytes([h[0], h[1]]),
+            u16::from_le_bytes([h[2], h[3]]) as usize,
+        );
         if typ == 0x002F {
             return true;
         }
@@ -382,8 +489,12 @@ fn xls_filepass(bytes: &[u8]) -> bool {
 
 /// An ODF package whose manifest declares encrypted entries.
 fn odf_encrypted(bytes: &[u8]) -> bool {
-    let Ok(mut z) = zip::ZipArchive::new(Cursor::new(bytes)) else { return false };
-    let Ok(f) = z.by_name("META-INF/manifest.xml") else { return false };
+    let Ok(mut z) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    let Ok(f) = z.by_name("META-INF/manifest.xml") else {
+        return false;
+    };
     let mut s = String::new();
     let _ = f.take(1 << 20).read_to_string(&mut s);
     s.contains("encryption-data")
@@ -406,8 +517,12 @@ pub fn archive_summary(bytes: &[u8], _opts: &Options, out: &mut Extraction) {
     if bomb_like(&l) {
         out.flag(Flag::Bomb);
     }
-    out.meta.extra.insert("members".into(), l.names.len().to_string());
-    out.meta.extra.insert("unzipped_bytes".into(), l.uncompressed.to_string());
+    out.meta
+        .extra
+        .insert("members".into(), l.names.len().to_string());
+    out.meta
+        .extra
+        .insert("unzipped_bytes".into(), l.uncompressed.to_string());
     out.text = l.names.join("\n");
 }
 
@@ -421,14 +536,29 @@ mod tests {
         assert_eq!(extension(".bashrc"), None);
         assert!(runnable_name("factura.pdf.exe"));
         assert!(!runnable_name("factura.pdf"));
-        let hint = Hint { name: Some("factura.pdf".into()), mime: None };
+        let hint = Hint {
+            name: Some("factura.pdf".into()),
+            mime: None,
+        };
         let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8\x00\x00\x00\x00\x00\x00\x00\x40\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x00\x00\x00";
         let k = detect(exe, &hint);
         assert_eq!(k, Kind::Executable);
         let f = flags(exe, &hint, k);
-        assert!(f.contains(&Flag::Executable) && f.contains(&Flag::Mismatch), "{f:?}");
+        assert!(
+            f.contains(&Flag::Executable) && f.contains(&Flag::Mismatch),
+            "{f:?}"
+        );
         let k = detect(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n", &Hint::default());
         assert_eq!(k, Kind::Calendar);
-        assert_eq!(detect(b"a;b;c\n1;2;3\n", &Hint { name: Some("x.csv".into()), mime: None }), Kind::Csv);
+        assert_eq!(
+            detect(
+                b"a;b;c\n1;2;3\n",
+                &Hint {
+                    name: Some("x.csv".into()),
+                    mime: None
+                }
+            ),
+            Kind::Csv
+        );
     }
 }

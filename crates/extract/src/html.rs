@@ -3,12 +3,51 @@
 //! by tabs; entities are decoded.
 
 /// Elements whose content is not text.
-const SKIP: &[&str] = &["script", "style", "noscript", "template", "svg", "object", "xml", "o:p"];
+const SKIP: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "object", "xml", "o:p",
+];
 /// Elements that start or end a line.
 const BLOCK: &[&str] = &[
-    "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "hr", "section", "article", "header", "footer",
-    "ul", "ol", "dd", "dt", "dl", "pre", "address", "center", "form", "fieldset", "nav", "aside", "main", "figure", "figcaption", "caption",
-    "tbody", "thead", "tfoot", "title", "body", "html",
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "blockquote",
+    "hr",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "ul",
+    "ol",
+    "dd",
+    "dt",
+    "dl",
+    "pre",
+    "address",
+    "center",
+    "form",
+    "fieldset",
+    "nav",
+    "aside",
+    "main",
+    "figure",
+    "figcaption",
+    "caption",
+    "tbody",
+    "thead",
+    "tfoot",
+    "title",
+    "body",
+    "html",
 ];
 
 /// The text of an HTML document and its `<title>`.
@@ -48,11 +87,16 @@ pub fn to_text(html: &str) -> (String, Option<String>) {
             }
             if !closing && SKIP.contains(&tag) && !self_closed(b, end) {
                 let close = format!("</{tag}");
-                i = find_ci(b, i, close.as_bytes()).map_or(b.len(), |p| find(b, p, b">").map_or(b.len(), |e| e + 1));
+                i = find_ci(b, i, close.as_bytes())
+                    .map_or(b.len(), |p| find(b, p, b">").map_or(b.len(), |e| e + 1));
                 continue;
             }
             if tag == "pre" {
-                pre = if closing { pre.saturating_sub(1) } else { pre + 1 };
+                pre = if closing {
+                    pre.saturating_sub(1)
+                } else {
+                    pre + 1
+                };
             }
             if BLOCK.contains(&tag) {
                 newline(&mut out);
@@ -69,15 +113,27 @@ pub fn to_text(html: &str) -> (String, Option<String>) {
         }
         let next = memchr_lt(b, i);
         let chunk = &html[i..next];
-        push_text(&mut out, &decode_entities(chunk), pre > 0, &mut space_pending);
+        push_text(
+            &mut out,
+            &decode_entities(chunk),
+            pre > 0,
+            &mut space_pending,
+        );
         i = next;
     }
-    let text = out.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+    let text = out
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n");
     (text.trim().to_owned(), title)
 }
 
 fn memchr_lt(b: &[u8], from: usize) -> usize {
-    b[from..].iter().position(|&c| c == b'<').map_or(b.len(), |p| from + p)
+    b[from..]
+        .iter()
+        .position(|&c| c == b'<')
+        .map_or(b.len(), |p| from + p)
 }
 
 fn self_closed(b: &[u8], end: usize) -> bool {
@@ -119,14 +175,20 @@ fn find(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
     if from >= b.len() {
         return None;
     }
-    b[from..].windows(pat.len()).position(|w| w == pat).map(|p| from + p)
+    b[from..]
+        .windows(pat.len())
+        .position(|w| w == pat)
+        .map(|p| from + p)
 }
 
 fn find_ci(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
     if from >= b.len() {
         return None;
     }
-    b[from..].windows(pat.len()).position(|w| w.eq_ignore_ascii_case(pat)).map(|p| from + p)
+    b[from..]
+        .windows(pat.len())
+        .position(|w| w.eq_ignore_ascii_case(pat))
+        .map(|p| from + p)
 }
 
 /// The tag starting at `i` (`<name …>` or `</name>`): lower-cased name, closing, end index.
@@ -168,13 +230,24 @@ pub fn decode_entities(s: &str) -> std::borrow::Cow<'_, str> {
     while let Some(p) = rest.find('&') {
         out.push_str(&rest[..p]);
         rest = &rest[p..];
-        let end = rest[1..].find(|c: char| !c.is_ascii_alphanumeric() && c != '#').map_or(rest.len(), |e| e + 1);
+        let end = rest[1..]
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '#')
+            .map_or(rest.len(), |e| e + 1);
         let name = &rest[1..end];
         let decoded = if let Some(num) = name.strip_prefix('#') {
-            let v = if let Some(hex) = num.strip_prefix(['x', 'X']) { u32::from_str_radix(hex, 16).ok() } else { num.parse::<u32>().ok() };
+            let v = if let Some(hex) = num.strip_prefix(['x', 'X']) {
+                u32::from_str_radix(hex, 16).ok()
+            } else {
+                num.parse::<u32>().ok()
+            };
             v.map(|v| match v {
                 // Windows-1252 code points written as numeric references.
-                0x80..=0x9f => encoding_rs::WINDOWS_1252.decode_without_bom_handling(&[v as u8]).0.chars().next().unwrap_or('\u{fffd}'),
+                0x80..=0x9f => encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(&[v as u8])
+                    .0
+                    .chars()
+                    .next()
+                    .unwrap_or('\u{fffd}'),
                 v => char::from_u32(v).unwrap_or('\u{fffd}'),
             })
         } else {
@@ -268,7 +341,10 @@ mod tests {
 <table><tr><td>Contrato</td><td>$ 48.750.000,00</td></tr></table><p>Adquisici&#243;n&nbsp;de veh&iacute;culos</p></body></html>";
         let (t, title) = to_text(html);
         assert_eq!(title.as_deref(), Some("Oficio"));
-        assert!(!t.contains("alert") && !t.contains("margin") && !t.contains("junk"), "{t}");
+        assert!(
+            !t.contains("alert") && !t.contains("margin") && !t.contains("junk"),
+            "{t}"
+        );
         assert!(t.contains("Señor General:"), "{t}");
         assert!(t.contains("Contrato\t$ 48.750.000,00"), "{t}");
         assert!(t.contains("Adquisición de vehículos"), "{t}");

@@ -27,7 +27,10 @@ pub fn extract(bytes: &[u8], kind: Kind, opts: &Options, out: &mut Extraction) {
         _ => bytes.len() < 4096,
     };
     if small {
-        out.reason = Some(format!("image under {} pixels: not OCR'd", opts.min_ocr_pixels));
+        out.reason = Some(format!(
+            "image under {} pixels: not OCR'd",
+            opts.min_ocr_pixels
+        ));
         return;
     }
     match opts.ocr {
@@ -63,7 +66,16 @@ pub fn exif_into(bytes: &[u8], m: &mut Metadata) {
     let text = |tag: Tag| -> Option<String> {
         let f = exif.get_field(tag, In::PRIMARY)?;
         let s = match &f.value {
-            Value::Ascii(v) => v.iter().map(|b| String::from_utf8_lossy(b).trim_end_matches('\0').trim().to_owned()).collect::<Vec<_>>().join(" "),
+            Value::Ascii(v) => v
+                .iter()
+                .map(|b| {
+                    String::from_utf8_lossy(b)
+                        .trim_end_matches('\0')
+                        .trim()
+                        .to_owned()
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
             other => other.display_as(tag).to_string(),
         };
         let s = s.trim().to_owned();
@@ -85,25 +97,38 @@ pub fn exif_into(bytes: &[u8], m: &mut Metadata) {
     if m.title.is_none() {
         m.title = text(Tag::ImageDescription);
     }
-    for (tag, key) in [(Tag::Copyright, "copyright"), (Tag::LensModel, "lens"), (Tag::BodySerialNumber, "camera_serial"), (Tag::Orientation, "orientation")] {
+    for (tag, key) in [
+        (Tag::Copyright, "copyright"),
+        (Tag::LensModel, "lens"),
+        (Tag::BodySerialNumber, "camera_serial"),
+        (Tag::Orientation, "orientation"),
+    ] {
         if let Some(v) = text(tag) {
             m.extra.insert(key.into(), v);
         }
     }
-    let uint = |tag: Tag| exif.get_field(tag, In::PRIMARY).and_then(|f| f.value.get_uint(0));
+    let uint = |tag: Tag| {
+        exif.get_field(tag, In::PRIMARY)
+            .and_then(|f| f.value.get_uint(0))
+    };
     if let (Some(w), Some(h)) = (uint(Tag::PixelXDimension), uint(Tag::PixelYDimension)) {
         m.width = Some(w);
         m.height = Some(h);
     }
     let coord = |tag: Tag, reference: Tag, negative: u8| -> Option<f64> {
         let f = exif.get_field(tag, In::PRIMARY)?;
-        let Value::Rational(v) = &f.value else { return None };
+        let Value::Rational(v) = &f.value else {
+            return None;
+        };
         if v.len() < 3 || v.iter().any(|r| r.denom == 0) {
             return None;
         }
         let deg = v[0].to_f64() + v[1].to_f64() / 60.0 + v[2].to_f64() / 3600.0;
         let neg = match exif.get_field(reference, In::PRIMARY).map(|r| &r.value) {
-            Some(Value::Ascii(a)) => a.first().and_then(|s| s.first()).is_some_and(|&c| c.to_ascii_uppercase() == negative),
+            Some(Value::Ascii(a)) => a
+                .first()
+                .and_then(|s| s.first())
+                .is_some_and(|&c| c.to_ascii_uppercase() == negative),
             _ => false,
         };
         let d = if neg { -deg } else { deg };
@@ -128,10 +153,22 @@ pub fn exif_into(bytes: &[u8], m: &mut Metadata) {
 
 /// Width and height from an image's header, without decoding it.
 pub fn dimensions(b: &[u8], kind: Kind) -> Option<(u32, u32)> {
-    let be16 = |i: usize| b.get(i..i + 2).map(|s| u16::from_be_bytes([s[0], s[1]]) as u32);
-    let le16 = |i: usize| b.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]) as u32);
-    let be32 = |i: usize| b.get(i..i + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]));
-    let le32 = |i: usize| b.get(i..i + 4).map(|s| i32::from_le_bytes([s[0], s[1], s[2], s[3]]).unsigned_abs());
+    let be16 = |i: usize| {
+        b.get(i..i + 2)
+            .map(|s| u16::from_be_bytes([s[0], s[1]]) as u32)
+    };
+    let le16 = |i: usize| {
+        b.get(i..i + 2)
+            .map(|s| u16::from_le_bytes([s[0], s[1]]) as u32)
+    };
+    let be32 = |i: usize| {
+        b.get(i..i + 4)
+            .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    };
+    let le32 = |i: usize| {
+        b.get(i..i + 4)
+            .map(|s| i32::from_le_bytes([s[0], s[1], s[2], s[3]]).unsigned_abs())
+    };
     match kind {
         Kind::Png => Some((be32(16)?, be32(20)?)),
         Kind::Gif => Some((le16(6)?, le16(8)?)),
@@ -159,7 +196,10 @@ pub fn dimensions(b: &[u8], kind: Kind) -> Option<(u32, u32)> {
             if b.get(12..16) == Some(b"VP8X") {
                 let w = b.get(24..27)?;
                 let h = b.get(27..30)?;
-                return Some((u32::from_le_bytes([w[0], w[1], w[2], 0]) + 1, u32::from_le_bytes([h[0], h[1], h[2], 0]) + 1));
+                return Some((
+                    u32::from_le_bytes([w[0], w[1], w[2], 0]) + 1,
+                    u32::from_le_bytes([h[0], h[1], h[2], 0]) + 1,
+                ));
             }
             if b.get(12..16) == Some(b"VP8 ") {
                 return Some((le16(26)? & 0x3fff, le16(28)? & 0x3fff));

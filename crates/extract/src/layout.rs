@@ -54,7 +54,10 @@ pub fn page_text(glyphs: &[Glyph]) -> String {
     for block in blocks(&lines) {
         for col in 0..=block.gutters.len() {
             for line in &block.lines {
-                let in_col: Vec<&Run> = line.iter().filter(|r| column_of(&block.gutters, r) == col).collect();
+                let in_col: Vec<&Run> = line
+                    .iter()
+                    .filter(|r| column_of(&block.gutters, r) == col)
+                    .collect();
                 if in_col.is_empty() {
                     continue;
                 }
@@ -70,7 +73,11 @@ pub fn page_text(glyphs: &[Glyph]) -> String {
 
 fn size_of(g: &Glyph) -> f32 {
     let h = (g.y1 - g.y0).abs();
-    let s = if g.size.is_finite() && g.size >= 2.0 && g.size < 500.0 { g.size } else { (h * 1.4).max(1.0) };
+    let s = if g.size.is_finite() && g.size >= 2.0 && g.size < 500.0 {
+        g.size
+    } else {
+        (h * 1.4).max(1.0)
+    };
     s.clamp(1.0, 500.0)
 }
 
@@ -97,7 +104,9 @@ fn runs(glyphs: &[Glyph]) -> Vec<Run> {
         let continues = cur.as_ref().is_some_and(|r| {
             let s = r.size.max(size);
             let gap = g.x0 - r.x1;
-            (g.base - r.base).abs() < 0.4 * s && (gap > -0.6 * s || g.x0 >= r.last_x0 - 0.1 * s) && gap < 1.1 * s
+            (g.base - r.base).abs() < 0.4 * s
+                && (gap > -0.6 * s || g.x0 >= r.last_x0 - 0.1 * s)
+                && gap < 1.1 * s
         });
         if !continues && let Some(r) = cur.take() {
             out.push(r);
@@ -115,7 +124,17 @@ fn runs(glyphs: &[Glyph]) -> Vec<Run> {
                 r.size = r.size.max(size);
                 r.last_x0 = g.x0;
             }
-            None => cur = Some(Run { text: g.c.to_string(), x0: g.x0, x1: g.x1, base: g.base, size, pending_space: false, last_x0: g.x0 }),
+            None => {
+                cur = Some(Run {
+                    text: g.c.to_string(),
+                    x0: g.x0,
+                    x1: g.x1,
+                    base: g.base,
+                    size,
+                    pending_space: false,
+                    last_x0: g.x0,
+                })
+            }
         }
     }
     if let Some(r) = cur {
@@ -189,13 +208,30 @@ fn blocks(lines: &[Vec<Run>]) -> Vec<Block<'_>> {
         let size = line.iter().map(|r| r.size).fold(1.0, f32::max);
         if let Some(b) = out.last_mut() {
             // A wide vertical gap ends a block of columns (a footer under them is not a column).
-            let near = b.lines.last().and_then(|l| l.first()).is_none_or(|prev| prev.base - base < 3.0 * size);
-            if near && !b.gutters.is_empty() && line.iter().all(|r| b.gutters.iter().all(|&g| !crosses(r, g))) {
+            let near = b
+                .lines
+                .last()
+                .and_then(|l| l.first())
+                .is_none_or(|prev| prev.base - base < 3.0 * size);
+            if near
+                && !b.gutters.is_empty()
+                && line
+                    .iter()
+                    .all(|r| b.gutters.iter().all(|&g| !crosses(r, g)))
+            {
                 // Fits the block's columns; narrow the gutters to what this line leaves free.
                 let mut narrowed = b.gutters.clone();
                 for g in &mut narrowed {
-                    let left = line.iter().filter(|r| r.x1 <= (g.0 + g.1) / 2.0).map(|r| r.x1).fold(g.0, f32::max);
-                    let right = line.iter().filter(|r| r.x0 >= (g.0 + g.1) / 2.0).map(|r| r.x0).fold(g.1, f32::min);
+                    let left = line
+                        .iter()
+                        .filter(|r| r.x1 <= (g.0 + g.1) / 2.0)
+                        .map(|r| r.x1)
+                        .fold(g.0, f32::max);
+                    let right = line
+                        .iter()
+                        .filter(|r| r.x0 >= (g.0 + g.1) / 2.0)
+                        .map(|r| r.x0)
+                        .fold(g.1, f32::min);
                     *g = (left, right);
                 }
                 if narrowed.iter().all(|g| g.1 - g.0 > 1.0) {
@@ -209,7 +245,10 @@ fn blocks(lines: &[Vec<Run>]) -> Vec<Block<'_>> {
                 continue;
             }
         }
-        out.push(Block { gutters: line_gaps, lines: vec![line] });
+        out.push(Block {
+            gutters: line_gaps,
+            lines: vec![line],
+        });
     }
     out
 }
@@ -233,7 +272,15 @@ mod tests {
         let w = size * 0.5;
         s.chars()
             .enumerate()
-            .map(|(i, c)| Glyph { c, x0: x + i as f32 * w, x1: x + (i as f32 + 1.0) * w, y0: base, y1: base + size * 0.7, base, size })
+            .map(|(i, c)| Glyph {
+                c,
+                x0: x + i as f32 * w,
+                x1: x + (i as f32 + 1.0) * w,
+                y0: base,
+                y1: base + size * 0.7,
+                base,
+                size,
+            })
             .collect()
     }
 
@@ -247,7 +294,10 @@ mod tests {
         g.extend(word("uno", 50.0, 692.0, 10.0));
         g.extend(word("dos", 50.0, 680.0, 10.0));
         g.extend(word("pie", 50.0, 600.0, 10.0));
-        assert_eq!(page_text(&g), "TITULO GENERAL DEL OFICIO\n\nuno\ndos\ntres\ncuatro\n\npie");
+        assert_eq!(
+            page_text(&g),
+            "TITULO GENERAL DEL OFICIO\n\nuno\ndos\ntres\ncuatro\n\npie"
+        );
     }
 
     #[test]

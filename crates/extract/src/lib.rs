@@ -106,7 +106,15 @@ impl Flag {
         }
     }
 
-    pub const ALL: [Flag; 7] = [Flag::Executable, Flag::Macro, Flag::Encrypted, Flag::Mismatch, Flag::Bomb, Flag::Javascript, Flag::Embedded];
+    pub const ALL: [Flag; 7] = [
+        Flag::Executable,
+        Flag::Macro,
+        Flag::Encrypted,
+        Flag::Mismatch,
+        Flag::Bomb,
+        Flag::Javascript,
+        Flag::Embedded,
+    ];
 }
 
 /// GPS position from EXIF, in decimal degrees (south and west negative).
@@ -197,7 +205,10 @@ pub struct Extraction {
 
 impl Extraction {
     fn new(format: &str) -> Self {
-        Extraction { format: format.to_owned(), ..Default::default() }
+        Extraction {
+            format: format.to_owned(),
+            ..Default::default()
+        }
     }
 
     pub fn flag(&mut self, f: Flag) {
@@ -293,10 +304,16 @@ impl Default for Options {
 /// bytes go through [`pool::Pool`], which runs this in bounded worker processes.
 pub fn extract(bytes: &[u8], hint: &Hint, opts: &Options) -> Extraction {
     let started = Instant::now();
-    let mut out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract_inner(bytes, hint, opts))) {
+    let mut out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        extract_inner(bytes, hint, opts)
+    })) {
         Ok(e) => e,
         Err(panic) => {
-            let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
             let kind = detect::detect(bytes, hint);
             Extraction::failed(kind.as_str(), format!("parser panicked: {what}"))
         }
@@ -304,7 +321,9 @@ pub fn extract(bytes: &[u8], hint: &Hint, opts: &Options) -> Extraction {
     if out.text.len() > opts.max_text {
         let cut = normalize::floor_char_boundary(&out.text, opts.max_text);
         out.text.truncate(cut);
-        out.meta.extra.insert("text_truncated_at".into(), cut.to_string());
+        out.meta
+            .extra
+            .insert("text_truncated_at".into(), cut.to_string());
     }
     out.millis = started.elapsed().as_millis() as u64;
     out
@@ -320,7 +339,9 @@ fn extract_inner(bytes: &[u8], hint: &Hint, opts: &Options) -> Extraction {
         Kind::Empty => out.skip("empty (0 bytes)"),
         Kind::Pdf if !opts.native => out.skip("PDF engine disabled"),
         Kind::Pdf => pdf::extract(bytes, opts, &mut out),
-        Kind::Docx | Kind::Xlsx | Kind::Pptx | Kind::Doc | Kind::Xls | Kind::Ppt => office::extract(bytes, kind, opts, &mut out),
+        Kind::Docx | Kind::Xlsx | Kind::Pptx | Kind::Doc | Kind::Xls | Kind::Ppt => {
+            office::extract(bytes, kind, opts, &mut out)
+        }
         Kind::Odt | Kind::Ods | Kind::Odp => odf::extract(bytes, kind, opts, &mut out),
         Kind::OfficeEncrypted => {
             out.flag(Flag::Encrypted);
@@ -339,8 +360,12 @@ fn extract_inner(bytes: &[u8], hint: &Hint, opts: &Options) -> Extraction {
             out.meta.title = title;
         }
         Kind::Text | Kind::Csv => out.text = text::decode(bytes, hint_charset(hint)).0,
-        Kind::Calendar | Kind::VCard => out.text = text::calendar_text(&text::decode(bytes, None).0),
-        Kind::Jpeg | Kind::Png | Kind::Tiff | Kind::Gif | Kind::Bmp | Kind::Webp | Kind::Heic => image::extract(bytes, kind, opts, &mut out),
+        Kind::Calendar | Kind::VCard => {
+            out.text = text::calendar_text(&text::decode(bytes, None).0)
+        }
+        Kind::Jpeg | Kind::Png | Kind::Tiff | Kind::Gif | Kind::Bmp | Kind::Webp | Kind::Heic => {
+            image::extract(bytes, kind, opts, &mut out)
+        }
         Kind::Executable => out.skip("executable: never opened"),
         Kind::Archive => detect::archive_summary(bytes, opts, &mut out),
         Kind::Message => out.skip("mail message: read by the mail reader"),
@@ -362,7 +387,10 @@ fn hint_charset(_hint: &Hint) -> Option<&str> {
 pub fn words(text: &str) -> Vec<String> {
     use unicode_normalization::UnicodeNormalization;
     let t: String = text.nfc().collect::<String>().to_lowercase();
-    t.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_owned).collect()
+    t.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Share of `reference`'s words (as a multiset) found in `candidate`.

@@ -23,7 +23,25 @@ fn combining(c: char) -> Option<char> {
 
 /// Letters a TeX accent is put on in Latin scripts.
 fn accentable(c: char) -> bool {
-    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'n' | 'c' | 'A' | 'E' | 'I' | 'O' | 'U' | 'Y' | 'N' | 'C' | '\u{131}')
+    matches!(
+        c,
+        'a' | 'e'
+            | 'i'
+            | 'o'
+            | 'u'
+            | 'y'
+            | 'n'
+            | 'c'
+            | 'A'
+            | 'E'
+            | 'I'
+            | 'O'
+            | 'U'
+            | 'Y'
+            | 'N'
+            | 'C'
+            | '\u{131}'
+    )
 }
 
 /// Composes a spacing accent with the letter it sits on: `´u` and `u´` (TeX draws the accent
@@ -42,11 +60,18 @@ pub fn compose_accents(s: &str) -> String {
         let c = chars[i];
         if let Some(mark) = combining(c) {
             // Accent before the letter: `´u`, `´ u`.
-            let next = if chars.get(i + 1) == Some(&' ') { i + 2 } else { i + 1 };
+            let next = if chars.get(i + 1) == Some(&' ') {
+                i + 2
+            } else {
+                i + 1
+            };
             let prev_is_letter = out.chars().last().is_some_and(char::is_alphabetic);
             if let Some(&l) = chars.get(next)
                 && accentable(l)
-                && (!ascii_accent(c) || (prev_is_letter && next == i + 1 && chars.get(next + 1).is_some_and(|c| c.is_alphabetic())))
+                && (!ascii_accent(c)
+                    || (prev_is_letter
+                        && next == i + 1
+                        && chars.get(next + 1).is_some_and(|c| c.is_alphabetic())))
             {
                 let base = if l == '\u{131}' { 'i' } else { l };
                 let composed: String = [base, mark].iter().collect::<String>().nfc().collect();

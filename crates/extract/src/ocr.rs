@@ -78,7 +78,12 @@ fn load() -> Result<(libloading::Library, libloading::Library, Fns), OcrError> {
     let mut tess_names: Vec<String> = std::env::var("TROVE_TESSERACT").ok().into_iter().collect();
     tess_names.extend(["libtesseract.so.5".into(), "libtesseract.so".into()]);
     let mut lept_names: Vec<String> = std::env::var("TROVE_LEPTONICA").ok().into_iter().collect();
-    lept_names.extend(["libleptonica.so.6".into(), "liblept.so.5".into(), "libleptonica.so".into(), "liblept.so".into()]);
+    lept_names.extend([
+        "libleptonica.so.6".into(),
+        "liblept.so.5".into(),
+        "libleptonica.so".into(),
+        "liblept.so".into(),
+    ]);
     let tess = open_first(&tess_names).map_err(OcrError::Missing)?;
     let lept = open_first(&lept_names).map_err(OcrError::Missing)?;
     macro_rules! sym {
@@ -109,7 +114,10 @@ fn load() -> Result<(libloading::Library, libloading::Library, Fns), OcrError> {
 }
 
 /// Runs `f` with an engine for `langs`, creating it (once per process) if needed.
-fn with_engine<T>(langs: &str, f: impl FnOnce(&Engine) -> Result<T, OcrError>) -> Result<T, OcrError> {
+fn with_engine<T>(
+    langs: &str,
+    f: impl FnOnce(&Engine) -> Result<T, OcrError>,
+) -> Result<T, OcrError> {
     let mut guard = ENGINE.lock().unwrap_or_else(|p| p.into_inner());
     if guard.as_ref().is_none_or(|e| e.lang != langs) {
         let (tess, lept, fns) = match guard.take() {
@@ -131,7 +139,13 @@ fn with_engine<T>(langs: &str, f: impl FnOnce(&Engine) -> Result<T, OcrError>) -
             let (k, v) = (c"debug_file", c"/dev/null");
             (fns.set_variable)(api, k.as_ptr(), v.as_ptr());
         }
-        *guard = Some(Engine { _tess: tess, _lept: lept, f: fns, api, lang: langs.to_owned() });
+        *guard = Some(Engine {
+            _tess: tess,
+            _lept: lept,
+            f: fns,
+            api,
+            lang: langs.to_owned(),
+        });
     }
     match guard.as_ref() {
         Some(e) => f(e),
@@ -155,8 +169,19 @@ fn take_text(e: &Engine) -> Result<String, OcrError> {
 }
 
 /// OCR of 8-bit gray pixels (`stride` bytes per row) scanned or rendered at `dpi`.
-pub fn gray_text(pixels: &[u8], width: u32, height: u32, stride: u32, dpi: u32, langs: &str) -> Result<String, OcrError> {
-    if width == 0 || height == 0 || (stride as u64) * (height as u64) > pixels.len() as u64 || stride < width {
+pub fn gray_text(
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    stride: u32,
+    dpi: u32,
+    langs: &str,
+) -> Result<String, OcrError> {
+    if width == 0
+        || height == 0
+        || (stride as u64) * (height as u64) > pixels.len() as u64
+        || stride < width
+    {
         return Err(OcrError::Decode);
     }
     if width > MAX_SIDE || height > MAX_SIDE {
@@ -166,7 +191,14 @@ pub fn gray_text(pixels: &[u8], width: u32, height: u32, stride: u32, dpi: u32, 
         // SAFETY: the buffer holds stride × height bytes (checked above) and outlives the call
         // (Tesseract copies it in SetImage).
         unsafe {
-            (e.f.set_image)(e.api, pixels.as_ptr(), width as c_int, height as c_int, 1, stride as c_int);
+            (e.f.set_image)(
+                e.api,
+                pixels.as_ptr(),
+                width as c_int,
+                height as c_int,
+                1,
+                stride as c_int,
+            );
             (e.f.set_resolution)(e.api, dpi as c_int);
         }
         take_text(e)

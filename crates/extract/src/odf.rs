@@ -15,22 +15,25 @@ pub fn extract(bytes: &[u8], kind: Kind, opts: &Options, out: &mut Extraction) {
         Ok(z) => z,
         Err(e) => return out.fail(format!("not a readable OpenDocument package: {e}")),
     };
-    let read = |z: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str| -> Result<Option<Vec<u8>>, String> {
-        let f = match z.by_name(name) {
-            Ok(f) => f,
-            Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-            Err(e) => return Err(e.to_string()),
+    let read =
+        |z: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str| -> Result<Option<Vec<u8>>, String> {
+            let f = match z.by_name(name) {
+                Ok(f) => f,
+                Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+                Err(e) => return Err(e.to_string()),
+            };
+            if f.encrypted() {
+                return Err("encrypted".into());
+            }
+            let mut v = Vec::new();
+            f.take(opts.max_unzipped + 1)
+                .read_to_end(&mut v)
+                .map_err(|e| e.to_string())?;
+            if v.len() as u64 > opts.max_unzipped {
+                return Err(format!("{name} expands beyond {} bytes", opts.max_unzipped));
+            }
+            Ok(Some(v))
         };
-        if f.encrypted() {
-            return Err("encrypted".into());
-        }
-        let mut v = Vec::new();
-        f.take(opts.max_unzipped + 1).read_to_end(&mut v).map_err(|e| e.to_string())?;
-        if v.len() as u64 > opts.max_unzipped {
-            return Err(format!("{name} expands beyond {} bytes", opts.max_unzipped));
-        }
-        Ok(Some(v))
-    };
     match read(&mut z, "meta.xml") {
         Ok(Some(m)) => out.meta = meta(&m),
         Ok(None) => {}
@@ -66,7 +69,16 @@ pub fn content_text(xml: &[u8], kind: Kind) -> (String, u32) {
             Event::Start(e) => {
                 let n = e.name();
                 let name = n.as_ref();
-                if skip > 0 || matches!(name, "office:annotation" | "text:tracked-changes" | "office:scripts" | "office:font-face-decls" | "office:automatic-styles") {
+                if skip > 0
+                    || matches!(
+                        name,
+                        "office:annotation"
+                            | "text:tracked-changes"
+                            | "office:scripts"
+                            | "office:font-face-decls"
+                            | "office:automatic-styles"
+                    )
+                {
                     skip += 1;
                 } else if name == "draw:page" {
                     if pages > 0 {
@@ -92,9 +104,10 @@ pub fn content_text(xml: &[u8], kind: Kind) -> (String, u32) {
                         out.push_str(&" ".repeat(n.min(64)));
                     }
                     "table:table-cell" | "table:covered-table-cell"
-                        if !out.ends_with(['\n', '\t']) && !out.is_empty() => {
-                            out.push('\t');
-                        }
+                        if !out.ends_with(['\n', '\t']) && !out.is_empty() =>
+                    {
+                        out.push('\t');
+                    }
                     "draw:page" => {
                         if pages > 0 {
                             out.push('\x0c');
@@ -116,20 +129,17 @@ pub fn content_text(xml: &[u8], kind: Kind) -> (String, u32) {
                     _ => {}
                 }
             }
-            Event::Text(t)
-                if skip == 0 => {
-                    let raw = t.as_ref().to_owned();
-                    out.push_str(&crate::html::decode_entities(&raw));
-                }
-            Event::GeneralRef(g)
-                if skip == 0 => {
-                    let name = g.as_ref().to_owned();
-                    out.push_str(&crate::html::decode_entities(&format!("&{name};")));
-                }
-            Event::CData(t)
-                if skip == 0 => {
-                    out.push_str(t.as_ref());
-                }
+            Event::Text(t) if skip == 0 => {
+                let raw = t.as_ref().to_owned();
+                out.push_str(&crate::html::decode_entities(&raw));
+            }
+            Event::GeneralRef(g) if skip == 0 => {
+                let name = g.as_ref().to_owned();
+                out.push_str(&crate::html::decode_entities(&format!("&{name};")));
+            }
+            Event::CData(t) if skip == 0 => {
+                out.push_str(t.as_ref());
+            }
             _ => {}
         }
         buf.clear();

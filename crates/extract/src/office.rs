@@ -33,14 +33,22 @@ pub fn extract(bytes: &[u8], kind: Kind, opts: &Options, out: &mut Extraction) {
     match office_oxide::Document::from_reader_with(Cursor::new(bytes.to_vec()), format, &options) {
         Ok(doc) => {
             out.text = doc.plain_text();
-            let losses: Vec<String> = doc.damage().iter().filter(|d| d.is_loss()).take(3).map(|d| d.to_string()).collect();
+            let losses: Vec<String> = doc
+                .damage()
+                .iter()
+                .filter(|d| d.is_loss())
+                .take(3)
+                .map(|d| d.to_string())
+                .collect();
             if !losses.is_empty() {
                 out.meta.extra.insert("damage".into(), losses.join("; "));
             }
         }
         Err(e) => {
             let msg = e.to_string();
-            if msg.to_ascii_lowercase().contains("password") || msg.to_ascii_lowercase().contains("encrypt") {
+            if msg.to_ascii_lowercase().contains("password")
+                || msg.to_ascii_lowercase().contains("encrypt")
+            {
                 out.flag(crate::Flag::Encrypted);
                 out.skip(format!("encrypted Office document; no password ({msg})"));
             } else {
@@ -52,7 +60,9 @@ pub fn extract(bytes: &[u8], kind: Kind, opts: &Options, out: &mut Extraction) {
 
 fn ole_meta(bytes: &[u8]) -> Metadata {
     let mut m = Metadata::default();
-    let Ok(mut r) = office_oxide::cfb::CfbReader::new(Cursor::new(bytes)) else { return m };
+    let Ok(mut r) = office_oxide::cfb::CfbReader::new(Cursor::new(bytes)) else {
+        return m;
+    };
     if let Some(p) = office_oxide::cfb::read_document_properties(&mut r) {
         let clean = |s: Option<String>| s.map(|s| unmojibake(s.trim())).filter(|s| !s.is_empty());
         m.title = clean(p.title);
@@ -69,7 +79,8 @@ fn ole_meta(bytes: &[u8]) -> Metadata {
 /// UTF-8 read as Latin-1 (`MuÃ±oz`), as property sets written with code page 65001 come out
 /// of readers that assume 1252: turned back into what was written.
 pub fn unmojibake(s: &str) -> String {
-    if s.chars().all(|c| (c as u32) < 0x100) && s.chars().any(|c| matches!(c, '\u{c2}' | '\u{c3}')) {
+    if s.chars().all(|c| (c as u32) < 0x100) && s.chars().any(|c| matches!(c, '\u{c2}' | '\u{c3}'))
+    {
         let bytes: Vec<u8> = s.chars().map(|c| c as u32 as u8).collect();
         if let Ok(fixed) = String::from_utf8(bytes) {
             return fixed;
@@ -80,11 +91,15 @@ pub fn unmojibake(s: &str) -> String {
 
 fn ooxml_meta(bytes: &[u8], opts: &Options) -> Metadata {
     let mut m = Metadata::default();
-    let Ok(mut z) = zip::ZipArchive::new(Cursor::new(bytes)) else { return m };
+    let Ok(mut z) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return m;
+    };
     let mut read = |name: &str| -> Option<Vec<u8>> {
         let f = z.by_name(name).ok()?;
         let mut v = Vec::new();
-        f.take(opts.max_unzipped.min(16 << 20)).read_to_end(&mut v).ok()?;
+        f.take(opts.max_unzipped.min(16 << 20))
+            .read_to_end(&mut v)
+            .ok()?;
         Some(v)
     };
     if let Some(core) = read("docProps/core.xml") {
@@ -127,7 +142,10 @@ pub fn xml_leaves(xml: &[u8]) -> Vec<(String, String)> {
                 text.clear();
             }
             Ok(Event::Text(t)) => text.push_str(t.as_ref()),
-            Ok(Event::GeneralRef(g)) => text.push_str(&crate::html::decode_entities(&format!("&{};", g.as_ref() as &str))),
+            Ok(Event::GeneralRef(g)) => text.push_str(&crate::html::decode_entities(&format!(
+                "&{};",
+                g.as_ref() as &str
+            ))),
             Ok(Event::End(_)) => {
                 if let Some(n) = current.take() {
                     let v = crate::html::decode_entities(text.trim()).into_owned();

@@ -33,7 +33,14 @@ struct Fns {
     text_close: unsafe extern "C" fn(TextPage),
     text_count: unsafe extern "C" fn(TextPage) -> c_int,
     text_unicode: unsafe extern "C" fn(TextPage, c_int) -> c_uint,
-    text_box: unsafe extern "C" fn(TextPage, c_int, *mut c_double, *mut c_double, *mut c_double, *mut c_double) -> c_int,
+    text_box: unsafe extern "C" fn(
+        TextPage,
+        c_int,
+        *mut c_double,
+        *mut c_double,
+        *mut c_double,
+        *mut c_double,
+    ) -> c_int,
     text_origin: unsafe extern "C" fn(TextPage, c_int, *mut c_double, *mut c_double) -> c_int,
     text_loose_box: unsafe extern "C" fn(TextPage, c_int, *mut RectF) -> c_int,
     text_size: unsafe extern "C" fn(TextPage, c_int) -> c_double,
@@ -42,7 +49,8 @@ struct Fns {
     obj_count: unsafe extern "C" fn(Page) -> c_int,
     obj_get: unsafe extern "C" fn(Page, c_int) -> Obj,
     obj_type: unsafe extern "C" fn(Obj) -> c_int,
-    obj_bounds: unsafe extern "C" fn(Obj, *mut c_float, *mut c_float, *mut c_float, *mut c_float) -> c_int,
+    obj_bounds:
+        unsafe extern "C" fn(Obj, *mut c_float, *mut c_float, *mut c_float, *mut c_float) -> c_int,
     bmp_create: unsafe extern "C" fn(c_int, c_int, c_int, *mut c_void, c_int) -> Bitmap,
     bmp_fill: unsafe extern "C" fn(Bitmap, c_int, c_int, c_int, c_int, c_ulong) -> c_int,
     bmp_buffer: unsafe extern "C" fn(Bitmap) -> *mut c_void,
@@ -150,7 +158,9 @@ fn load() -> Result<Pdfium, String> {
         unsafe { init() };
         return Ok(Pdfium { _lib: lib, f });
     }
-    Err(format!("libpdfium.so could not be loaded ({last}); run scripts/setup-extract.sh"))
+    Err(format!(
+        "libpdfium.so could not be loaded ({last}); run scripts/setup-extract.sh"
+    ))
 }
 
 /// Whether pdfium can be loaded here, and why not.
@@ -219,9 +229,22 @@ fn meta_text(f: &Fns, doc: Doc, key: &str) -> Option<String> {
     }
     let mut buf = vec![0u8; n];
     unsafe { (f.meta)(doc, k.as_ptr(), buf.as_mut_ptr().cast(), n as c_ulong) };
-    let units: Vec<u16> = buf.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).take_while(|&u| u != 0).collect();
+    let units: Vec<u16> = buf
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .take_while(|&u| u != 0)
+        .collect();
     let s = String::from_utf16_lossy(&units).trim().to_owned();
-    let placeholder = matches!(s.to_ascii_lowercase().as_str(), "(anonymous)" | "anonymous" | "(unspecified)" | "unspecified" | "untitled" | "(untitled)" | "unknown");
+    let placeholder = matches!(
+        s.to_ascii_lowercase().as_str(),
+        "(anonymous)"
+            | "anonymous"
+            | "(unspecified)"
+            | "unspecified"
+            | "untitled"
+            | "(untitled)"
+            | "unknown"
+    );
     (!s.is_empty() && !placeholder).then_some(s)
 }
 
@@ -233,7 +256,15 @@ pub fn pdf_date(s: &str) -> String {
         return s.to_owned();
     }
     let part = |a: usize, b: usize, def: &str| digits.get(a..b).unwrap_or(def).to_owned();
-    let mut out = format!("{}-{}-{}T{}:{}:{}", part(0, 4, "0000"), part(4, 6, "01"), part(6, 8, "01"), part(8, 10, "00"), part(10, 12, "00"), part(12, 14, "00"));
+    let mut out = format!(
+        "{}-{}-{}T{}:{}:{}",
+        part(0, 4, "0000"),
+        part(4, 6, "01"),
+        part(6, 8, "01"),
+        part(8, 10, "00"),
+        part(10, 12, "00"),
+        part(12, 14, "00")
+    );
     let rest = &d[digits.len().min(d.len())..];
     if rest.starts_with('Z') {
         out.push('Z');
@@ -264,7 +295,10 @@ fn read_doc(f: &Fns, doc: Doc, opts: &Options, out: &mut Extraction) -> Result<(
             out.flag(Flag::Embedded);
         }
         if (f.security_rev)(doc) >= 0 {
-            out.meta.extra.insert("pdf_security".into(), "permissions-encrypted (opened without a password)".into());
+            out.meta.extra.insert(
+                "pdf_security".into(),
+                "permissions-encrypted (opened without a password)".into(),
+            );
         }
     }
     let n = unsafe { (f.page_count)(doc) }.clamp(0, MAX_PAGES);
@@ -284,11 +318,17 @@ fn read_doc(f: &Fns, doc: Doc, opts: &Options, out: &mut Extraction) -> Result<(
             match opts.ocr {
                 OcrMode::Now => match render_ocr(f, page, opts) {
                     Ok(t) => {
-                        pages.push(if text.trim().is_empty() { t } else { format!("{text}\n{t}") });
+                        pages.push(if text.trim().is_empty() {
+                            t
+                        } else {
+                            format!("{text}\n{t}")
+                        });
                         ocred.push(i as u32);
                     }
                     Err(e) => {
-                        out.meta.extra.insert(format!("ocr_error_page_{}", i + 1), e);
+                        out.meta
+                            .extra
+                            .insert(format!("ocr_error_page_{}", i + 1), e);
                         pending.push(i as u32);
                         pages.push(text);
                     }
@@ -345,15 +385,26 @@ fn page_glyph_text(f: &Fns, page: Page) -> (String, usize) {
         // The loose box spans the glyph's advance: gaps between loose boxes are real spaces,
         // while tight (ink) boxes leave gaps around narrow glyphs such as `1`.
         let mut loose = RectF::default();
-        let (x0, x1) = if unsafe { (f.text_loose_box)(tp, i, &mut loose) } != 0 && loose.right >= loose.left {
-            (loose.left, loose.right)
-        } else {
-            (l as f32, r as f32)
-        };
+        let (x0, x1) =
+            if unsafe { (f.text_loose_box)(tp, i, &mut loose) } != 0 && loose.right >= loose.left {
+                (loose.left, loose.right)
+            } else {
+                (l as f32, r as f32)
+            };
         if std::env::var_os("TROVE_DEBUG_GLYPHS").is_some() {
-            eprintln!("{c:?} tight {l:.2}-{r:.2} loose {x0:.2}-{x1:.2} base {base:.2} size {size:.2}");
+            eprintln!(
+                "{c:?} tight {l:.2}-{r:.2} loose {x0:.2}-{x1:.2} base {base:.2} size {size:.2}"
+            );
         }
-        glyphs.push(Glyph { c, x0, x1, y0: b as f32, y1: t as f32, base, size });
+        glyphs.push(Glyph {
+            c,
+            x0,
+            x1,
+            y0: b as f32,
+            y1: t as f32,
+            base,
+            size,
+        });
     }
     unsafe { (f.text_close)(tp) };
     (page_text(&glyphs), usable)
@@ -410,20 +461,32 @@ fn render_ocr(f: &Fns, page: Page, opts: &Options) -> Result<String, String> {
         for y in 0..h as usize {
             let row = &src[y * stride..y * stride + w as usize * 4];
             for (x, px) in row.chunks_exact(4).enumerate() {
-                g[y * w as usize + x] = ((px[0] as u32 * 29 + px[1] as u32 * 150 + px[2] as u32 * 77) >> 8) as u8;
+                g[y * w as usize + x] =
+                    ((px[0] as u32 * 29 + px[1] as u32 * 150 + px[2] as u32 * 77) >> 8) as u8;
             }
         }
         (f.bmp_destroy)(bmp);
         g
     };
-    crate::ocr::gray_text(&gray, w as u32, h as u32, w as u32, dpi.round() as u32, &opts.languages).map_err(|e| e.to_string())
+    crate::ocr::gray_text(
+        &gray,
+        w as u32,
+        h as u32,
+        w as u32,
+        dpi.round() as u32,
+        &opts.languages,
+    )
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn dates() {
-        assert_eq!(super::pdf_date("D:20190814100500-06'00'"), "2019-08-14T10:05:00-06:00");
+        assert_eq!(
+            super::pdf_date("D:20190814100500-06'00'"),
+            "2019-08-14T10:05:00-06:00"
+        );
         assert_eq!(super::pdf_date("D:2019"), "2019-01-01T00:00:00");
         assert_eq!(super::pdf_date("garbage"), "garbage");
     }

@@ -71,7 +71,11 @@ impl PoolConfig {
 /// `trove-extract-worker` beside it (or beside its folder, for test binaries in `deps/`).
 pub fn find_worker() -> Result<(PathBuf, Vec<String>), PoolError> {
     let args_for = |p: &std::path::Path| -> Vec<String> {
-        if p.file_name().is_some_and(|n| n == "trove") { vec!["worker".into()] } else { Vec::new() }
+        if p.file_name().is_some_and(|n| n == "trove") {
+            vec!["worker".into()]
+        } else {
+            Vec::new()
+        }
     };
     if let Ok(p) = std::env::var("TROVE_WORKER") {
         let p = PathBuf::from(p);
@@ -95,7 +99,10 @@ pub fn find_worker() -> Result<(PathBuf, Vec<String>), PoolError> {
             }
         }
     }
-    Err(PoolError::NoWorker(format!("looked for {}", tried.join(", "))))
+    Err(PoolError::NoWorker(format!(
+        "looked for {}",
+        tried.join(", ")
+    )))
 }
 
 struct Worker {
@@ -140,7 +147,13 @@ impl Pool {
         if !cfg.program.is_file() {
             return Err(PoolError::NoWorker(cfg.program.display().to_string()));
         }
-        Ok(Pool { cfg, idle: Mutex::new(Vec::new()), busy: Mutex::new(0), freed: Condvar::new(), stats: Mutex::new(PoolStats::default()) })
+        Ok(Pool {
+            cfg,
+            idle: Mutex::new(Vec::new()),
+            busy: Mutex::new(0),
+            freed: Condvar::new(),
+            stats: Mutex::new(PoolStats::default()),
+        })
     }
 
     /// A pool with the discovered worker and `workers` processes.
@@ -167,7 +180,11 @@ impl Pool {
             .stdout(Stdio::piped());
         match &self.cfg.log {
             Some(path) => {
-                let f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(PoolError::Spawn)?;
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(PoolError::Spawn)?;
                 cmd.stderr(f);
             }
             None => {
@@ -179,7 +196,10 @@ impl Pool {
         unsafe {
             cmd.pre_exec(move || {
                 let lim = |r, v: u64| {
-                    let l = libc::rlimit { rlim_cur: v, rlim_max: v };
+                    let l = libc::rlimit {
+                        rlim_cur: v,
+                        rlim_max: v,
+                    };
                     libc::setrlimit(r, &l);
                 };
                 lim(libc::RLIMIT_AS, memory);
@@ -203,7 +223,12 @@ impl Pool {
         if isolated {
             s.no_network += 1;
         }
-        Ok(Worker { child, stdin, stdout, jobs: 0 })
+        Ok(Worker {
+            child,
+            stdin,
+            stdout,
+            jobs: 0,
+        })
     }
 
     /// Extracts a document in a worker. Never fails: a crash, a timeout or a worker that
@@ -213,7 +238,13 @@ impl Pool {
     }
 
     /// As [`Pool::extract`], with the time budget of `ocr_pages` pages of OCR on top.
-    pub fn extract_ocr_pages(&self, bytes: &[u8], hint: &Hint, opts: &Options, ocr_pages: u32) -> Extraction {
+    pub fn extract_ocr_pages(
+        &self,
+        bytes: &[u8],
+        hint: &Hint,
+        opts: &Options,
+        ocr_pages: u32,
+    ) -> Extraction {
         {
             let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
             while *busy >= self.cfg.workers {
@@ -235,25 +266,49 @@ impl Pool {
             Some(w) => w,
             None => match self.spawn() {
                 Ok(w) => w,
-                Err(e) => return Extraction::failed(kind.as_str(), format!("extraction worker could not start: {e}")),
+                Err(e) => {
+                    return Extraction::failed(
+                        kind.as_str(),
+                        format!("extraction worker could not start: {e}"),
+                    );
+                }
             },
         };
         let mib = bytes.len() as u64 >> 20;
-        let ocr = if opts.ocr == OcrMode::Now { ocr_pages.max(u32::from(kind.is_image())) } else { 0 };
-        let timeout = self.cfg.timeout_base + self.cfg.timeout_per_mib * mib as u32 + self.cfg.timeout_per_ocr_page * ocr;
-        let job = Job { hint: hint.clone(), opts: opts.clone(), cpu_seconds: timeout.as_secs() };
+        let ocr = if opts.ocr == OcrMode::Now {
+            ocr_pages.max(u32::from(kind.is_image()))
+        } else {
+            0
+        };
+        let timeout = self.cfg.timeout_base
+            + self.cfg.timeout_per_mib * mib as u32
+            + self.cfg.timeout_per_ocr_page * ocr;
+        let job = Job {
+            hint: hint.clone(),
+            opts: opts.clone(),
+            cpu_seconds: timeout.as_secs(),
+        };
         match exchange(&mut worker, &job, bytes, timeout, self.cfg.max_answer) {
             Ok(e) => {
                 worker.jobs += 1;
                 if worker.jobs < self.cfg.jobs_per_worker {
-                    self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
+                    self.idle
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(worker);
                 }
                 e
             }
             Err(Failure::Timeout) => {
-                self.stats.lock().unwrap_or_else(|p| p.into_inner()).timed_out += 1;
+                self.stats
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .timed_out += 1;
                 drop(worker);
-                Extraction::failed(kind.as_str(), format!("timed out after {} s (worker killed)", timeout.as_secs()))
+                Extraction::failed(
+                    kind.as_str(),
+                    format!("timed out after {} s (worker killed)", timeout.as_secs()),
+                )
             }
             Err(Failure::Died(why)) => {
                 let _ = worker.child.kill();
@@ -282,7 +337,13 @@ enum Failure {
     Died(String),
 }
 
-fn exchange(w: &mut Worker, job: &Job, bytes: &[u8], timeout: Duration, max_answer: u64) -> Result<Extraction, Failure> {
+fn exchange(
+    w: &mut Worker,
+    job: &Job,
+    bytes: &[u8],
+    timeout: Duration,
+    max_answer: u64,
+) -> Result<Extraction, Failure> {
     let deadline = Instant::now() + timeout;
     let header = serde_json::to_vec(job).map_err(|e| Failure::Died(e.to_string()))?;
     let mut frame = Vec::with_capacity(header.len() + 12);
@@ -298,7 +359,9 @@ fn exchange(w: &mut Worker, job: &Job, bytes: &[u8], timeout: Duration, max_answ
     read_deadline(&mut w.stdout, &mut len, deadline)?;
     let n = u64::from_le_bytes(len);
     if n > max_answer {
-        return Err(Failure::Died(format!("answer of {n} bytes is over the limit")));
+        return Err(Failure::Died(format!(
+            "answer of {n} bytes is over the limit"
+        )));
     }
     let mut answer = vec![0u8; n as usize];
     read_deadline(&mut w.stdout, &mut answer, deadline)?;
@@ -314,7 +377,11 @@ fn read_deadline(r: &mut ChildStdout, buf: &mut [u8], deadline: Instant) -> Resu
         if left.is_zero() {
             return Err(Failure::Timeout);
         }
-        let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
         // SAFETY: one valid pollfd.
         let rc = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
         if rc == 0 {

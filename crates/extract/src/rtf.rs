@@ -54,7 +54,11 @@ pub fn to_text(b: &[u8]) -> (String, Metadata) {
         date: Vec::new(),
     };
     let mut stack: Vec<State> = Vec::new();
-    let mut st = State { dest: Dest::Text, uc: 1, enc: encoding_rs::WINDOWS_1252 };
+    let mut st = State {
+        dest: Dest::Text,
+        uc: 1,
+        enc: encoding_rs::WINDOWS_1252,
+    };
     let mut i = 0;
     let mut group_start = false;
     let mut deep = 0usize;
@@ -94,7 +98,10 @@ pub fn to_text(b: &[u8]) -> (String, Metadata) {
                 group_start = false;
                 if word == "'" {
                     // A byte in the current code page.
-                    let hex = b.get(i..i + 2).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+                    let hex = b
+                        .get(i..i + 2)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
                     if let Some(v) = hex {
                         i += 2;
                         if p.skip_fallback > 0 {
@@ -126,7 +133,12 @@ pub fn to_text(b: &[u8]) -> (String, Metadata) {
     }
     p.flush(&st);
     let mut meta = Metadata::default();
-    let get = |f: InfoField| p.info.get(&f).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let get = |f: InfoField| {
+        p.info
+            .get(&f)
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
     meta.title = get(InfoField::Title);
     meta.subject = get(InfoField::Subject);
     meta.author = get(InfoField::Author);
@@ -175,9 +187,19 @@ impl Parser {
     }
 
     fn finish_date(&mut self, f: InfoField) {
-        let get = |k: &str| self.date.iter().rev().find(|(n, _)| n == k).map(|(_, v)| *v);
+        let get = |k: &str| {
+            self.date
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| *v)
+        };
         if let (Some(y), Some(m), Some(d)) = (get("yr"), get("mo"), get("dy")) {
-            let s = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:00", get("hr").unwrap_or(0), get("min").unwrap_or(0));
+            let s = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:00",
+                get("hr").unwrap_or(0),
+                get("min").unwrap_or(0)
+            );
             self.info.insert(f, s);
         }
         self.date.clear();
@@ -267,7 +289,9 @@ impl Parser {
 /// A control word or symbol at `i` (which holds a backslash): name, parameter, next index.
 fn control(b: &[u8], i: usize) -> (String, Option<i32>, usize) {
     let mut j = i + 1;
-    let Some(&c) = b.get(j) else { return (String::new(), None, j) };
+    let Some(&c) = b.get(j) else {
+        return (String::new(), None, j);
+    };
     if !c.is_ascii_alphabetic() {
         // A control symbol: \' \~ \- \_ \\ \{ \} \* and escaped newlines.
         return ((c as char).to_string(), None, j + 1);
@@ -286,7 +310,10 @@ fn control(b: &[u8], i: usize) -> (String, Option<i32>, usize) {
         j += 1;
     }
     if j > num_start && !(j == num_start + 1 && b[num_start] == b'-') {
-        param = std::str::from_utf8(&b[num_start..j]).ok().and_then(|s| s.parse::<i64>().ok()).map(|v| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32);
+        param = std::str::from_utf8(&b[num_start..j])
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok())
+            .map(|v| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32);
     } else {
         j = num_start;
     }
@@ -307,7 +334,10 @@ fn codepage(cp: i32) -> Option<&'static Encoding> {
         65001 => "utf-8",
         10000 => "macintosh",
         437 | 850 => return Some(encoding_rs::WINDOWS_1252),
-        cp => return Encoding::for_label(format!("windows-{cp}").as_bytes()).or_else(|| Encoding::for_label(format!("cp{cp}").as_bytes())),
+        cp => {
+            return Encoding::for_label(format!("windows-{cp}").as_bytes())
+                .or_else(|| Encoding::for_label(format!("cp{cp}").as_bytes()));
+        }
     };
     Encoding::for_label(label.as_bytes())
 }
@@ -346,7 +376,11 @@ mod tests {
         assert_eq!(m.author.as_deref(), Some("José Núñez"));
         assert_eq!(m.created.as_deref(), Some("2019-08-14T10:05:00"));
         // Unbalanced and hostile input never panics.
-        for junk in [&b"{{{{\\u-99999999999\\'zz\\bin999999999"[..], b"}}}\\", b"\\uc-5\\u65 abc"] {
+        for junk in [
+            &b"{{{{\\u-99999999999\\'zz\\bin999999999"[..],
+            b"}}}\\",
+            b"\\uc-5\\u65 abc",
+        ] {
             let _ = to_text(junk);
         }
     }

@@ -43,7 +43,11 @@ pub struct StageOptions {
 
 impl Default for StageOptions {
     fn default() -> Self {
-        StageOptions { extract: Options::default(), workers: 0, max_document: 2 << 30 }
+        StageOptions {
+            extract: Options::default(),
+            workers: 0,
+            max_document: 2 << 30,
+        }
     }
 }
 
@@ -74,7 +78,11 @@ pub struct StageStats {
 }
 
 /// Extracts every document of the case that has no extraction yet.
-pub fn run(case: &Case, opts: &StageOptions, progress: &StageProgress) -> Result<StageStats, StageError> {
+pub fn run(
+    case: &Case,
+    opts: &StageOptions,
+    progress: &StageProgress,
+) -> Result<StageStats, StageError> {
     let mut cat = case.catalog()?;
     let refresh = cat.new_carriers()?;
     let pending = cat.pending_extractions()?;
@@ -83,7 +91,11 @@ pub fn run(case: &Case, opts: &StageOptions, progress: &StageProgress) -> Result
 }
 
 /// OCRs the pages that extraction left waiting.
-pub fn run_ocr(case: &Case, opts: &StageOptions, progress: &StageProgress) -> Result<StageStats, StageError> {
+pub fn run_ocr(
+    case: &Case,
+    opts: &StageOptions,
+    progress: &StageProgress,
+) -> Result<StageStats, StageError> {
     let pending = case.reader()?.pending_ocr()?;
     let mut o = opts.clone();
     o.extract.ocr = OcrMode::Now;
@@ -109,10 +121,22 @@ fn groups(docs: Vec<PendingDoc>) -> Vec<Vec<PendingDoc>> {
     out
 }
 
-fn process(case: &Case, opts: &StageOptions, pending: Vec<PendingDoc>, refresh: Vec<[u8; 32]>, ocr_pass: bool, progress: &StageProgress) -> Result<StageStats, StageError> {
+fn process(
+    case: &Case,
+    opts: &StageOptions,
+    pending: Vec<PendingDoc>,
+    refresh: Vec<[u8; 32]>,
+    ocr_pass: bool,
+    progress: &StageProgress,
+) -> Result<StageStats, StageError> {
     let started = Instant::now();
-    let mut stats = StageStats { documents: pending.len() as u64, ..Default::default() };
-    progress.total.fetch_add(pending.len() as u64, Ordering::Relaxed);
+    let mut stats = StageStats {
+        documents: pending.len() as u64,
+        ..Default::default()
+    };
+    progress
+        .total
+        .fetch_add(pending.len() as u64, Ordering::Relaxed);
     let mut cat = case.catalog()?;
     if pending.is_empty() {
         if !refresh.is_empty() {
@@ -160,14 +184,22 @@ fn process(case: &Case, opts: &StageOptions, pending: Vec<PendingDoc>, refresh: 
         let mut outcome = Ok(());
         loop {
             let msg = rec_rx.recv_timeout(Duration::from_millis(500));
-            let disconnected = matches!(msg, Err(crossbeam_channel::RecvTimeoutError::Disconnected));
+            let disconnected =
+                matches!(msg, Err(crossbeam_channel::RecvTimeoutError::Disconnected));
             if let Ok(rec) = msg {
                 count(&mut stats, progress, &rec);
                 batch.push(rec);
             }
             let bytes: u64 = batch.iter().map(|r| r.text_len).sum();
-            if !batch.is_empty() && (disconnected || batch.len() >= 256 || bytes > 64 << 20 || last.elapsed() > Duration::from_secs(2)) {
-                if let Err(e) = cat.write_extractions(&mut packs, &batch, &refresh.take().unwrap_or_default()) {
+            if !batch.is_empty()
+                && (disconnected
+                    || batch.len() >= 256
+                    || bytes > 64 << 20
+                    || last.elapsed() > Duration::from_secs(2))
+            {
+                if let Err(e) =
+                    cat.write_extractions(&mut packs, &batch, &refresh.take().unwrap_or_default())
+                {
                     outcome = Err(e.into());
                     break;
                 }
@@ -205,21 +237,40 @@ fn count(stats: &mut StageStats, progress: &StageProgress, r: &ExtractionRecord)
     stats.ocr_pages += r.ocr_pages as u64;
     stats.bytes += r.text_len;
     progress.pages.fetch_add(r.pages as u64, Ordering::Relaxed);
-    progress.ocr_pages.fetch_add(r.ocr_pages as u64, Ordering::Relaxed);
+    progress
+        .ocr_pages
+        .fetch_add(r.ocr_pages as u64, Ordering::Relaxed);
 }
 
-fn extract_group(case: &Case, reader: &trove_store::Catalog, pool: &Pool, opts: &StageOptions, group: Vec<PendingDoc>, ocr_pass: bool) -> Vec<ExtractionRecord> {
+fn extract_group(
+    case: &Case,
+    reader: &trove_store::Catalog,
+    pool: &Pool,
+    opts: &StageOptions,
+    group: Vec<PendingDoc>,
+    ocr_pass: bool,
+) -> Vec<ExtractionRecord> {
     let mut out = Vec::with_capacity(group.len());
     // Attachments: parse their message once.
     let parsed = match group.first().map(|d| &d.carrier) {
-        Some(Carrier::Message { message_sha256, .. }) => match case.read_blob(reader, message_sha256) {
-            Ok(b) => Some(Ok(parse_message(&b, &Limits::default(), DateHints::default(), false))),
-            Err(e) => Some(Err(e.to_string())),
-        },
+        Some(Carrier::Message { message_sha256, .. }) => {
+            match case.read_blob(reader, message_sha256) {
+                Ok(b) => Some(Ok(parse_message(
+                    &b,
+                    &Limits::default(),
+                    DateHints::default(),
+                    false,
+                ))),
+                Err(e) => Some(Err(e.to_string())),
+            }
+        }
         _ => None,
     };
     for d in group {
-        let hint = Hint { name: d.name.clone(), mime: d.mime.clone() };
+        let hint = Hint {
+            name: d.name.clone(),
+            mime: d.mime.clone(),
+        };
         let bytes: Result<Vec<u8>, String> = match (&d.carrier, &parsed) {
             (Carrier::Blob, _) => case.read_blob(reader, &d.sha256).map_err(|e| e.to_string()),
             (Carrier::Message { part, .. }, Some(Ok(m))) => m
@@ -237,10 +288,23 @@ fn extract_group(case: &Case, reader: &trove_store::Catalog, pool: &Pool, opts: 
             Ok(b) if b.len() as u64 > opts.max_document => {
                 let mut e = Extraction::failed(crate::detect::detect(&b, &hint).as_str(), "");
                 e.status = Status::Skipped;
-                e.reason = Some(format!("document of {} bytes is over the extraction limit", b.len()));
+                e.reason = Some(format!(
+                    "document of {} bytes is over the extraction limit",
+                    b.len()
+                ));
                 e
             }
-            Ok(b) => extract_one(pool, &b, &hint, opts, if ocr_pass { d.ocr_pending.len() as u32 } else { 0 }),
+            Ok(b) => extract_one(
+                pool,
+                &b,
+                &hint,
+                opts,
+                if ocr_pass {
+                    d.ocr_pending.len() as u32
+                } else {
+                    0
+                },
+            ),
         };
         out.push(record(case, d.sha256, ex));
     }
@@ -249,7 +313,13 @@ fn extract_group(case: &Case, reader: &trove_store::Catalog, pool: &Pool, opts: 
 
 /// Extraction with OCR done in a second pass when asked for now: the first pass finds the
 /// pages that need it, so the second one gets a time budget for exactly those.
-fn extract_one(pool: &Pool, bytes: &[u8], hint: &Hint, opts: &StageOptions, known_ocr_pages: u32) -> Extraction {
+fn extract_one(
+    pool: &Pool,
+    bytes: &[u8],
+    hint: &Hint,
+    opts: &StageOptions,
+    known_ocr_pages: u32,
+) -> Extraction {
     if opts.extract.ocr != OcrMode::Now || known_ocr_pages > 0 {
         return pool.extract_ocr_pages(bytes, hint, &opts.extract, known_ocr_pages);
     }
@@ -269,7 +339,9 @@ fn record(case: &Case, sha256: [u8; 32], ex: Extraction) -> ExtractionRecord {
     } else if (ex.text.len() as u64) < LARGE_BLOB {
         encode(ex.text.as_bytes(), true).ok()
     } else {
-        case.blob_dir().put_large(&mut ex.text.as_bytes(), true).ok()
+        case.blob_dir()
+            .put_large(&mut ex.text.as_bytes(), true)
+            .ok()
     };
     let meta = serde_json::to_value(&ex.meta).unwrap_or(serde_json::Value::Null);
     ExtractionRecord {
@@ -283,7 +355,11 @@ fn record(case: &Case, sha256: [u8; 32], ex: Extraction) -> ExtractionRecord {
         ocr_pending: ex.ocr_pending.clone(),
         ocr_pages: ex.ocr_pages.len() as u32,
         flags: ex.flags.iter().map(|f| f.as_str().to_owned()).collect(),
-        meta: if ex.meta.is_empty() { serde_json::Value::Null } else { meta },
+        meta: if ex.meta.is_empty() {
+            serde_json::Value::Null
+        } else {
+            meta
+        },
         author: ex.meta.author.clone(),
         title: ex.meta.title.clone(),
         gps: ex.meta.gps.map(|g| (g.lat, g.lon)),

@@ -9,7 +9,10 @@ use trove_formats::decode::{decode_text, html_meta_charset};
 /// whether some bytes could not be decoded.
 pub fn decode(bytes: &[u8], declared: Option<&str>) -> (String, bool) {
     if let Some(rest) = bytes.strip_prefix(b"\xef\xbb\xbf") {
-        return (String::from_utf8_lossy(rest).into_owned(), std::str::from_utf8(rest).is_err());
+        return (
+            String::from_utf8_lossy(rest).into_owned(),
+            std::str::from_utf8(rest).is_err(),
+        );
     }
     if let Some(rest) = bytes.strip_prefix(b"\xff\xfe") {
         let (s, bad) = UTF_16LE.decode_without_bom_handling(rest);
@@ -23,7 +26,9 @@ pub fn decode(bytes: &[u8], declared: Option<&str>) -> (String, bool) {
         let (s, bad) = enc.decode_without_bom_handling(bytes);
         return (s.into_owned(), bad);
     }
-    let declared = declared.map(str::to_owned).or_else(|| html_meta_charset(bytes));
+    let declared = declared
+        .map(str::to_owned)
+        .or_else(|| html_meta_charset(bytes));
     let (s, note) = decode_text(bytes, declared.as_deref());
     (s, note.lossy)
 }
@@ -36,7 +41,12 @@ fn utf16_without_bom(b: &[u8]) -> Option<&'static encoding_rs::Encoding> {
     }
     let pairs = sample.len() / 2;
     let even = sample.iter().step_by(2).filter(|&&x| x == 0).count();
-    let odd = sample.iter().skip(1).step_by(2).filter(|&&x| x == 0).count();
+    let odd = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&x| x == 0)
+        .count();
     if odd * 10 > pairs * 7 && even * 10 < pairs {
         Some(UTF_16LE)
     } else if even * 10 > pairs * 7 && odd * 10 < pairs {
@@ -54,15 +64,18 @@ pub fn calendar_text(s: &str) -> String {
     for raw in s.split('\n') {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if let Some(rest) = raw.strip_prefix([' ', '\t'])
-            && let Some(last) = lines.last_mut() {
-                last.push_str(rest);
-                continue;
-            }
+            && let Some(last) = lines.last_mut()
+        {
+            last.push_str(rest);
+            continue;
+        }
         lines.push(raw.to_owned());
     }
     let mut out = String::new();
     for line in lines {
-        let Some((name, value)) = line.split_once(':') else { continue };
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
         let prop = name.split(';').next().unwrap_or("").to_ascii_uppercase();
         let params = name.to_ascii_uppercase();
         let value = if params.contains("ENCODING=QUOTED-PRINTABLE") {
@@ -71,10 +84,16 @@ pub fn calendar_text(s: &str) -> String {
         } else {
             value.to_owned()
         };
-        let value = value.replace("\\n", "\n").replace("\\N", "\n").replace("\\,", ",").replace("\\;", ";").replace("\\\\", "\\");
+        let value = value
+            .replace("\\n", "\n")
+            .replace("\\N", "\n")
+            .replace("\\,", ",")
+            .replace("\\;", ";")
+            .replace("\\\\", "\\");
         let label = match prop.as_str() {
-            "BEGIN" | "END" | "VERSION" | "PRODID" | "CALSCALE" | "METHOD" | "UID" | "SEQUENCE" | "DTSTAMP" | "X-WR-CALNAME" | "TZID"
-            | "TZOFFSETFROM" | "TZOFFSETTO" | "RRULE" | "TRANSP" | "STATUS" | "CLASS" | "PRIORITY" | "REV" | "PHOTO" | "KEY" => continue,
+            "BEGIN" | "END" | "VERSION" | "PRODID" | "CALSCALE" | "METHOD" | "UID" | "SEQUENCE"
+            | "DTSTAMP" | "X-WR-CALNAME" | "TZID" | "TZOFFSETFROM" | "TZOFFSETTO" | "RRULE"
+            | "TRANSP" | "STATUS" | "CLASS" | "PRIORITY" | "REV" | "PHOTO" | "KEY" => continue,
             "SUMMARY" => "Asunto",
             "DESCRIPTION" => "Descripción",
             "LOCATION" => "Lugar",
@@ -93,8 +112,18 @@ pub fn calendar_text(s: &str) -> String {
             "URL" => "URL",
             other => other,
         };
-        let value = value.trim_start_matches("mailto:").trim_start_matches("MAILTO:");
-        let value = if prop == "N" || prop == "ADR" { value.split(';').filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ") } else { value.to_owned() };
+        let value = value
+            .trim_start_matches("mailto:")
+            .trim_start_matches("MAILTO:");
+        let value = if prop == "N" || prop == "ADR" {
+            value
+                .split(';')
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            value.to_owned()
+        };
         if value.trim().is_empty() {
             continue;
         }
@@ -107,7 +136,9 @@ pub fn calendar_text(s: &str) -> String {
 }
 
 fn charset_param(params: &str) -> Option<String> {
-    params.split(';').find_map(|p| p.strip_prefix("CHARSET=").map(|c| c.to_ascii_lowercase()))
+    params
+        .split(';')
+        .find_map(|p| p.strip_prefix("CHARSET=").map(|c| c.to_ascii_lowercase()))
 }
 
 fn qp(b: &[u8]) -> Vec<u8> {
@@ -116,7 +147,10 @@ fn qp(b: &[u8]) -> Vec<u8> {
     while i < b.len() {
         if b[i] == b'=' && i + 2 < b.len() + 1 {
             let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (b.get(i + 1).and_then(|&c| hex(c)), b.get(i + 2).and_then(|&c| hex(c))) {
+            if let (Some(h), Some(l)) = (
+                b.get(i + 1).and_then(|&c| hex(c)),
+                b.get(i + 2).and_then(|&c| hex(c)),
+            ) {
                 out.push((h * 16 + l) as u8);
                 i += 3;
                 continue;
@@ -136,7 +170,10 @@ mod tests {
     fn charsets() {
         assert_eq!(decode(b"Informaci\xf3n", None).0, "Información");
         assert_eq!(decode("Información".as_bytes(), None).0, "Información");
-        let utf16: Vec<u8> = "Año fiscal".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let utf16: Vec<u8> = "Año fiscal"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
         assert_eq!(decode(&utf16, None).0, "Año fiscal");
         let mut bom = vec![0xff, 0xfe];
         bom.extend(&utf16);

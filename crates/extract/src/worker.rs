@@ -60,7 +60,12 @@ pub fn main() -> i32 {
                 return 4;
             }
         };
-        if out.write_all(&(json.len() as u64).to_le_bytes()).and_then(|_| out.write_all(&json)).and_then(|_| out.flush()).is_err() {
+        if out
+            .write_all(&(json.len() as u64).to_le_bytes())
+            .and_then(|_| out.write_all(&json))
+            .and_then(|_| out.flush())
+            .is_err()
+        {
             return 0;
         }
     }

@@ -38,7 +38,11 @@ impl Mailbox {
 
 /// Normal form of an address for matching: trimmed, without angle brackets, lower-cased.
 pub fn normalize_address(a: &str) -> String {
-    a.trim().trim_start_matches('<').trim_end_matches('>').trim().to_lowercase()
+    a.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim()
+        .to_lowercase()
 }
 
 #[derive(Default)]
@@ -84,7 +88,11 @@ pub fn parse_address_list(s: &str) -> Vec<Mailbox> {
                 while it.peek().is_some_and(|(j, _)| *j < idx + len) {
                     it.next();
                 }
-                out.push(Mailbox { name: None, address: Some(dn), group: group.clone() });
+                out.push(Mailbox {
+                    name: None,
+                    address: Some(dn),
+                    group: group.clone(),
+                });
             }
             '"' => {
                 end_atom(&mut atom, &mut cur);
@@ -194,16 +202,16 @@ fn clean_name(raw: &str) -> Option<String> {
             name = &name[1..name.len() - 1];
         }
     }
-    let name = name
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
     (!name.is_empty()).then_some(name)
 }
 
 fn clean_address(a: &str) -> Option<String> {
     let a = a.trim();
-    let a = a.strip_prefix("mailto:").or_else(|| a.strip_prefix("MAILTO:")).unwrap_or(a);
+    let a = a
+        .strip_prefix("mailto:")
+        .or_else(|| a.strip_prefix("MAILTO:"))
+        .unwrap_or(a);
     // Obsolete source route: <@relay1,@relay2:user@host>
     let a = match (a.starts_with('@'), a.find(':')) {
         (true, Some(colon)) => &a[colon + 1..],
@@ -219,7 +227,10 @@ fn finish(p: Pending, group: &Option<String>, out: &mut Vec<Mailbox>) {
         return;
     }
     let comment = (!p.comments.is_empty()).then(|| p.comments.join(" "));
-    let mut mb = Mailbox { group: group.clone(), ..Default::default() };
+    let mut mb = Mailbox {
+        group: group.clone(),
+        ..Default::default()
+    };
     if let Some(angle) = &p.angle {
         mb.address = clean_address(angle);
         let mut phrase = p.words.join(" ");
@@ -241,7 +252,8 @@ fn finish(p: Pending, group: &Option<String>, out: &mut Vec<Mailbox>) {
             if pos > 0 && w[..pos].iter().all(|x| !x.contains('@')) && pos == w.len() - 1 {
                 // "Juan Pérez jp@x.mx": a name then a bare address.
                 mb.address = clean_address(&w[pos]);
-                mb.name = clean_name(&w[..pos].join(" ")).or_else(|| comment.as_deref().and_then(clean_name));
+                mb.name = clean_name(&w[..pos].join(" "))
+                    .or_else(|| comment.as_deref().and_then(clean_name));
             } else {
                 mb.address = clean_address(&w.concat());
                 mb.name = comment.as_deref().and_then(clean_name);
@@ -274,9 +286,15 @@ mod tests {
         assert_eq!(one("jp@x.mx"), (None, s("jp@x.mx")));
         assert_eq!(one("<jp@x.mx>"), (None, s("jp@x.mx")));
         assert_eq!(one("Juan Pérez <jp@x.mx>"), (s("Juan Pérez"), s("jp@x.mx")));
-        assert_eq!(one("\"Pérez, Juan\" <jp@x.mx>"), (s("Pérez, Juan"), s("jp@x.mx")));
+        assert_eq!(
+            one("\"Pérez, Juan\" <jp@x.mx>"),
+            (s("Pérez, Juan"), s("jp@x.mx"))
+        );
         assert_eq!(one("jp@x.mx (Juan Pérez)"), (s("Juan Pérez"), s("jp@x.mx")));
-        assert_eq!(one("\"Juan \\\"El Jefe\\\"\" <jp@x.mx>"), (s("Juan \"El Jefe\""), s("jp@x.mx")));
+        assert_eq!(
+            one("\"Juan \\\"El Jefe\\\"\" <jp@x.mx>"),
+            (s("Juan \"El Jefe\""), s("jp@x.mx"))
+        );
         assert_eq!(one("'Juan' <mailto:jp@x.mx>"), (s("Juan"), s("jp@x.mx")));
         assert_eq!(one("<@relay.mx:jp@x.mx>"), (None, s("jp@x.mx")));
     }
@@ -287,7 +305,10 @@ mod tests {
             one("jnunez at defensa.gob.mx (José Núñez)"),
             (s("José Núñez"), s("jnunez@defensa.gob.mx"))
         );
-        assert_eq!(one("jnunez at defensa.gob.mx"), (None, s("jnunez@defensa.gob.mx")));
+        assert_eq!(
+            one("jnunez at defensa.gob.mx"),
+            (None, s("jnunez@defensa.gob.mx"))
+        );
     }
 
     #[test]
@@ -318,7 +339,8 @@ mod tests {
 
     #[test]
     fn exchange_and_junk() {
-        let dn = "/O=SEDENA/OU=EXCHANGE ADMINISTRATIVE GROUP (FYDIBOHF23SPDLT)/CN=RECIPIENTS/CN=JNUNEZ";
+        let dn =
+            "/O=SEDENA/OU=EXCHANGE ADMINISTRATIVE GROUP (FYDIBOHF23SPDLT)/CN=RECIPIENTS/CN=JNUNEZ";
         assert_eq!(one(dn), (None, s(dn)));
         let v = parse_address_list(&format!("{dn}, b@x.mx"));
         assert_eq!(v.len(), 2);
@@ -329,6 +351,14 @@ mod tests {
         let _ = parse_address_list("\"abc <d@e");
         let _ = parse_address_list("<<<>>>((((");
         assert_eq!(normalize_address(" <JP@X.MX> "), "jp@x.mx");
-        assert_eq!(Mailbox { address: s("a@Defensa.GOB.mx"), ..Default::default() }.domain().as_deref(), Some("defensa.gob.mx"));
+        assert_eq!(
+            Mailbox {
+                address: s("a@Defensa.GOB.mx"),
+                ..Default::default()
+            }
+            .domain()
+            .as_deref(),
+            Some("defensa.gob.mx")
+        );
     }
 }

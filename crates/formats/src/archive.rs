@@ -55,7 +55,10 @@ pub struct ArchiveSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
     #[error("not a readable {format} archive: {reason}")]
-    Unreadable { format: &'static str, reason: String },
+    Unreadable {
+        format: &'static str,
+        reason: String,
+    },
     #[error("encrypted archive ({0}); no password")]
     Encrypted(&'static str),
     #[error("reading the archive: {0}")]
@@ -73,7 +76,8 @@ pub struct LimitReached {
 impl LimitReached {
     /// Finds a `LimitReached` inside an I/O error.
     pub fn find(e: &io::Error) -> Option<&LimitReached> {
-        e.get_ref().and_then(|inner| inner.downcast_ref::<LimitReached>())
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<LimitReached>())
     }
 }
 
@@ -89,7 +93,9 @@ impl Budget {
 
     fn take(&self, n: u64) -> bool {
         self.0
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(n))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(n)
+            })
             .is_ok()
     }
 
@@ -110,7 +116,13 @@ pub struct Bounded<R> {
 
 impl<R: Read> Bounded<R> {
     pub fn new(inner: R, limit: u64, what: &'static str, budget: Budget) -> Self {
-        Bounded { inner, read: 0, limit, what, budget }
+        Bounded {
+            inner,
+            read: 0,
+            limit,
+            what,
+            budget,
+        }
     }
 
     /// Bytes read so far.
@@ -124,10 +136,16 @@ impl<R: Read> Read for Bounded<R> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
         if self.read > self.limit {
-            return Err(io::Error::other(LimitReached { what: self.what, limit: self.limit }));
+            return Err(io::Error::other(LimitReached {
+                what: self.what,
+                limit: self.limit,
+            }));
         }
         if !self.budget.take(n as u64) {
-            return Err(io::Error::other(LimitReached { what: "expansion budget", limit: 0 }));
+            return Err(io::Error::other(LimitReached {
+                what: "expansion budget",
+                limit: 0,
+            }));
         }
         Ok(n)
     }
@@ -136,8 +154,14 @@ impl<R: Read> Read for Bounded<R> {
 /// The per-member byte limit for a member with this compressed size.
 fn member_limit(limits: &Limits, compressed: Option<u64>) -> (u64, &'static str) {
     match compressed {
-        Some(c) if c.saturating_mul(limits.max_ratio).saturating_add(1 << 20) < limits.max_member_bytes => {
-            (c.saturating_mul(limits.max_ratio).saturating_add(1 << 20), "compression ratio")
+        Some(c)
+            if c.saturating_mul(limits.max_ratio).saturating_add(1 << 20)
+                < limits.max_member_bytes =>
+        {
+            (
+                c.saturating_mul(limits.max_ratio).saturating_add(1 << 20),
+                "compression ratio",
+            )
         }
         _ => (limits.max_member_bytes, "member size"),
     }
@@ -162,12 +186,18 @@ pub fn read_zip<R: Read + Seek>(
             r.seek(SeekFrom::Start(0))?;
             let mut summary = read_zip_stream(&mut r, limits, budget, visit);
             if summary.members == 0 {
-                return Err(ArchiveError::Unreadable { format: "zip", reason });
+                return Err(ArchiveError::Unreadable {
+                    format: "zip",
+                    reason,
+                });
             }
             summary.damage = Some(format!(
                 "central directory unreadable ({reason}); {} members read from local headers{}",
                 summary.members,
-                summary.damage.map(|d| format!(", then: {d}")).unwrap_or_default()
+                summary
+                    .damage
+                    .map(|d| format!(", then: {d}"))
+                    .unwrap_or_default()
             ));
             return Ok(summary);
         }
@@ -175,7 +205,11 @@ pub fn read_zip<R: Read + Seek>(
     let mut summary = ArchiveSummary::default();
     for i in 0..archive.len() {
         if summary.members >= limits.max_members {
-            summary.damage = Some(format!("member limit of {} reached; {} members not read", limits.max_members, archive.len() - i));
+            summary.damage = Some(format!(
+                "member limit of {} reached; {} members not read",
+                limits.max_members,
+                archive.len() - i
+            ));
             break;
         }
         let info = match archive.by_index_raw(i) {
@@ -250,7 +284,9 @@ fn zip_info<R: Read>(f: &zip::read::ZipFile<'_, R>) -> MemberInfo {
         Ok(s) => s.to_owned(),
         // No UTF-8: an OEM code page. Spanish Windows writes CP850 (which agrees with CP437 on
         // á é í ó ú ñ but not on Á Í Ó Ú).
-        Err(_) => oem_cp::decode_string_complete_table(raw, &oem_cp::code_table::DECODING_TABLE_CP850),
+        Err(_) => {
+            oem_cp::decode_string_complete_table(raw, &oem_cp::code_table::DECODING_TABLE_CP850)
+        }
     };
     let kind = if f.is_dir() {
         MemberKind::Directory
@@ -279,7 +315,10 @@ struct ErrReader(Option<io::Error>);
 
 impl Read for ErrReader {
     fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-        Err(self.0.take().unwrap_or_else(|| io::Error::other("unreadable member")))
+        Err(self
+            .0
+            .take()
+            .unwrap_or_else(|| io::Error::other("unreadable member")))
     }
 }
 
@@ -291,16 +330,20 @@ pub fn read_tar<R: Read>(
     visit: &mut dyn FnMut(&MemberInfo, Option<&mut dyn Read>) -> Visit,
 ) -> Result<ArchiveSummary, ArchiveError> {
     let mut archive = tar::Archive::new(r);
-    let entries = archive
-        .entries()
-        .map_err(|e| ArchiveError::Unreadable { format: "tar", reason: e.to_string() })?;
+    let entries = archive.entries().map_err(|e| ArchiveError::Unreadable {
+        format: "tar",
+        reason: e.to_string(),
+    })?;
     let mut summary = ArchiveSummary::default();
     for entry in entries {
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
                 if summary.members == 0 {
-                    return Err(ArchiveError::Unreadable { format: "tar", reason: e.to_string() });
+                    return Err(ArchiveError::Unreadable {
+                        format: "tar",
+                        reason: e.to_string(),
+                    });
                 }
                 summary.damage = Some(format!("after {} members: {e}", summary.members));
                 break;
@@ -313,7 +356,9 @@ pub fn read_tar<R: Read>(
         summary.members += 1;
         let header = entry.header();
         let kind = match header.entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => MemberKind::File,
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+                MemberKind::File
+            }
             tar::EntryType::Directory => MemberKind::Directory,
             tar::EntryType::Symlink | tar::EntryType::Link => MemberKind::Link,
             _ => MemberKind::Other,
@@ -333,7 +378,12 @@ pub fn read_tar<R: Read>(
             encryption: None,
         };
         let flow = if kind == MemberKind::File {
-            let mut b = Bounded::new(&mut entry, limits.max_member_bytes, "member size", budget.clone());
+            let mut b = Bounded::new(
+                &mut entry,
+                limits.max_member_bytes,
+                "member size",
+                budget.clone(),
+            );
             visit(&info, Some(&mut b))
         } else {
             visit(&info, None)
@@ -354,8 +404,13 @@ pub fn read_7z<R: Read + Seek>(
 ) -> Result<ArchiveSummary, ArchiveError> {
     use sevenz_rust2::{ArchiveReader, Error as SzError, Password};
     let mut reader = ArchiveReader::new(r, Password::empty()).map_err(|e| match e {
-        SzError::PasswordRequired | SzError::MaybeBadPassword(_) => ArchiveError::Encrypted("7z AES"),
-        e => ArchiveError::Unreadable { format: "7z", reason: e.to_string() },
+        SzError::PasswordRequired | SzError::MaybeBadPassword(_) => {
+            ArchiveError::Encrypted("7z AES")
+        }
+        e => ArchiveError::Unreadable {
+            format: "7z",
+            reason: e.to_string(),
+        },
     })?;
     let mut summary = ArchiveSummary::default();
     let mut stopped = false;
@@ -365,7 +420,11 @@ pub fn read_7z<R: Read + Seek>(
             return Ok(false);
         }
         summary.members += 1;
-        let kind = if entry.is_directory { MemberKind::Directory } else { MemberKind::File };
+        let kind = if entry.is_directory {
+            MemberKind::Directory
+        } else {
+            MemberKind::File
+        };
         let mtime = entry.has_last_modified_date.then(|| {
             let t: std::time::SystemTime = entry.last_modified_date.into();
             DateTime::<Utc>::from(t).fixed_offset()
@@ -395,7 +454,9 @@ pub fn read_7z<R: Read + Seek>(
     });
     if let Err(e) = result {
         let msg = match e {
-            SzError::PasswordRequired | SzError::MaybeBadPassword(_) => "encrypted (7z AES); no password".to_owned(),
+            SzError::PasswordRequired | SzError::MaybeBadPassword(_) => {
+                "encrypted (7z AES); no password".to_owned()
+            }
             e => e.to_string(),
         };
         summary.damage = Some(format!("after {} members: {msg}", summary.members));
@@ -421,9 +482,19 @@ pub fn decompress<'a, R: Read + 'a>(
         }
         Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(r)),
         Format::Xz => Box::new(lzma_rust2::XzReader::new(r, true)),
-        other => return Err(io::Error::other(format!("{} is not a compression format", other.as_str()))),
+        other => {
+            return Err(io::Error::other(format!(
+                "{} is not a compression format",
+                other.as_str()
+            )));
+        }
     };
-    Ok(Bounded::new(inner, limits.max_member_bytes, "decompressed size", budget.clone()))
+    Ok(Bounded::new(
+        inner,
+        limits.max_member_bytes,
+        "decompressed size",
+        budget.clone(),
+    ))
 }
 
 #[cfg(test)]
@@ -435,14 +506,21 @@ mod tests {
         let mut buf = Cursor::new(Vec::new());
         let mut w = zip::ZipWriter::new(&mut buf);
         for (name, data) in entries {
-            w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
             w.write_all(data).unwrap();
         }
         w.finish().unwrap();
         buf.into_inner()
     }
 
-    fn collect_zip(data: &[u8], limits: &Limits) -> (Vec<(String, Result<Vec<u8>, String>)>, Result<ArchiveSummary, ArchiveError>) {
+    fn collect_zip(
+        data: &[u8],
+        limits: &Limits,
+    ) -> (
+        Vec<(String, Result<Vec<u8>, String>)>,
+        Result<ArchiveSummary, ArchiveError>,
+    ) {
         let mut seen = Vec::new();
         let budget = Budget::new(limits.max_expanded_bytes);
         let res = read_zip(Cursor::new(data), limits, &budget, &mut |info, r| {
@@ -499,12 +577,18 @@ mod tests {
     fn zip_bomb_is_bounded() {
         let zeros = vec![0u8; 8 << 20];
         let data = zip_bytes(&[("bomb.bin", &zeros)]);
-        let limits = Limits { max_ratio: 10, ..Limits::default() };
+        let limits = Limits {
+            max_ratio: 10,
+            ..Limits::default()
+        };
         let (seen, _) = collect_zip(&data, &limits);
         let err = seen[0].1.as_ref().unwrap_err();
         assert!(err.contains("compression ratio limit"), "{err}");
         // The shared budget stops expansion across members too.
-        let limits = Limits { max_expanded_bytes: 1 << 20, ..Limits::default() };
+        let limits = Limits {
+            max_expanded_bytes: 1 << 20,
+            ..Limits::default()
+        };
         let (seen, _) = collect_zip(&data, &limits);
         assert!(seen[0].1.as_ref().unwrap_err().contains("budget"));
     }
@@ -515,7 +599,9 @@ mod tests {
         let mut h = tar::Header::new_gnu();
         h.set_size(5);
         h.set_cksum();
-        builder.append_data(&mut h, "juan/cur/1:2,S", &b"hola\n"[..]).unwrap();
+        builder
+            .append_data(&mut h, "juan/cur/1:2,S", &b"hola\n"[..])
+            .unwrap();
         let tar = builder.into_inner().unwrap();
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&tar).unwrap();
@@ -533,6 +619,9 @@ mod tests {
         })
         .unwrap();
         assert_eq!(s.members, 1);
-        assert_eq!(names, vec![("juan/cur/1:2,S".to_owned(), "hola\n".to_owned())]);
+        assert_eq!(
+            names,
+            vec![("juan/cur/1:2,S".to_owned(), "hola\n".to_owned())]
+        );
     }
 }

@@ -53,9 +53,7 @@ pub fn parse_rfc5322(s: &str) -> Option<DateTime<FixedOffset>> {
         let utc = Utc.timestamp_opt(d.to_timestamp(), 0).single()?;
         return plausible(utc.with_timezone(&offset));
     }
-    parse_asctime(s).or_else(|| {
-        DateTime::parse_from_rfc3339(s).ok().and_then(plausible)
-    })
+    parse_asctime(s).or_else(|| DateTime::parse_from_rfc3339(s).ok().and_then(plausible))
 }
 
 /// Parses the asctime form of mbox envelopes: `Mon Jan  3 10:00:00 2005`, optionally with a
@@ -72,12 +70,24 @@ pub fn parse_asctime(s: &str) -> Option<DateTime<FixedOffset>> {
     let day: u32 = rest[1].trim_end_matches(',').parse().ok()?;
     let (time, year, zone) = if rest[2].contains(':') {
         // Mon Jan 3 10:00:00 [ZONE] 2005
-        let year_idx = rest.iter().skip(3).position(|p| p.len() == 4 && p.parse::<i32>().is_ok())? + 3;
-        let zone = rest.get(3).filter(|_| year_idx == 4).copied().or_else(|| rest.get(year_idx + 1).copied());
+        let year_idx = rest
+            .iter()
+            .skip(3)
+            .position(|p| p.len() == 4 && p.parse::<i32>().is_ok())?
+            + 3;
+        let zone = rest
+            .get(3)
+            .filter(|_| year_idx == 4)
+            .copied()
+            .or_else(|| rest.get(year_idx + 1).copied());
         (rest[2], rest[year_idx].parse::<i32>().ok()?, zone)
     } else {
         // Mon Jan 3 2005 10:00:00 [ZONE]
-        (rest.get(3)?.to_owned(), rest[2].parse::<i32>().ok()?, rest.get(4).copied())
+        (
+            rest.get(3)?.to_owned(),
+            rest[2].parse::<i32>().ok()?,
+            rest.get(4).copied(),
+        )
     };
     let mut tp = time.split(':');
     let h: u32 = tp.next()?.parse().ok()?;
@@ -87,7 +97,9 @@ pub fn parse_asctime(s: &str) -> Option<DateTime<FixedOffset>> {
         chrono::NaiveDate::from_ymd_opt(year, mon, day)?,
         chrono::NaiveTime::from_hms_opt(h, m, sec.min(59))?,
     );
-    let offset = zone.and_then(zone_offset).unwrap_or(FixedOffset::east_opt(0)?);
+    let offset = zone
+        .and_then(zone_offset)
+        .unwrap_or(FixedOffset::east_opt(0)?);
     plausible(offset.from_local_datetime(&naive).single()?)
 }
 
@@ -145,23 +157,46 @@ mod tests {
     use super::*;
 
     fn utc(d: Option<DateTime<FixedOffset>>) -> String {
-        d.map(|d| d.with_timezone(&Utc).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
+        d.map(|d| {
+            d.with_timezone(&Utc)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
     }
 
     #[test]
     fn rfc5322_variants() {
-        assert_eq!(utc(parse_rfc5322("Mon, 3 Jan 2005 10:00:00 -0600")), "2005-01-03 16:00:00");
-        assert_eq!(utc(parse_rfc5322("3 Jan 2005 10:00:00 GMT")), "2005-01-03 10:00:00");
-        assert_eq!(utc(parse_rfc5322("Mon, 03 Jan 05 10:00 -0600 (CST)")), "2005-01-03 16:00:00");
+        assert_eq!(
+            utc(parse_rfc5322("Mon, 3 Jan 2005 10:00:00 -0600")),
+            "2005-01-03 16:00:00"
+        );
+        assert_eq!(
+            utc(parse_rfc5322("3 Jan 2005 10:00:00 GMT")),
+            "2005-01-03 10:00:00"
+        );
+        assert_eq!(
+            utc(parse_rfc5322("Mon, 03 Jan 05 10:00 -0600 (CST)")),
+            "2005-01-03 16:00:00"
+        );
         assert_eq!(utc(parse_rfc5322("Thu, 1 Jan 1970 00:00:00 +0000")), "");
         assert_eq!(utc(parse_rfc5322("garbage")), "");
     }
 
     #[test]
     fn asctime() {
-        assert_eq!(utc(parse_asctime("Mon Jan  3 10:00:00 2005")), "2005-01-03 10:00:00");
-        assert_eq!(utc(parse_asctime("Tue Mar 15 09:30:01 -0600 2016")), "2016-03-15 15:30:01");
-        assert_eq!(utc(parse_asctime("Tue Mar 15 09:30:01 2016 -0600")), "2016-03-15 15:30:01");
+        assert_eq!(
+            utc(parse_asctime("Mon Jan  3 10:00:00 2005")),
+            "2005-01-03 10:00:00"
+        );
+        assert_eq!(
+            utc(parse_asctime("Tue Mar 15 09:30:01 -0600 2016")),
+            "2016-03-15 15:30:01"
+        );
+        assert_eq!(
+            utc(parse_asctime("Tue Mar 15 09:30:01 2016 -0600")),
+            "2016-03-15 15:30:01"
+        );
         assert_eq!(utc(parse_asctime("nothing here")), "");
     }
 

@@ -34,10 +34,9 @@ pub fn charset(label: &str) -> Option<&'static Encoding> {
     let lower = label.to_ascii_lowercase();
     match lower.as_str() {
         "utf8" | "utf-8-sig" | "unicode-1-1-utf-8" => Some(UTF_8),
-        "cp-1252" | "win-1252" | "windows1252" | "ansi" | "latin-1" | "iso8859-1" | "iso_8859_1"
-        | "8859-1" | "iso-latin-1" | "x-ansi" | "unknown-8bit" | "x-unknown" | "default" => {
-            Some(WINDOWS_1252)
-        }
+        "cp-1252" | "win-1252" | "windows1252" | "ansi" | "latin-1" | "iso8859-1"
+        | "iso_8859_1" | "8859-1" | "iso-latin-1" | "x-ansi" | "unknown-8bit" | "x-unknown"
+        | "default" => Some(WINDOWS_1252),
         "iso8859-15" | "latin-9" => Encoding::for_label(b"iso-8859-15"),
         _ => None,
     }
@@ -109,11 +108,16 @@ pub fn html_meta_charset(html: &[u8]) -> Option<String> {
             let rest = rest.trim_ascii_start();
             if let Some(rest) = rest.strip_prefix(b"=") {
                 let rest = rest.trim_ascii_start();
-                let rest = rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'")).unwrap_or(rest);
+                let rest = rest
+                    .strip_prefix(b"\"")
+                    .or_else(|| rest.strip_prefix(b"'"))
+                    .unwrap_or(rest);
                 let value: Vec<u8> = rest
                     .iter()
                     .copied()
-                    .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+                    .take_while(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':')
+                    })
                     .collect();
                 if !value.is_empty() {
                     return Some(String::from_utf8_lossy(&value).into_owned());
@@ -245,7 +249,12 @@ pub fn base64_lenient(clean: &[u8]) -> Option<Vec<u8>> {
             .with_decode_allow_trailing_bits(true)
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
     );
-    let usable = clean.len() - clean.len() % 4 + if clean.len() % 4 >= 2 { clean.len() % 4 } else { 0 };
+    let usable = clean.len() - clean.len() % 4
+        + if clean.len() % 4 >= 2 {
+            clean.len() % 4
+        } else {
+            0
+        };
     ENGINE.decode(&clean[..usable]).ok()
 }
 
@@ -313,7 +322,10 @@ mod tests {
         assert_eq!(bytes_to_str(b"Informaci\xf3n"), "Información");
         assert_eq!(bytes_to_str("Información".as_bytes()), "Información");
         // 0x93/0x94 are curly quotes in Windows-1252, C1 controls in true Latin-1.
-        assert_eq!(decode_text(b"\x93hola\x94", Some("iso-8859-1")).0, "\u{201c}hola\u{201d}");
+        assert_eq!(
+            decode_text(b"\x93hola\x94", Some("iso-8859-1")).0,
+            "\u{201c}hola\u{201d}"
+        );
     }
 
     #[test]
@@ -331,13 +343,25 @@ mod tests {
 
     #[test]
     fn encoded_words() {
-        assert_eq!(decode_words("=?iso-8859-1?Q?Jos=E9_N=FA=F1ez?="), "José Núñez");
+        assert_eq!(
+            decode_words("=?iso-8859-1?Q?Jos=E9_N=FA=F1ez?="),
+            "José Núñez"
+        );
         assert_eq!(decode_words("=?UTF-8?B?w7Y=?= =?UTF-8?B?w7Y=?=x"), "ööx");
         // A character split across two words.
-        assert_eq!(decode_words("=?UTF-8?Q?Informaci=C3?= =?UTF-8?Q?=B3n?="), "Información");
-        assert_eq!(decode_words("=?utf-8?B?SW5mb3JtYWNp?=\r\n =?utf-8?B?w7Nu?="), "Información");
+        assert_eq!(
+            decode_words("=?UTF-8?Q?Informaci=C3?= =?UTF-8?Q?=B3n?="),
+            "Información"
+        );
+        assert_eq!(
+            decode_words("=?utf-8?B?SW5mb3JtYWNp?=\r\n =?utf-8?B?w7Nu?="),
+            "Información"
+        );
         // Text between words is kept, whitespace around plain text too.
-        assert_eq!(decode_words("Re: =?utf-8?q?a?= b =?utf-8?q?c?="), "Re: a b c");
+        assert_eq!(
+            decode_words("Re: =?utf-8?q?a?= b =?utf-8?q?c?="),
+            "Re: a b c"
+        );
         // Malformed words are left alone.
         assert_eq!(decode_words("precio =?? 5 =?x"), "precio =?? 5 =?x");
         assert_eq!(decode_words("=?utf-8?X?abc?="), "=?utf-8?X?abc?=");
@@ -351,14 +375,23 @@ mod tests {
 
     #[test]
     fn header_values() {
-        assert_eq!(header_value(b"Informaci\xf3n del\r\n oficio"), "Información del oficio");
-        assert_eq!(header_value(b" =?windows-1252?Q?Memor=E1ndum?="), "Memorándum");
+        assert_eq!(
+            header_value(b"Informaci\xf3n del\r\n oficio"),
+            "Información del oficio"
+        );
+        assert_eq!(
+            header_value(b" =?windows-1252?Q?Memor=E1ndum?="),
+            "Memorándum"
+        );
     }
 
     #[test]
     fn meta_charset() {
         assert_eq!(html_meta_charset(b"<html><head><META http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1252\">").as_deref(), Some("windows-1252"));
-        assert_eq!(html_meta_charset(b"<meta charset='utf-8'>").as_deref(), Some("utf-8"));
+        assert_eq!(
+            html_meta_charset(b"<meta charset='utf-8'>").as_deref(),
+            Some("utf-8")
+        );
         assert_eq!(html_meta_charset(b"<p>no meta</p>"), None);
     }
 }

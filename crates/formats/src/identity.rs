@@ -33,7 +33,11 @@ fn key_at(m: &ParsedMessage, depth: u32) -> [u8; 32] {
     let mut from: Vec<String> = m.from.iter().filter_map(|a| a.normalized()).collect();
     from.sort();
     field(&mut h, from.join(",").as_bytes());
-    let mut rcpt: Vec<String> = m.to.iter().chain(&m.cc).filter_map(|a| a.normalized()).collect();
+    let mut rcpt: Vec<String> =
+        m.to.iter()
+            .chain(&m.cc)
+            .filter_map(|a| a.normalized())
+            .collect();
     rcpt.sort();
     rcpt.dedup();
     field(&mut h, rcpt.join(",").as_bytes());
@@ -42,9 +46,16 @@ fn key_at(m: &ParsedMessage, depth: u32) -> [u8; 32] {
         _ => String::new(),
     };
     field(&mut h, minute.as_bytes());
-    field(&mut h, normalize_text(m.subject.as_deref().unwrap_or("")).as_bytes());
+    field(
+        &mut h,
+        normalize_text(m.subject.as_deref().unwrap_or("")).as_bytes(),
+    );
     field(&mut h, normalize_body(&m.text).as_bytes());
-    let mut atts: Vec<[u8; 32]> = m.attachments.iter().map(|a| attachment_key(a, depth)).collect();
+    let mut atts: Vec<[u8; 32]> = m
+        .attachments
+        .iter()
+        .map(|a| attachment_key(a, depth))
+        .collect();
     atts.sort();
     for a in atts {
         h.update(a);
@@ -83,7 +94,10 @@ fn field(h: &mut Sha256, v: &[u8]) {
 
 /// Whitespace runs collapsed to one space, trimmed, lower-cased.
 pub fn normalize_text(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// A body as copies agree on it: mbox `>From ` escaping undone, whitespace and case
@@ -92,7 +106,11 @@ pub fn normalize_body(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for line in s.lines() {
         let stripped = line.trim_start_matches('>');
-        let line = if stripped.starts_with("From ") { stripped } else { line };
+        let line = if stripped.starts_with("From ") {
+            stripped
+        } else {
+            line
+        };
         for w in line.split_whitespace() {
             if !out.is_empty() {
                 out.push(' ');
@@ -106,11 +124,15 @@ pub fn normalize_body(s: &str) -> String {
 /// A subject without reply and forward prefixes (`Re:`, `RE:`, `RV:`, `Fwd:`, `FW:`, `Re[2]:`,
 /// `R:`, `Aw:`…), for grouping header-poor mail into threads.
 pub fn base_subject(s: &str) -> String {
-    const PREFIXES: [&str; 11] = ["reenviar", "reenv", "fwd", "res", "enc", "re", "rv", "fw", "aw", "tr", "r"];
+    const PREFIXES: [&str; 11] = [
+        "reenviar", "reenv", "fwd", "res", "enc", "re", "rv", "fw", "aw", "tr", "r",
+    ];
     let mut rest = s.trim();
     'strip: loop {
         for p in PREFIXES {
-            let Some(head) = rest.get(..p.len()) else { continue };
+            let Some(head) = rest.get(..p.len()) else {
+                continue;
+            };
             if !head.eq_ignore_ascii_case(p) {
                 continue;
             }
@@ -118,7 +140,9 @@ pub fn base_subject(s: &str) -> String {
             if let Some(counted) = after.strip_prefix('[') {
                 // Re[2]:
                 match counted.find(']') {
-                    Some(e) if counted[..e].bytes().all(|b| b.is_ascii_digit()) => after = counted[e + 1..].trim_start(),
+                    Some(e) if counted[..e].bytes().all(|b| b.is_ascii_digit()) => {
+                        after = counted[e + 1..].trim_start()
+                    }
                     _ => continue,
                 }
             }
@@ -137,7 +161,12 @@ mod tests {
     use super::*;
 
     fn key(raw: &[u8]) -> [u8; 32] {
-        content_key(&parse_message(raw, &Limits::default(), DateHints::default(), false))
+        content_key(&parse_message(
+            raw,
+            &Limits::default(),
+            DateHints::default(),
+            false,
+        ))
     }
 
     #[test]
@@ -155,7 +184,8 @@ mod tests {
 
     #[test]
     fn attached_messages_count_by_content() {
-        let inner = "From: a@x.mx\nSubject: interno\nDate: Tue, 15 Mar 2016 09:30:01 -0600\n\ncuerpo\n";
+        let inner =
+            "From: a@x.mx\nSubject: interno\nDate: Tue, 15 Mar 2016 09:30:01 -0600\n\ncuerpo\n";
         let outer = |inner: &str, nl: &str| {
             format!(
                 "From: b@x.mx\nSubject: RV: interno\nDate: Wed, 16 Mar 2016 09:30:01 -0600\nContent-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: text/plain\n\nver\n--z\nContent-Type: message/rfc822\n\n{}\n--z--\n",

@@ -11,8 +11,14 @@ pub fn is_maildir(dir: &Path) -> bool {
 /// written on file systems that forbid colons). Lower-case letters are Dovecot keywords and
 /// kept. `None` when the name carries no info part.
 pub fn maildir_flags(file_name: &str) -> Option<String> {
-    let pos = [":2,", "!2,", ";2,"].iter().filter_map(|sep| file_name.rfind(sep)).max()?;
-    let flags: String = file_name[pos + 3..].chars().filter(char::is_ascii_alphabetic).collect();
+    let pos = [":2,", "!2,", ";2,"]
+        .iter()
+        .filter_map(|sep| file_name.rfind(sep))
+        .max()?;
+    let flags: String = file_name[pos + 3..]
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .collect();
     Some(flags)
 }
 
@@ -22,7 +28,9 @@ pub fn maildir_flags(file_name: &str) -> Option<String> {
 /// `Archivo/2019`). `None` when the path is not inside `cur/`, `new/` or `tmp/`.
 pub fn maildir_folder(rel: &str) -> Option<(String, String)> {
     let parts: Vec<&str> = rel.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
-    let sub = parts.iter().rposition(|p| matches!(*p, "cur" | "new" | "tmp"))?;
+    let sub = parts
+        .iter()
+        .rposition(|p| matches!(*p, "cur" | "new" | "tmp"))?;
     if sub + 2 != parts.len() {
         return None;
     }
@@ -57,7 +65,11 @@ pub fn zimbra_path(path: &str) -> Option<ZimbraPath> {
     let num = |s: &str| s.parse::<u64>().ok();
     num(parts[n - 5])?;
     num(parts[n - 2])?;
-    Some(ZimbraPath { mailbox: num(parts[n - 4])?, item: num(item)?, revision: num(rev)? })
+    Some(ZimbraPath {
+        mailbox: num(parts[n - 4])?,
+        item: num(item)?,
+        revision: num(rev)?,
+    })
 }
 
 #[cfg(test)]
@@ -66,10 +78,22 @@ mod tests {
 
     #[test]
     fn maildir() {
-        assert_eq!(maildir_flags("1325376000.M1P2.host:2,RS").as_deref(), Some("RS"));
-        assert_eq!(maildir_flags("1325376000.M1P2.host!2,S").as_deref(), Some("S"));
-        assert_eq!(maildir_flags("1325376000.M1P2.host:2,").as_deref(), Some(""));
-        assert_eq!(maildir_flags("1276533073.M242911P3632.kurkku;2,FP").as_deref(), Some("FP"));
+        assert_eq!(
+            maildir_flags("1325376000.M1P2.host:2,RS").as_deref(),
+            Some("RS")
+        );
+        assert_eq!(
+            maildir_flags("1325376000.M1P2.host!2,S").as_deref(),
+            Some("S")
+        );
+        assert_eq!(
+            maildir_flags("1325376000.M1P2.host:2,").as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            maildir_flags("1276533073.M242911P3632.kurkku;2,FP").as_deref(),
+            Some("FP")
+        );
         assert_eq!(maildir_flags("msg-1"), None);
         let f = |p: &str| maildir_folder(p).map(|(r, f)| format!("{r}|{f}"));
         assert_eq!(f("cur/1:2,S").as_deref(), Some("|INBOX"));
@@ -83,7 +107,11 @@ mod tests {
     fn zimbra() {
         assert_eq!(
             zimbra_path("/opt/zimbra/store/0/17/msg/0/281-2.msg"),
-            Some(ZimbraPath { mailbox: 17, item: 281, revision: 2 })
+            Some(ZimbraPath {
+                mailbox: 17,
+                item: 281,
+                revision: 2
+            })
         );
         assert_eq!(zimbra_path("store/0/17/msg/0/281.msg"), None);
         assert_eq!(zimbra_path("a/b/c.msg"), None);

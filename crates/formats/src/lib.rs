@@ -11,11 +11,11 @@ pub mod address;
 pub mod archive;
 pub mod date;
 pub mod decode;
-pub mod mbox;
-pub mod sniff;
-pub mod message;
 pub mod identity;
 pub mod layout;
+pub mod mbox;
+pub mod message;
+pub mod sniff;
 
 /// Bounds on everything an input can make trove do. A bound reached is recorded as an
 /// outcome, never a crash.

@@ -71,7 +71,16 @@ impl<R: Read> MboxReader<R> {
 
     /// Same, reading `chunk` bytes at a time (small chunks exercise the boundary code in tests).
     pub fn with_chunk(r: R, max_message: u64, chunk: usize) -> Self {
-        MboxReader { r, buf: Vec::new(), base: 0, eof: false, max_message, chunk: chunk.max(16), minimal: None, started: false }
+        MboxReader {
+            r,
+            buf: Vec::new(),
+            base: 0,
+            eof: false,
+            max_message,
+            chunk: chunk.max(16),
+            minimal: None,
+            started: false,
+        }
     }
 
     /// Starts at `offset` of a stream already positioned there (for resuming at a known
@@ -86,7 +95,9 @@ impl<R: Read> MboxReader<R> {
             return Ok(false);
         }
         // read_to_end fills spare capacity without zeroing it first.
-        let n = (&mut self.r).take(self.chunk as u64).read_to_end(&mut self.buf)?;
+        let n = (&mut self.r)
+            .take(self.chunk as u64)
+            .read_to_end(&mut self.buf)?;
         if n == 0 {
             self.eof = true;
         }
@@ -111,20 +122,28 @@ impl<R: Read> MboxReader<R> {
 
     /// Is there a message boundary at `pos` (start of a line)? Reads ahead as needed.
     fn boundary_at(&mut self, pos: usize) -> io::Result<bool> {
-        let Some(end) = self.line_end(pos)? else { return Ok(false) };
+        let Some(end) = self.line_end(pos)? else {
+            return Ok(false);
+        };
         let line = &self.buf[pos..end];
         let repeats_minimal = self.minimal.as_deref().is_some_and(|m| trim_eol(line) == m);
         if !repeats_minimal && !is_envelope(line) {
             return Ok(false);
         }
-        let Some(next_end) = self.line_end(end)? else { return Ok(false) };
+        let Some(next_end) = self.line_end(end)? else {
+            return Ok(false);
+        };
         Ok(is_header_line(&self.buf[end..next_end]))
     }
 
     fn next_entry(&mut self) -> io::Result<Option<MboxEntry>> {
         // Skip blank padding between messages.
         loop {
-            let blank = self.buf.iter().take_while(|b| matches!(b, b'\n' | b'\r')).count();
+            let blank = self
+                .buf
+                .iter()
+                .take_while(|b| matches!(b, b'\n' | b'\r'))
+                .count();
             if blank > 0 {
                 self.consume(blank);
             }
@@ -135,19 +154,32 @@ impl<R: Read> MboxReader<R> {
                 return Ok(None);
             }
         }
-        let Some(first_end) = self.line_end(0)? else { return Ok(None) };
+        let Some(first_end) = self.line_end(0)? else {
+            return Ok(None);
+        };
         let first_line = trim_eol(&self.buf[..first_end]).to_vec();
         let mut envelope = parse_envelope(&first_line);
         if envelope.is_none() && self.minimal.as_deref() == Some(&first_line[..]) {
-            envelope = Some(Envelope { sender: minimal_sender(&first_line), date: None, raw: first_line.clone() });
+            envelope = Some(Envelope {
+                sender: minimal_sender(&first_line),
+                date: None,
+                raw: first_line.clone(),
+            });
         }
-        if envelope.is_none() && !self.started && first_line.starts_with(b"From ") && first_line.len() < 1024
+        if envelope.is_none()
+            && !self.started
+            && first_line.starts_with(b"From ")
+            && first_line.len() < 1024
             && let Some(next_end) = self.line_end(first_end)?
-                && is_header_line(&self.buf[first_end..next_end])
-            {
-                self.minimal = Some(first_line.clone());
-                envelope = Some(Envelope { sender: minimal_sender(&first_line), date: None, raw: first_line.clone() });
-            }
+            && is_header_line(&self.buf[first_end..next_end])
+        {
+            self.minimal = Some(first_line.clone());
+            envelope = Some(Envelope {
+                sender: minimal_sender(&first_line),
+                date: None,
+                raw: first_line.clone(),
+            });
+        }
         self.started = true;
         let data_start = if envelope.is_some() { first_end } else { 0 };
         let offset = self.base;
@@ -159,7 +191,13 @@ impl<R: Read> MboxReader<R> {
         {
             let data = self.buf[data_start..body_end].to_vec();
             self.consume(next);
-            return Ok(Some(MboxEntry { offset, data_offset, length: data.len() as u64, envelope, data: Some(data) }));
+            return Ok(Some(MboxEntry {
+                offset,
+                data_offset,
+                length: data.len() as u64,
+                envelope,
+                data: Some(data),
+            }));
         }
 
         let mut scan = data_start.saturating_sub(1);
@@ -170,9 +208,22 @@ impl<R: Read> MboxReader<R> {
                     let line = scan + p + 1;
                     if line > data_start && self.boundary_at(line)? {
                         if dropped > 0 {
-                            return Ok(Some(self.take_dropped(offset, data_offset, data_start, line, dropped, envelope)));
+                            return Ok(Some(self.take_dropped(
+                                offset,
+                                data_offset,
+                                data_start,
+                                line,
+                                dropped,
+                                envelope,
+                            )));
                         }
-                        return Ok(Some(self.take(offset, data_offset, data_start, line, envelope)));
+                        return Ok(Some(self.take(
+                            offset,
+                            data_offset,
+                            data_start,
+                            line,
+                            envelope,
+                        )));
                     }
                     scan = line;
                 }
@@ -188,14 +239,31 @@ impl<R: Read> MboxReader<R> {
                         self.base += (cut - data_start) as u64;
                         scan = data_start;
                     } else {
-                        scan = self.buf.len().saturating_sub(6).max(data_start.saturating_sub(1));
+                        scan = self
+                            .buf
+                            .len()
+                            .saturating_sub(6)
+                            .max(data_start.saturating_sub(1));
                     }
                     if !self.fill()? {
                         let end = self.buf.len();
                         if dropped > 0 {
-                            return Ok(Some(self.take_dropped(offset, data_offset, data_start, end, dropped, envelope)));
+                            return Ok(Some(self.take_dropped(
+                                offset,
+                                data_offset,
+                                data_start,
+                                end,
+                                dropped,
+                                envelope,
+                            )));
                         }
-                        return Ok(Some(self.take(offset, data_offset, data_start, end, envelope)));
+                        return Ok(Some(self.take(
+                            offset,
+                            data_offset,
+                            data_start,
+                            end,
+                            envelope,
+                        )));
                     }
                 }
             }
@@ -215,7 +283,9 @@ impl<R: Read> MboxReader<R> {
                 .chain(memchr::memmem::find(hdr, b"\n\r\n").map(|p| p + 3))
                 .min();
             if let Some(b) = blank {
-                let Some(len) = content_length(&hdr[..b]) else { return Ok(None) };
+                let Some(len) = content_length(&hdr[..b]) else {
+                    return Ok(None);
+                };
                 break (data_start + b, len);
             }
             if hdr.len() > MAX_HEADER_SCAN || !self.fill()? {
@@ -258,18 +328,45 @@ impl<R: Read> MboxReader<R> {
         self.base += n as u64;
     }
 
-    fn take(&mut self, offset: u64, data_offset: u64, data_start: usize, end: usize, envelope: Option<Envelope>) -> MboxEntry {
+    fn take(
+        &mut self,
+        offset: u64,
+        data_offset: u64,
+        data_start: usize,
+        end: usize,
+        envelope: Option<Envelope>,
+    ) -> MboxEntry {
         let data_end = data_start + trimmed_len(&self.buf[data_start..end]);
         let data = self.buf[data_start..data_end].to_vec();
         let length = data.len() as u64;
         self.consume(end);
-        MboxEntry { offset, data_offset, length, envelope, data: Some(data) }
+        MboxEntry {
+            offset,
+            data_offset,
+            length,
+            envelope,
+            data: Some(data),
+        }
     }
 
-    fn take_dropped(&mut self, offset: u64, data_offset: u64, data_start: usize, end: usize, dropped: u64, envelope: Option<Envelope>) -> MboxEntry {
+    fn take_dropped(
+        &mut self,
+        offset: u64,
+        data_offset: u64,
+        data_start: usize,
+        end: usize,
+        dropped: u64,
+        envelope: Option<Envelope>,
+    ) -> MboxEntry {
         let length = dropped + trimmed_len(&self.buf[data_start..end]) as u64;
         self.consume(end);
-        MboxEntry { offset, data_offset, length, envelope, data: None }
+        MboxEntry {
+            offset,
+            data_offset,
+            length,
+            envelope,
+            data: None,
+        }
     }
 }
 
@@ -308,12 +405,19 @@ fn content_length(header: &[u8]) -> Option<u64> {
 
 fn minimal_sender(line: &[u8]) -> String {
     let rest = line.strip_prefix(b"From ").unwrap_or(line);
-    crate::decode::bytes_to_str(rest).split_whitespace().next().unwrap_or("").to_owned()
+    crate::decode::bytes_to_str(rest)
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_owned()
 }
 
 /// A header field line: a name of printable ASCII without `:` or spaces, then a colon.
 pub fn is_header_line(line: &[u8]) -> bool {
-    let name_len = line.iter().take_while(|&&b| (33..=126).contains(&b) && b != b':').count();
+    let name_len = line
+        .iter()
+        .take_while(|&&b| (33..=126).contains(&b) && b != b':')
+        .count();
     if name_len == 0 || name_len > 76 {
         return false;
     }
@@ -346,20 +450,35 @@ pub fn parse_envelope(line: &[u8]) -> Option<Envelope> {
         let mut parts = t.split(':');
         let h = parts.next().unwrap_or("");
         let m = parts.next().unwrap_or("");
-        !h.is_empty() && h.len() <= 2 && h.bytes().all(|b| b.is_ascii_digit()) && m.len() == 2 && m.bytes().all(|b| b.is_ascii_digit())
+        !h.is_empty()
+            && h.len() <= 2
+            && h.bytes().all(|b| b.is_ascii_digit())
+            && m.len() == 2
+            && m.bytes().all(|b| b.is_ascii_digit())
     });
     let has_year = date_tokens.iter().any(|t| {
         let t = t.trim_end_matches(',');
-        t.len() == 4 && (t.starts_with("19") || t.starts_with("20")) && t.bytes().all(|b| b.is_ascii_digit())
+        t.len() == 4
+            && (t.starts_with("19") || t.starts_with("20"))
+            && t.bytes().all(|b| b.is_ascii_digit())
     });
-    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-    let has_month = date_tokens.iter().any(|t| t.get(..3).is_some_and(|p| MONTHS.iter().any(|m| p.eq_ignore_ascii_case(m))));
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let has_month = date_tokens.iter().any(|t| {
+        t.get(..3)
+            .is_some_and(|p| MONTHS.iter().any(|m| p.eq_ignore_ascii_case(m)))
+    });
     if !(has_time && has_year && has_month) {
         return None;
     }
     let date_text = date_tokens.join(" ");
     let date = parse_asctime(&date_text).or_else(|| parse_rfc5322(&date_text));
-    Some(Envelope { sender, date, raw: line.to_vec() })
+    Some(Envelope {
+        sender,
+        date,
+        raw: line.to_vec(),
+    })
 }
 
 #[cfg(test)]
@@ -367,7 +486,9 @@ mod tests {
     use super::*;
 
     fn split(data: &[u8], chunk: usize, max: u64) -> Vec<MboxEntry> {
-        MboxReader::with_chunk(data, max, chunk).collect::<io::Result<Vec<_>>>().unwrap()
+        MboxReader::with_chunk(data, max, chunk)
+            .collect::<io::Result<Vec<_>>>()
+            .unwrap()
     }
 
     fn bodies(data: &[u8], chunk: usize) -> Vec<String> {
@@ -379,18 +500,26 @@ mod tests {
 
     #[test]
     fn envelope_patterns() {
-        assert!(is_envelope(b"From MAILER-DAEMON Fri Jul  8 12:08:34 2011\n"));
+        assert!(is_envelope(
+            b"From MAILER-DAEMON Fri Jul  8 12:08:34 2011\n"
+        ));
         assert!(is_envelope(b"From - Thu Jan  1 00:00:00 1998"));
-        assert!(is_envelope(b"From jnunez at defensa.gob.mx  Mon Jan  3 10:00:00 2005"));
+        assert!(is_envelope(
+            b"From jnunez at defensa.gob.mx  Mon Jan  3 10:00:00 2005"
+        ));
         assert!(is_envelope(b"From jp@x.mx Mon, 3 Jan 2005 10:00:00 -0600"));
-        assert!(!is_envelope(b"From the meeting on Jan 3 at 10:00 we agreed"));
+        assert!(!is_envelope(
+            b"From the meeting on Jan 3 at 10:00 we agreed"
+        ));
         assert!(!is_envelope(b"From here on, nothing"));
         assert!(!is_envelope(b">From jp@x.mx Mon Jan  3 10:00:00 2005"));
         let e = parse_envelope(b"From jnunez at defensa.gob.mx  Mon Jan  3 10:00:00 2005").unwrap();
         assert_eq!(e.sender, "jnunez@defensa.gob.mx");
         assert_eq!(e.date.unwrap().timestamp(), 1104746400);
         // Non-ASCII envelope line (seen in perceval's test data).
-        assert!(is_envelope("From ñandú@x.mx Mon Jan  3 10:00:00 2005".as_bytes()));
+        assert!(is_envelope(
+            "From ñandú@x.mx Mon Jan  3 10:00:00 2005".as_bytes()
+        ));
         // Found by fuzzing: multi-byte characters where a month name is looked for.
         assert!(!is_envelope("From x ÿÿÿ 10:00 2005Tue".as_bytes()));
         assert!(!is_envelope(b"From x \xff\xff\xff 10:00 2005"));
@@ -427,7 +556,10 @@ Otro.\n";
         let data = PIPERMAIL.as_bytes();
         for e in split(data, 32, u64::MAX) {
             let d = e.data.clone().unwrap();
-            assert_eq!(&data[e.data_offset as usize..(e.data_offset + e.length) as usize], &d[..]);
+            assert_eq!(
+                &data[e.data_offset as usize..(e.data_offset + e.length) as usize],
+                &d[..]
+            );
             assert!(data[e.offset as usize..].starts_with(b"From "));
         }
     }
@@ -444,7 +576,10 @@ Otro.\n";
         assert_eq!(b.len(), 2, "{b:?}");
         assert!(b[0].contains("Subject: fake"));
         // A wrong Content-Length is ignored and the pattern decides.
-        let data = data.replace(&format!("Content-Length: {}", body.len()), "Content-Length: 3");
+        let data = data.replace(
+            &format!("Content-Length: {}", body.len()),
+            "Content-Length: 3",
+        );
         assert_eq!(bodies(data.as_bytes(), 19).len(), 3);
     }
 
@@ -467,10 +602,19 @@ Otro.\n";
         let e = split(data.as_bytes(), 256, 1000);
         assert_eq!(e.len(), 2);
         assert!(e[0].data.is_none());
-        assert_eq!(e[0].length as usize, "Subject: big\n\n".len() + big.len() + 1);
-        assert_eq!(e[0].data_offset as usize, data.find("Subject: big").unwrap());
+        assert_eq!(
+            e[0].length as usize,
+            "Subject: big\n\n".len() + big.len() + 1
+        );
+        assert_eq!(
+            e[0].data_offset as usize,
+            data.find("Subject: big").unwrap()
+        );
         assert_eq!(e[1].data.as_deref().unwrap(), b"Subject: small\n\nok\n");
-        assert_eq!(e[1].data_offset as usize, data.find("Subject: small").unwrap());
+        assert_eq!(
+            e[1].data_offset as usize,
+            data.find("Subject: small").unwrap()
+        );
     }
 
     #[test]

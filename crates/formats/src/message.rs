@@ -13,11 +13,14 @@ use mail_parser::{MessageParser, MimeHeaders, PartType};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::Limits;
 use crate::address::{Mailbox, parse_address_list};
 use crate::date::{DateSource, parse_rfc5322, received_date};
-use crate::decode::{base64_lenient, bytes_to_str, decode_text, decode_words, header_value, html_meta_charset, unfold};
+use crate::decode::{
+    base64_lenient, bytes_to_str, decode_text, decode_words, header_value, html_meta_charset,
+    unfold,
+};
 use crate::mbox::is_header_line;
-use crate::Limits;
 
 /// One header field as it appears in the message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,8 +150,13 @@ pub struct ParsedMessage {
 
 impl ParsedMessage {
     /// Values of every header with this name (case-insensitive), in order.
-    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a HeaderField> + 'a {
-        self.headers.iter().filter(move |h| h.name.eq_ignore_ascii_case(name))
+    pub fn header_values<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a HeaderField> + 'a {
+        self.headers
+            .iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
     }
 
     fn problem(&mut self, p: Problem) {
@@ -159,7 +167,12 @@ impl ParsedMessage {
 
     /// All participants: from, sender, to, cc, bcc.
     pub fn participants(&self) -> impl Iterator<Item = &Mailbox> {
-        self.from.iter().chain(&self.sender).chain(&self.to).chain(&self.cc).chain(&self.bcc)
+        self.from
+            .iter()
+            .chain(&self.sender)
+            .chain(&self.to)
+            .chain(&self.cc)
+            .chain(&self.bcc)
     }
 }
 
@@ -167,7 +180,12 @@ impl ParsedMessage {
 /// [`Problem`] on a message that keeps whatever was recovered.
 ///
 /// `truncated` says that `raw` is only the start of a larger message.
-pub fn parse_message(raw: &[u8], limits: &Limits, hints: DateHints, truncated: bool) -> ParsedMessage {
+pub fn parse_message(
+    raw: &[u8],
+    limits: &Limits,
+    hints: DateHints,
+    truncated: bool,
+) -> ParsedMessage {
     let mut msg = ParsedMessage::default();
     if truncated {
         msg.problem(Problem::Truncated);
@@ -177,8 +195,14 @@ pub fn parse_message(raw: &[u8], limits: &Limits, hints: DateHints, truncated: b
         msg.problem(*p);
     }
     msg.envelope_line = block.envelope.map(|e| bytes_to_str(e).into_owned());
-    let envelope_date = block.envelope.and_then(crate::mbox::parse_envelope).and_then(|e| e.date);
-    let hints = DateHints { envelope: hints.envelope.or(envelope_date), ..hints };
+    let envelope_date = block
+        .envelope
+        .and_then(crate::mbox::parse_envelope)
+        .and_then(|e| e.date);
+    let hints = DateHints {
+        envelope: hints.envelope.or(envelope_date),
+        ..hints
+    };
     for (name, value) in &block.fields {
         msg.headers.push(HeaderField {
             name: bytes_to_str(name).trim().to_owned(),
@@ -227,7 +251,13 @@ struct HeaderBlock<'a> {
 }
 
 fn split_header_block(raw: &[u8], max_header: usize) -> HeaderBlock<'_> {
-    let mut b = HeaderBlock { envelope: None, start: 0, fields: Vec::new(), body_start: 0, problems: Vec::new() };
+    let mut b = HeaderBlock {
+        envelope: None,
+        start: 0,
+        fields: Vec::new(),
+        body_start: 0,
+        problems: Vec::new(),
+    };
     let mut pos = 0;
     // Leading blank lines and a BOM are not part of the message.
     if raw.starts_with(b"\xef\xbb\xbf") {
@@ -236,7 +266,8 @@ fn split_header_block(raw: &[u8], max_header: usize) -> HeaderBlock<'_> {
     while pos < raw.len() && matches!(raw[pos], b'\r' | b'\n') {
         pos += 1;
     }
-    let line_end = |from: usize| memchr::memchr(b'\n', &raw[from..]).map_or(raw.len(), |p| from + p + 1);
+    let line_end =
+        |from: usize| memchr::memchr(b'\n', &raw[from..]).map_or(raw.len(), |p| from + p + 1);
     if raw[pos..].starts_with(b"From ") {
         let end = line_end(pos);
         b.envelope = Some(trim_eol(&raw[pos..end]));
@@ -272,7 +303,8 @@ fn split_header_block(raw: &[u8], max_header: usize) -> HeaderBlock<'_> {
         }
         if is_header_line(line) {
             if let Some((s, colon, e)) = current.take() {
-                b.fields.push((&raw[s..colon], trim_value(&raw[colon + 1..e])));
+                b.fields
+                    .push((&raw[s..colon], trim_value(&raw[colon + 1..e])));
             }
             let colon = pos + line.iter().position(|&c| c == b':').unwrap_or(0);
             current = Some((pos, colon, pos + line.len()));
@@ -294,7 +326,8 @@ fn split_header_block(raw: &[u8], max_header: usize) -> HeaderBlock<'_> {
         pos = end;
     }
     if let Some((s, colon, e)) = current.take() {
-        b.fields.push((&raw[s..colon], trim_value(&raw[colon + 1..e])));
+        b.fields
+            .push((&raw[s..colon], trim_value(&raw[colon + 1..e])));
     }
     if malformed {
         b.problems.push(Problem::MalformedHeaderLine);
@@ -324,7 +357,10 @@ fn addresses(fields: &[(&[u8], &[u8])], name: &str) -> Vec<Mailbox> {
 }
 
 fn first<'a>(fields: &[(&'a [u8], &'a [u8])], name: &str) -> Option<&'a [u8]> {
-    fields.iter().find(|(n, _)| n.trim_ascii().eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| *v)
+    fields
+        .iter()
+        .find(|(n, _)| n.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
+        .map(|(_, v)| *v)
 }
 
 /// Message ids in `<…>`; a bare id when there are no brackets.
@@ -332,7 +368,9 @@ pub fn message_ids(s: &str) -> Vec<String> {
     let mut ids = Vec::new();
     let mut rest = s;
     while let Some(open) = rest.find('<') {
-        let Some(close) = rest[open..].find('>') else { break };
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
         let id = rest[open + 1..open + close].trim();
         if !id.is_empty() && !id.contains(char::is_whitespace) {
             ids.push(id.to_owned());
@@ -340,7 +378,10 @@ pub fn message_ids(s: &str) -> Vec<String> {
         rest = &rest[open + close + 1..];
     }
     if ids.is_empty() {
-        ids.extend(s.split_whitespace().filter(|t| t.contains('@')).map(|t| t.trim_matches(|c| c == '<' || c == '>' || c == ',').to_owned()));
+        ids.extend(s.split_whitespace().filter(|t| t.contains('@')).map(|t| {
+            t.trim_matches(|c| c == '<' || c == '>' || c == ',')
+                .to_owned()
+        }));
     }
     ids
 }
@@ -356,7 +397,9 @@ fn fill_envelope_fields(msg: &mut ParsedMessage, fields: &[(&[u8], &[u8])]) {
     msg.message_id = first(fields, "message-id")
         .map(header_value)
         .and_then(|v| message_ids(&v).into_iter().next());
-    msg.in_reply_to = first(fields, "in-reply-to").map(|v| message_ids(&header_value(v))).unwrap_or_default();
+    msg.in_reply_to = first(fields, "in-reply-to")
+        .map(|v| message_ids(&header_value(v)))
+        .unwrap_or_default();
     msg.references = fields
         .iter()
         .filter(|(n, _)| n.trim_ascii().eq_ignore_ascii_case(b"references"))
@@ -374,7 +417,10 @@ fn choose_date(msg: &mut ParsedMessage, hints: DateHints) {
         }
         msg.problem(Problem::BadDate);
     }
-    let received = msg.header_values("received").next().and_then(|h| received_date(&h.value));
+    let received = msg
+        .header_values("received")
+        .next()
+        .and_then(|h| received_date(&h.value));
     let (date, source) = if let Some(d) = received {
         (Some(d), DateSource::Received)
     } else if let Some(d) = hints.envelope {
@@ -398,13 +444,17 @@ fn fill_mime(msg: &mut ParsedMessage, m: &mail_parser::Message<'_>, limits: &Lim
     let mut texts: Vec<String> = Vec::new();
     let mut htmls: Vec<String> = Vec::new();
     for &id in &m.text_body {
-        let Some(part) = m.parts.get(id as usize) else { continue };
+        let Some(part) = m.parts.get(id as usize) else {
+            continue;
+        };
         if let PartType::Text(_) = &part.body {
             texts.push(body_text(msg, part, raw, false));
         }
     }
     for &id in &m.html_body {
-        let Some(part) = m.parts.get(id as usize) else { continue };
+        let Some(part) = m.parts.get(id as usize) else {
+            continue;
+        };
         if let PartType::Html(_) = &part.body {
             htmls.push(body_text(msg, part, raw, true));
         }
@@ -422,7 +472,9 @@ fn fill_mime(msg: &mut ParsedMessage, m: &mail_parser::Message<'_>, limits: &Lim
             msg.problem(Problem::TooManyParts);
             break;
         }
-        let Some(part) = m.parts.get(id as usize) else { continue };
+        let Some(part) = m.parts.get(id as usize) else {
+            continue;
+        };
         msg.attachments.push(attachment(id, part, raw));
     }
     if m.parts.len() > limits.max_parts {
@@ -431,7 +483,12 @@ fn fill_mime(msg: &mut ParsedMessage, m: &mail_parser::Message<'_>, limits: &Lim
 }
 
 /// A body part's text, re-decoded from raw bytes when mail-parser's decoding lost characters.
-fn body_text(msg: &mut ParsedMessage, part: &mail_parser::MessagePart<'_>, raw: &[u8], html: bool) -> String {
+fn body_text(
+    msg: &mut ParsedMessage,
+    part: &mail_parser::MessagePart<'_>,
+    raw: &[u8],
+    html: bool,
+) -> String {
     let decoded = match &part.body {
         PartType::Text(t) | PartType::Html(t) => t.as_ref(),
         _ => "",
@@ -443,7 +500,10 @@ fn body_text(msg: &mut ParsedMessage, part: &mail_parser::MessagePart<'_>, raw: 
     if bytes.is_empty() && !decoded.is_empty() {
         return decoded.to_owned();
     }
-    let mut charset = part.content_type().and_then(|ct| ct.attribute("charset")).map(str::to_owned);
+    let mut charset = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .map(str::to_owned);
     if html && charset.is_none() {
         charset = html_meta_charset(&bytes);
     }
@@ -460,14 +520,21 @@ fn body_text(msg: &mut ParsedMessage, part: &mail_parser::MessagePart<'_>, raw: 
 /// The bytes of a part with its transfer encoding undone, taken from the raw message.
 fn transfer_decoded(part: &mail_parser::MessagePart<'_>, raw: &[u8]) -> Vec<u8> {
     let (s, e) = (part.offset_body as usize, part.offset_end as usize);
-    let Some(body) = raw.get(s..e.max(s)) else { return Vec::new() };
+    let Some(body) = raw.get(s..e.max(s)) else {
+        return Vec::new();
+    };
     match part.encoding {
         mail_parser::Encoding::Base64 => {
-            let clean: Vec<u8> = body.iter().copied().filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/').collect();
+            let clean: Vec<u8> = body
+                .iter()
+                .copied()
+                .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+                .collect();
             base64_lenient(&clean).unwrap_or_default()
         }
         mail_parser::Encoding::QuotedPrintable => {
-            mail_parser::decoders::quoted_printable::quoted_printable_decode(body).unwrap_or_else(|| body.to_vec())
+            mail_parser::decoders::quoted_printable::quoted_printable_decode(body)
+                .unwrap_or_else(|| body.to_vec())
         }
         mail_parser::Encoding::None => body.to_vec(),
     }
@@ -486,15 +553,27 @@ fn attachment(id: u32, part: &mail_parser::MessagePart<'_>, raw: &[u8]) -> Attac
             Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
             None => ct.ctype().to_ascii_lowercase(),
         })
-        .unwrap_or_else(|| if is_message { "message/rfc822".into() } else { "application/octet-stream".into() });
-    let header_raw = raw.get(part.offset_header as usize..part.offset_body as usize).unwrap_or(&[]);
+        .unwrap_or_else(|| {
+            if is_message {
+                "message/rfc822".into()
+            } else {
+                "application/octet-stream".into()
+            }
+        });
+    let header_raw = raw
+        .get(part.offset_header as usize..part.offset_body as usize)
+        .unwrap_or(&[]);
     let name = part_file_name(header_raw);
     Attachment {
         part: id,
         name,
         mime,
-        disposition: part.content_disposition().map(|d| d.ctype().to_ascii_lowercase()),
-        content_id: part.content_id().map(|c| c.trim_matches(|c| c == '<' || c == '>').to_owned()),
+        disposition: part
+            .content_disposition()
+            .map(|d| d.ctype().to_ascii_lowercase()),
+        content_id: part
+            .content_id()
+            .map(|c| c.trim_matches(|c| c == '<' || c == '>').to_owned()),
         size: data.len() as u64,
         sha256: Sha256::digest(&data).into(),
         is_message,
@@ -506,7 +585,8 @@ fn attachment(id: u32, part: &mail_parser::MessagePart<'_>, raw: &[u8]) -> Attac
 /// else `name` of Content-Type; RFC 2231, RFC 2047 and raw 8-bit all handled.
 fn part_file_name(header_raw: &[u8]) -> Option<String> {
     let block = split_header_block(header_raw, usize::MAX);
-    let value = |name: &str| first(&block.fields, name).map(|v| unfold(&bytes_to_str(v)).into_owned());
+    let value =
+        |name: &str| first(&block.fields, name).map(|v| unfold(&bytes_to_str(v)).into_owned());
     value("content-disposition")
         .and_then(|v| mime_param(&v, "filename"))
         .or_else(|| value("content-type").and_then(|v| mime_param(&v, "name")))
@@ -520,7 +600,9 @@ pub fn mime_param(value: &str, key: &str) -> Option<String> {
     let mut extended: Vec<(u32, bool, String)> = Vec::new();
     for (k, v) in split_params(value) {
         let k = k.to_ascii_lowercase();
-        let Some(rest) = k.strip_prefix(key) else { continue };
+        let Some(rest) = k.strip_prefix(key) else {
+            continue;
+        };
         if rest.is_empty() {
             plain = Some(v);
         } else if rest == "*" {
@@ -564,12 +646,15 @@ fn percent_decode(s: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) =
+                u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
         out.push(b[i]);
         i += 1;
     }
@@ -717,18 +802,32 @@ xyz\r\n\
         assert_eq!(m.to.len(), 2);
         assert_eq!(m.to[0].name.as_deref(), Some("Pérez, Juan"));
         assert_eq!(m.to[1].address.as_deref(), Some("ana@x.mx"));
-        assert_eq!(m.subject.as_deref(), Some("Información del oficio número 7"));
+        assert_eq!(
+            m.subject.as_deref(),
+            Some("Información del oficio número 7")
+        );
         assert_eq!(m.message_id.as_deref(), Some("abc@defensa.gob.mx"));
         assert_eq!(m.date.unwrap().timestamp(), 1458055801);
         assert_eq!(m.date_source, Some(DateSource::Header));
-        assert!(m.text.contains("información solicitada \u{201c}urgente\u{201d}"), "{:?}", m.text);
+        assert!(
+            m.text
+                .contains("información solicitada \u{201c}urgente\u{201d}"),
+            "{:?}",
+            m.text
+        );
         assert_eq!(m.attachments.len(), 2);
         assert_eq!(m.attachments[0].name.as_deref(), Some("Memorándum.pdf"));
         assert_eq!(m.attachments[0].data, b"%PDF-1.4\n");
         assert_eq!(m.attachments[0].mime, "application/pdf");
-        assert_eq!(m.attachments[1].name.as_deref(), Some("Información anual.xlsx"));
+        assert_eq!(
+            m.attachments[1].name.as_deref(),
+            Some("Información anual.xlsx")
+        );
         // Raw bytes are kept.
-        assert_eq!(m.headers[0].raw, b"Jos\xe9 N\xfa\xf1ez <jnunez@defensa.gob.mx>");
+        assert_eq!(
+            m.headers[0].raw,
+            b"Jos\xe9 N\xfa\xf1ez <jnunez@defensa.gob.mx>"
+        );
         assert!(m.problems.is_empty(), "{:?}", m.problems);
     }
 
@@ -736,7 +835,12 @@ xyz\r\n\
     fn html_only_with_meta_charset() {
         let raw = b"From: a@b.c\nSubject: x\nContent-Type: text/html\n\n<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1252\"></head><body><p>Adquisici\xf3n de veh\xedculos</p></body></html>\n";
         let m = parse(raw);
-        assert!(m.html.as_deref().unwrap().contains("Adquisición de vehículos"));
+        assert!(
+            m.html
+                .as_deref()
+                .unwrap()
+                .contains("Adquisición de vehículos")
+        );
         assert!(m.text.contains("Adquisición de vehículos"), "{:?}", m.text);
     }
 
@@ -761,7 +865,15 @@ xyz\r\n\
         assert_eq!(m.date_source, Some(DateSource::Received));
         assert_eq!(m.date.unwrap().timestamp(), 1458055801);
         let env = crate::date::parse_asctime("Mon Jan  3 10:00:00 2005");
-        let m = parse_message(b"Subject: x\n\nb", &Limits::default(), DateHints { envelope: env, container: None }, false);
+        let m = parse_message(
+            b"Subject: x\n\nb",
+            &Limits::default(),
+            DateHints {
+                envelope: env,
+                container: None,
+            },
+            false,
+        );
         assert_eq!(m.date_source, Some(DateSource::Envelope));
     }
 
@@ -769,7 +881,10 @@ xyz\r\n\
     fn envelope_line_and_nested_message() {
         let raw = b"From a@b.c Mon Jan  3 10:00:00 2005\nFrom: a@b.c\nSubject: fwd\nContent-Type: multipart/mixed; boundary=zz\n\n--zz\nContent-Type: text/plain\n\nsee attached\n--zz\nContent-Type: message/rfc822\n\nFrom: c@d.e\nSubject: inner\n\ninner body\n--zz--\n";
         let m = parse(raw);
-        assert_eq!(m.envelope_line.as_deref(), Some("From a@b.c Mon Jan  3 10:00:00 2005"));
+        assert_eq!(
+            m.envelope_line.as_deref(),
+            Some("From a@b.c Mon Jan  3 10:00:00 2005")
+        );
         assert_eq!(m.subject.as_deref(), Some("fwd"));
         assert_eq!(m.attachments.len(), 1);
         assert!(m.attachments[0].is_message);
@@ -779,15 +894,35 @@ xyz\r\n\
 
     #[test]
     fn params() {
-        assert_eq!(mime_param("attachment; filename=\"a;b.pdf\"", "filename").as_deref(), Some("a;b.pdf"));
         assert_eq!(
-            mime_param("attachment; filename*0*=iso-8859-1''Memor%E1n; filename*1*=dum.pdf", "filename").as_deref(),
+            mime_param("attachment; filename=\"a;b.pdf\"", "filename").as_deref(),
+            Some("a;b.pdf")
+        );
+        assert_eq!(
+            mime_param(
+                "attachment; filename*0*=iso-8859-1''Memor%E1n; filename*1*=dum.pdf",
+                "filename"
+            )
+            .as_deref(),
             Some("Memorándum.pdf")
         );
-        assert_eq!(mime_param("attachment; filename=\"=?utf-8?B?w7Fvw7Fv?=.doc\"", "filename").as_deref(), Some("ñoño.doc"));
-        assert_eq!(mime_param("attachment; filename=\"C:\\docs\\x.pdf\"", "filename").as_deref(), Some("C:\\docs\\x.pdf"));
+        assert_eq!(
+            mime_param(
+                "attachment; filename=\"=?utf-8?B?w7Fvw7Fv?=.doc\"",
+                "filename"
+            )
+            .as_deref(),
+            Some("ñoño.doc")
+        );
+        assert_eq!(
+            mime_param("attachment; filename=\"C:\\docs\\x.pdf\"", "filename").as_deref(),
+            Some("C:\\docs\\x.pdf")
+        );
         assert_eq!(mime_param("inline", "filename"), None);
-        assert_eq!(message_ids("<a@b> <c@d>\n <e@f>"), vec!["a@b", "c@d", "e@f"]);
+        assert_eq!(
+            message_ids("<a@b> <c@d>\n <e@f>"),
+            vec!["a@b", "c@d", "e@f"]
+        );
         assert_eq!(message_ids("a@b"), vec!["a@b"]);
     }
 }

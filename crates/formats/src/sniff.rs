@@ -83,7 +83,10 @@ impl Format {
 
     /// A compression layer around one stream.
     pub fn is_compression(self) -> bool {
-        matches!(self, Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz)
+        matches!(
+            self,
+            Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz
+        )
     }
 
     /// A format that holds other items.
@@ -103,9 +106,12 @@ pub fn sniff(head: &[u8]) -> Format {
     let text = skip_blank(head);
     if text.starts_with(b"From ") {
         let line_end = memchr::memchr(b'\n', text).map_or(text.len(), |p| p + 1);
-        let next_end = memchr::memchr(b'\n', &text[line_end..]).map_or(text.len(), |p| line_end + p + 1);
+        let next_end =
+            memchr::memchr(b'\n', &text[line_end..]).map_or(text.len(), |p| line_end + p + 1);
         // A full envelope, or a minimal one (`From -`) followed by a header.
-        if is_envelope(&text[..line_end]) || (line_end < 1024 && is_header_line(&text[line_end..next_end])) {
+        if is_envelope(&text[..line_end])
+            || (line_end < 1024 && is_header_line(&text[line_end..next_end]))
+        {
             return Format::Mbox;
         }
     }
@@ -118,7 +124,10 @@ pub fn sniff(head: &[u8]) -> Format {
     }
     let lower: Vec<u8> = text.iter().take(512).map(u8::to_ascii_lowercase).collect();
     let lower = skip_blank(&lower);
-    if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") || lower.starts_with(b"<head") {
+    if lower.starts_with(b"<!doctype html")
+        || lower.starts_with(b"<html")
+        || lower.starts_with(b"<head")
+    {
         return Format::Html;
     }
     if looks_like_text(head) {
@@ -155,16 +164,40 @@ fn sniff_magic(h: &[u8]) -> Option<Format> {
         Format::Pdf
     } else if f(b"{\\rtf") {
         Format::Rtf
-    } else if f(b"\xff\xd8\xff") || f(b"\x89PNG\r\n\x1a\n") || f(b"GIF87a") || f(b"GIF89a") || f(b"BM") && h.len() > 14 && h[6..10] == [0, 0, 0, 0]
-        || f(b"II*\x00") || f(b"MM\x00*") || (f(b"RIFF") && h.get(8..12) == Some(b"WEBP"))
-        || (h.get(4..8) == Some(b"ftyp") && matches!(h.get(8..12), Some(b"heic" | b"heix" | b"mif1" | b"msf1" | b"avif")))
+    } else if f(b"\xff\xd8\xff")
+        || f(b"\x89PNG\r\n\x1a\n")
+        || f(b"GIF87a")
+        || f(b"GIF89a")
+        || f(b"BM") && h.len() > 14 && h[6..10] == [0, 0, 0, 0]
+        || f(b"II*\x00")
+        || f(b"MM\x00*")
+        || (f(b"RIFF") && h.get(8..12) == Some(b"WEBP"))
+        || (h.get(4..8) == Some(b"ftyp")
+            && matches!(
+                h.get(8..12),
+                Some(b"heic" | b"heix" | b"mif1" | b"msf1" | b"avif")
+            ))
     {
         Format::Image
-    } else if f(b"ID3") || f(b"fLaC") || f(b"OggS") || (f(b"RIFF") && h.get(8..12) == Some(b"WAVE")) || f(b".snd") || f(b"FORM") {
+    } else if f(b"ID3")
+        || f(b"fLaC")
+        || f(b"OggS")
+        || (f(b"RIFF") && h.get(8..12) == Some(b"WAVE"))
+        || f(b".snd")
+        || f(b"FORM")
+    {
         Format::Audio
-    } else if h.get(4..8) == Some(b"ftyp") || f(b"\x1a\x45\xdf\xa3") || (f(b"RIFF") && h.get(8..12) == Some(b"AVI ")) {
+    } else if h.get(4..8) == Some(b"ftyp")
+        || f(b"\x1a\x45\xdf\xa3")
+        || (f(b"RIFF") && h.get(8..12) == Some(b"AVI "))
+    {
         Format::Video
-    } else if f(b"MZ") && h.len() >= 64 || f(b"\x7fELF") || f(b"\xcf\xfa\xed\xfe") || f(b"\xfe\xed\xfa\xcf") || f(b"\xca\xfe\xba\xbe") {
+    } else if f(b"MZ") && h.len() >= 64
+        || f(b"\x7fELF")
+        || f(b"\xcf\xfa\xed\xfe")
+        || f(b"\xfe\xed\xfa\xcf")
+        || f(b"\xca\xfe\xba\xbe")
+    {
         Format::Executable
     } else if h.len() >= 512 && (&h[257..262] == b"ustar" || is_v7_tar(h)) {
         Format::Tar
@@ -181,9 +214,15 @@ fn zip_first_entry_kind(h: &[u8]) -> Format {
     }
     let name_len = u16::from_le_bytes([h[26], h[27]]) as usize;
     let extra_len = u16::from_le_bytes([h[28], h[29]]) as usize;
-    let Some(name) = h.get(30..30 + name_len) else { return Format::Zip };
-    if name == b"[Content_Types].xml" || name.starts_with(b"_rels/") || name.starts_with(b"docProps/")
-        || name.starts_with(b"word/") || name.starts_with(b"xl/") || name.starts_with(b"ppt/")
+    let Some(name) = h.get(30..30 + name_len) else {
+        return Format::Zip;
+    };
+    if name == b"[Content_Types].xml"
+        || name.starts_with(b"_rels/")
+        || name.starts_with(b"docProps/")
+        || name.starts_with(b"word/")
+        || name.starts_with(b"xl/")
+        || name.starts_with(b"ppt/")
     {
         return Format::Ooxml;
     }
@@ -199,36 +238,90 @@ fn zip_first_entry_kind(h: &[u8]) -> Format {
 /// Old tar without the ustar magic: check the header checksum.
 fn is_v7_tar(h: &[u8]) -> bool {
     let field = &h[148..156];
-    let digits: Vec<u8> = field.iter().copied().filter(|b| (b'0'..=b'7').contains(b)).collect();
+    let digits: Vec<u8> = field
+        .iter()
+        .copied()
+        .filter(|b| (b'0'..=b'7').contains(b))
+        .collect();
     if digits.is_empty() {
         return false;
     }
-    let Ok(expected) = u32::from_str_radix(std::str::from_utf8(&digits).unwrap_or("x"), 8) else { return false };
-    let sum: u32 = h[..512].iter().enumerate().map(|(i, &b)| if (148..156).contains(&i) { 32 } else { b as u32 }).sum();
+    let Ok(expected) = u32::from_str_radix(std::str::from_utf8(&digits).unwrap_or("x"), 8) else {
+        return false;
+    };
+    let sum: u32 = h[..512]
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                b as u32
+            }
+        })
+        .sum();
     sum == expected && h[0] != 0
 }
 
 fn skip_blank(h: &[u8]) -> &[u8] {
     let h = h.strip_prefix(b"\xef\xbb\xbf").unwrap_or(h);
-    let n = h.iter().take_while(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t')).count();
+    let n = h
+        .iter()
+        .take_while(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t'))
+        .count();
     &h[n..]
 }
 
 /// Header names that make a header block a mail header block.
 const MAIL_HEADERS: &[&str] = &[
-    "from", "to", "cc", "bcc", "subject", "date", "message-id", "received", "return-path",
-    "mime-version", "content-type", "content-transfer-encoding", "delivered-to", "reply-to",
-    "sender", "references", "in-reply-to", "user-agent", "organization", "envelope-to", "status",
-    "dkim-signature", "authentication-results", "importance", "list-id", "precedence",
-    "content-disposition", "newsgroups", "path", "thread-topic", "thread-index", "priority",
-    "received-spf", "arc-seal", "resent-from", "resent-date", "comments", "keywords",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "date",
+    "message-id",
+    "received",
+    "return-path",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "delivered-to",
+    "reply-to",
+    "sender",
+    "references",
+    "in-reply-to",
+    "user-agent",
+    "organization",
+    "envelope-to",
+    "status",
+    "dkim-signature",
+    "authentication-results",
+    "importance",
+    "list-id",
+    "precedence",
+    "content-disposition",
+    "newsgroups",
+    "path",
+    "thread-topic",
+    "thread-index",
+    "priority",
+    "received-spf",
+    "arc-seal",
+    "resent-from",
+    "resent-date",
+    "comments",
+    "keywords",
 ];
 
 /// A header block of at least one mail header, as RFC 5322 messages start.
 pub fn looks_like_message(h: &[u8]) -> bool {
     let h = skip_blank(h);
     let mut lines = h.split(|&b| b == b'\n').peekable();
-    if lines.peek().is_some_and(|l| l.starts_with(b"Microsoft Mail Internet Headers")) {
+    if lines
+        .peek()
+        .is_some_and(|l| l.starts_with(b"Microsoft Mail Internet Headers"))
+    {
         lines.next();
     }
     let (mut fields, mut known, mut ended) = (0usize, 0usize, false);
@@ -248,7 +341,9 @@ pub fn looks_like_message(h: &[u8]) -> bool {
         }
         fields += 1;
         let colon = line.iter().position(|&b| b == b':').unwrap_or(0);
-        let name = String::from_utf8_lossy(&line[..colon]).trim().to_ascii_lowercase();
+        let name = String::from_utf8_lossy(&line[..colon])
+            .trim()
+            .to_ascii_lowercase();
         if MAIL_HEADERS.contains(&name.as_str()) || name.starts_with("x-") {
             known += 1;
         }
@@ -265,7 +360,10 @@ fn looks_like_text(h: &[u8]) -> bool {
         // UTF-16 text has NULs; everything else with NULs is binary.
         return sample.starts_with(b"\xff\xfe") || sample.starts_with(b"\xfe\xff");
     }
-    let control = sample.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b)).count();
+    let control = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b))
+        .count();
     control * 100 <= sample.len()
 }
 
@@ -292,10 +390,22 @@ mod tests {
 
     #[test]
     fn messages_and_mbox() {
-        assert_eq!(sniff(b"Return-Path: <a@b.c>\nFrom: a@b.c\nSubject: x\n\nbody"), Format::Message);
-        assert_eq!(sniff(b"\r\n\r\nFrom: a@b.c\r\nTo: b@c.d\r\n\r\nbody"), Format::Message);
-        assert_eq!(sniff(b"Subject: x\nFrom: y\nBody starts without blank line"), Format::Message);
-        assert_eq!(sniff(b"From a@b.c Mon Jan  3 10:00:00 2005\nSubject: x\n\nbody"), Format::Mbox);
+        assert_eq!(
+            sniff(b"Return-Path: <a@b.c>\nFrom: a@b.c\nSubject: x\n\nbody"),
+            Format::Message
+        );
+        assert_eq!(
+            sniff(b"\r\n\r\nFrom: a@b.c\r\nTo: b@c.d\r\n\r\nbody"),
+            Format::Message
+        );
+        assert_eq!(
+            sniff(b"Subject: x\nFrom: y\nBody starts without blank line"),
+            Format::Message
+        );
+        assert_eq!(
+            sniff(b"From a@b.c Mon Jan  3 10:00:00 2005\nSubject: x\n\nbody"),
+            Format::Mbox
+        );
         assert_eq!(sniff(b"Nota: esto es texto\nOtra linea"), Format::Text);
         assert_eq!(sniff(b"<!DOCTYPE html><html>"), Format::Html);
         assert_eq!(sniff(b"\x00\x01\x02\x03garbage\x00"), Format::Binary);

@@ -14,7 +14,9 @@ fn past_fuzz_crashes_stay_fixed() {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
         // The same calls as the fuzz targets (the first byte picks the mbox read size).
         let (first, rest) = data.split_first().unwrap();
-        let count = MboxReader::with_chunk(rest, u64::MAX, 16 + *first as usize * 7).filter(|e| e.is_ok()).count();
+        let count = MboxReader::with_chunk(rest, u64::MAX, 16 + *first as usize * 7)
+            .filter(|e| e.is_ok())
+            .count();
         assert!(count >= 1);
         let m = parse_message(&data, &Limits::default(), DateHints::default(), false);
         let _ = trove_formats::identity::content_key(&m);

@@ -10,8 +10,8 @@
 //!   words).
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-    TokenizerManager,
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, StopWordFilter, TextAnalyzer, TokenizerManager,
 };
 
 pub const ES: &str = "trove_es";
@@ -61,7 +61,10 @@ pub fn fold(s: &str) -> String {
 
 /// Lower-cases and folds an address, domain or file name without splitting it.
 pub fn fold_atom(s: &str) -> String {
-    let mut analyzer = TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).filter(AsciiFoldingFilter).build();
+    let mut analyzer = TextAnalyzer::builder(RawTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build();
     let mut stream = analyzer.token_stream(s);
     let mut out = String::new();
     while let Some(t) = stream.next() {
@@ -78,7 +81,12 @@ pub fn fold_atom(s: &str) -> String {
 pub fn address_tokens(name: Option<&str>, address: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(n) = name {
-        out.extend(fold(n).split(' ').filter(|w| !w.is_empty()).map(str::to_owned));
+        out.extend(
+            fold(n)
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned),
+        );
     }
     if let Some(a) = address {
         let a = fold_atom(a.trim());
@@ -87,7 +95,10 @@ pub fn address_tokens(name: Option<&str>, address: Option<&str>) -> Vec<String> 
             if !local.is_empty() {
                 out.push(local.to_owned());
                 // Local parts like juan.perez or j_perez: their words too.
-                for w in local.split(['.', '_', '-', '+']).filter(|w| w.len() > 1 && *w != local) {
+                for w in local
+                    .split(['.', '_', '-', '+'])
+                    .filter(|w| w.len() > 1 && *w != local)
+                {
                     out.push(w.to_owned());
                 }
             }
@@ -101,7 +112,12 @@ pub fn address_tokens(name: Option<&str>, address: Option<&str>) -> Vec<String> 
         } else if !a.is_empty() {
             // An X.500 DN or a bare name in place of an address.
             out.push(a.clone());
-            out.extend(fold(&a).split(' ').filter(|w| !w.is_empty()).map(str::to_owned));
+            out.extend(
+                fold(&a)
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned),
+            );
         }
     }
     out
@@ -147,8 +163,14 @@ pub fn detect(text: &str) -> Lang {
     }
     // Function words settle most Spanish and English mail at a fraction of the cost of the
     // n-gram model, which decides the rest.
-    const ES: [&str; 16] = ["de", "la", "que", "el", "en", "los", "del", "se", "las", "por", "para", "con", "una", "al", "lo", "su"];
-    const EN: [&str; 16] = ["the", "and", "of", "to", "is", "for", "that", "with", "on", "this", "are", "we", "you", "be", "have", "it"];
+    const ES: [&str; 16] = [
+        "de", "la", "que", "el", "en", "los", "del", "se", "las", "por", "para", "con", "una",
+        "al", "lo", "su",
+    ];
+    const EN: [&str; 16] = [
+        "the", "and", "of", "to", "is", "for", "that", "with", "on", "this", "are", "we", "you",
+        "be", "have", "it",
+    ];
     let (mut es, mut en) = (0u32, 0u32);
     for w in sample.split(|c: char| !c.is_alphabetic()).take(200) {
         if w.len() > 4 || w.is_empty() {
@@ -206,7 +228,10 @@ mod tests {
         assert_eq!(terms(ES, "adquisición"), terms(ES, "Adquisiciones"));
         assert_eq!(terms(ES, "Contraseña"), terms(ES, "contrasena"));
         assert_eq!(terms(ES, "la compra de armas"), vec!["compr", "armas"]);
-        assert_eq!(terms(ES, "vehículos blindados"), terms(ES, "vehiculo blindado"));
+        assert_eq!(
+            terms(ES, "vehículos blindados"),
+            terms(ES, "vehiculo blindado")
+        );
         assert_eq!(terms(FOLDED, "José NÚÑEZ"), vec!["jose", "nunez"]);
         assert_eq!(terms(EN, "purchases"), terms(EN, "purchase"));
     }
@@ -215,14 +240,32 @@ mod tests {
     fn addresses() {
         assert_eq!(
             address_tokens(Some("José Núñez"), Some("JNunez@Defensa.gob.mx")),
-            ["jose", "nunez", "jnunez@defensa.gob.mx", "jnunez", "defensa.gob.mx", "gob.mx"].map(String::from)
+            [
+                "jose",
+                "nunez",
+                "jnunez@defensa.gob.mx",
+                "jnunez",
+                "defensa.gob.mx",
+                "gob.mx"
+            ]
+            .map(String::from)
         );
         assert!(address_tokens(None, Some("juan.perez@x.mx")).contains(&"perez".to_owned()));
     }
 
     #[test]
     fn languages() {
-        assert_eq!(detect("Por medio del presente me permito informar a usted que la adquisición de vehículos"), Lang::Es);
-        assert_eq!(detect("Please find attached the quarterly report on the procurement of armored vehicles"), Lang::En);
+        assert_eq!(
+            detect(
+                "Por medio del presente me permito informar a usted que la adquisición de vehículos"
+            ),
+            Lang::Es
+        );
+        assert_eq!(
+            detect(
+                "Please find attached the quarterly report on the procurement of armored vehicles"
+            ),
+            Lang::En
+        );
     }
 }

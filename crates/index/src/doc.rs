@@ -91,7 +91,12 @@ impl IndexDoc {
         let body = truncate(&self.body, MAX_INDEXED_TEXT);
         d.add_text(body_field, body);
         d.add_text(f.body_exact, body);
-        for (field, list) in [(f.from, &self.from), (f.to, &self.to), (f.cc, &self.cc), (f.bcc, &self.bcc)] {
+        for (field, list) in [
+            (f.from, &self.from),
+            (f.to, &self.to),
+            (f.cc, &self.cc),
+            (f.bcc, &self.bcc),
+        ] {
             for mb in list {
                 add_mailbox(&mut d, field, mb);
                 add_mailbox(&mut d, f.participant, mb);
@@ -109,7 +114,12 @@ impl IndexDoc {
                 d.add_text(f.from_addr, &a);
             }
         }
-        let rcpts: BTreeSet<String> = self.to.iter().chain(&self.cc).filter_map(|m| m.address.as_deref().map(fold_atom)).collect();
+        let rcpts: BTreeSet<String> = self
+            .to
+            .iter()
+            .chain(&self.cc)
+            .filter_map(|m| m.address.as_deref().map(fold_atom))
+            .collect();
         for r in rcpts {
             d.add_text(f.rcpt_addr, &r);
         }
@@ -180,7 +190,13 @@ fn add_mailbox(d: &mut TantivyDocument, field: tantivy::schema::Field, mb: &Mail
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let tok = Token { offset_from: offset, offset_to: offset + t.len(), position: i, text: t.clone(), position_length: 1 };
+            let tok = Token {
+                offset_from: offset,
+                offset_to: offset + t.len(),
+                position: i,
+                text: t.clone(),
+                position_length: 1,
+            };
             offset += t.len() + 1;
             tok
         })
@@ -199,16 +215,33 @@ pub enum DocError {
 
 /// The document for one logical message (all messages sharing a content key), or `None` when
 /// the catalog no longer has it.
-pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Option<IndexDoc>, DocError> {
+pub fn message_doc(
+    case: &Case,
+    cat: &Catalog,
+    content_key: &[u8],
+) -> Result<Option<IndexDoc>, DocError> {
     let conn = cat.connection();
-    type Row = (Vec<u8>, Option<String>, Option<String>, Option<i64>, i64, Option<String>, Option<String>, Option<String>, i64, i64);
+    type Row = (
+        Vec<u8>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+        i64,
+    );
     let rows: Vec<Row> = conn
         .prepare_cached(
             "SELECT sha256, message_id, subject, date, size, problems, thread, lang, has_html, id FROM messages WHERE content_key = ?1 ORDER BY id",
         )?
         .query_map([content_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)))?
         .collect::<Result<_, _>>()?;
-    let Some(first) = rows.first() else { return Ok(None) };
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
     let mut sha = [0u8; 32];
     if first.0.len() == 32 {
         sha.copy_from_slice(&first.0);
@@ -237,7 +270,12 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
         other: Vec::new(),
         attachment_names: Vec::new(),
         mimes: Vec::new(),
-        message_ids: rows.iter().filter_map(|r| r.1.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
+        message_ids: rows
+            .iter()
+            .filter_map(|r| r.1.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
         thread: first.6.clone(),
         sources: Vec::new(),
         folders: Vec::new(),
@@ -254,7 +292,13 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
     let mut st = conn.prepare_cached(
         "SELECT a.role, a.name, a.address FROM addresses a JOIN messages m ON m.id = a.message WHERE m.content_key = ?1 ORDER BY m.id, a.pos",
     )?;
-    for row in st.query_map([content_key], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)))? {
+    for row in st.query_map([content_key], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ))
+    })? {
         let (role, name, address) = row?;
         if !seen.insert((role.clone(), name.clone(), address.clone())) {
             continue;
@@ -266,7 +310,9 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
     )?;
     let mut names = BTreeSet::new();
     let mut mimes = BTreeSet::new();
-    for row in st.query_map([content_key], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)))? {
+    for row in st.query_map([content_key], |r| {
+        Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
+    })? {
         let (name, mime) = row?;
         if let Some(n) = name {
             names.insert(n);
@@ -311,7 +357,13 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
     )?;
     let (mut sources, mut folders, mut paths) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     let mut locations = 0;
-    for row in st.query_map([content_key], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))? {
+    for row in st.query_map([content_key], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })? {
         let (s, f, p) = row?;
         sources.insert(s);
         if let Some(f) = f {
@@ -332,7 +384,9 @@ pub fn message_doc(case: &Case, cat: &Catalog, content_key: &[u8]) -> Result<Opt
 
 /// Tags on a message (written by the web app).
 fn tags(cat: &Catalog, key: &[u8]) -> Result<Vec<String>, DocError> {
-    let mut st = cat.connection().prepare_cached("SELECT tag FROM tags WHERE content_key = ?1 ORDER BY tag")?;
+    let mut st = cat
+        .connection()
+        .prepare_cached("SELECT tag FROM tags WHERE content_key = ?1 ORDER BY tag")?;
     let rows = st.query_map(params![key], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -341,36 +395,84 @@ fn tags(cat: &Catalog, key: &[u8]) -> Result<Vec<String>, DocError> {
 /// them, and their senders, recipients, dates, sources and folders are the attachment's too,
 /// so that a search can combine them) or a loose document (a file outside any message). The
 /// body is the extracted text; metadata, flags and OCR state come from the extraction.
-pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<IndexDoc>, DocError> {
+pub fn document_doc(
+    case: &Case,
+    cat: &Catalog,
+    sha256: &[u8],
+) -> Result<Option<IndexDoc>, DocError> {
     let conn = cat.connection();
     let mut st = conn.prepare_cached(
         "SELECT s.label, i.folder, i.locator, i.name, i.format, i.size FROM items i JOIN sources s ON s.id = i.source_id
          WHERE i.sha256 = ?1 AND i.message IS NULL AND i.outcome IN ('stored', 'duplicate')",
     )?;
     let rows: Vec<(String, Option<String>, String, String, String, i64)> = st
-        .query_map([sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .query_map([sha256], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
         .collect::<Result<_, _>>()?;
     // Messages carrying these bytes as an attachment.
     let mut st = conn.prepare_cached(
         "SELECT m.id, m.content_key, a.name, a.mime, a.size, m.date, m.thread FROM attachments a JOIN messages m ON m.id = a.message
          WHERE a.sha256 = ?1 AND a.is_message = 0 ORDER BY m.id",
     )?;
-    type Carrier = (i64, Vec<u8>, Option<String>, String, i64, Option<i64>, Option<String>);
+    type Carrier = (
+        i64,
+        Vec<u8>,
+        Option<String>,
+        String,
+        i64,
+        Option<i64>,
+        Option<String>,
+    );
     let mut carriers: Vec<Carrier> = st
-        .query_map([sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+        .query_map([sha256], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?
         .collect::<Result<_, _>>()?;
     // A file inside an archive attached to a message is that message's attachment too: the
     // nearest messages up its container chain carry it.
     if carriers.is_empty()
-        && let Some(first) = rows.first() {
-            let mut st = conn.prepare_cached(&format!(
+        && let Some(first) = rows.first()
+    {
+        let mut st = conn.prepare_cached(&format!(
                 "{} SELECT DISTINCT m.id, m.content_key, m.date, m.thread FROM up JOIN messages m ON m.id = up.message ORDER BY m.id",
                 trove_store::query::UP_TO_MESSAGE
             ))?;
-            let up: Vec<(i64, Vec<u8>, Option<i64>, Option<String>)> =
-                st.query_map([sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
-            carriers = up.into_iter().map(|(id, key, date, thread)| (id, key, Some(first.3.clone()), first.4.clone(), first.5, date, thread)).collect();
-        }
+        let up: Vec<(i64, Vec<u8>, Option<i64>, Option<String>)> = st
+            .query_map([sha256], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        carriers = up
+            .into_iter()
+            .map(|(id, key, date, thread)| {
+                (
+                    id,
+                    key,
+                    Some(first.3.clone()),
+                    first.4.clone(),
+                    first.5,
+                    date,
+                    thread,
+                )
+            })
+            .collect();
+    }
     if rows.is_empty() && carriers.is_empty() {
         return Ok(None);
     }
@@ -378,14 +480,27 @@ pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<
     names.extend(carriers.iter().filter_map(|c| c.2.clone()));
     let mut mimes: BTreeSet<String> = rows.iter().map(|r| r.4.clone()).collect();
     mimes.extend(carriers.iter().map(|c| c.3.clone()));
-    let size = rows.first().map(|r| r.5).or_else(|| carriers.first().map(|c| c.4)).unwrap_or(0) as u64;
+    let size = rows
+        .first()
+        .map(|r| r.5)
+        .or_else(|| carriers.first().map(|c| c.4))
+        .unwrap_or(0) as u64;
     let mut sources: BTreeSet<String> = rows.iter().map(|r| r.0.clone()).collect();
     let mut folders: BTreeSet<String> = rows.iter().filter_map(|r| r.1.clone()).collect();
     let mut paths: BTreeSet<String> = rows.iter().map(|r| r.2.clone()).collect();
     let mut doc = IndexDoc {
         key: hex::encode(sha256),
-        kind: if carriers.is_empty() { DocKind::Document } else { DocKind::Attachment },
-        parents: carriers.iter().map(|c| hex::encode(&c.1)).collect::<BTreeSet<_>>().into_iter().collect(),
+        kind: if carriers.is_empty() {
+            DocKind::Document
+        } else {
+            DocKind::Attachment
+        },
+        parents: carriers
+            .iter()
+            .map(|c| hex::encode(&c.1))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
         msg_no: None,
         parent_nos: Vec::new(),
         lang: Lang::Es,
@@ -423,11 +538,25 @@ pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<
         doc.has.push("copies");
     }
     if !carriers.is_empty() {
-        let ids: Vec<i64> = carriers.iter().map(|c| c.0).collect::<BTreeSet<_>>().into_iter().take(500).collect();
+        let ids: Vec<i64> = carriers
+            .iter()
+            .map(|c| c.0)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .take(500)
+            .collect();
         let placeholders = ids.iter().map(|_| "?").collect::<Vec<_>>().join(",");
-        let sql = format!("SELECT DISTINCT role, name, address FROM addresses WHERE message IN ({placeholders}) ORDER BY role, address");
+        let sql = format!(
+            "SELECT DISTINCT role, name, address FROM addresses WHERE message IN ({placeholders}) ORDER BY role, address"
+        );
         let mut st = conn.prepare(&sql)?;
-        for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)))? {
+        for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })? {
             let (role, name, address) = row?;
             doc.add_address(&role, Mailbox { name, address });
         }
@@ -435,7 +564,13 @@ pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<
             "SELECT DISTINCT s.label, i.folder, i.locator FROM items i JOIN sources s ON s.id = i.source_id WHERE i.message IN ({placeholders})"
         );
         let mut st = conn.prepare(&sql)?;
-        for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))? {
+        for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })? {
             let (s, f, p) = row?;
             sources.insert(s);
             if let Some(f) = f {
@@ -458,7 +593,9 @@ pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<
             doc.body = String::from_utf8_lossy(&bytes).into_owned();
             doc.has.push("text");
         }
-        doc.flags = flags.map(|f| f.split(',').map(str::to_owned).collect()).unwrap_or_default();
+        doc.flags = flags
+            .map(|f| f.split(',').map(str::to_owned).collect())
+            .unwrap_or_default();
         if !doc.flags.is_empty() {
             doc.has.push("flags");
         }
@@ -487,7 +624,11 @@ pub fn document_doc(case: &Case, cat: &Catalog, sha256: &[u8]) -> Result<Option<
         title = t;
     }
     doc.subject = title.unwrap_or_else(|| names.iter().next().cloned().unwrap_or_default());
-    doc.lang = detect(&format!("{}\n{}", doc.subject, truncate(&doc.body, 64 << 10)));
+    doc.lang = detect(&format!(
+        "{}\n{}",
+        doc.subject,
+        truncate(&doc.body, 64 << 10)
+    ));
     doc.attachment_names = names.into_iter().collect();
     doc.mimes = mimes.into_iter().collect();
     doc.sources = sources.into_iter().collect();

@@ -41,7 +41,9 @@ pub enum IndexError {
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    #[error("the search index in {0} was built by another version of trove; rebuild it with `trove reindex CASE`")]
+    #[error(
+        "the search index in {0} was built by another version of trove; rebuild it with `trove reindex CASE`"
+    )]
     OtherSchema(String),
 }
 
@@ -69,8 +71,15 @@ impl SearchIndex {
         };
         analysis::register(index.tokenizers());
         let fields = fields(&index.schema())?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, fields, reader })
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            fields,
+            reader,
+        })
     }
 
     /// The case's index.
@@ -92,7 +101,9 @@ impl SearchIndex {
 
     /// A writer. One per index at a time.
     pub fn writer(&self, heap_bytes: usize, threads: usize) -> Result<IndexWriter, IndexError> {
-        Ok(self.index.writer_with_num_threads(threads.max(1), heap_bytes.max(threads.max(1) * 20_000_000))?)
+        Ok(self
+            .index
+            .writer_with_num_threads(threads.max(1), heap_bytes.max(threads.max(1) * 20_000_000))?)
     }
 }
 
@@ -129,7 +140,11 @@ pub struct Entry {
 }
 
 /// Builds the documents for `entries`, spread over one thread per catalog connection.
-fn build_docs(case: &Case, readers: &mut [Catalog], entries: &[Entry]) -> Vec<(String, Result<Option<IndexDoc>, DocError>)> {
+fn build_docs(
+    case: &Case,
+    readers: &mut [Catalog],
+    entries: &[Entry],
+) -> Vec<(String, Result<Option<IndexDoc>, DocError>)> {
     let chunk = entries.len().div_ceil(readers.len().max(1)).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = entries
@@ -151,7 +166,10 @@ fn build_docs(case: &Case, readers: &mut [Catalog], entries: &[Entry]) -> Vec<(S
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
     })
 }
 
@@ -162,11 +180,27 @@ const COMMIT_EVERY: Duration = Duration::from_secs(10);
 
 impl<'a> Indexer<'a> {
     /// An indexer with `threads` index-writing threads and as many document builders.
-    pub fn new(case: &'a Case, index: &'a SearchIndex, heap_bytes: usize, threads: usize) -> Result<Self, IndexError> {
+    pub fn new(
+        case: &'a Case,
+        index: &'a SearchIndex,
+        heap_bytes: usize,
+        threads: usize,
+    ) -> Result<Self, IndexError> {
         let writer = index.writer(heap_bytes, threads)?;
         let next_seq = index.committed_seq()?;
-        let readers = (0..threads.max(1)).map(|_| case.reader()).collect::<Result<Vec<_>, _>>()?;
-        Ok(Indexer { case, index, writer, readers, next_seq, pending: 0, last_commit: Instant::now(), stats: IndexStats::default() })
+        let readers = (0..threads.max(1))
+            .map(|_| case.reader())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Indexer {
+            case,
+            index,
+            writer,
+            readers,
+            next_seq,
+            pending: 0,
+            last_commit: Instant::now(),
+            stats: IndexStats::default(),
+        })
     }
 
     /// Builds and adds the documents for these entries (in parallel).
@@ -187,9 +221,13 @@ impl<'a> Indexer<'a> {
     /// were taken (0 when the queue is drained).
     pub fn drain_once(&mut self, cat: &Catalog) -> Result<usize, IndexError> {
         let started = Instant::now();
-        let mut st = cat.connection().prepare_cached("SELECT seq, kind, key FROM index_queue WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+        let mut st = cat.connection().prepare_cached(
+            "SELECT seq, kind, key FROM index_queue WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
         let entries: Vec<(i64, String, Vec<u8>)> = st
-            .query_map(rusqlite::params![self.next_seq, CHUNK], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map(rusqlite::params![self.next_seq, CHUNK], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
             .collect::<Result<_, _>>()?;
         let n = entries.len();
         let mut unique = Vec::with_capacity(n);
@@ -211,7 +249,8 @@ impl<'a> Indexer<'a> {
 
     /// Adds (or replaces) one document; `None` removes it.
     pub fn put(&mut self, key: &str, doc: Option<IndexDoc>) -> Result<(), IndexError> {
-        self.writer.delete_term(Term::from_field_text(self.index.fields.key, key));
+        self.writer
+            .delete_term(Term::from_field_text(self.index.fields.key, key));
         if let Some(d) = doc {
             self.writer.add_document(d.to_tantivy(&self.index.fields))?;
             self.stats.documents += 1;
@@ -253,11 +292,18 @@ impl<'a> Indexer<'a> {
 /// Forgets queue entries the index has committed (called by the catalog's writer).
 pub fn trim_queue(cat: &Catalog, index: &SearchIndex) -> Result<usize, IndexError> {
     let seq = index.committed_seq()?;
-    Ok(cat.connection().execute("DELETE FROM index_queue WHERE seq <= ?1", [seq])?)
+    Ok(cat
+        .connection()
+        .execute("DELETE FROM index_queue WHERE seq <= ?1", [seq])?)
 }
 
 /// Rebuilds the whole index from the catalog and the blobs.
-pub fn reindex(case: &Case, heap_bytes: usize, threads: usize, progress: &dyn Fn(u64)) -> Result<IndexStats, IndexError> {
+pub fn reindex(
+    case: &Case,
+    heap_bytes: usize,
+    threads: usize,
+    progress: &dyn Fn(u64),
+) -> Result<IndexStats, IndexError> {
     let started = Instant::now();
     let dir = case.index_dir();
     if dir.exists() {
@@ -266,11 +312,20 @@ pub fn reindex(case: &Case, heap_bytes: usize, threads: usize, progress: &dyn Fn
     let index = SearchIndex::open(&dir)?;
     let cat = case.reader()?;
     let mut indexer = Indexer::new(case, &index, heap_bytes, threads)?;
-    indexer.next_seq = cat.connection().query_row("SELECT COALESCE(MAX(seq), 0) FROM index_queue", [], |r| r.get(0))?;
+    indexer.next_seq =
+        cat.connection()
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM index_queue", [], |r| {
+                r.get(0)
+            })?;
     let mut entries: Vec<Entry> = cat
         .connection()
         .prepare("SELECT DISTINCT content_key FROM messages")?
-        .query_map([], |r| Ok(Entry { kind: "message".into(), key: r.get(0)? }))?
+        .query_map([], |r| {
+            Ok(Entry {
+                kind: "message".into(),
+                key: r.get(0)?,
+            })
+        })?
         .collect::<Result<_, _>>()?;
     entries.extend(
         cat.connection()
@@ -302,7 +357,9 @@ mod tests {
         b.add_text_field("key", tantivy::schema::STRING);
         Index::create_in_dir(dir.path(), b.build()).expect("old index");
         match SearchIndex::open(dir.path()) {
-            Err(e @ IndexError::OtherSchema(_)) => assert!(e.to_string().contains("trove reindex"), "{e}"),
+            Err(e @ IndexError::OtherSchema(_)) => {
+                assert!(e.to_string().contains("trove reindex"), "{e}")
+            }
             Err(e) => panic!("wrong error: {e}"),
             Ok(_) => panic!("an index of another schema was opened"),
         }

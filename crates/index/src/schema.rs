@@ -5,7 +5,9 @@
 //! loose document. Text is not stored: snippets are cut from the blob at query time, which
 //! keeps the index small.
 
-use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
 
 use crate::analysis::{EN, ES, FOLDED};
 
@@ -87,20 +89,28 @@ pub struct Fields {
 /// Stemmed text: frequencies for ranking, no positions (phrases and proximity use the folded
 /// fields, and snippets re-read the text).
 fn stemmed(tokenizer: &str) -> TextOptions {
-    TextOptions::default()
-        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqs))
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    )
 }
 
 fn text(tokenizer: &str) -> TextOptions {
     TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     )
 }
 
 /// Text indexed for filtering only: no frequencies, no positions.
 fn words(tokenizer: &str) -> TextOptions {
-    TextOptions::default()
-        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::Basic))
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::Basic),
+    )
 }
 
 /// The schema and its fields.

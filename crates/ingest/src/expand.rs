@@ -6,11 +6,11 @@ use std::io::{self, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
+use trove_formats::Limits;
 use trove_formats::archive::{self, ArchiveError, Budget, LimitReached, MemberInfo, MemberKind};
 use trove_formats::layout::{maildir_flags, maildir_folder, zimbra_path};
 use trove_formats::mbox::MboxReader;
 use trove_formats::sniff::{Format, SNIFF_LEN, sniff};
-use trove_formats::Limits;
 use trove_store::model::{ItemKind, NewItem, Outcome, Parent};
 
 use crate::unit::{MemberOf, Payload, ReadSeek, Unit, locator};
@@ -36,7 +36,9 @@ pub enum Seen {
     /// Recorded with its final outcome: skip.
     Done,
     /// A container recorded while its members were still being read.
-    Partial { resume_at: Option<u64> },
+    Partial {
+        resume_at: Option<u64>,
+    },
 }
 
 /// Where expansion sends what it finds.
@@ -49,7 +51,13 @@ pub trait Sink {
     fn record(&mut self, item: NewItem, member_of: Option<MemberOf>) -> Result<(), Stop>;
     /// Every member of a container has been sent. `outcome` overrides the container outcome
     /// when it could not be opened at all.
-    fn close(&mut self, locator: &str, members: u64, outcome: Outcome, member_of: Option<MemberOf>) -> Result<(), Stop>;
+    fn close(
+        &mut self,
+        locator: &str,
+        members: u64,
+        outcome: Outcome,
+        member_of: Option<MemberOf>,
+    ) -> Result<(), Stop>;
     /// What the catalog already has for this locator.
     fn seen(&mut self, locator: &str) -> Seen;
 }
@@ -101,8 +109,14 @@ pub fn refine_format(format: Format, rel: &str) -> Format {
         return format;
     }
     let lower = rel.to_ascii_lowercase();
-    let named = [".eml", ".emlx", ".mai", ".email"].iter().any(|s| lower.ends_with(s));
-    if named || maildir_folder(rel).is_some() { Format::Message } else { format }
+    let named = [".eml", ".emlx", ".mai", ".email"]
+        .iter()
+        .any(|s| lower.ends_with(s));
+    if named || maildir_folder(rel).is_some() {
+        Format::Message
+    } else {
+        format
+    }
 }
 
 /// Formats that are opened rather than stored.
@@ -111,7 +125,15 @@ pub fn is_container(f: Format) -> bool {
 }
 
 /// A new item with the fields every item shares.
-pub fn base_item(locator: String, parent: Parent, name: String, kind: ItemKind, format: &str, size: u64, outcome: Outcome) -> NewItem {
+pub fn base_item(
+    locator: String,
+    parent: Parent,
+    name: String,
+    kind: ItemKind,
+    format: &str,
+    size: u64,
+    outcome: Outcome,
+) -> NewItem {
     NewItem {
         locator,
         parent,
@@ -138,13 +160,20 @@ pub fn base_item(locator: String, parent: Parent, name: String, kind: ItemKind, 
 pub fn folder_and_flags(rel: &str) -> (Option<String>, Option<String>) {
     let name = rel.rsplit(['/', '\\']).next().unwrap_or(rel);
     if let Some((root, folder)) = maildir_folder(rel) {
-        let folder = if root.is_empty() { folder } else { format!("{root}/{folder}") };
+        let folder = if root.is_empty() {
+            folder
+        } else {
+            format!("{root}/{folder}")
+        };
         return (Some(folder), maildir_flags(name));
     }
     if let Some(z) = zimbra_path(rel) {
         return (Some(format!("zimbra mailbox {}", z.mailbox)), None);
     }
-    let dir = rel.rfind(['/', '\\']).map(|p| &rel[..p]).filter(|d| !d.is_empty());
+    let dir = rel
+        .rfind(['/', '\\'])
+        .map(|p| &rel[..p])
+        .filter(|d| !d.is_empty());
     (dir.map(str::to_owned), None)
 }
 
@@ -155,7 +184,15 @@ pub fn expand(ctx: &Ctx, sink: &mut dyn Sink, c: Container, input: Input<'_>) ->
         Seen::Partial { resume_at } => resume_at,
         Seen::New => None,
     };
-    let mut item = base_item(c.locator.clone(), c.parent.clone(), c.name.clone(), c.kind, c.format.as_str(), c.size, Outcome::Container { damage: None });
+    let mut item = base_item(
+        c.locator.clone(),
+        c.parent.clone(),
+        c.name.clone(),
+        c.kind,
+        c.format.as_str(),
+        c.size,
+        Outcome::Container { damage: None },
+    );
     item.offset = c.offset;
     item.length = c.length;
     item.mtime = c.mtime;
@@ -177,7 +214,14 @@ pub fn expand(ctx: &Ctx, sink: &mut dyn Sink, c: Container, input: Input<'_>) ->
     let mut members = 0u64;
     let result = match c.format {
         Format::Mbox => expand_mbox(ctx, sink, &c, input, resume_at, &mut members),
-        Format::Tar => with_stream(input, |r| archive::read_tar(r, &ctx.limits, &c.budget, &mut visitor(ctx, sink, &c, &mut members))),
+        Format::Tar => with_stream(input, |r| {
+            archive::read_tar(
+                r,
+                &ctx.limits,
+                &c.budget,
+                &mut visitor(ctx, sink, &c, &mut members),
+            )
+        }),
         Format::Zip | Format::SevenZip => with_seekable(ctx, input, |r| {
             let mut v = visitor(ctx, sink, &c, &mut members);
             if c.format == Format::Zip {
@@ -188,17 +232,33 @@ pub fn expand(ctx: &Ctx, sink: &mut dyn Sink, c: Container, input: Input<'_>) ->
         }),
         Format::Tnef => crate::outlook::expand_tnef(ctx, sink, &c, input, &mut members),
         Format::Ole => crate::outlook::expand_msg(ctx, sink, &c, input, &mut members),
-        other => Err(ArchiveError::Unreadable { format: other.as_str(), reason: "not a container format".into() }),
+        other => Err(ArchiveError::Unreadable {
+            format: other.as_str(),
+            reason: "not a container format".into(),
+        }),
     };
     finish(sink, &c, members, result)
 }
 
-fn finish(sink: &mut dyn Sink, c: &Container, members: u64, result: Result<archive::ArchiveSummary, ArchiveError>) -> Result<(), Stop> {
+fn finish(
+    sink: &mut dyn Sink,
+    c: &Container,
+    members: u64,
+    result: Result<archive::ArchiveSummary, ArchiveError>,
+) -> Result<(), Stop> {
     let outcome = match result {
-        Ok(summary) => Outcome::Container { damage: summary.damage },
-        Err(ArchiveError::Encrypted(how)) => Outcome::Skipped { reason: format!("encrypted archive ({how}); no password") },
-        Err(e) if members == 0 => Outcome::Failed { reason: e.to_string() },
-        Err(e) => Outcome::Container { damage: Some(e.to_string()) },
+        Ok(summary) => Outcome::Container {
+            damage: summary.damage,
+        },
+        Err(ArchiveError::Encrypted(how)) => Outcome::Skipped {
+            reason: format!("encrypted archive ({how}); no password"),
+        },
+        Err(e) if members == 0 => Outcome::Failed {
+            reason: e.to_string(),
+        },
+        Err(e) => Outcome::Container {
+            damage: Some(e.to_string()),
+        },
     };
     sink.close(&c.locator, members, outcome, c.member_of.clone())
 }
@@ -257,7 +317,14 @@ fn visitor<'a>(
 }
 
 /// One archive member: recorded, opened as a nested container, or sent to be processed.
-fn member(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, info: &MemberInfo, reader: Option<&mut dyn Read>, members: &mut u64) -> Result<(), Stop> {
+fn member(
+    ctx: &Ctx,
+    sink: &mut dyn Sink,
+    c: &Container,
+    info: &MemberInfo,
+    reader: Option<&mut dyn Read>,
+    members: &mut u64,
+) -> Result<(), Stop> {
     if info.kind == MemberKind::Directory {
         return Ok(());
     }
@@ -267,7 +334,11 @@ fn member(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, info: &MemberInfo, read
     if seen == Seen::Done {
         return Ok(());
     }
-    let member_of = Some(MemberOf { container: c.locator.clone(), seq: *members, resume_to: None });
+    let member_of = Some(MemberOf {
+        container: c.locator.clone(),
+        seq: *members,
+        resume_to: None,
+    });
     *members += 1;
     let parent = Parent::Locator(c.locator.clone());
     let size = info.size.unwrap_or(0);
@@ -280,7 +351,15 @@ fn member(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, info: &MemberInfo, read
         meta.insert("compressed_size".into(), cs.into());
     }
     let decided = |outcome: Outcome, format: &str| {
-        let mut it = base_item(loc.clone(), parent.clone(), name.clone(), ItemKind::Member, format, size, outcome);
+        let mut it = base_item(
+            loc.clone(),
+            parent.clone(),
+            name.clone(),
+            ItemKind::Member,
+            format,
+            size,
+            outcome,
+        );
         it.offset = info.offset;
         it.folder = folder.clone();
         it.flags = flags.clone();
@@ -289,16 +368,48 @@ fn member(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, info: &MemberInfo, read
     };
     let reader = match (info.kind, info.encryption, reader) {
         (MemberKind::Link, _, _) => {
-            return sink.record(decided(Outcome::Skipped { reason: "link inside archive (not followed)".into() }, "link"), member_of);
+            return sink.record(
+                decided(
+                    Outcome::Skipped {
+                        reason: "link inside archive (not followed)".into(),
+                    },
+                    "link",
+                ),
+                member_of,
+            );
         }
         (MemberKind::Other, _, _) => {
-            return sink.record(decided(Outcome::Skipped { reason: "special file (device or fifo)".into() }, "special"), member_of);
+            return sink.record(
+                decided(
+                    Outcome::Skipped {
+                        reason: "special file (device or fifo)".into(),
+                    },
+                    "special",
+                ),
+                member_of,
+            );
         }
         (_, Some(how), _) => {
-            return sink.record(decided(Outcome::Skipped { reason: format!("encrypted member ({how}); no password") }, "encrypted"), member_of);
+            return sink.record(
+                decided(
+                    Outcome::Skipped {
+                        reason: format!("encrypted member ({how}); no password"),
+                    },
+                    "encrypted",
+                ),
+                member_of,
+            );
         }
         (_, None, None) => {
-            return sink.record(decided(Outcome::Failed { reason: "member could not be read".into() }, "unknown"), member_of);
+            return sink.record(
+                decided(
+                    Outcome::Failed {
+                        reason: "member could not be read".into(),
+                    },
+                    "unknown",
+                ),
+                member_of,
+            );
         }
         (_, None, Some(r)) => r,
     };
@@ -340,14 +451,31 @@ pub struct MemberSpec {
 }
 
 /// Sniffs a member's stream and opens it (a nested container) or hands it on as a leaf.
-pub fn stream_member(ctx: &Ctx, sink: &mut dyn Sink, m: MemberSpec, reader: &mut dyn Read) -> Result<(), Stop> {
+pub fn stream_member(
+    ctx: &Ctx,
+    sink: &mut dyn Sink,
+    m: MemberSpec,
+    reader: &mut dyn Read,
+) -> Result<(), Stop> {
     let mut head = Vec::with_capacity(SNIFF_LEN);
     let fail = |m: &MemberSpec, e: &io::Error| {
         let outcome = match LimitReached::find(e) {
-            Some(l) => Outcome::Skipped { reason: format!("not read: {l}") },
-            None => Outcome::Failed { reason: format!("reading failed: {e}") },
+            Some(l) => Outcome::Skipped {
+                reason: format!("not read: {l}"),
+            },
+            None => Outcome::Failed {
+                reason: format!("reading failed: {e}"),
+            },
         };
-        let mut it = base_item(m.locator.clone(), m.parent.clone(), m.name.clone(), m.kind, "unknown", m.size, outcome);
+        let mut it = base_item(
+            m.locator.clone(),
+            m.parent.clone(),
+            m.name.clone(),
+            m.kind,
+            "unknown",
+            m.size,
+            outcome,
+        );
         it.offset = m.offset;
         it.folder = m.folder.clone();
         it.flags = m.flags.clone();
@@ -360,7 +488,10 @@ pub fn stream_member(ctx: &Ctx, sink: &mut dyn Sink, m: MemberSpec, reader: &mut
     let mut format = refine_format(sniff(&head), &m.rel);
     if format == Format::Mbox {
         // Read a little further: a one-message mbox is a message.
-        if let Err(e) = (&mut *reader).take(SINGLE_MBOX_PROBE + 1 - head.len() as u64).read_to_end(&mut head) {
+        if let Err(e) = (&mut *reader)
+            .take(SINGLE_MBOX_PROBE + 1 - head.len() as u64)
+            .read_to_end(&mut head)
+        {
             return sink.record(fail(&m, &e), m.member_of.clone());
         }
         if head.len() as u64 <= SINGLE_MBOX_PROBE && is_single_message(&head) {
@@ -397,8 +528,12 @@ pub fn stream_member(ctx: &Ctx, sink: &mut dyn Sink, m: MemberSpec, reader: &mut
         Payload::Spill(p) => std::fs::metadata(p).map(|md| md.len()).unwrap_or(m.size),
         _ => m.size,
     };
-    let note = (is_container(format) && too_deep)
-        .then(|| format!("stored unopened: nesting depth limit of {} reached", ctx.limits.max_depth));
+    let note = (is_container(format) && too_deep).then(|| {
+        format!(
+            "stored unopened: nesting depth limit of {} reached",
+            ctx.limits.max_depth
+        )
+    });
     sink.leaf(Unit {
         locator: m.locator,
         parent: m.parent,
@@ -422,68 +557,117 @@ pub fn stream_member(ctx: &Ctx, sink: &mut dyn Sink, m: MemberSpec, reader: &mut
     })
 }
 
-fn expand_compressed(ctx: &Ctx, sink: &mut dyn Sink, c: Container, mut item: NewItem, input: Input<'_>) -> Result<(), Stop> {
-    let run = |r: &mut dyn Read, sink: &mut dyn Sink, item: &mut Option<NewItem>| -> Result<(), Stop> {
-        let mut dec = match archive::decompress(c.format, r, &ctx.limits, &c.budget) {
-            Ok(d) => d,
-            Err(e) => {
-                if let Some(it) = item.take() {
-                    sink.open(it)?;
+fn expand_compressed(
+    ctx: &Ctx,
+    sink: &mut dyn Sink,
+    c: Container,
+    mut item: NewItem,
+    input: Input<'_>,
+) -> Result<(), Stop> {
+    let run =
+        |r: &mut dyn Read, sink: &mut dyn Sink, item: &mut Option<NewItem>| -> Result<(), Stop> {
+            let mut dec = match archive::decompress(c.format, r, &ctx.limits, &c.budget) {
+                Ok(d) => d,
+                Err(e) => {
+                    if let Some(it) = item.take() {
+                        sink.open(it)?;
+                    }
+                    return finish(sink, &c, 0, Err(ArchiveError::Io(e)));
                 }
+            };
+            let mut head = Vec::with_capacity(SNIFF_LEN);
+            let head_err = (&mut dec)
+                .take(SNIFF_LEN as u64)
+                .read_to_end(&mut head)
+                .err();
+            let inner = sniff(&head);
+            let mut it = item.take().unwrap_or_else(|| {
+                base_item(
+                    c.locator.clone(),
+                    c.parent.clone(),
+                    c.name.clone(),
+                    c.kind,
+                    "",
+                    0,
+                    Outcome::Container { damage: None },
+                )
+            });
+            if let Some(e) = head_err {
+                sink.open(it)?;
                 return finish(sink, &c, 0, Err(ArchiveError::Io(e)));
             }
-        };
-        let mut head = Vec::with_capacity(SNIFF_LEN);
-        let head_err = (&mut dec).take(SNIFF_LEN as u64).read_to_end(&mut head).err();
-        let inner = sniff(&head);
-        let mut it = item.take().unwrap_or_else(|| base_item(c.locator.clone(), c.parent.clone(), c.name.clone(), c.kind, "", 0, Outcome::Container { damage: None }));
-        if let Some(e) = head_err {
+            let mut chained = io::Cursor::new(head).chain(dec);
+            if matches!(inner, Format::Tar | Format::Mbox) {
+                // tar.gz, mbox.gz…: one container, named for both layers; offsets of members are
+                // offsets in the decompressed stream.
+                it.format = format!("{}+{}", inner.as_str(), c.format.as_str());
+                sink.open(it)?;
+                let mut members = 0u64;
+                let inner_c = Container {
+                    format: inner,
+                    ..c.clone()
+                };
+                let result = if inner == Format::Tar {
+                    archive::read_tar(
+                        &mut chained,
+                        &ctx.limits,
+                        &c.budget,
+                        &mut visitor(ctx, sink, &inner_c, &mut members),
+                    )
+                } else {
+                    expand_mbox(
+                        ctx,
+                        sink,
+                        &inner_c,
+                        Input::Stream(&mut chained),
+                        None,
+                        &mut members,
+                    )
+                };
+                return finish(sink, &c, members, result);
+            }
+            // A single compressed file: one member, named without the compression suffix.
+            it.format = c.format.as_str().to_owned();
             sink.open(it)?;
-            return finish(sink, &c, 0, Err(ArchiveError::Io(e)));
-        }
-        let mut chained = io::Cursor::new(head).chain(dec);
-        if matches!(inner, Format::Tar | Format::Mbox) {
-            // tar.gz, mbox.gz…: one container, named for both layers; offsets of members are
-            // offsets in the decompressed stream.
-            it.format = format!("{}+{}", inner.as_str(), c.format.as_str());
-            sink.open(it)?;
-            let mut members = 0u64;
-            let inner_c = Container { format: inner, ..c.clone() };
-            let result = if inner == Format::Tar {
-                archive::read_tar(&mut chained, &ctx.limits, &c.budget, &mut visitor(ctx, sink, &inner_c, &mut members))
-            } else {
-                expand_mbox(ctx, sink, &inner_c, Input::Stream(&mut chained), None, &mut members)
+            let stem = strip_compression_suffix(&c.name);
+            let loc = locator::member(&c.locator, &stem);
+            if sink.seen(&loc) == Seen::Done {
+                return sink.close(
+                    &c.locator,
+                    0,
+                    Outcome::Container { damage: None },
+                    c.member_of.clone(),
+                );
+            }
+            let (folder, flags) = folder_and_flags(&c.rel);
+            let spec = MemberSpec {
+                locator: loc,
+                parent: Parent::Locator(c.locator.clone()),
+                name: stem.clone(),
+                kind: ItemKind::Member,
+                rel: c.rel.clone(),
+                folder,
+                flags,
+                size: 0,
+                offset: Some(0),
+                meta: None,
+                date: None,
+                depth: c.depth + 1,
+                budget: c.budget.clone(),
+                member_of: Some(MemberOf {
+                    container: c.locator.clone(),
+                    seq: 0,
+                    resume_to: None,
+                }),
             };
-            return finish(sink, &c, members, result);
-        }
-        // A single compressed file: one member, named without the compression suffix.
-        it.format = c.format.as_str().to_owned();
-        sink.open(it)?;
-        let stem = strip_compression_suffix(&c.name);
-        let loc = locator::member(&c.locator, &stem);
-        if sink.seen(&loc) == Seen::Done {
-            return sink.close(&c.locator, 0, Outcome::Container { damage: None }, c.member_of.clone());
-        }
-        let (folder, flags) = folder_and_flags(&c.rel);
-        let spec = MemberSpec {
-            locator: loc,
-            parent: Parent::Locator(c.locator.clone()),
-            name: stem.clone(),
-            kind: ItemKind::Member,
-            rel: c.rel.clone(),
-            folder,
-            flags,
-            size: 0,
-            offset: Some(0),
-            meta: None,
-            date: None,
-            depth: c.depth + 1,
-            budget: c.budget.clone(),
-            member_of: Some(MemberOf { container: c.locator.clone(), seq: 0, resume_to: None }),
+            stream_member(ctx, sink, spec, &mut chained)?;
+            sink.close(
+                &c.locator,
+                1,
+                Outcome::Container { damage: None },
+                c.member_of.clone(),
+            )
         };
-        stream_member(ctx, sink, spec, &mut chained)?;
-        sink.close(&c.locator, 1, Outcome::Container { damage: None }, c.member_of.clone())
-    };
     item.complete = false;
     let mut item = Some(item);
     match input {
@@ -505,7 +689,11 @@ fn strip_compression_suffix(name: &str) -> String {
     for suffix in [".gz", ".tgz", ".zst", ".zstd", ".bz2", ".xz", ".z"] {
         if lower.ends_with(suffix) && name.len() > suffix.len() {
             let stem = &name[..name.len() - suffix.len()];
-            return if suffix == ".tgz" { format!("{stem}.tar") } else { stem.to_owned() };
+            return if suffix == ".tgz" {
+                format!("{stem}.tar")
+            } else {
+                stem.to_owned()
+            };
         }
     }
     format!("{name}.content")
@@ -536,7 +724,11 @@ fn expand_mbox(
             &mut owned
         }
     };
-    let start = if disk_path.is_some() { resume_at.unwrap_or(0) } else { 0 };
+    let start = if disk_path.is_some() {
+        resume_at.unwrap_or(0)
+    } else {
+        0
+    };
     let folder = mbox_folder(&c.rel);
     let mut damage = None;
     for entry in MboxReader::new(reader, ctx.limits.max_message_bytes).starting_at(start) {
@@ -548,7 +740,11 @@ fn expand_mbox(
             }
         };
         let loc = locator::mbox_message(&c.locator, entry.offset);
-        let member_of = Some(MemberOf { container: c.locator.clone(), seq: *members, resume_to: Some(entry.data_offset + entry.length) });
+        let member_of = Some(MemberOf {
+            container: c.locator.clone(),
+            seq: *members,
+            resume_to: Some(entry.data_offset + entry.length),
+        });
         if sink.seen(&loc) == Seen::Done {
             continue;
         }
@@ -556,15 +752,35 @@ fn expand_mbox(
         let name = format!("message at {}", entry.offset);
         let mut meta = serde_json::Map::new();
         if let Some(env) = &entry.envelope {
-            meta.insert("envelope".into(), trove_formats::decode::bytes_to_str(&env.raw).into_owned().into());
+            meta.insert(
+                "envelope".into(),
+                trove_formats::decode::bytes_to_str(&env.raw)
+                    .into_owned()
+                    .into(),
+            );
         }
         let payload = match (entry.data, &disk_path) {
             (Some(d), _) => Payload::Memory(d),
-            (None, Some(path)) => Payload::FileRange { path: path.clone(), offset: entry.data_offset, len: entry.length },
+            (None, Some(path)) => Payload::FileRange {
+                path: path.clone(),
+                offset: entry.data_offset,
+                len: entry.length,
+            },
             (None, None) => {
-                let mut it = base_item(loc, Parent::Locator(c.locator.clone()), name, ItemKind::MboxMessage, "eml", entry.length, Outcome::Skipped {
-                    reason: format!("message of {} bytes is over the {} byte limit and sits in a compressed stream; not stored", entry.length, ctx.limits.max_message_bytes),
-                });
+                let mut it = base_item(
+                    loc,
+                    Parent::Locator(c.locator.clone()),
+                    name,
+                    ItemKind::MboxMessage,
+                    "eml",
+                    entry.length,
+                    Outcome::Skipped {
+                        reason: format!(
+                            "message of {} bytes is over the {} byte limit and sits in a compressed stream; not stored",
+                            entry.length, ctx.limits.max_message_bytes
+                        ),
+                    },
+                );
                 it.offset = Some(entry.data_offset);
                 it.length = Some(entry.length);
                 it.folder = folder.clone();
@@ -595,7 +811,10 @@ fn expand_mbox(
         };
         sink.leaf(unit).map_err(|_| stop_error())?;
     }
-    Ok(archive::ArchiveSummary { members: *members, damage })
+    Ok(archive::ArchiveSummary {
+        members: *members,
+        damage,
+    })
 }
 
 fn stop_error() -> ArchiveError {
@@ -604,7 +823,10 @@ fn stop_error() -> ArchiveError {
 
 /// An mbox's folder: its path without the `.mbox` suffix.
 fn mbox_folder(rel: &str) -> Option<String> {
-    let stem = rel.strip_suffix(".mbox").or_else(|| rel.strip_suffix(".mbx")).unwrap_or(rel);
+    let stem = rel
+        .strip_suffix(".mbox")
+        .or_else(|| rel.strip_suffix(".mbx"))
+        .unwrap_or(rel);
     (!stem.is_empty()).then(|| stem.to_owned())
 }
 

@@ -165,7 +165,11 @@ pub struct RunSummary {
 }
 
 /// Ingests the inputs into the case.
-pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<RunSummary, IngestError> {
+pub fn ingest(
+    case: &Case,
+    opts: &IngestOptions,
+    progress: &Progress,
+) -> Result<RunSummary, IngestError> {
     let started = Instant::now();
     let catalog = case.catalog()?;
     let source = catalog.ensure_source(&opts.source)?;
@@ -174,8 +178,16 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
     let run = catalog.begin_run(source, &opts.command, &inputs)?;
     let packs = PackWriter::open(case.blob_dir(), &catalog.pack_ends()?)?;
     let reader = case.reader()?;
-    let threads = if opts.threads == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { opts.threads };
-    let ctx = Ctx { limits: opts.limits, tmp: case.tmp_dir(), spill_threshold: opts.spill_threshold };
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let ctx = Ctx {
+        limits: opts.limits,
+        tmp: case.tmp_dir(),
+        spill_threshold: opts.spill_threshold,
+    };
     let blobs = case.blob_dir();
     let inflight = InFlight::new(opts.queue_bytes);
     let (work_tx, work_rx) = crossbeam_channel::bounded::<unit::Unit>(threads * 16);
@@ -187,38 +199,55 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
             let done = &pipeline_done;
             std::thread::Builder::new()
                 .name("trove-indexer".into())
-                .spawn_scoped(s, move || index_while(case, opts.index_heap, done, progress))
+                .spawn_scoped(s, move || {
+                    index_while(case, opts.index_heap, done, progress)
+                })
         });
         let writer = std::thread::Builder::new()
             .name("trove-writer".into())
-            .spawn_scoped(s, || writer::Writer::new(catalog, packs, source, run, progress, resuming).run(writer_rx))
+            .spawn_scoped(s, || {
+                writer::Writer::new(catalog, packs, source, run, progress, resuming).run(writer_rx)
+            })
             .map_err(IngestError::Io)?;
         let mut workers = Vec::new();
         for _ in 0..threads {
             let rx = work_rx.clone();
             let tx = writer_tx.clone();
             let (ctx, blobs, inflight) = (&ctx, &blobs, &inflight);
-            let worker = std::thread::Builder::new().name("trove-worker".into()).spawn_scoped(s, move || {
-                for unit in rx.iter() {
-                    let cost = InFlight::cost(&unit);
-                    let group = process_guarded(ctx, blobs, unit);
-                    inflight.release(cost);
-                    if tx.send(ToWriter::Group(group)).is_err() {
-                        break;
+            let worker = std::thread::Builder::new()
+                .name("trove-worker".into())
+                .spawn_scoped(s, move || {
+                    for unit in rx.iter() {
+                        let cost = InFlight::cost(&unit);
+                        let group = process_guarded(ctx, blobs, unit);
+                        inflight.release(cost);
+                        if tx.send(ToWriter::Group(group)).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
+                });
             workers.push(worker.map_err(IngestError::Io)?);
         }
         drop(work_rx);
-        let mut producer = Producer::new(&ctx, reader, source, work_tx, writer_tx.clone(), &inflight, progress, resuming);
+        let mut producer = Producer::new(
+            &ctx,
+            reader,
+            source,
+            work_tx,
+            writer_tx.clone(),
+            &inflight,
+            progress,
+            resuming,
+        );
         let produced = producer.run(&opts.inputs);
         drop(producer);
         drop(writer_tx);
         for w in workers {
             let _ = w.join();
         }
-        let written = writer.join().map_err(|_| IngestError::Thread("catalog writer panicked".into()));
+        let written = writer
+            .join()
+            .map_err(|_| IngestError::Thread("catalog writer panicked".into()));
         let mut extraction_error = None;
         if let (Ok(Ok(_)), Some(x)) = (&written, &opts.extract) {
             // Attachments and documents: text, metadata and flags (the indexer keeps up).
@@ -229,7 +258,10 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
         }
         pipeline_done.store(true, std::sync::atomic::Ordering::Release);
         if let Some(handle) = indexer {
-            let indexed = handle.map_err(IngestError::Io)?.join().map_err(|_| IngestError::Thread("indexer panicked".into()))?;
+            let indexed = handle
+                .map_err(IngestError::Io)?
+                .join()
+                .map_err(|_| IngestError::Thread("indexer panicked".into()))?;
             if let Err(e) = indexed {
                 tracing::error!(error = %e, "indexing failed; run `trove index` to finish it");
             }
@@ -250,8 +282,12 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
     let mut outcomes = std::collections::BTreeMap::new();
     {
         let conn = catalog.connection();
-        let mut st = conn.prepare("SELECT outcome, COUNT(*) FROM items WHERE run_id = ?1 GROUP BY outcome").map_err(StoreError::from)?;
-        let rows = st.query_map([run], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(StoreError::from)?;
+        let mut st = conn
+            .prepare("SELECT outcome, COUNT(*) FROM items WHERE run_id = ?1 GROUP BY outcome")
+            .map_err(StoreError::from)?;
+        let rows = st
+            .query_map([run], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(StoreError::from)?;
         for row in rows {
             let (o, n) = row.map_err(StoreError::from)?;
             outcomes.insert(o, n as u64);
@@ -270,21 +306,32 @@ pub fn ingest(case: &Case, opts: &IngestOptions, progress: &Progress) -> Result<
         index_failed: Progress::get(&progress.index_failed),
         extraction_error,
     };
-    catalog.finish_run(run, status, &serde_json::to_value(&summary).unwrap_or_default())?;
+    catalog.finish_run(
+        run,
+        status,
+        &serde_json::to_value(&summary).unwrap_or_default(),
+    )?;
     outcome?;
     Ok(summary)
 }
 
 /// Keeps the search index in step with the catalog until the pipeline is done, then drains
 /// what is left and commits.
-fn index_while(case: &Case, heap: usize, done: &std::sync::atomic::AtomicBool, progress: &Progress) -> Result<(), IngestError> {
+fn index_while(
+    case: &Case,
+    heap: usize,
+    done: &std::sync::atomic::AtomicBool,
+    progress: &Progress,
+) -> Result<(), IngestError> {
     let index = trove_index::SearchIndex::for_case(case)?;
     let reader = case.reader()?;
     let mut indexer = trove_index::Indexer::new(case, &index, heap, 2)?;
     loop {
         let finished = done.load(std::sync::atomic::Ordering::Acquire);
         let n = indexer.drain_once(&reader)?;
-        progress.indexed.store(indexer.stats().documents, Ordering::Relaxed);
+        progress
+            .indexed
+            .store(indexer.stats().documents, Ordering::Relaxed);
         if n == 0 {
             if finished {
                 break;
@@ -314,17 +361,40 @@ pub fn index_pending(case: &Case, heap: usize) -> Result<trove_index::IndexStats
 
 /// Processes a unit; a panic in a parser becomes a failed item, not a dead worker.
 fn process_guarded(ctx: &Ctx, blobs: &trove_store::BlobDir, unit: unit::Unit) -> Group {
-    let fallback = expand::base_item(unit.locator.clone(), unit.parent.clone(), unit.name.clone(), unit.kind, unit.format.as_str(), unit.size, trove_store::model::Outcome::Failed { reason: String::new() });
+    let fallback = expand::base_item(
+        unit.locator.clone(),
+        unit.parent.clone(),
+        unit.name.clone(),
+        unit.kind,
+        unit.format.as_str(),
+        unit.size,
+        trove_store::model::Outcome::Failed {
+            reason: String::new(),
+        },
+    );
     let member_of = unit.member_of.clone();
     let bytes = unit.size;
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process::process(ctx, blobs, unit))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        process::process(ctx, blobs, unit)
+    })) {
         Ok(g) => g,
         Err(panic) => {
-            let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
             tracing::error!(locator = %fallback.locator, %what, "internal error while processing an item");
             let mut item = fallback;
-            item.outcome = trove_store::model::Outcome::Failed { reason: format!("internal error while processing: {what}") };
-            Group { items: vec![item], links: Vec::new(), member_of, bytes }
+            item.outcome = trove_store::model::Outcome::Failed {
+                reason: format!("internal error while processing: {what}"),
+            };
+            Group {
+                items: vec![item],
+                links: Vec::new(),
+                member_of,
+                bytes,
+            }
         }
     }
 }

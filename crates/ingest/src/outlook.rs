@@ -19,7 +19,9 @@ use trove_outlook::pst::{PstFile, reconcile};
 use trove_outlook::{AttachContent, Item, ItemKind, OutlookError};
 use trove_store::model::{ItemKind as Kind, NewItem, Outcome, Parent};
 
-use crate::expand::{Container, Ctx, Input, MemberSpec, Seen, Sink, Stop, base_item, buffer, stream_member};
+use crate::expand::{
+    Container, Ctx, Input, MemberSpec, Seen, Sink, Stop, base_item, buffer, stream_member,
+};
 use crate::unit::{MemberOf, Payload, Unit, locator};
 
 /// The readers' limits from the ingest's.
@@ -35,7 +37,10 @@ pub fn limits(ctx: &Ctx) -> trove_outlook::Limits {
 fn archive_err(e: OutlookError) -> ArchiveError {
     match e {
         OutlookError::Io(e) => ArchiveError::Io(e),
-        other => ArchiveError::Unreadable { format: "outlook", reason: other.to_string() },
+        other => ArchiveError::Unreadable {
+            format: "outlook",
+            reason: other.to_string(),
+        },
     }
 }
 
@@ -47,7 +52,10 @@ fn stopped() -> ArchiveError {
 pub fn payload_is_msg(p: &Payload) -> bool {
     match p {
         Payload::Memory(v) => trove_outlook::msg::is_msg(v),
-        _ => p.reader().map(|mut r| trove_outlook::msg::is_msg_reader(&mut r)).unwrap_or(false),
+        _ => p
+            .reader()
+            .map(|mut r| trove_outlook::msg::is_msg_reader(&mut r))
+            .unwrap_or(false),
     }
 }
 
@@ -63,7 +71,10 @@ fn outlook_meta(item: &Item, extra: &[(&str, serde_json::Value)]) -> serde_json:
         serde_json::Value::Object(m) => m,
         _ => serde_json::Map::new(),
     };
-    m.insert("source".into(), "rebuilt from MAPI properties; not the original bytes".into());
+    m.insert(
+        "source".into(),
+        "rebuilt from MAPI properties; not the original bytes".into(),
+    );
     for (k, v) in extra {
         m.insert((*k).into(), v.clone());
     }
@@ -71,7 +82,15 @@ fn outlook_meta(item: &Item, extra: &[(&str, serde_json::Value)]) -> serde_json:
 }
 
 /// A message unit made from an Outlook item.
-fn item_unit(c: &Container, loc: String, name: String, folder: Option<String>, bytes: Vec<u8>, meta: serde_json::Value, member_of: Option<MemberOf>) -> Unit {
+fn item_unit(
+    c: &Container,
+    loc: String,
+    name: String,
+    folder: Option<String>,
+    bytes: Vec<u8>,
+    meta: serde_json::Value,
+    member_of: Option<MemberOf>,
+) -> Unit {
     let size = bytes.len() as u64;
     Unit {
         locator: loc,
@@ -98,14 +117,27 @@ fn item_unit(c: &Container, loc: String, name: String, folder: Option<String>, b
 
 /// Opens a PST/OST store: the container item (with the store's per-folder counts), then one
 /// member per message node.
-pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewItem, input: Input<'_>) -> Result<(), Stop> {
+pub fn expand_pst(
+    ctx: &Ctx,
+    sink: &mut dyn Sink,
+    c: &Container,
+    mut item: NewItem,
+    input: Input<'_>,
+) -> Result<(), Stop> {
     let payload = match input {
         Input::Payload(p) => p,
         Input::Stream(r) => match buffer(ctx, r, Some(c.size)) {
             Ok(p) => p,
             Err(e) => {
                 sink.open(item)?;
-                return sink.close(&c.locator, 0, Outcome::Failed { reason: format!("reading failed: {e}") }, c.member_of.clone());
+                return sink.close(
+                    &c.locator,
+                    0,
+                    Outcome::Failed {
+                        reason: format!("reading failed: {e}"),
+                    },
+                    c.member_of.clone(),
+                );
             }
         },
     };
@@ -119,7 +151,9 @@ pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewIt
         Ok(x) => x,
         Err(e) => {
             sink.open(item)?;
-            let outcome = Outcome::Failed { reason: format!("Outlook store unreadable: {e}") };
+            let outcome = Outcome::Failed {
+                reason: format!("Outlook store unreadable: {e}"),
+            };
             return sink.close(&c.locator, 0, outcome, c.member_of.clone());
         }
     };
@@ -168,7 +202,11 @@ pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewIt
             *read.entry(mref.folder).or_default() += 1;
             continue;
         }
-        let member_of = Some(MemberOf { container: c.locator.clone(), seq: members, resume_to: None });
+        let member_of = Some(MemberOf {
+            container: c.locator.clone(),
+            seq: members,
+            resume_to: None,
+        });
         members += 1;
         let offset = pst.message_offset(mref);
         match pst.read_message(mref) {
@@ -195,19 +233,38 @@ pub fn expand_pst(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, mut item: NewIt
             }
             Err(e) => {
                 *failed.entry(mref.folder).or_default() += 1;
-                let mut it = base_item(loc, Parent::Locator(c.locator.clone()), format!("message node {}", mref.nid), Kind::Member, "eml", 0, Outcome::Failed { reason: format!("Outlook message unreadable: {e}") });
+                let mut it = base_item(
+                    loc,
+                    Parent::Locator(c.locator.clone()),
+                    format!("message node {}", mref.nid),
+                    Kind::Member,
+                    "eml",
+                    0,
+                    Outcome::Failed {
+                        reason: format!("Outlook message unreadable: {e}"),
+                    },
+                );
                 it.folder = folder;
                 it.offset = offset;
                 sink.record(it, member_of)?;
             }
         }
     }
-    let mut lines = reconcile(&cat, |f| read.get(&f).copied().unwrap_or(0), |f| failed.get(&f).copied().unwrap_or(0));
+    let mut lines = reconcile(
+        &cat,
+        |f| read.get(&f).copied().unwrap_or(0),
+        |f| failed.get(&f).copied().unwrap_or(0),
+    );
     if with_problems > 0 {
         lines.push(format!("{with_problems} messages read in part (an attachment, recipient or embedded item unreadable; see each message's metadata)"));
     }
     let damage = (!lines.is_empty()).then(|| lines.join("; "));
-    sink.close(&c.locator, members, Outcome::Container { damage }, c.member_of.clone())
+    sink.close(
+        &c.locator,
+        members,
+        Outcome::Container { damage },
+        c.member_of.clone(),
+    )
 }
 
 /// MAPI state as Maildir flag letters, so that `flag:` searches treat Outlook mail like any
@@ -246,19 +303,42 @@ fn has_problems(it: &Item) -> bool {
 }
 
 /// Opens a `.msg` file: one member, its message rebuilt as RFC 5322.
-pub fn expand_msg(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, input: Input<'_>, members: &mut u64) -> Result<ArchiveSummary, ArchiveError> {
+pub fn expand_msg(
+    ctx: &Ctx,
+    sink: &mut dyn Sink,
+    c: &Container,
+    input: Input<'_>,
+    members: &mut u64,
+) -> Result<ArchiveSummary, ArchiveError> {
     let bytes = read_all(ctx, input)?;
-    let item = trove_outlook::msg::read_msg(std::io::Cursor::new(&bytes[..]), &limits(ctx)).map_err(archive_err)?;
+    let item = trove_outlook::msg::read_msg(std::io::Cursor::new(&bytes[..]), &limits(ctx))
+        .map_err(archive_err)?;
     drop(bytes);
     let loc = locator::member(&c.locator, "message");
     if sink.seen(&loc) != Seen::Done {
-        let member_of = Some(MemberOf { container: c.locator.clone(), seq: *members, resume_to: None });
+        let member_of = Some(MemberOf {
+            container: c.locator.clone(),
+            seq: *members,
+            resume_to: None,
+        });
         *members += 1;
         let rfc = to_rfc822(&item, &AddressBook::default(), &Options::default());
         let name = item.subject().unwrap_or("(no subject)").to_owned();
-        sink.leaf(item_unit(c, loc, name, None, rfc, outlook_meta(&item, &[]), member_of)).map_err(|_| stopped())?;
+        sink.leaf(item_unit(
+            c,
+            loc,
+            name,
+            None,
+            rfc,
+            outlook_meta(&item, &[]),
+            member_of,
+        ))
+        .map_err(|_| stopped())?;
     }
-    Ok(ArchiveSummary { members: *members, damage: (!item.problems.is_empty()).then(|| item.problems.join("; ")) })
+    Ok(ArchiveSummary {
+        members: *members,
+        damage: (!item.problems.is_empty()).then(|| item.problems.join("; ")),
+    })
 }
 
 fn read_all(ctx: &Ctx, input: Input<'_>) -> Result<Vec<u8>, ArchiveError> {
@@ -275,24 +355,40 @@ fn read_all(ctx: &Ctx, input: Input<'_>) -> Result<Vec<u8>, ArchiveError> {
         }
     }
     if v.len() as u64 > max {
-        return Err(ArchiveError::Unreadable { format: "outlook", reason: format!("over the {max}-byte message limit; not opened") });
+        return Err(ArchiveError::Unreadable {
+            format: "outlook",
+            reason: format!("over the {max}-byte message limit; not opened"),
+        });
     }
     Ok(v)
 }
 
 /// Opens a TNEF stream: its attachments and a text item of its body and properties.
-pub fn expand_tnef(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, input: Input<'_>, members: &mut u64) -> Result<ArchiveSummary, ArchiveError> {
+pub fn expand_tnef(
+    ctx: &Ctx,
+    sink: &mut dyn Sink,
+    c: &Container,
+    input: Input<'_>,
+    members: &mut u64,
+) -> Result<ArchiveSummary, ArchiveError> {
     let bytes = read_all(ctx, input)?;
     let item = trove_outlook::tnef::read_tnef(&bytes, &limits(ctx)).map_err(archive_err)?;
     drop(bytes);
     let parent = Parent::Locator(c.locator.clone());
     for (i, att) in item.attachments.iter().enumerate() {
-        let name = att.name().map(|n| n.replace('/', "_")).unwrap_or_else(|| "unnamed".into());
+        let name = att
+            .name()
+            .map(|n| n.replace('/', "_"))
+            .unwrap_or_else(|| "unnamed".into());
         let loc = locator::attachment(&c.locator, i as u32 + 1, Some(&name));
         if sink.seen(&loc) == Seen::Done {
             continue;
         }
-        let member_of = Some(MemberOf { container: c.locator.clone(), seq: *members, resume_to: None });
+        let member_of = Some(MemberOf {
+            container: c.locator.clone(),
+            seq: *members,
+            resume_to: None,
+        });
         *members += 1;
         let r = match &att.content {
             AttachContent::Bytes(data) => {
@@ -316,10 +412,28 @@ pub fn expand_tnef(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, input: Input<'
             }
             AttachContent::Message(m) => {
                 let rfc = to_rfc822(m, &AddressBook::default(), &Options::default());
-                sink.leaf(item_unit(c, loc, name, None, rfc, outlook_meta(m, &[]), member_of))
+                sink.leaf(item_unit(
+                    c,
+                    loc,
+                    name,
+                    None,
+                    rfc,
+                    outlook_meta(m, &[]),
+                    member_of,
+                ))
             }
             AttachContent::Missing(why) => {
-                let it = base_item(loc, parent.clone(), name, Kind::Member, "unknown", 0, Outcome::Skipped { reason: format!("TNEF attachment without data: {why}") });
+                let it = base_item(
+                    loc,
+                    parent.clone(),
+                    name,
+                    Kind::Member,
+                    "unknown",
+                    0,
+                    Outcome::Skipped {
+                        reason: format!("TNEF attachment without data: {why}"),
+                    },
+                );
                 sink.record(it, member_of)
             }
         };
@@ -338,16 +452,33 @@ pub fn expand_tnef(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, input: Input<'
         body.push_str("\r\n");
         body.push_str(t);
     }
-    let outputs = [("body.txt", Format::Text, Some(body)), ("body.html", Format::Html, html)];
+    let outputs = [
+        ("body.txt", Format::Text, Some(body)),
+        ("body.html", Format::Html, html),
+    ];
     for (name, format, content) in outputs {
-        let Some(content) = content.filter(|s| !s.trim().is_empty()) else { continue };
+        let Some(content) = content.filter(|s| !s.trim().is_empty()) else {
+            continue;
+        };
         let loc = locator::member(&c.locator, name);
         if sink.seen(&loc) == Seen::Done {
             continue;
         }
-        let member_of = Some(MemberOf { container: c.locator.clone(), seq: *members, resume_to: None });
+        let member_of = Some(MemberOf {
+            container: c.locator.clone(),
+            seq: *members,
+            resume_to: None,
+        });
         *members += 1;
-        let mut u = item_unit(c, loc, name.to_owned(), None, content.into_bytes(), outlook_meta(&item, &[]), member_of);
+        let mut u = item_unit(
+            c,
+            loc,
+            name.to_owned(),
+            None,
+            content.into_bytes(),
+            outlook_meta(&item, &[]),
+            member_of,
+        );
         u.format = format;
         // Not a message: the kind of the TNEF item is in the metadata, the format is text.
         if let Some(serde_json::Value::Object(m)) = u.meta.as_mut()
@@ -358,5 +489,8 @@ pub fn expand_tnef(ctx: &Ctx, sink: &mut dyn Sink, c: &Container, input: Input<'
         }
         sink.leaf(u).map_err(|_| stopped())?;
     }
-    Ok(ArchiveSummary { members: *members, damage: (!item.problems.is_empty()).then(|| item.problems.join("; ")) })
+    Ok(ArchiveSummary {
+        members: *members,
+        damage: (!item.problems.is_empty()).then(|| item.problems.join("; ")),
+    })
 }

@@ -9,15 +9,29 @@ use trove_formats::identity::content_key;
 use trove_formats::message::{DateHints, ParsedMessage, parse_message};
 use trove_formats::sniff::{Format, sniff};
 use trove_store::blobs::{BlobDir, LARGE_BLOB, encode};
-use trove_store::model::{AddressRecord, AttachmentRecord, BlobData, ItemKind, MessageRecord, NewItem, Outcome, Parent};
+use trove_store::model::{
+    AddressRecord, AttachmentRecord, BlobData, ItemKind, MessageRecord, NewItem, Outcome, Parent,
+};
 
-use crate::expand::{Container, Ctx, Input, Seen, Sink, Stop, base_item, expand, is_container, is_single_message, refine_format};
+use crate::expand::{
+    Container, Ctx, Input, Seen, Sink, Stop, base_item, expand, is_container, is_single_message,
+    refine_format,
+};
 use crate::unit::{Group, MemberOf, Payload, Unit, locator};
 
 /// Processes one unit into a group of items.
 pub fn process(ctx: &Ctx, blobs: &BlobDir, unit: Unit) -> Group {
-    let mut group = Group { member_of: unit.member_of.clone(), bytes: unit.size, ..Default::default() };
-    let mut sink = InlineSink { ctx, blobs, group: &mut group, open: HashMap::new() };
+    let mut group = Group {
+        member_of: unit.member_of.clone(),
+        bytes: unit.size,
+        ..Default::default()
+    };
+    let mut sink = InlineSink {
+        ctx,
+        blobs,
+        group: &mut group,
+        open: HashMap::new(),
+    };
     // An inline sink never stops.
     let _ = sink.leaf(unit);
     group
@@ -34,7 +48,8 @@ struct InlineSink<'a> {
 impl Sink for InlineSink<'_> {
     fn open(&mut self, mut item: NewItem) -> Result<(), Stop> {
         item.complete = false;
-        self.open.insert(item.locator.clone(), self.group.items.len());
+        self.open
+            .insert(item.locator.clone(), self.group.items.len());
         self.group.items.push(item);
         Ok(())
     }
@@ -50,7 +65,13 @@ impl Sink for InlineSink<'_> {
         Ok(())
     }
 
-    fn close(&mut self, locator: &str, _members: u64, outcome: Outcome, _: Option<MemberOf>) -> Result<(), Stop> {
+    fn close(
+        &mut self,
+        locator: &str,
+        _members: u64,
+        outcome: Outcome,
+        _: Option<MemberOf>,
+    ) -> Result<(), Stop> {
         if let Some(&i) = self.open.get(locator) {
             let it = &mut self.group.items[i];
             it.outcome = outcome;
@@ -69,10 +90,20 @@ impl Sink for InlineSink<'_> {
 enum Loaded {
     Whole(Vec<u8>),
     /// The start of the bytes (for parsing headers) and the blob, streamed.
-    Large { head: Vec<u8>, blob: BlobData },
+    Large {
+        head: Vec<u8>,
+        blob: BlobData,
+    },
 }
 
-fn load(ctx: &Ctx, blobs: &BlobDir, payload: Payload, size: u64, compress: bool, head_len: u64) -> std::io::Result<Loaded> {
+fn load(
+    ctx: &Ctx,
+    blobs: &BlobDir,
+    payload: Payload,
+    size: u64,
+    compress: bool,
+    head_len: u64,
+) -> std::io::Result<Loaded> {
     if let Payload::Memory(v) = payload {
         if (v.len() as u64) < LARGE_BLOB {
             return Ok(Loaded::Whole(v));
@@ -100,7 +131,15 @@ fn load(ctx: &Ctx, blobs: &BlobDir, payload: Payload, size: u64, compress: bool,
 }
 
 fn unit_item(unit: &Unit, outcome: Outcome) -> NewItem {
-    let mut it = base_item(unit.locator.clone(), unit.parent.clone(), unit.name.clone(), unit.kind, unit.format.as_str(), unit.size, outcome);
+    let mut it = base_item(
+        unit.locator.clone(),
+        unit.parent.clone(),
+        unit.name.clone(),
+        unit.kind,
+        unit.format.as_str(),
+        unit.size,
+        outcome,
+    );
     it.offset = unit.offset;
     it.length = unit.length;
     it.folder = unit.folder.clone();
@@ -114,14 +153,29 @@ fn unit_item(unit: &Unit, outcome: Outcome) -> NewItem {
 fn compressible(f: Format) -> bool {
     !matches!(
         f,
-        Format::Zip | Format::SevenZip | Format::Rar | Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz
-            | Format::Ooxml | Format::Odf | Format::Image | Format::Audio | Format::Video
+        Format::Zip
+            | Format::SevenZip
+            | Format::Rar
+            | Format::Gzip
+            | Format::Zstd
+            | Format::Bzip2
+            | Format::Xz
+            | Format::Ooxml
+            | Format::Odf
+            | Format::Image
+            | Format::Audio
+            | Format::Video
     )
 }
 
 fn leaf_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
     match unit.format {
-        Format::Empty => vec![unit_item(&unit, Outcome::Skipped { reason: "empty (0 bytes)".into() })],
+        Format::Empty => vec![unit_item(
+            &unit,
+            Outcome::Skipped {
+                reason: "empty (0 bytes)".into(),
+            },
+        )],
         Format::Message => {
             // Outlook contacts, appointments… are messages with a kind of their own.
             let kind = crate::outlook::item_format(unit.meta.as_ref());
@@ -131,7 +185,8 @@ fn leaf_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
             }
             items
         }
-        f if (is_container(f) || (f == Format::Ole && crate::outlook::payload_is_msg(&unit.payload)))
+        f if (is_container(f)
+            || (f == Format::Ole && crate::outlook::payload_is_msg(&unit.payload)))
             && unit.note.is_none()
             && unit.depth < sink.ctx.limits.max_depth =>
         {
@@ -179,7 +234,11 @@ fn document_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
             item.size = *size;
             item.blob = Some(b);
         }
-        Err(e) => item.outcome = Outcome::Failed { reason: format!("reading failed: {e}") },
+        Err(e) => {
+            item.outcome = Outcome::Failed {
+                reason: format!("reading failed: {e}"),
+            }
+        }
     }
     if let Some(note) = unit.note {
         item.meta = Some(merge_meta(item.meta.take(), "note", note));
@@ -199,12 +258,24 @@ fn merge_meta(meta: Option<serde_json::Value>, key: &str, value: String) -> serd
 fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
     let limits = sink.ctx.limits;
     let size = unit.size;
-    let hints = DateHints { envelope: unit.envelope.as_ref().and_then(|e| e.date), container: unit.container_date };
+    let hints = DateHints {
+        envelope: unit.envelope.as_ref().and_then(|e| e.date),
+        container: unit.container_date,
+    };
     let mut item = unit_item(&unit, Outcome::Stored);
-    let loaded = match load(sink.ctx, sink.blobs, unit.payload, size, true, limits.max_header_bytes as u64 + 4096) {
+    let loaded = match load(
+        sink.ctx,
+        sink.blobs,
+        unit.payload,
+        size,
+        true,
+        limits.max_header_bytes as u64 + 4096,
+    ) {
         Ok(l) => l,
         Err(e) => {
-            item.outcome = Outcome::Failed { reason: format!("reading failed: {e}") };
+            item.outcome = Outcome::Failed {
+                reason: format!("reading failed: {e}"),
+            };
             return vec![item];
         }
     };
@@ -215,7 +286,9 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
             match encode(&bytes, true) {
                 Ok(b) => (parsed, b),
                 Err(e) => {
-                    item.outcome = Outcome::Failed { reason: format!("encoding blob failed: {e}") };
+                    item.outcome = Outcome::Failed {
+                        reason: format!("encoding blob failed: {e}"),
+                    };
                     return vec![item];
                 }
             }
@@ -241,10 +314,15 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
         let child_loc = locator::attachment(&unit.locator, att.part, att.name.as_deref());
         let mut opened = None;
         let fmt = attachment_format(&att);
-        let openable = fmt == Format::Message || is_container(fmt) || (fmt == Format::Ole && trove_outlook::msg::is_msg(&att.data));
+        let openable = fmt == Format::Message
+            || is_container(fmt)
+            || (fmt == Format::Ole && trove_outlook::msg::is_msg(&att.data));
         if openable && unit.depth < limits.max_depth {
             let parent = Parent::Locator(unit.locator.clone());
-            let name = att.name.clone().unwrap_or_else(|| format!("attachment {}", att.part));
+            let name = att
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("attachment {}", att.part));
             let start = sink.group.items.len();
             if att.is_message || fmt == Format::Message {
                 let child = Unit {
@@ -329,16 +407,36 @@ fn attachment_format(att: &trove_formats::message::Attachment) -> Format {
     let name = att.name.as_deref().unwrap_or("");
     match refine_format(sniffed, name) {
         Format::Mbox if is_single_message(&att.data) => Format::Message,
-        Format::Message if att.mime.starts_with("text/") && !name.to_ascii_lowercase().ends_with(".eml") => sniffed,
+        Format::Message
+            if att.mime.starts_with("text/") && !name.to_ascii_lowercase().ends_with(".eml") =>
+        {
+            sniffed
+        }
         f => f,
     }
 }
 
-fn message_record(p: &ParsedMessage, key: [u8; 32], attachments: Vec<AttachmentRecord>) -> MessageRecord {
+fn message_record(
+    p: &ParsedMessage,
+    key: [u8; 32],
+    attachments: Vec<AttachmentRecord>,
+) -> MessageRecord {
     let mut addresses = Vec::new();
-    for (role, list) in [("from", &p.from), ("sender", &p.sender), ("reply-to", &p.reply_to), ("to", &p.to), ("cc", &p.cc), ("bcc", &p.bcc)] {
+    for (role, list) in [
+        ("from", &p.from),
+        ("sender", &p.sender),
+        ("reply-to", &p.reply_to),
+        ("to", &p.to),
+        ("cc", &p.cc),
+        ("bcc", &p.bcc),
+    ] {
         for mb in list {
-            addresses.push(AddressRecord { role, name: mb.name.clone(), address: mb.normalized(), group: mb.group.clone() });
+            addresses.push(AddressRecord {
+                role,
+                name: mb.name.clone(),
+                address: mb.normalized(),
+                group: mb.group.clone(),
+            });
         }
     }
     let from = p.from.first();
@@ -358,6 +456,13 @@ fn message_record(p: &ParsedMessage, key: [u8; 32], attachments: Vec<AttachmentR
         addresses,
         attachments,
         problems: p.problems.iter().map(|pr| pr.as_str()).collect(),
-        lang: Some(trove_index::analysis::detect(&format!("{}\n{}", p.subject.as_deref().unwrap_or(""), p.text)).code()),
+        lang: Some(
+            trove_index::analysis::detect(&format!(
+                "{}\n{}",
+                p.subject.as_deref().unwrap_or(""),
+                p.text
+            ))
+            .code(),
+        ),
     }
 }

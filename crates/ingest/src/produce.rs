@@ -16,9 +16,12 @@ use trove_store::blobs::LARGE_BLOB;
 use trove_store::catalog::Catalog;
 use trove_store::model::{ItemKind, NewItem, Outcome, Parent};
 
-use crate::expand::{Container, Ctx, Input, SINGLE_MBOX_PROBE, Seen, Sink, Stop, base_item, expand, folder_and_flags, is_container, is_single_message, refine_format};
-use crate::unit::{Group, MemberOf, Payload, ToWriter, Unit};
 use crate::Progress;
+use crate::expand::{
+    Container, Ctx, Input, SINGLE_MBOX_PROBE, Seen, Sink, Stop, base_item, expand,
+    folder_and_flags, is_container, is_single_message, refine_format,
+};
+use crate::unit::{Group, MemberOf, Payload, ToWriter, Unit};
 
 /// Bytes of units queued or being processed, bounded so that memory stays bounded.
 pub(crate) struct InFlight {
@@ -29,7 +32,11 @@ pub(crate) struct InFlight {
 
 impl InFlight {
     pub fn new(cap: u64) -> Self {
-        InFlight { used: Mutex::new(0), freed: Condvar::new(), cap }
+        InFlight {
+            used: Mutex::new(0),
+            freed: Condvar::new(),
+            cap,
+        }
     }
 
     pub fn cost(unit: &Unit) -> u64 {
@@ -90,7 +97,17 @@ impl<'a> Producer<'a> {
         progress: &'a Progress,
         resuming: bool,
     ) -> Self {
-        Producer { ctx, catalog, source, work, writer, inflight, progress, known: HashMap::new(), resuming }
+        Producer {
+            ctx,
+            catalog,
+            source,
+            work,
+            writer,
+            inflight,
+            progress,
+            known: HashMap::new(),
+            resuming,
+        }
     }
 
     /// Walks every input.
@@ -100,13 +117,22 @@ impl<'a> Producer<'a> {
                 Ok(p) => p,
                 Err(e) => {
                     let loc = path_text(input);
-                    self.top_record(&loc, input, 0, Outcome::Failed { reason: format!("cannot open input: {e}") })?;
+                    self.top_record(
+                        &loc,
+                        input,
+                        0,
+                        Outcome::Failed {
+                            reason: format!("cannot open input: {e}"),
+                        },
+                    )?;
                     continue;
                 }
             };
             let base = abs.parent().map(Path::to_path_buf).unwrap_or_default();
             if abs.is_dir() {
-                let walker = walkdir::WalkDir::new(&abs).follow_links(false).sort_by_file_name();
+                let walker = walkdir::WalkDir::new(&abs)
+                    .follow_links(false)
+                    .sort_by_file_name();
                 for entry in walker {
                     match entry {
                         Ok(e) => {
@@ -117,17 +143,43 @@ impl<'a> Producer<'a> {
                             let path = e.path();
                             let rel = path_text(path.strip_prefix(&base).unwrap_or(path));
                             if ft.is_symlink() {
-                                let target = std::fs::read_link(path).map(|t| path_text(&t)).unwrap_or_default();
-                                self.top_record(&path_text(path), path, 0, Outcome::Skipped { reason: format!("symbolic link to {target} (not followed)") })?;
+                                let target = std::fs::read_link(path)
+                                    .map(|t| path_text(&t))
+                                    .unwrap_or_default();
+                                self.top_record(
+                                    &path_text(path),
+                                    path,
+                                    0,
+                                    Outcome::Skipped {
+                                        reason: format!("symbolic link to {target} (not followed)"),
+                                    },
+                                )?;
                             } else if ft.is_file() {
                                 self.file(path, &rel)?;
                             } else {
-                                self.top_record(&path_text(path), path, 0, Outcome::Skipped { reason: "special file (device, fifo or socket)".into() })?;
+                                self.top_record(
+                                    &path_text(path),
+                                    path,
+                                    0,
+                                    Outcome::Skipped {
+                                        reason: "special file (device, fifo or socket)".into(),
+                                    },
+                                )?;
                             }
                         }
                         Err(e) => {
-                            let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| abs.clone());
-                            self.top_record(&path_text(&path), &path, 0, Outcome::Failed { reason: format!("cannot read: {e}") })?;
+                            let path = e
+                                .path()
+                                .map(Path::to_path_buf)
+                                .unwrap_or_else(|| abs.clone());
+                            self.top_record(
+                                &path_text(&path),
+                                &path,
+                                0,
+                                Outcome::Failed {
+                                    reason: format!("cannot read: {e}"),
+                                },
+                            )?;
                         }
                     }
                 }
@@ -139,12 +191,29 @@ impl<'a> Producer<'a> {
         Ok(())
     }
 
-    fn top_record(&mut self, locator: &str, path: &Path, size: u64, outcome: Outcome) -> Result<(), Stop> {
+    fn top_record(
+        &mut self,
+        locator: &str,
+        path: &Path,
+        size: u64,
+        outcome: Outcome,
+    ) -> Result<(), Stop> {
         if self.seen(locator) == Seen::Done {
             return Ok(());
         }
-        let name = path.file_name().map(|n| path_text(Path::new(n))).unwrap_or_else(|| locator.to_owned());
-        let item = base_item(locator.to_owned(), Parent::None, name, ItemKind::File, "unknown", size, outcome);
+        let name = path
+            .file_name()
+            .map(|n| path_text(Path::new(n)))
+            .unwrap_or_else(|| locator.to_owned());
+        let item = base_item(
+            locator.to_owned(),
+            Parent::None,
+            name,
+            ItemKind::File,
+            "unknown",
+            size,
+            outcome,
+        );
         self.record(item, None)
     }
 
@@ -153,10 +222,23 @@ impl<'a> Producer<'a> {
         let locator = path_text(path);
         let md = match std::fs::metadata(path) {
             Ok(m) => m,
-            Err(e) => return self.top_record(&locator, path, 0, Outcome::Failed { reason: format!("cannot stat: {e}") }),
+            Err(e) => {
+                return self.top_record(
+                    &locator,
+                    path,
+                    0,
+                    Outcome::Failed {
+                        reason: format!("cannot stat: {e}"),
+                    },
+                );
+            }
         };
         let size = md.len();
-        let mtime = md.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs() as i64);
+        let mtime = md
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs() as i64);
         match self.seen(&locator) {
             Seen::Done => {
                 self.progress.skip_done(size);
@@ -171,11 +253,22 @@ impl<'a> Producer<'a> {
         let mut head = Vec::with_capacity(want.min(READ_WHOLE + 1) as usize);
         let opened = std::fs::File::open(path).and_then(|f| f.take(want).read_to_end(&mut head));
         if let Err(e) = opened {
-            return self.top_record(&locator, path, size, Outcome::Failed { reason: format!("cannot read: {e}") });
+            return self.top_record(
+                &locator,
+                path,
+                size,
+                Outcome::Failed {
+                    reason: format!("cannot read: {e}"),
+                },
+            );
         }
         let mut format = refine_format(sniff(&head[..head.len().min(SNIFF_LEN)]), rel);
         let whole = whole && head.len() as u64 == size;
-        let mut payload = if whole { Payload::Memory(std::mem::take(&mut head)) } else { Payload::File(path.to_path_buf()) };
+        let mut payload = if whole {
+            Payload::Memory(std::mem::take(&mut head))
+        } else {
+            Payload::File(path.to_path_buf())
+        };
         if format == Format::Mbox && size <= SINGLE_MBOX_PROBE {
             let bytes = match payload {
                 Payload::Memory(b) => Ok(b),
@@ -187,10 +280,22 @@ impl<'a> Producer<'a> {
                     payload = Payload::Memory(bytes);
                 }
                 Ok(bytes) => payload = Payload::Memory(bytes),
-                Err(e) => return self.top_record(&locator, path, size, Outcome::Failed { reason: format!("cannot read: {e}") }),
+                Err(e) => {
+                    return self.top_record(
+                        &locator,
+                        path,
+                        size,
+                        Outcome::Failed {
+                            reason: format!("cannot read: {e}"),
+                        },
+                    );
+                }
             }
         }
-        let name = path.file_name().map(|n| path_text(Path::new(n))).unwrap_or_else(|| locator.clone());
+        let name = path
+            .file_name()
+            .map(|n| path_text(Path::new(n)))
+            .unwrap_or_else(|| locator.clone());
         let (folder, flags) = folder_and_flags(rel);
         let meta = zimbra_path(rel).map(|z| serde_json::json!({ "zimbra": { "mailbox": z.mailbox, "item": z.item, "revision": z.revision } }));
         let budget = Budget::new(self.ctx.limits.max_expanded_bytes);
@@ -213,7 +318,9 @@ impl<'a> Producer<'a> {
             };
             return expand(self.ctx, self, c, Input::Payload(payload));
         }
-        let container_date = mtime.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|d| d.fixed_offset());
+        let container_date = mtime
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|d| d.fixed_offset());
         self.leaf(Unit {
             locator,
             parent: Parent::None,
@@ -240,7 +347,9 @@ impl<'a> Producer<'a> {
 
 impl Sink for Producer<'_> {
     fn open(&mut self, item: NewItem) -> Result<(), Stop> {
-        self.writer.send(ToWriter::Open(Box::new(item))).map_err(|_| Stop)
+        self.writer
+            .send(ToWriter::Open(Box::new(item)))
+            .map_err(|_| Stop)
     }
 
     fn leaf(&mut self, unit: Unit) -> Result<(), Stop> {
@@ -250,13 +359,29 @@ impl Sink for Producer<'_> {
 
     fn record(&mut self, item: NewItem, member_of: Option<MemberOf>) -> Result<(), Stop> {
         let bytes = item.size;
-        let group = Group { items: vec![item], links: Vec::new(), member_of, bytes };
+        let group = Group {
+            items: vec![item],
+            links: Vec::new(),
+            member_of,
+            bytes,
+        };
         self.writer.send(ToWriter::Group(group)).map_err(|_| Stop)
     }
 
-    fn close(&mut self, locator: &str, members: u64, outcome: Outcome, member_of: Option<MemberOf>) -> Result<(), Stop> {
+    fn close(
+        &mut self,
+        locator: &str,
+        members: u64,
+        outcome: Outcome,
+        member_of: Option<MemberOf>,
+    ) -> Result<(), Stop> {
         self.writer
-            .send(ToWriter::Close { locator: locator.to_owned(), members, outcome, member_of })
+            .send(ToWriter::Close {
+                locator: locator.to_owned(),
+                members,
+                outcome,
+                member_of,
+            })
             .map_err(|_| Stop)
     }
 
@@ -281,7 +406,9 @@ impl Sink for Producer<'_> {
             Some((id, false, resume_at)) => {
                 match self.catalog.children_state(id) {
                     Ok(children) => self.known.extend(children),
-                    Err(e) => tracing::warn!(%locator, error = %e, "could not list recorded members"),
+                    Err(e) => {
+                        tracing::warn!(%locator, error = %e, "could not list recorded members")
+                    }
                 }
                 Seen::Partial { resume_at }
             }

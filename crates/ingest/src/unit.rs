@@ -16,7 +16,11 @@ pub enum Payload {
     /// A file on disk, read by whoever processes the unit.
     File(PathBuf),
     /// A byte range of a file on disk (an oversized mbox message).
-    FileRange { path: PathBuf, offset: u64, len: u64 },
+    FileRange {
+        path: PathBuf,
+        offset: u64,
+        len: u64,
+    },
     /// An archive member spilled to the case's tmp folder; deleted when dropped.
     Spill(tempfile::TempPath),
 }
@@ -31,7 +35,12 @@ impl Payload {
             Payload::FileRange { path, offset, len } => {
                 let mut f = std::fs::File::open(path)?;
                 f.seek(SeekFrom::Start(*offset))?;
-                Box::new(Window { inner: f, start: *offset, len: *len, pos: 0 })
+                Box::new(Window {
+                    inner: f,
+                    start: *offset,
+                    len: *len,
+                    pos: 0,
+                })
             }
         })
     }
@@ -70,7 +79,10 @@ impl<R: Read + Seek> Seek for Window<R> {
             SeekFrom::End(d) => self.len as i128 + d as i128,
         };
         if target < 0 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "seek before start"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before start",
+            ));
         }
         let target = (target as u64).min(self.len);
         self.inner.seek(SeekFrom::Start(self.start + target))?;
@@ -136,7 +148,12 @@ pub enum ToWriter {
     /// Items ready to be written.
     Group(Group),
     /// The producer has sent every member of a container.
-    Close { locator: String, members: u64, outcome: trove_store::model::Outcome, member_of: Option<MemberOf> },
+    Close {
+        locator: String,
+        members: u64,
+        outcome: trove_store::model::Outcome,
+        member_of: Option<MemberOf>,
+    },
 }
 
 /// Builds locators: the outermost path, then `!/` into a container, `#offset` for an mbox
@@ -151,6 +168,9 @@ pub mod locator {
     }
 
     pub fn attachment(parent: &str, part: u32, name: Option<&str>) -> String {
-        format!("{parent}!/attachment-{part}/{}", name.unwrap_or("unnamed").replace('/', "_"))
+        format!(
+            "{parent}!/attachment-{part}/{}",
+            name.unwrap_or("unnamed").replace('/', "_")
+        )
     }
 }

@@ -55,8 +55,23 @@ struct Ctx<'a> {
 }
 
 impl<'p> Writer<'p> {
-    pub fn new(catalog: Catalog, packs: PackWriter, source: i64, run: i64, progress: &'p Progress, resuming: bool) -> Self {
-        Writer { catalog, packs, source, run, progress, pending: HashMap::new(), resuming }
+    pub fn new(
+        catalog: Catalog,
+        packs: PackWriter,
+        source: i64,
+        run: i64,
+        progress: &'p Progress,
+        resuming: bool,
+    ) -> Self {
+        Writer {
+            catalog,
+            packs,
+            source,
+            run,
+            progress,
+            pending: HashMap::new(),
+            resuming,
+        }
     }
 
     /// Writes until every sender is gone. Returns the containers left incomplete.
@@ -67,7 +82,13 @@ impl<'p> Writer<'p> {
             batch.set_check_existing(self.resuming);
             let started = Instant::now();
             let mut n = 0usize;
-            let mut ctx = Ctx { packs: &mut self.packs, pending: &mut self.pending, source: self.source, run: self.run, progress: self.progress };
+            let mut ctx = Ctx {
+                packs: &mut self.packs,
+                pending: &mut self.pending,
+                source: self.source,
+                run: self.run,
+                progress: self.progress,
+            };
             while n < BATCH_ITEMS && started.elapsed() < BATCH_TIME {
                 match rx.recv_timeout(BATCH_TIME.saturating_sub(started.elapsed())) {
                     Ok(msg) => {
@@ -95,9 +116,20 @@ impl<'p> Writer<'p> {
 }
 
 /// The id of an item's parent: in the group being written, an open container, or the catalog.
-fn parent_id(batch: &Batch<'_>, ctx: &Ctx<'_>, group: &HashMap<&str, i64>, parent: &Parent) -> Result<Option<i64>, StoreError> {
-    let Parent::Locator(l) = parent else { return Ok(None) };
-    if let Some(id) = group.get(l.as_str()).copied().or_else(|| ctx.pending.get(l).map(|p| p.id)) {
+fn parent_id(
+    batch: &Batch<'_>,
+    ctx: &Ctx<'_>,
+    group: &HashMap<&str, i64>,
+    parent: &Parent,
+) -> Result<Option<i64>, StoreError> {
+    let Parent::Locator(l) = parent else {
+        return Ok(None);
+    };
+    if let Some(id) = group
+        .get(l.as_str())
+        .copied()
+        .or_else(|| ctx.pending.get(l).map(|p| p.id))
+    {
         return Ok(Some(id));
     }
     batch.item_id(ctx.source, l)
@@ -136,7 +168,9 @@ fn handle(batch: &mut Batch<'_>, ctx: &mut Ctx<'_>, msg: ToWriter) -> Result<usi
                 ids.insert(&item.locator, w.id);
             }
             for (msg_loc, part, child_loc) in &g.links {
-                if let (Some(&m), Some(&c)) = (ids.get(msg_loc.as_str()), ids.get(child_loc.as_str())) {
+                if let (Some(&m), Some(&c)) =
+                    (ids.get(msg_loc.as_str()), ids.get(child_loc.as_str()))
+                {
                     batch.link_attachment(m, *part, c)?;
                 }
             }
@@ -146,7 +180,12 @@ fn handle(batch: &mut Batch<'_>, ctx: &mut Ctx<'_>, msg: ToWriter) -> Result<usi
             }
             Ok(n)
         }
-        ToWriter::Close { locator, members, outcome, member_of } => {
+        ToWriter::Close {
+            locator,
+            members,
+            outcome,
+            member_of,
+        } => {
             if let Some(p) = ctx.pending.get_mut(&locator) {
                 p.sent = Some(members);
                 p.outcome = outcome;
@@ -158,8 +197,14 @@ fn handle(batch: &mut Batch<'_>, ctx: &mut Ctx<'_>, msg: ToWriter) -> Result<usi
     }
 }
 
-fn member_done(batch: &mut Batch<'_>, pending: &mut HashMap<String, Pending>, mo: MemberOf) -> Result<(), StoreError> {
-    let Some(p) = pending.get_mut(&mo.container) else { return Ok(()) };
+fn member_done(
+    batch: &mut Batch<'_>,
+    pending: &mut HashMap<String, Pending>,
+    mo: MemberOf,
+) -> Result<(), StoreError> {
+    let Some(p) = pending.get_mut(&mo.container) else {
+        return Ok(());
+    };
     p.received += 1;
     if let Some(to) = mo.resume_to {
         p.ahead.insert(mo.seq, Some(to));
@@ -174,8 +219,14 @@ fn member_done(batch: &mut Batch<'_>, pending: &mut HashMap<String, Pending>, mo
     check_complete(batch, pending, &mo.container)
 }
 
-fn check_complete(batch: &mut Batch<'_>, pending: &mut HashMap<String, Pending>, locator: &str) -> Result<(), StoreError> {
-    let done = pending.get(locator).is_some_and(|p| p.sent == Some(p.received));
+fn check_complete(
+    batch: &mut Batch<'_>,
+    pending: &mut HashMap<String, Pending>,
+    locator: &str,
+) -> Result<(), StoreError> {
+    let done = pending
+        .get(locator)
+        .is_some_and(|p| p.sent == Some(p.received));
     if !done {
         return Ok(());
     }

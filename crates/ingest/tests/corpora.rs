@@ -9,12 +9,19 @@ use trove_store::query;
 fn assert_accounted(t: &TestCase, source: &str, dir: &std::path::Path) {
     let (files, bytes) = files_on_disk(dir);
     let reports = query::report(&t.case.reader().unwrap()).unwrap();
-    let r = reports.iter().find(|r| r.source == source).expect("source in report");
+    let r = reports
+        .iter()
+        .find(|r| r.source == source)
+        .expect("source in report");
     assert_eq!(r.inputs_total.items, files, "{source}: files accounted");
     assert_eq!(r.inputs_total.bytes, bytes, "{source}: bytes accounted");
     let sum: u64 = r.inputs.values().map(|t| t.items).sum();
     let sum_bytes: u64 = r.inputs.values().map(|t| t.bytes).sum();
-    assert_eq!((sum, sum_bytes), (files, bytes), "{source}: outcomes sum to 100%");
+    assert_eq!(
+        (sum, sum_bytes),
+        (files, bytes),
+        "{source}: outcomes sum to 100%"
+    );
     assert_eq!(r.incomplete, 0, "{source}: no container left incomplete");
 }
 
@@ -31,13 +38,23 @@ fn spamassassin_every_message() {
     );
     assert_eq!(
         per_set,
-        ["spamassassin/easy-ham-1 2500", "spamassassin/easy-ham-2 1400", "spamassassin/hard-ham-1 250", "spamassassin/spam-1 500", "spamassassin/spam-2 1396"]
-            .map(String::from)
+        [
+            "spamassassin/easy-ham-1 2500",
+            "spamassassin/easy-ham-2 1400",
+            "spamassassin/hard-ham-1 250",
+            "spamassassin/spam-1 500",
+            "spamassassin/spam-2 1396"
+        ]
+        .map(String::from)
     );
     // Attached messages become items of their own, linked to their parent.
-    let attached = t.count("SELECT COUNT(*) FROM items WHERE kind = 'attachment' AND message IS NOT NULL");
+    let attached =
+        t.count("SELECT COUNT(*) FROM items WHERE kind = 'attachment' AND message IS NOT NULL");
     assert!(attached >= 5, "{attached}");
-    assert_eq!(t.count("SELECT COUNT(*) FROM attachments WHERE is_message = 1 AND item_id IS NULL"), 0);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM attachments WHERE is_message = 1 AND item_id IS NULL"),
+        0
+    );
     // A known message, parsed: easy-ham-1/00001.
     let subject = t.strings(
         "SELECT m.subject FROM messages m JOIN items i ON i.id = m.item_id WHERE i.locator LIKE '%easy-ham-1/00001.7c53336b37003a9286aba55d2945844c.txt'",
@@ -97,11 +114,20 @@ fn malformed_messages_each_get_an_outcome() {
     assert_eq!(recorded as u64, files);
     // Damaged messages are stored with flags, never dropped.
     assert!(t.count("SELECT COUNT(*) FROM messages WHERE problems IS NOT NULL") > 10);
-    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE outcome = 'failed'"), 0);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM items WHERE outcome = 'failed'"),
+        0
+    );
     // The Maildir++ tree: folders and flags kept.
     let folders = t.strings("SELECT DISTINCT folder || ' ' || COALESCE(flags, '') FROM items WHERE locator LIKE '%/maildir/%' ORDER BY 1");
-    assert!(folders.contains(&"mail-parser/maildir/My Folder/Nested Folder FP".to_owned()), "{folders:?}");
-    assert!(folders.contains(&"mail-parser/maildir/INBOX STln".to_owned()), "{folders:?}");
+    assert!(
+        folders.contains(&"mail-parser/maildir/My Folder/Nested Folder FP".to_owned()),
+        "{folders:?}"
+    );
+    assert!(
+        folders.contains(&"mail-parser/maildir/INBOX STln".to_owned()),
+        "{folders:?}"
+    );
 }
 
 #[test]
@@ -110,21 +136,37 @@ fn hostile_mail_is_stored_never_run() {
     let t = TestCase::new();
     t.ingest("hostile", &[&dir]);
     assert_accounted(&t, "hostile", &dir);
-    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE parent_id IS NULL AND message IS NOT NULL"), 22);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM items WHERE parent_id IS NULL AND message IS NOT NULL"),
+        22
+    );
     // Zipped malware in attachments is opened as data and stored as blobs.
-    assert!(t.count("SELECT COUNT(*) FROM items WHERE kind = 'attachment' AND format = 'zip'") >= 4);
-    assert!(t.count("SELECT COUNT(*) FROM items WHERE format = 'executable' AND outcome = 'stored'") >= 2);
-    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE outcome = 'failed'"), 0);
+    assert!(
+        t.count("SELECT COUNT(*) FROM items WHERE kind = 'attachment' AND format = 'zip'") >= 4
+    );
+    assert!(
+        t.count("SELECT COUNT(*) FROM items WHERE format = 'executable' AND outcome = 'stored'")
+            >= 2
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM items WHERE outcome = 'failed'"),
+        0
+    );
 }
 
 #[test]
 fn notmuch_cpython_gmime_accounted() {
-    for (name, rel, messages) in [("notmuch", "mail/notmuch", 315), ("cpython", "mail/cpython", 47), ("gmime", "mail/gmime", 8)] {
+    for (name, rel, messages) in [
+        ("notmuch", "mail/notmuch", 315),
+        ("cpython", "mail/cpython", 47),
+        ("gmime", "mail/gmime", 8),
+    ] {
         let dir = corpus(rel);
         let t = TestCase::new();
         t.ingest(name, &[&dir]);
         assert_accounted(&t, name, &dir);
-        let top = t.count("SELECT COUNT(*) FROM items WHERE parent_id IS NULL AND message IS NOT NULL");
+        let top =
+            t.count("SELECT COUNT(*) FROM items WHERE parent_id IS NULL AND message IS NOT NULL");
         assert_eq!(top, messages, "{name}: message files");
     }
 }
@@ -138,6 +180,9 @@ fn rerun_adds_nothing() {
     let second = t.ingest("n", &[&dir]);
     assert_eq!(t.count("SELECT COUNT(*) FROM items"), before);
     assert!(second.outcomes.is_empty(), "{:?}", second.outcomes);
-    assert_eq!(second.already_done as i64, t.count("SELECT COUNT(*) FROM items WHERE parent_id IS NULL"));
+    assert_eq!(
+        second.already_done as i64,
+        t.count("SELECT COUNT(*) FROM items WHERE parent_id IS NULL")
+    );
     assert!(first.outcomes["stored"] > 0);
 }

@@ -10,8 +10,15 @@ use trove_store::query;
 
 fn assert_accounted(t: &TestCase, source: &str, files: u64, bytes: u64) {
     let reports = query::report(&t.case.reader().unwrap()).unwrap();
-    let r = reports.iter().find(|r| r.source == source).expect("source in report");
-    assert_eq!((r.inputs_total.items, r.inputs_total.bytes), (files, bytes), "{source}: inputs accounted");
+    let r = reports
+        .iter()
+        .find(|r| r.source == source)
+        .expect("source in report");
+    assert_eq!(
+        (r.inputs_total.items, r.inputs_total.bytes),
+        (files, bytes),
+        "{source}: inputs accounted"
+    );
     let sum: u64 = r.inputs.values().map(|t| t.items).sum();
     assert_eq!(sum, files, "{source}: outcomes sum to 100%");
     assert_eq!(r.incomplete, 0, "{source}: no container left incomplete");
@@ -27,28 +34,56 @@ fn enron_pst_every_message_in_its_folder() {
     // The store is a container, read completely: no reconciliation note.
     let store = t.strings("SELECT outcome || '|' || COALESCE(reason, '') || '|' || format FROM items WHERE parent_id IS NULL");
     assert_eq!(store, ["container||pst"]);
-    let members = "SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE p.parent_id IS NULL";
+    let members =
+        "SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE p.parent_id IS NULL";
     assert_eq!(t.count(members), 71);
-    assert_eq!(t.count(&format!("{members} AND i.message IS NOT NULL AND i.outcome IN ('stored', 'duplicate')")), 71);
+    assert_eq!(
+        t.count(&format!(
+            "{members} AND i.message IS NOT NULL AND i.outcome IN ('stored', 'duplicate')"
+        )),
+        71
+    );
     let base = "Top of Personal Folders/lokay-m/MLOKAY (Non-Privileged)";
     let folders = t.strings(
         "SELECT i.folder || ' ' || COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE p.parent_id IS NULL GROUP BY i.folder ORDER BY i.folder",
     );
     assert_eq!(
         folders,
-        [format!("{base} 1"), format!("{base}/Personal 47"), format!("{base}/Sent Items 2"), format!("{base}/Systems 7"), format!("{base}/TW-Commercial Group 14")]
+        [
+            format!("{base} 1"),
+            format!("{base}/Personal 47"),
+            format!("{base}/Sent Items 2"),
+            format!("{base}/Systems 7"),
+            format!("{base}/TW-Commercial Group 14")
+        ]
     );
     // Locators name the folder and the node id, so that a rerun knows what is done.
-    let loc = t.strings("SELECT locator FROM items WHERE folder LIKE '%/Systems' ORDER BY locator LIMIT 1");
-    assert!(loc[0].ends_with(&format!("enron.pst!/{base}/Systems/2097636")), "{loc:?}");
+    let loc = t.strings(
+        "SELECT locator FROM items WHERE folder LIKE '%/Systems' ORDER BY locator LIMIT 1",
+    );
+    assert!(
+        loc[0].ends_with(&format!("enron.pst!/{base}/Systems/2097636")),
+        "{loc:?}"
+    );
     // 70 attachments, with pffexport's names and SHA-256s.
     assert_eq!(t.count("SELECT COUNT(*) FROM attachments"), 70);
     for (name, hash) in [
-        ("TAHOE INFORMATOIN.doc", "09e08361abaf87d368f7d72038ffa73b2ccc688d9a538ef1b411ff60426e4e14"),
-        ("TWEOL.pdf", "d16dc3810709300fd9afa92ad881bb3d1e5925c43f95fe6ae533a7717b08224a"),
-        ("image001.gif", "c3fa24260c4992b9ccf9d1be613b65968517d826c942e7982db6bcbe9272fcc9"),
+        (
+            "TAHOE INFORMATOIN.doc",
+            "09e08361abaf87d368f7d72038ffa73b2ccc688d9a538ef1b411ff60426e4e14",
+        ),
+        (
+            "TWEOL.pdf",
+            "d16dc3810709300fd9afa92ad881bb3d1e5925c43f95fe6ae533a7717b08224a",
+        ),
+        (
+            "image001.gif",
+            "c3fa24260c4992b9ccf9d1be613b65968517d826c942e7982db6bcbe9272fcc9",
+        ),
     ] {
-        let got = t.strings(&format!("SELECT lower(hex(sha256)) FROM attachments WHERE name = '{name}'"));
+        let got = t.strings(&format!(
+            "SELECT lower(hex(sha256)) FROM attachments WHERE name = '{name}'"
+        ));
         assert!(got.contains(&hash.to_owned()), "{name}: {got:?}");
     }
     // Subjects and senders as the transport headers give them.
@@ -57,17 +92,40 @@ fn enron_pst_every_message_in_its_folder() {
     );
     assert_eq!(from.len(), 1);
     assert!(from[0].to_lowercase().contains("@"), "{from:?}");
-    assert_eq!(t.count("SELECT COUNT(*) FROM messages WHERE subject = 'TW Weekly Report for October 26, 2001'"), 1);
+    assert_eq!(
+        t.count(
+            "SELECT COUNT(*) FROM messages WHERE subject = 'TW Weekly Report for October 26, 2001'"
+        ),
+        1
+    );
     // MAPI facts kept in the item metadata; the store's per-folder counts in the container's.
     let meta = t.strings("SELECT meta FROM items WHERE folder LIKE '%/Sent Items' LIMIT 1");
     let m: serde_json::Value = serde_json::from_str(&meta[0]).unwrap();
     assert_eq!(m["outlook"]["message_class"], "IPM.Note");
     assert_eq!(m["outlook"]["listed_in_folder"], true);
-    assert!(m["outlook"]["source"].as_str().unwrap().contains("rebuilt from MAPI"));
+    assert!(
+        m["outlook"]["source"]
+            .as_str()
+            .unwrap()
+            .contains("rebuilt from MAPI")
+    );
     let meta = t.strings("SELECT meta FROM items WHERE parent_id IS NULL");
     let m: serde_json::Value = serde_json::from_str(&meta[0]).unwrap();
-    let personal = m["outlook_store"]["folders"].as_array().unwrap().iter().find(|f| f["path"] == format!("{base}/Personal")).unwrap().clone();
-    assert_eq!((personal["store_count"].as_u64(), personal["contents_table"].as_u64(), personal["message_nodes"].as_u64()), (Some(47), Some(47), Some(47)));
+    let personal = m["outlook_store"]["folders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == format!("{base}/Personal"))
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            personal["store_count"].as_u64(),
+            personal["contents_table"].as_u64(),
+            personal["message_nodes"].as_u64()
+        ),
+        (Some(47), Some(47), Some(47))
+    );
 
     // A rerun finds everything done.
     let again = t.ingest("enron", &[&pst]);
@@ -81,10 +139,15 @@ fn outlook_corpus_accounted() {
     t.ingest("outlook", &[&dir]);
     let (files, bytes) = files_on_disk(&dir);
     assert_accounted(&t, "outlook", files, bytes);
-    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE outcome = 'failed'"), 0);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM items WHERE outcome = 'failed'"),
+        0
+    );
     let count = |sql: &str| t.count(sql);
     let members_of = |name: &str| {
-        count(&format!("SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE p.parent_id IS NULL AND p.name = '{name}'"))
+        count(&format!(
+            "SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE p.parent_id IS NULL AND p.name = '{name}'"
+        ))
     };
     // Stores: every message node a member.
     assert_eq!(members_of("pstextractortest@outlook.com.ost"), 183);
@@ -96,39 +159,106 @@ fn outlook_corpus_accounted() {
     // Exchange DNs of the OST resolve to SMTP through the store's own messages.
     let dns = "SELECT COUNT(*) FROM addresses a JOIN messages m ON m.id = a.message JOIN items i ON i.message = m.id WHERE i.locator LIKE '%.ost!/%' AND a.address LIKE '/o=%'";
     assert_eq!(count(dns), 0);
-    assert!(count("SELECT COUNT(*) FROM addresses WHERE address = 'pstextractortest@outlook.com' AND role = 'from'") >= 160);
+    assert!(
+        count(
+            "SELECT COUNT(*) FROM addresses WHERE address = 'pstextractortest@outlook.com' AND role = 'from'"
+        ) >= 160
+    );
     assert_eq!(members_of("Empty.pst"), 0);
     assert_eq!(members_of("200 recipients.pst"), 1);
-    assert_eq!(count("SELECT COUNT(*) FROM items WHERE format = 'outlook-appointment' AND folder LIKE 'Root - Mailbox/IPM_SUBTREE/Calendar%'"), 169 + 160);
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM items WHERE format = 'outlook-appointment' AND folder LIKE 'Root - Mailbox/IPM_SUBTREE/Calendar%'"
+        ),
+        169 + 160
+    );
     let dl = t.strings("SELECT DISTINCT i.format FROM items i JOIN items p ON p.id = i.parent_id WHERE p.name = 'dist-list.pst' ORDER BY 1");
-    assert!(dl.contains(&"outlook-distlist".to_owned()) && dl.contains(&"outlook-contact".to_owned()), "{dl:?}");
+    assert!(
+        dl.contains(&"outlook-distlist".to_owned()) && dl.contains(&"outlook-contact".to_owned()),
+        "{dl:?}"
+    );
     let pw = t.strings("SELECT meta FROM items WHERE name = 'passworded.pst'");
     assert!(pw[0].contains("\"password_protected\":true"), "{pw:?}");
     assert_eq!(members_of("passworded.pst"), 3);
     // The 200 recipients are all addresses of the message.
-    assert_eq!(count("SELECT COUNT(*) FROM addresses a JOIN messages m ON m.id = a.message WHERE m.subject = '200 recipients' AND a.role = 'to'"), 200);
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM addresses a JOIN messages m ON m.id = a.message WHERE m.subject = '200 recipients' AND a.role = 'to'"
+        ),
+        200
+    );
     // A message inside a message.
-    let nested = count("SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE i.kind = 'attachment' AND i.message IS NOT NULL AND p.folder = 'Outlook データ ファイルのトップ'");
+    let nested = count(
+        "SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE i.kind = 'attachment' AND i.message IS NOT NULL AND p.folder = 'Outlook データ ファイルのトップ'",
+    );
     assert!(nested >= 1, "{nested}");
 
     // .msg files: 19 are messages (contacts and notes with their kinds); the one that is not
     // an OLE file at all is an ordinary document.
-    assert_eq!(count("SELECT COUNT(*) FROM items WHERE parent_id IS NULL AND format = 'msg' AND outcome = 'container'"), 19);
-    assert_eq!(t.strings("SELECT format FROM items WHERE name = 'bad_outlook.msg'"), ["text"]);
-    assert_eq!(count("SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE p.name = 'contact-plain.msg' AND i.format = 'outlook-contact'"), 1);
-    assert_eq!(count("SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE p.name = 'note.msg' AND i.format = 'outlook-note'"), 1);
-    assert_eq!(count("SELECT COUNT(*) FROM messages WHERE subject = 'outer subject'"), 1);
-    assert_eq!(count("SELECT COUNT(*) FROM messages WHERE subject = 'test'"), 2);
-    assert_eq!(count("SELECT COUNT(*) FROM messages WHERE subject = 'Test Multiple attachments complete email!!'"), 1);
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM items WHERE parent_id IS NULL AND format = 'msg' AND outcome = 'container'"
+        ),
+        19
+    );
+    assert_eq!(
+        t.strings("SELECT format FROM items WHERE name = 'bad_outlook.msg'"),
+        ["text"]
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE p.name = 'contact-plain.msg' AND i.format = 'outlook-contact'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE p.name = 'note.msg' AND i.format = 'outlook-note'"
+        ),
+        1
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM messages WHERE subject = 'outer subject'"),
+        1
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM messages WHERE subject = 'test'"),
+        2
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM messages WHERE subject = 'Test Multiple attachments complete email!!'"
+        ),
+        1
+    );
 
     // TNEF: attachments with long and Unicode names, the RTF body as text.
-    assert_eq!(count("SELECT COUNT(*) FROM items WHERE parent_id IS NULL AND format = 'tnef'"), 19);
-    for name in ["UmlautAnhang-äüö.txt", "allproductsmar2000.dat", "VIA_Nytt_1402.pdf", "208225__5_seconds__Voice_Mail.mp3", "spaconsole2.cfg"] {
-        assert!(count(&format!("SELECT COUNT(*) FROM items WHERE name = '{name}' AND outcome IN ('stored', 'duplicate')")) >= 1, "{name}");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM items WHERE parent_id IS NULL AND format = 'tnef'"),
+        19
+    );
+    for name in [
+        "UmlautAnhang-äüö.txt",
+        "allproductsmar2000.dat",
+        "VIA_Nytt_1402.pdf",
+        "208225__5_seconds__Voice_Mail.mp3",
+        "spaconsole2.cfg",
+    ] {
+        assert!(
+            count(&format!(
+                "SELECT COUNT(*) FROM items WHERE name = '{name}' AND outcome IN ('stored', 'duplicate')"
+            )) >= 1,
+            "{name}"
+        );
     }
     let bad = t.strings("SELECT COALESCE(reason, '') FROM items WHERE name = 'bad_checksum.tnef'");
     assert!(bad[0].contains("bad checksum"), "{bad:?}");
-    assert_eq!(count("SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE p.name = 'rtf.tnef' AND i.name = 'body.txt' AND i.format = 'text'"), 1);
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE p.name = 'rtf.tnef' AND i.name = 'body.txt' AND i.format = 'text'"
+        ),
+        1
+    );
 }
 
 #[test]
@@ -142,9 +272,17 @@ fn a_damaged_message_is_reported_per_folder() {
     std::fs::copy(&src, &copy).unwrap();
     let offset = {
         let f = std::io::BufReader::new(std::fs::File::open(&copy).unwrap());
-        let mut pst = trove_outlook::pst::PstFile::open(f, trove_outlook::Limits::default()).unwrap();
+        let mut pst =
+            trove_outlook::pst::PstFile::open(f, trove_outlook::Limits::default()).unwrap();
         let cat = pst.catalog().unwrap();
-        let m = cat.messages.iter().find(|m| m.folder.is_some_and(|f| cat.folders[f].path.ends_with("/Systems"))).unwrap();
+        let m = cat
+            .messages
+            .iter()
+            .find(|m| {
+                m.folder
+                    .is_some_and(|f| cat.folders[f].path.ends_with("/Systems"))
+            })
+            .unwrap();
         pst.message_offset(m).unwrap()
     };
     let mut bytes = std::fs::read(&copy).unwrap();
@@ -152,13 +290,26 @@ fn a_damaged_message_is_reported_per_folder() {
     std::fs::write(&copy, &bytes).unwrap();
     t.ingest("d", &[&copy]);
     assert_accounted(&t, "d", 1, bytes.len() as u64);
-    let store = t.strings("SELECT outcome || '|' || COALESCE(reason, '') FROM items WHERE parent_id IS NULL");
+    let store = t.strings(
+        "SELECT outcome || '|' || COALESCE(reason, '') FROM items WHERE parent_id IS NULL",
+    );
     assert!(store[0].starts_with("container|"), "{store:?}");
-    assert!(store[0].contains("Systems\": store count 7, contents table 7, message nodes 7, read 6, failed 1"), "{store:?}");
+    assert!(
+        store[0].contains(
+            "Systems\": store count 7, contents table 7, message nodes 7, read 6, failed 1"
+        ),
+        "{store:?}"
+    );
     let failed = t.strings("SELECT reason FROM items WHERE outcome = 'failed'");
     assert_eq!(failed.len(), 1);
-    assert!(failed[0].contains("Outlook message unreadable"), "{failed:?}");
-    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE message IS NOT NULL"), 70);
+    assert!(
+        failed[0].contains("Outlook message unreadable"),
+        "{failed:?}"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM items WHERE message IS NOT NULL"),
+        70
+    );
     // The report shows it.
     let reports = query::report(&t.case.reader().unwrap()).unwrap();
     let shown = format!("{reports:?}");
@@ -170,8 +321,14 @@ fn outlook_message_in_hostile_corpus_is_read() {
     let f = corpus("mail/hostile/mail_outlook_1");
     let t = TestCase::new();
     t.ingest("h", &[&f]);
-    assert_eq!(t.strings("SELECT format || ' ' || outcome FROM items WHERE parent_id IS NULL"), ["msg container"]);
-    assert_eq!(t.strings("SELECT subject FROM messages"), ["Newsletter Prüfung Personalwesen / Prüfung Eröffnungsbilanz"]);
+    assert_eq!(
+        t.strings("SELECT format || ' ' || outcome FROM items WHERE parent_id IS NULL"),
+        ["msg container"]
+    );
+    assert_eq!(
+        t.strings("SELECT subject FROM messages"),
+        ["Newsletter Prüfung Personalwesen / Prüfung Eröffnungsbilanz"]
+    );
     assert_eq!(t.count("SELECT COUNT(*) FROM attachments"), 5);
 }
 
@@ -182,7 +339,13 @@ fn tnef_attachment_of_a_message_is_opened() {
     let hit = walkdir::WalkDir::new(&dir)
         .into_iter()
         .filter_map(Result::ok)
-        .find(|e| e.file_type().is_file() && std::fs::read(e.path()).is_ok_and(|b| b.windows(18).any(|w| w.eq_ignore_ascii_case(b"application/ms-tne"))))
+        .find(|e| {
+            e.file_type().is_file()
+                && std::fs::read(e.path()).is_ok_and(|b| {
+                    b.windows(18)
+                        .any(|w| w.eq_ignore_ascii_case(b"application/ms-tne"))
+                })
+        })
         .expect("a message with a TNEF part");
     let t = TestCase::new();
     t.ingest("s", &[hit.path()]);

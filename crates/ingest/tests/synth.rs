@@ -13,23 +13,38 @@ use trove_synth::{Layout, SynthConfig, generate};
 fn synthetic_leak_matches_its_manifest() {
     let t = TestCase::new();
     let leak = t.dir.path().join("leak");
-    let cfg = SynthConfig { seed: 11, messages: 2500, layouts: Layout::ALL.to_vec(), attachments: true };
+    let cfg = SynthConfig {
+        seed: 11,
+        messages: 2500,
+        layouts: Layout::ALL.to_vec(),
+        attachments: true,
+    };
     let manifest = generate(&cfg, &leak).unwrap();
     t.ingest("synth", &[&leak]);
 
     // Every file accounted for (the two manifest files are in the folder too).
     let (files, bytes) = common::files_on_disk(&leak);
     assert_eq!(files, manifest.files + 2);
-    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE parent_id IS NULL") as u64, files);
-    assert_eq!(t.count("SELECT SUM(size) FROM items WHERE parent_id IS NULL") as u64, bytes);
-    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE outcome = 'failed' OR complete = 0"), 0);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM items WHERE parent_id IS NULL") as u64,
+        files
+    );
+    assert_eq!(
+        t.count("SELECT SUM(size) FROM items WHERE parent_id IS NULL") as u64,
+        bytes
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM items WHERE outcome = 'failed' OR complete = 0"),
+        0
+    );
 
     // Copies: one distinct message per logical message, every copy a location.
     let top_keys = t.count(
         "SELECT COUNT(DISTINCT m.content_key) FROM items i JOIN messages m ON m.id = i.message WHERE i.kind != 'attachment'",
     );
     assert_eq!(top_keys as u64, manifest.logical_messages);
-    let locations = t.count("SELECT COUNT(*) FROM items WHERE message IS NOT NULL AND kind != 'attachment'");
+    let locations =
+        t.count("SELECT COUNT(*) FROM items WHERE message IS NOT NULL AND kind != 'attachment'");
     assert_eq!(locations as u64, manifest.copies);
 
     // Field by field against the ground truth.
@@ -44,19 +59,37 @@ fn synthetic_leak_matches_its_manifest() {
     let mut found: HashMap<String, (String, i64, String, i64, i64)> = HashMap::new();
     for row in st
         .query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default(), r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
         })
         .unwrap()
     {
         let (id, subject, date, from, n, keys) = row.unwrap();
-        assert!(found.insert(id.clone(), (subject, date, from, n, keys)).is_none(), "copies of {id} disagree on subject, date or sender");
+        assert!(
+            found
+                .insert(id.clone(), (subject, date, from, n, keys))
+                .is_none(),
+            "copies of {id} disagree on subject, date or sender"
+        );
     }
     let mut raw8 = 0;
     let mut split = 0;
     for m in trove_synth::read_messages(&leak).unwrap() {
         let id = m.message_id.trim_matches(|c| c == '<' || c == '>');
-        let (subject, date, from, n, keys) = found.get(id).unwrap_or_else(|| panic!("message {id} not found"));
-        assert_eq!(subject, &m.subject, "subject of {id} (raw 8-bit: {}, split word: {})", m.raw_8bit, m.split_encoded_word);
+        let (subject, date, from, n, keys) = found
+            .get(id)
+            .unwrap_or_else(|| panic!("message {id} not found"));
+        assert_eq!(
+            subject, &m.subject,
+            "subject of {id} (raw 8-bit: {}, split word: {})",
+            m.raw_8bit, m.split_encoded_word
+        );
         assert_eq!(*date, m.unix, "date of {id}");
         assert_eq!(from, &m.from, "sender of {id}");
         assert_eq!(*n as u64, m.copies as u64, "copies of {id}");
@@ -64,5 +97,8 @@ fn synthetic_leak_matches_its_manifest() {
         raw8 += m.raw_8bit as usize;
         split += m.split_encoded_word as usize;
     }
-    assert!(raw8 > 50 && split > 50, "the corpus exercises the hard cases ({raw8}, {split})");
+    assert!(
+        raw8 > 50 && split > 50,
+        "the corpus exercises the hard cases ({raw8}, {split})"
+    );
 }

@@ -12,9 +12,23 @@ fn main() {
     };
     match item {
         Ok(it) => {
-            eprintln!("class={} kind={:?} subject={:?} atts={} rcpts={} problems={:?}", it.message_class(), it.kind(), it.subject(), it.attachment_count(), it.recipients.len(), it.problems);
+            eprintln!(
+                "class={} kind={:?} subject={:?} atts={} rcpts={} problems={:?}",
+                it.message_class(),
+                it.kind(),
+                it.subject(),
+                it.attachment_count(),
+                it.recipients.len(),
+                it.problems
+            );
             for a in &it.attachments {
-                let n = match &a.content { trove_outlook::AttachContent::Bytes(b) => format!("{} bytes", b.len()), trove_outlook::AttachContent::Message(m) => format!("message {:?}", m.subject()), trove_outlook::AttachContent::Missing(w) => format!("missing {w}") };
+                let n = match &a.content {
+                    trove_outlook::AttachContent::Bytes(b) => format!("{} bytes", b.len()),
+                    trove_outlook::AttachContent::Message(m) => {
+                        format!("message {:?}", m.subject())
+                    }
+                    trove_outlook::AttachContent::Missing(w) => format!("missing {w}"),
+                };
                 eprintln!("  att {:?}: {n}", a.name());
             }
             let out = trove_outlook::mime::to_rfc822(&it, &Default::default(), &Default::default());

@@ -9,15 +9,30 @@ fn main() {
             if want == "--from" {
                 let f = trove_outlook::mime::from(it, e.book);
                 let to = trove_outlook::mime::recipients(it, 1, e.book);
-                println!("{:?} | {:?} | {:?}", it.subject(), f, to.iter().map(|a| a.address.clone()).collect::<Vec<_>>());
+                println!(
+                    "{:?} | {:?} | {:?}",
+                    it.subject(),
+                    f,
+                    to.iter().map(|a| a.address.clone()).collect::<Vec<_>>()
+                );
                 return ControlFlow::Continue(());
             }
             if it.subject().unwrap_or("").contains(&want) {
-                for (k, v) in &it.props.props { let s = format!("{v:?}"); println!("{k:x?} {}", &s[..s.len().min(150)]); }
-                for r in &it.recipients { println!("--- recipient"); for (k, v) in &r.props { let s = format!("{v:?}"); println!("  {k:x?} {}", &s[..s.len().min(150)]); } }
+                for (k, v) in &it.props.props {
+                    let s = format!("{v:?}");
+                    println!("{k:x?} {}", &s[..s.len().min(150)]);
+                }
+                for r in &it.recipients {
+                    println!("--- recipient");
+                    for (k, v) in &r.props {
+                        let s = format!("{v:?}");
+                        println!("  {k:x?} {}", &s[..s.len().min(150)]);
+                    }
+                }
                 return ControlFlow::Break(());
             }
         }
         ControlFlow::Continue(())
-    }).unwrap();
+    })
+    .unwrap();
 }

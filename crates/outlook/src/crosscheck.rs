@@ -25,7 +25,12 @@ pub struct Bounds {
 
 impl Default for Bounds {
     fn default() -> Self {
-        Bounds { seconds: 600, memory_bytes: 4 << 30, file_bytes: 1 << 30, output_bytes: 8 << 30 }
+        Bounds {
+            seconds: 600,
+            memory_bytes: 4 << 30,
+            file_bytes: 1 << 30,
+            output_bytes: 8 << 30,
+        }
     }
 }
 
@@ -44,7 +49,10 @@ pub fn run_bounded(mut cmd: Command, b: Bounds) -> Result<String> {
     unsafe {
         cmd.pre_exec(move || {
             let lim = |r, v: u64| {
-                let l = libc::rlimit { rlim_cur: v as libc::rlim_t, rlim_max: v as libc::rlim_t };
+                let l = libc::rlimit {
+                    rlim_cur: v as libc::rlim_t,
+                    rlim_max: v as libc::rlim_t,
+                };
                 libc::setrlimit(r, &l)
             };
             lim(libc::RLIMIT_AS, mem);
@@ -53,15 +61,24 @@ pub fn run_bounded(mut cmd: Command, b: Bounds) -> Result<String> {
             Ok(())
         });
     }
-    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait()? {
-            return Ok(match (status.code(), std::os::unix::process::ExitStatusExt::signal(&status)) {
-                (Some(c), _) => format!("exit {c}"),
-                (None, Some(s)) => format!("killed by signal {s}"),
-                _ => "ended".into(),
-            });
+            return Ok(
+                match (
+                    status.code(),
+                    std::os::unix::process::ExitStatusExt::signal(&status),
+                ) {
+                    (Some(c), _) => format!("exit {c}"),
+                    (None, Some(s)) => format!("killed by signal {s}"),
+                    _ => "ended".into(),
+                },
+            );
         }
         if started.elapsed() > Duration::from_secs(b.seconds) {
             let _ = child.kill();
@@ -79,11 +96,16 @@ pub fn pffexport(store: &Path, work: &Path, b: Bounds) -> Result<Second> {
     let _ = std::fs::remove_dir_all(work.join("pffexport.recovered"));
     std::fs::create_dir_all(work)?;
     let mut cmd = Command::new("pffexport");
-    cmd.args(["-q", "-m", "items", "-f", "text", "-t"]).arg(&target).arg(store);
+    cmd.args(["-q", "-m", "items", "-f", "text", "-t"])
+        .arg(&target)
+        .arg(store);
     let ended = run_bounded(cmd, b)?;
     let root = work.join("pffexport.export");
     if dir_size(&root) > b.output_bytes {
-        return Err(OutlookError::Limit(format!("pffexport wrote more than {} bytes", b.output_bytes)));
+        return Err(OutlookError::Limit(format!(
+            "pffexport wrote more than {} bytes",
+            b.output_bytes
+        )));
     }
     let mut per_folder = BTreeMap::new();
     count_items(&root, &root, &mut per_folder);
@@ -91,7 +113,9 @@ pub fn pffexport(store: &Path, work: &Path, b: Bounds) -> Result<Second> {
 }
 
 fn dir_size(d: &Path) -> u64 {
-    let Ok(rd) = std::fs::read_dir(d) else { return 0 };
+    let Ok(rd) = std::fs::read_dir(d) else {
+        return 0;
+    };
     rd.flatten()
         .map(|e| match e.file_type() {
             Ok(t) if t.is_dir() => dir_size(&e.path()),
@@ -103,7 +127,9 @@ fn dir_size(d: &Path) -> u64 {
 /// pffexport writes one folder per item, named `Message00001`, `Appointment00002`…, inside
 /// the folder of its store folder; attachments' folders sit in `Attachments`.
 fn count_items(root: &Path, dir: &Path, out: &mut BTreeMap<String, u64>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         if !e.file_type().is_ok_and(|t| t.is_dir()) {
             continue;
@@ -111,9 +137,16 @@ fn count_items(root: &Path, dir: &Path, out: &mut BTreeMap<String, u64>) {
         let name = e.file_name().to_string_lossy().into_owned();
         let digits = name.chars().rev().take_while(char::is_ascii_digit).count();
         let stem = &name[..name.len() - digits];
-        let is_item = digits == 5 && !stem.is_empty() && stem.chars().all(|c| c.is_ascii_alphabetic()) && stem != "Folder" && stem != "Attachment";
+        let is_item = digits == 5
+            && !stem.is_empty()
+            && stem.chars().all(|c| c.is_ascii_alphabetic())
+            && stem != "Folder"
+            && stem != "Attachment";
         if is_item {
-            let folder = dir.strip_prefix(root).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            let folder = dir
+                .strip_prefix(root)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
             *out.entry(folder).or_default() += 1;
         } else {
             count_items(root, &e.path(), out);
@@ -131,12 +164,17 @@ pub fn compare(cat: &StoreCatalog, second: &Second) -> Vec<String> {
     for (path, n) in &ours {
         let theirs = second.per_folder.get(*path).copied().unwrap_or(0);
         if theirs != *n {
-            out.push(format!("folder \"{path}\": trove read {n}, pffexport {theirs} ({})", second.ended));
+            out.push(format!(
+                "folder \"{path}\": trove read {n}, pffexport {theirs} ({})",
+                second.ended
+            ));
         }
     }
     for (path, n) in &second.per_folder {
         if !ours.contains_key(path.as_str()) {
-            out.push(format!("folder \"{path}\": pffexport {n}, trove has no messages there"));
+            out.push(format!(
+                "folder \"{path}\": pffexport {n}, trove has no messages there"
+            ));
         }
     }
     out

@@ -102,7 +102,13 @@ impl Item {
     pub fn attachment_count(&self) -> usize {
         self.attachments
             .iter()
-            .map(|a| 1 + if let AttachContent::Message(m) = &a.content { m.attachment_count() } else { 0 })
+            .map(|a| {
+                1 + if let AttachContent::Message(m) = &a.content {
+                    m.attachment_count()
+                } else {
+                    0
+                }
+            })
             .sum()
     }
 }

@@ -50,7 +50,10 @@ pub enum OutlookError {
 
 impl OutlookError {
     pub(crate) fn corrupt(what: &'static str, detail: impl Into<String>) -> Self {
-        OutlookError::Corrupt { what, detail: detail.into() }
+        OutlookError::Corrupt {
+            what,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -76,6 +79,13 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 12, max_value_bytes: 256 << 20, max_item_bytes: 1 << 30, max_rows: 100_000, max_nodes: 50_000_000, cache_pages: 4096 }
+        Limits {
+            max_depth: 12,
+            max_value_bytes: 256 << 20,
+            max_item_bytes: 1 << 30,
+            max_rows: 100_000,
+            max_nodes: 50_000_000,
+            cache_pages: 4096,
+        }
     }
 }

@@ -26,7 +26,9 @@ pub fn is_msg(bytes: &[u8]) -> bool {
         return false;
     }
     match CompoundFile::open(Cursor::new(bytes)) {
-        Ok(cf) => cf.read_root_storage().any(|e| e.name() == PROPS || e.name().starts_with(SUBSTG)),
+        Ok(cf) => cf
+            .read_root_storage()
+            .any(|e| e.name() == PROPS || e.name().starts_with(SUBSTG)),
         Err(_) => false,
     }
 }
@@ -34,11 +36,17 @@ pub fn is_msg(bytes: &[u8]) -> bool {
 /// [`is_msg`] for a seekable reader (reads only the compound file's directory).
 pub fn is_msg_reader<R: Read + Seek>(r: &mut R) -> bool {
     let mut head = [0u8; 8];
-    if r.rewind().is_err() || r.read_exact(&mut head).is_err() || head != *b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" || r.rewind().is_err() {
+    if r.rewind().is_err()
+        || r.read_exact(&mut head).is_err()
+        || head != *b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        || r.rewind().is_err()
+    {
         return false;
     }
     match CompoundFile::open(r) {
-        Ok(cf) => cf.read_root_storage().any(|e| e.name() == PROPS || e.name().starts_with(SUBSTG)),
+        Ok(cf) => cf
+            .read_root_storage()
+            .any(|e| e.name() == PROPS || e.name().starts_with(SUBSTG)),
         Err(_) => false,
     }
 }
@@ -49,40 +57,66 @@ pub fn read_msg<R: Read + Seek>(r: R, limits: &Limits) -> Result<Item> {
     let mut r = r;
     let n = r.read(&mut head)?;
     if n < 8 || head != *b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" {
-        return Err(OutlookError::NotFormat("an Outlook .msg file (not an OLE compound file)"));
+        return Err(OutlookError::NotFormat(
+            "an Outlook .msg file (not an OLE compound file)",
+        ));
     }
     r.rewind()?;
     let mut cf = cfb::OpenOptions::new()
         .max_buffer_size(1 << 20)
         .open_with(r)
         .map_err(|e| OutlookError::corrupt("OLE compound file", e.to_string()))?;
-    let root_has_props = cf.read_root_storage().any(|e| e.name() == PROPS || e.name().starts_with(SUBSTG));
+    let root_has_props = cf
+        .read_root_storage()
+        .any(|e| e.name() == PROPS || e.name().starts_with(SUBSTG));
     if !root_has_props {
-        return Err(OutlookError::NotFormat("an Outlook .msg file (an OLE file without message properties)"));
+        return Err(OutlookError::NotFormat(
+            "an Outlook .msg file (an OLE file without message properties)",
+        ));
     }
     let names = read_names(&mut cf, limits).unwrap_or_default();
-    let mut reader = MsgReader { cf: &mut cf, limits, names };
+    let mut reader = MsgReader {
+        cf: &mut cf,
+        limits,
+        names,
+    };
     reader.object("/", 32, 0)
 }
 
-fn read_names<R: Read + Seek>(cf: &mut CompoundFile<R>, limits: &Limits) -> Result<HashMap<u16, PropKey>> {
+fn read_names<R: Read + Seek>(
+    cf: &mut CompoundFile<R>,
+    limits: &Limits,
+) -> Result<HashMap<u16, PropKey>> {
     let base = format!("/{NAMEID}");
     if !cf.is_storage(&base) {
         return Ok(HashMap::new());
     }
-    let mut get = |id: &str| read_stream(cf, &format!("{base}/{SUBSTG}{id}"), limits).unwrap_or_default();
+    let mut get =
+        |id: &str| read_stream(cf, &format!("{base}/{SUBSTG}{id}"), limits).unwrap_or_default();
     let (g, e, s) = (get("00020102"), get("00030102"), get("00040102"));
     Ok(parse_name_map(&g, &e, &s))
 }
 
-fn read_stream<R: Read + Seek>(cf: &mut CompoundFile<R>, path: &str, limits: &Limits) -> Result<Vec<u8>> {
-    let len = cf.entry(path).map_err(|e| OutlookError::corrupt("OLE stream", format!("{path}: {e}")))?.len();
+fn read_stream<R: Read + Seek>(
+    cf: &mut CompoundFile<R>,
+    path: &str,
+    limits: &Limits,
+) -> Result<Vec<u8>> {
+    let len = cf
+        .entry(path)
+        .map_err(|e| OutlookError::corrupt("OLE stream", format!("{path}: {e}")))?
+        .len();
     if len > limits.max_value_bytes {
         return Err(OutlookError::Limit(format!("stream {path} of {len} bytes")));
     }
-    let mut s = cf.open_stream(path).map_err(|e| OutlookError::corrupt("OLE stream", format!("{path}: {e}")))?;
+    let mut s = cf
+        .open_stream(path)
+        .map_err(|e| OutlookError::corrupt("OLE stream", format!("{path}: {e}")))?;
     let mut v = Vec::with_capacity(len.min(1 << 20) as usize);
-    (&mut s).take(limits.max_value_bytes).read_to_end(&mut v).map_err(|e| OutlookError::corrupt("OLE stream", format!("{path}: {e}")))?;
+    (&mut s)
+        .take(limits.max_value_bytes)
+        .read_to_end(&mut v)
+        .map_err(|e| OutlookError::corrupt("OLE stream", format!("{path}: {e}")))?;
     Ok(v)
 }
 
@@ -94,13 +128,22 @@ struct MsgReader<'a, R> {
 
 impl<R: Read + Seek> MsgReader<'_, R> {
     fn join(dir: &str, name: &str) -> String {
-        if dir == "/" { format!("/{name}") } else { format!("{dir}/{name}") }
+        if dir == "/" {
+            format!("/{name}")
+        } else {
+            format!("{dir}/{name}")
+        }
     }
 
     /// Names of the entries of a storage: (name, is storage).
     fn children(&self, dir: &str) -> Result<Vec<(String, bool)>> {
-        let entries = self.cf.read_storage(dir).map_err(|e| OutlookError::corrupt("OLE storage", format!("{dir}: {e}")))?;
-        Ok(entries.map(|e| (e.name().to_owned(), e.is_storage())).collect())
+        let entries = self
+            .cf
+            .read_storage(dir)
+            .map_err(|e| OutlookError::corrupt("OLE storage", format!("{dir}: {e}")))?;
+        Ok(entries
+            .map(|e| (e.name().to_owned(), e.is_storage()))
+            .collect())
     }
 
     /// The properties of a storage: the fixed ones from the property stream, the others from
@@ -108,9 +151,15 @@ impl<R: Read + Seek> MsgReader<'_, R> {
     fn props(&mut self, dir: &str, header: usize) -> Result<PropBag> {
         let mut bag = PropBag::default();
         let children = self.children(dir)?;
-        let stream = if children.iter().any(|(n, s)| n == PROPS && !s) { read_stream(self.cf, &Self::join(dir, PROPS), self.limits)? } else { Vec::new() };
+        let stream = if children.iter().any(|(n, s)| n == PROPS && !s) {
+            read_stream(self.cf, &Self::join(dir, PROPS), self.limits)?
+        } else {
+            Vec::new()
+        };
         for e in stream.get(header..).unwrap_or_default().chunks_exact(16) {
-            let (Some(t), Some(v)) = (e.u32_at(0), e.range(8, 8)) else { continue };
+            let (Some(t), Some(v)) = (e.u32_at(0), e.range(8, 8)) else {
+                continue;
+            };
             let (id, ty) = ((t >> 16) as u16, (t & 0xFFFF) as u16);
             if ty & ptype::MV == 0
                 && let Some(val) = fixed_value(ty, v)
@@ -121,18 +170,29 @@ impl<R: Read + Seek> MsgReader<'_, R> {
         // Variable-size values: every `__substg1.0_IIIITTTT` stream of the storage.
         let mut streams: Vec<(u16, u16, String)> = Vec::new();
         for (name, is_storage) in &children {
-            let Some(code) = name.strip_prefix(SUBSTG) else { continue };
+            let Some(code) = name.strip_prefix(SUBSTG) else {
+                continue;
+            };
             if *is_storage || code.len() != 8 {
                 continue;
             }
-            let (Ok(id), Ok(ty)) = (u16::from_str_radix(&code[..4], 16), u16::from_str_radix(&code[4..], 16)) else { continue };
+            let (Ok(id), Ok(ty)) = (
+                u16::from_str_radix(&code[..4], 16),
+                u16::from_str_radix(&code[4..], 16),
+            ) else {
+                continue;
+            };
             streams.push((id, ty, name.clone()));
         }
-        let codepage = bag.int(tag::MESSAGE_CODEPAGE).or_else(|| bag.int(tag::INTERNET_CODEPAGE));
+        let codepage = bag
+            .int(tag::MESSAGE_CODEPAGE)
+            .or_else(|| bag.int(tag::INTERNET_CODEPAGE));
         for (id, ty, name) in streams {
             let path = Self::join(dir, &name);
             let value = match read_stream(self.cf, &path, self.limits) {
-                Ok(b) if ty & ptype::MV != 0 && ptype::fixed_size(ty & !ptype::MV).is_none() => self.multi(dir, id, ty, &b, codepage),
+                Ok(b) if ty & ptype::MV != 0 && ptype::fixed_size(ty & !ptype::MV).is_none() => {
+                    self.multi(dir, id, ty, &b, codepage)
+                }
                 Ok(b) => decode_value(ty, &b, codepage),
                 Err(e) => PropValue::Other(0xFFFF, e.to_string().into_bytes()),
             };
@@ -152,7 +212,14 @@ impl<R: Read + Seek> MsgReader<'_, R> {
     }
 
     /// Variable-size multi-values: a length stream, then one stream per value.
-    fn multi(&mut self, dir: &str, id: u16, ty: u16, lengths: &[u8], codepage: Option<i64>) -> PropValue {
+    fn multi(
+        &mut self,
+        dir: &str,
+        id: u16,
+        ty: u16,
+        lengths: &[u8],
+        codepage: Option<i64>,
+    ) -> PropValue {
         let base = ty & !ptype::MV;
         let step = if base == ptype::BINARY { 8 } else { 4 };
         let count = (lengths.len() / step).min(self.limits.max_rows);
@@ -176,7 +243,10 @@ impl<R: Read + Seek> MsgReader<'_, R> {
     }
 
     fn object(&mut self, dir: &str, header: usize, depth: u32) -> Result<Item> {
-        let mut item = Item { props: self.props(dir, header)?, ..Default::default() };
+        let mut item = Item {
+            props: self.props(dir, header)?,
+            ..Default::default()
+        };
         let mut recips: Vec<String> = Vec::new();
         let mut atts: Vec<String> = Vec::new();
         for (name, is_storage) in self.children(dir)? {
@@ -202,8 +272,12 @@ impl<R: Read + Seek> MsgReader<'_, R> {
             match self.attachment(&adir, depth) {
                 Ok(att) => item.attachments.push(att),
                 Err(e) => {
-                    item.problems.push(format!("attachment {a} unreadable: {e}"));
-                    item.attachments.push(Attachment { props: PropBag::default(), content: AttachContent::Missing(format!("unreadable: {e}")) });
+                    item.problems
+                        .push(format!("attachment {a} unreadable: {e}"));
+                    item.attachments.push(Attachment {
+                        props: PropBag::default(),
+                        content: AttachContent::Missing(format!("unreadable: {e}")),
+                    });
                 }
             }
         }
@@ -216,19 +290,29 @@ impl<R: Read + Seek> MsgReader<'_, R> {
             Some(PropValue::Bin(b)) => AttachContent::Bytes(b),
             Some(PropValue::Object) => {
                 let sub = Self::join(dir, &format!("{SUBSTG}3701000D"));
-                let is_message = self.children(&sub).map(|c| c.iter().any(|(n, _)| n == PROPS)).unwrap_or(false);
+                let is_message = self
+                    .children(&sub)
+                    .map(|c| c.iter().any(|(n, _)| n == PROPS))
+                    .unwrap_or(false);
                 if !is_message {
                     AttachContent::Missing("OLE object attachment (not a message)".into())
                 } else if depth + 1 > self.limits.max_depth {
-                    AttachContent::Missing(format!("embedded message not read: nesting depth limit of {} reached", self.limits.max_depth))
+                    AttachContent::Missing(format!(
+                        "embedded message not read: nesting depth limit of {} reached",
+                        self.limits.max_depth
+                    ))
                 } else {
                     match self.object(&sub, 24, depth + 1) {
                         Ok(m) => AttachContent::Message(Box::new(m)),
-                        Err(e) => AttachContent::Missing(format!("embedded message unreadable: {e}")),
+                        Err(e) => {
+                            AttachContent::Missing(format!("embedded message unreadable: {e}"))
+                        }
                     }
                 }
             }
-            Some(PropValue::Other(_, e)) => AttachContent::Missing(format!("data unreadable: {}", String::from_utf8_lossy(&e))),
+            Some(PropValue::Other(_, e)) => {
+                AttachContent::Missing(format!("data unreadable: {}", String::from_utf8_lossy(&e)))
+            }
             _ => AttachContent::Missing("no data".into()),
         };
         Ok(Attachment { props, content })

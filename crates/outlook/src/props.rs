@@ -107,17 +107,29 @@ pub mod tag {
 /// Well-known property sets of named properties.
 pub mod guid {
     /// PS_MAPI {00020328-0000-0000-C000-000000000046}
-    pub const PS_MAPI: [u8; 16] = [0x28, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46];
+    pub const PS_MAPI: [u8; 16] = [
+        0x28, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46,
+    ];
     /// PS_PUBLIC_STRINGS {00020329-0000-0000-C000-000000000046}
-    pub const PS_PUBLIC_STRINGS: [u8; 16] = [0x29, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46];
+    pub const PS_PUBLIC_STRINGS: [u8; 16] = [
+        0x29, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46,
+    ];
     /// PSETID_Address {00062004-0000-0000-C000-000000000046}
-    pub const ADDRESS: [u8; 16] = [0x04, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46];
+    pub const ADDRESS: [u8; 16] = [
+        0x04, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46,
+    ];
     /// PSETID_Appointment {00062002-0000-0000-C000-000000000046}
-    pub const APPOINTMENT: [u8; 16] = [0x02, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46];
+    pub const APPOINTMENT: [u8; 16] = [
+        0x02, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46,
+    ];
     /// PSETID_Task {00062003-0000-0000-C000-000000000046}
-    pub const TASK: [u8; 16] = [0x03, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46];
+    pub const TASK: [u8; 16] = [
+        0x03, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46,
+    ];
     /// PSETID_Common {00062008-0000-0000-C000-000000000046}
-    pub const COMMON: [u8; 16] = [0x08, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46];
+    pub const COMMON: [u8; 16] = [
+        0x08, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46,
+    ];
 }
 
 /// The name of a named property.
@@ -242,7 +254,10 @@ impl PropBag {
     }
 
     pub fn str(&self, id: u16) -> Option<&str> {
-        self.get(id).and_then(PropValue::as_str).map(|s| s.trim_end_matches('\0')).filter(|s| !s.trim().is_empty())
+        self.get(id)
+            .and_then(PropValue::as_str)
+            .map(|s| s.trim_end_matches('\0'))
+            .filter(|s| !s.trim().is_empty())
     }
 
     pub fn int(&self, id: u16) -> Option<i64> {
@@ -275,7 +290,10 @@ impl PropBag {
 
 /// UTF-16LE bytes as text (lossy; an odd trailing byte and trailing NULs dropped).
 pub fn utf16le(b: &[u8]) -> String {
-    let units: Vec<u16> = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let units: Vec<u16> = b
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
     let s = String::from_utf16_lossy(&units);
     s.trim_end_matches('\0').to_owned()
 }
@@ -286,7 +304,9 @@ pub fn codepage_text(b: &[u8], codepage: Option<i64>) -> String {
         Some(p) => &b[..p],
         None => b,
     };
-    let enc = codepage.and_then(codepage_encoding).unwrap_or(encoding_rs::WINDOWS_1252);
+    let enc = codepage
+        .and_then(codepage_encoding)
+        .unwrap_or(encoding_rs::WINDOWS_1252);
     let (s, _, _) = enc.decode(b);
     s.into_owned()
 }
@@ -367,13 +387,19 @@ impl Le for [u8] {
         self.get(at).copied()
     }
     fn u16_at(&self, at: usize) -> Option<u16> {
-        Some(u16::from_le_bytes(self.get(at..at.checked_add(2)?)?.try_into().ok()?))
+        Some(u16::from_le_bytes(
+            self.get(at..at.checked_add(2)?)?.try_into().ok()?,
+        ))
     }
     fn u32_at(&self, at: usize) -> Option<u32> {
-        Some(u32::from_le_bytes(self.get(at..at.checked_add(4)?)?.try_into().ok()?))
+        Some(u32::from_le_bytes(
+            self.get(at..at.checked_add(4)?)?.try_into().ok()?,
+        ))
     }
     fn u64_at(&self, at: usize) -> Option<u64> {
-        Some(u64::from_le_bytes(self.get(at..at.checked_add(8)?)?.try_into().ok()?))
+        Some(u64::from_le_bytes(
+            self.get(at..at.checked_add(8)?)?.try_into().ok()?,
+        ))
     }
     fn range(&self, at: usize, len: usize) -> Option<&[u8]> {
         self.get(at..at.checked_add(len)?)
@@ -397,7 +423,10 @@ mod tests {
     #[test]
     fn strings() {
         assert_eq!(utf16le(b"h\0i\0\0\0"), "hi");
-        assert_eq!(codepage_text(b"Informaci\xf3n\0junk", Some(1252)), "Información");
+        assert_eq!(
+            codepage_text(b"Informaci\xf3n\0junk", Some(1252)),
+            "Información"
+        );
         assert_eq!(codepage_text(b"\xcf\xf0\xe8", Some(1251)), "При");
     }
 }

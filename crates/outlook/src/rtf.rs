@@ -34,7 +34,9 @@ pub fn decompress(data: &[u8], max: usize) -> Result<Vec<u8>> {
                         dict[w] = b;
                         w = (w + 1) & 0xFFF;
                     } else {
-                        let (Some(&hi), Some(&lo)) = (body.get(i), body.get(i + 1)) else { break 'outer };
+                        let (Some(&hi), Some(&lo)) = (body.get(i), body.get(i + 1)) else {
+                            break 'outer;
+                        };
                         i += 2;
                         let r = u16::from_be_bytes([hi, lo]) as usize;
                         let (off, len) = (r >> 4, (r & 0xF) + 2);
@@ -136,7 +138,12 @@ impl<'a> Walker<'a> {
             bytes: Vec::new(),
             enc: encoding_rs::WINDOWS_1252,
             stack: Vec::new(),
-            g: Group { skip: false, htmlrtf: false, htmltag: false, uc: 1 },
+            g: Group {
+                skip: false,
+                htmlrtf: false,
+                htmltag: false,
+                uc: 1,
+            },
             pending_skip: 0,
         }
     }
@@ -191,7 +198,12 @@ impl<'a> Walker<'a> {
                     // `{\*\dest` groups are ignorable destinations, except htmltag.
                     if self.s.get(self.i..self.i + 2) == Some(b"\\*") {
                         let rest = &self.s[self.i + 2..];
-                        let word: Vec<u8> = rest.iter().skip(1).take_while(|b| b.is_ascii_alphabetic()).copied().collect();
+                        let word: Vec<u8> = rest
+                            .iter()
+                            .skip(1)
+                            .take_while(|b| b.is_ascii_alphabetic())
+                            .copied()
+                            .collect();
                         if word.starts_with(b"htmltag") || word == b"mhtmltag" {
                             self.g.htmltag = true;
                             self.g.skip = false;
@@ -221,7 +233,11 @@ impl<'a> Walker<'a> {
             self.i += 1;
             match c {
                 b'\'' => {
-                    let hex = self.s.get(self.i..self.i + 2).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+                    let hex = self
+                        .s
+                        .get(self.i..self.i + 2)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
                     if let Some(b) = hex {
                         self.i += 2;
                         self.byte(b);
@@ -248,7 +264,9 @@ impl<'a> Walker<'a> {
         while self.i < self.s.len() && self.s[self.i].is_ascii_digit() && self.i - nstart < 11 {
             self.i += 1;
         }
-        let param: Option<i64> = std::str::from_utf8(&self.s[nstart..self.i]).ok().and_then(|n| n.parse().ok());
+        let param: Option<i64> = std::str::from_utf8(&self.s[nstart..self.i])
+            .ok()
+            .and_then(|n| n.parse().ok());
         if self.s.get(self.i) == Some(&b' ') {
             self.i += 1;
         }
@@ -276,9 +294,10 @@ impl<'a> Walker<'a> {
                     self.pending_skip = self.g.uc;
                 }
             }
-            b"fonttbl" | b"colortbl" | b"stylesheet" | b"info" | b"pict" | b"object" | b"header" | b"footer" | b"listtable"
-            | b"listoverridetable" | b"revtbl" | b"rsidtbl" | b"xmlnstbl" | b"themedata" | b"datastore" | b"latentstyles" | b"generator"
-            | b"mmathPr" | b"fldinst" => self.g.skip = true,
+            b"fonttbl" | b"colortbl" | b"stylesheet" | b"info" | b"pict" | b"object"
+            | b"header" | b"footer" | b"listtable" | b"listoverridetable" | b"revtbl"
+            | b"rsidtbl" | b"xmlnstbl" | b"themedata" | b"datastore" | b"latentstyles"
+            | b"generator" | b"mmathPr" | b"fldinst" => self.g.skip = true,
             b"emdash" => self.text("—"),
             b"endash" => self.text("–"),
             b"bullet" => self.text("•"),
@@ -306,9 +325,10 @@ mod tests {
     fn ms_oxrtfcp_example() {
         // MS-OXRTFCP 4.1: compressed "{\rtf1\ansi\ansicpg1252\pard hello world}\r\n"
         let c: &[u8] = &[
-            0x2d, 0x00, 0x00, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x4c, 0x5a, 0x46, 0x75, 0xf1, 0xc5, 0xc7, 0xa7, 0x03, 0x00, 0x0a, 0x00, 0x72, 0x63,
-            0x70, 0x67, 0x31, 0x32, 0x35, 0x42, 0x32, 0x0a, 0xf3, 0x20, 0x68, 0x65, 0x6c, 0x09, 0x00, 0x20, 0x62, 0x77, 0x05, 0xb0, 0x6c, 0x64,
-            0x7d, 0x0a, 0x80, 0x0f, 0xa0,
+            0x2d, 0x00, 0x00, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x4c, 0x5a, 0x46, 0x75, 0xf1, 0xc5,
+            0xc7, 0xa7, 0x03, 0x00, 0x0a, 0x00, 0x72, 0x63, 0x70, 0x67, 0x31, 0x32, 0x35, 0x42,
+            0x32, 0x0a, 0xf3, 0x20, 0x68, 0x65, 0x6c, 0x09, 0x00, 0x20, 0x62, 0x77, 0x05, 0xb0,
+            0x6c, 0x64, 0x7d, 0x0a, 0x80, 0x0f, 0xa0,
         ];
         let out = decompress(c, 1 << 20).unwrap();
         assert_eq!(out, b"{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n");
@@ -317,9 +337,15 @@ mod tests {
     #[test]
     fn html_is_deencapsulated() {
         let rtf = b"{\\rtf1\\ansi\\ansicpg1252\\fromhtml1 {\\fonttbl{\\f0 Arial;}}{\\*\\htmltag19 <html>}{\\*\\htmltag2 \\par }\\htmlrtf {\\htmlrtf0 Hola \\'e1rbol\\htmlrtf }\\htmlrtf0 {\\*\\htmltag0 </html>}}";
-        let Encapsulated::Html(h) = deencapsulate(rtf) else { panic!("not html") };
+        let Encapsulated::Html(h) = deencapsulate(rtf) else {
+            panic!("not html")
+        };
         assert_eq!(h, "<html>\r\nHola árbol</html>");
-        let Encapsulated::Rtf(t) = deencapsulate(b"{\\rtf1\\ansi {\\fonttbl{\\f0 Arial;}}Se\\'f1or\\par \\u8364? fin}") else { panic!() };
+        let Encapsulated::Rtf(t) =
+            deencapsulate(b"{\\rtf1\\ansi {\\fonttbl{\\f0 Arial;}}Se\\'f1or\\par \\u8364? fin}")
+        else {
+            panic!()
+        };
         assert_eq!(t, "Señor\r\n€ fin");
     }
 }

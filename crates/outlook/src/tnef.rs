@@ -5,7 +5,10 @@
 //! garbage after the last attribute, or a truncated attribute, ends reading with a note.
 
 use crate::item::{AttachContent, Attachment, Item};
-use crate::props::{Le, NameKind, PropBag, PropKey, PropValue, codepage_text, fixed_value, ptype, tag, utf16le, variable_value};
+use crate::props::{
+    Le, NameKind, PropBag, PropKey, PropValue, codepage_text, fixed_value, ptype, tag, utf16le,
+    variable_value,
+};
 use crate::{Limits, OutlookError, Result};
 
 const SIGNATURE: u32 = 0x223E_9F78;
@@ -44,23 +47,33 @@ fn read_depth(b: &[u8], limits: &Limits, depth: u32) -> Result<Item> {
     let mut at = 6usize;
     let mut current: Option<Attachment> = None;
     while at < b.len() {
-        let (Some(level), Some(id), Some(len)) = (b.u8_at(at), b.u32_at(at + 1), b.u32_at(at + 5)) else {
-            item.problems.push(format!("{} bytes after the last attribute are not an attribute (ignored)", b.len() - at));
+        let (Some(level), Some(id), Some(len)) = (b.u8_at(at), b.u32_at(at + 1), b.u32_at(at + 5))
+        else {
+            item.problems.push(format!(
+                "{} bytes after the last attribute are not an attribute (ignored)",
+                b.len() - at
+            ));
             break;
         };
         let len = len as usize;
         let Some(data) = b.range(at + 9, len) else {
-            item.problems.push(format!("attribute {id:#010x} at {at} claims {len} bytes, past the end; reading stopped"));
+            item.problems.push(format!(
+                "attribute {id:#010x} at {at} claims {len} bytes, past the end; reading stopped"
+            ));
             break;
         };
         if !matches!(level, 1 | 2) {
-            item.problems.push(format!("{} bytes of garbage after the last attribute (ignored)", b.len() - at));
+            item.problems.push(format!(
+                "{} bytes of garbage after the last attribute (ignored)",
+                b.len() - at
+            ));
             break;
         }
         let checksum = b.u16_at(at + 9 + len);
         let sum = data.iter().fold(0u16, |s, &x| s.wrapping_add(x as u16));
         if checksum != Some(sum) {
-            item.problems.push(format!("attribute {id:#010x} at {at}: bad checksum"));
+            item.problems
+                .push(format!("attribute {id:#010x} at {at}: bad checksum"));
         }
         at += 9 + len + 2;
         let aid = (id & 0xFFFF) as u16;
@@ -70,21 +83,33 @@ fn read_depth(b: &[u8], limits: &Limits, depth: u32) -> Result<Item> {
                     item.attachments.push(a);
                 }
                 if item.attachments.len() >= limits.max_rows {
-                    item.problems.push("too many attachments; the rest not read".into());
+                    item.problems
+                        .push("too many attachments; the rest not read".into());
                     break;
                 }
-                current = Some(Attachment { props: PropBag::default(), content: AttachContent::Missing("no data".into()) });
+                current = Some(Attachment {
+                    props: PropBag::default(),
+                    content: AttachContent::Missing("no data".into()),
+                });
                 continue;
             }
-            let att = current.get_or_insert_with(|| Attachment { props: PropBag::default(), content: AttachContent::Missing("no data".into()) });
+            let att = current.get_or_insert_with(|| Attachment {
+                props: PropBag::default(),
+                content: AttachContent::Missing("no data".into()),
+            });
             match aid {
                 ATT_ATTACH_TITLE => {
-                    att.props.insert(PropKey::Id(tag::ATTACH_FILENAME), PropValue::Str(codepage_text(data, codepage)));
+                    att.props.insert(
+                        PropKey::Id(tag::ATTACH_FILENAME),
+                        PropValue::Str(codepage_text(data, codepage)),
+                    );
                 }
                 ATT_ATTACH_DATA => att.content = AttachContent::Bytes(data.to_vec()),
                 ATT_ATTACHMENT => match mapi_props(data, codepage, limits) {
                     Ok(bag) => merge_attachment(att, bag, limits, depth, &mut item.problems),
-                    Err(e) => item.problems.push(format!("attachment properties unreadable: {e}")),
+                    Err(e) => item
+                        .problems
+                        .push(format!("attachment properties unreadable: {e}")),
                 },
                 _ => {}
             }
@@ -92,10 +117,26 @@ fn read_depth(b: &[u8], limits: &Limits, depth: u32) -> Result<Item> {
         }
         match aid {
             ATT_OEM_CODEPAGE => codepage = data.u32_at(0).map(i64::from),
-            ATT_SUBJECT => set(&mut item.props, tag::SUBJECT, PropValue::Str(codepage_text(data, codepage))),
-            ATT_MESSAGE_CLASS => set(&mut item.props, tag::MESSAGE_CLASS, PropValue::Str(codepage_text(data, codepage))),
-            ATT_MESSAGE_ID => set(&mut item.props, 0x8009, PropValue::Str(codepage_text(data, codepage))),
-            ATT_BODY => set(&mut item.props, tag::BODY, PropValue::Str(codepage_text(data, codepage))),
+            ATT_SUBJECT => set(
+                &mut item.props,
+                tag::SUBJECT,
+                PropValue::Str(codepage_text(data, codepage)),
+            ),
+            ATT_MESSAGE_CLASS => set(
+                &mut item.props,
+                tag::MESSAGE_CLASS,
+                PropValue::Str(codepage_text(data, codepage)),
+            ),
+            ATT_MESSAGE_ID => set(
+                &mut item.props,
+                0x8009,
+                PropValue::Str(codepage_text(data, codepage)),
+            ),
+            ATT_BODY => set(
+                &mut item.props,
+                tag::BODY,
+                PropValue::Str(codepage_text(data, codepage)),
+            ),
             ATT_DATE_SENT => {
                 if let Some(t) = dtr(data) {
                     set(&mut item.props, tag::CLIENT_SUBMIT_TIME, PropValue::Time(t));
@@ -103,7 +144,11 @@ fn read_depth(b: &[u8], limits: &Limits, depth: u32) -> Result<Item> {
             }
             ATT_DATE_RECD => {
                 if let Some(t) = dtr(data) {
-                    set(&mut item.props, tag::MESSAGE_DELIVERY_TIME, PropValue::Time(t));
+                    set(
+                        &mut item.props,
+                        tag::MESSAGE_DELIVERY_TIME,
+                        PropValue::Time(t),
+                    );
                 }
             }
             ATT_FROM => {}
@@ -113,11 +158,15 @@ fn read_depth(b: &[u8], limits: &Limits, depth: u32) -> Result<Item> {
                         item.props.insert(k, v);
                     }
                 }
-                Err(e) => item.problems.push(format!("message properties unreadable: {e}")),
+                Err(e) => item
+                    .problems
+                    .push(format!("message properties unreadable: {e}")),
             },
             ATT_RECIP_TABLE => match recipient_rows(data, codepage, limits) {
                 Ok(rows) => item.recipients = rows,
-                Err(e) => item.problems.push(format!("recipient table unreadable: {e}")),
+                Err(e) => item
+                    .problems
+                    .push(format!("recipient table unreadable: {e}")),
             },
             _ => {}
         }
@@ -141,7 +190,13 @@ fn dtr(d: &[u8]) -> Option<i64> {
     Some((secs + 11_644_473_600) * 10_000_000)
 }
 
-fn merge_attachment(att: &mut Attachment, mut bag: PropBag, limits: &Limits, depth: u32, problems: &mut Vec<String>) {
+fn merge_attachment(
+    att: &mut Attachment,
+    mut bag: PropBag,
+    limits: &Limits,
+    depth: u32,
+    problems: &mut Vec<String>,
+) {
     let data = bag.props.remove(&PropKey::Id(tag::ATTACH_DATA));
     let method = bag.int(tag::ATTACH_METHOD).unwrap_or(1);
     for (k, v) in bag.props {
@@ -152,7 +207,10 @@ fn merge_attachment(att: &mut Attachment, mut bag: PropBag, limits: &Limits, dep
             // An embedded message: an interface id, then a TNEF stream of its own.
             let inner = b.get(16..).unwrap_or_default();
             if depth + 1 > limits.max_depth {
-                att.content = AttachContent::Missing(format!("embedded message not read: nesting depth limit of {} reached", limits.max_depth));
+                att.content = AttachContent::Missing(format!(
+                    "embedded message not read: nesting depth limit of {} reached",
+                    limits.max_depth
+                ));
             } else {
                 match read_depth(inner, limits, depth + 1) {
                     Ok(m) => att.content = AttachContent::Message(Box::new(m)),
@@ -163,13 +221,17 @@ fn merge_attachment(att: &mut Attachment, mut bag: PropBag, limits: &Limits, dep
                 }
             }
         }
-        Some(PropValue::Bin(b)) if !matches!(att.content, AttachContent::Bytes(_)) => att.content = AttachContent::Bytes(b),
+        Some(PropValue::Bin(b)) if !matches!(att.content, AttachContent::Bytes(_)) => {
+            att.content = AttachContent::Bytes(b)
+        }
         _ => {}
     }
 }
 
 fn recipient_rows(d: &[u8], codepage: Option<i64>, limits: &Limits) -> Result<Vec<PropBag>> {
-    let rows = d.u32_at(0).ok_or_else(|| OutlookError::corrupt("TNEF recipients", "truncated"))? as usize;
+    let rows =
+        d.u32_at(0)
+            .ok_or_else(|| OutlookError::corrupt("TNEF recipients", "truncated"))? as usize;
     let mut at = 4;
     let mut out = Vec::new();
     for _ in 0..rows.min(limits.max_rows) {
@@ -189,16 +251,26 @@ fn pad4(n: usize) -> usize {
     n.div_ceil(4) * 4
 }
 
-fn props_at(d: &[u8], mut at: usize, codepage: Option<i64>, limits: &Limits) -> Result<(PropBag, usize)> {
+fn props_at(
+    d: &[u8],
+    mut at: usize,
+    codepage: Option<i64>,
+    limits: &Limits,
+) -> Result<(PropBag, usize)> {
     let bad = |w: &str| OutlookError::corrupt("TNEF properties", w.to_owned());
     let count = d.u32_at(at).ok_or_else(|| bad("truncated count"))? as usize;
     at += 4;
     let mut bag = PropBag::default();
     for _ in 0..count.min(limits.max_rows) {
-        let (Some(ty), Some(id)) = (d.u16_at(at), d.u16_at(at + 2)) else { return Err(bad("truncated property")) };
+        let (Some(ty), Some(id)) = (d.u16_at(at), d.u16_at(at + 2)) else {
+            return Err(bad("truncated property"));
+        };
         at += 4;
         let key = if id >= 0x8000 {
-            let g: [u8; 16] = d.range(at, 16).and_then(|g| g.try_into().ok()).ok_or_else(|| bad("truncated name"))?;
+            let g: [u8; 16] = d
+                .range(at, 16)
+                .and_then(|g| g.try_into().ok())
+                .ok_or_else(|| bad("truncated name"))?;
             let kind = d.u32_at(at + 16).ok_or_else(|| bad("truncated name"))?;
             at += 20;
             if kind == 0 {
@@ -215,7 +287,10 @@ fn props_at(d: &[u8], mut at: usize, codepage: Option<i64>, limits: &Limits) -> 
             PropKey::Id(id)
         };
         let base = ty & !ptype::MV;
-        let variable = matches!(base, ptype::STRING8 | ptype::UNICODE | ptype::BINARY | ptype::OBJECT);
+        let variable = matches!(
+            base,
+            ptype::STRING8 | ptype::UNICODE | ptype::BINARY | ptype::OBJECT
+        );
         let multi = ty & ptype::MV != 0;
         let n = if multi || variable {
             let n = d.u32_at(at).ok_or_else(|| bad("truncated value count"))? as usize;
@@ -234,10 +309,16 @@ fn props_at(d: &[u8], mut at: usize, codepage: Option<i64>, limits: &Limits) -> 
                 if len as u64 > limits.max_value_bytes {
                     return Err(OutlookError::Limit(format!("TNEF value of {len} bytes")));
                 }
-                let v = d.range(at + 4, len).ok_or_else(|| bad("value past the end"))?;
+                let v = d
+                    .range(at + 4, len)
+                    .ok_or_else(|| bad("value past the end"))?;
                 at += 4 + pad4(len);
                 // Objects keep their bytes (an interface id, then the content).
-                let t = if base == ptype::OBJECT { ptype::BINARY } else { base };
+                let t = if base == ptype::OBJECT {
+                    ptype::BINARY
+                } else {
+                    base
+                };
                 values.push(variable_value(t, v, codepage));
             } else {
                 let size = ptype::fixed_size(base).unwrap_or(4);
@@ -246,7 +327,14 @@ fn props_at(d: &[u8], mut at: usize, codepage: Option<i64>, limits: &Limits) -> 
                 values.push(fixed_value(base, v).unwrap_or(PropValue::Other(base, v.to_vec())));
             }
         }
-        let value = if multi { PropValue::Multi(values) } else { values.into_iter().next().unwrap_or(PropValue::Other(ty, Vec::new())) };
+        let value = if multi {
+            PropValue::Multi(values)
+        } else {
+            values
+                .into_iter()
+                .next()
+                .unwrap_or(PropValue::Other(ty, Vec::new()))
+        };
         bag.insert(key, value);
     }
     Ok((bag, at))

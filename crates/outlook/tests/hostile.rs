@@ -13,7 +13,9 @@ use trove_outlook::Limits;
 use trove_outlook::mime::{AddressBook, Options, to_rfc822};
 
 fn corpus(rel: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/outlook").join(rel);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpora/outlook")
+        .join(rel);
     assert!(p.exists(), "test corpus missing: {}", p.display());
     p
 }
@@ -21,7 +23,10 @@ fn corpus(rel: &str) -> PathBuf {
 /// Reads a store from memory; checks that every message node ends read or failed.
 fn read_all(bytes: &[u8]) -> Result<(usize, usize), trove_outlook::OutlookError> {
     let (mut ok, mut failed) = (0, 0);
-    let limits = Limits { max_value_bytes: 32 << 20, ..Limits::default() };
+    let limits = Limits {
+        max_value_bytes: 32 << 20,
+        ..Limits::default()
+    };
     let s = trove_outlook::pst::read_store(Cursor::new(bytes), limits, &mut |e| {
         match &e.item {
             Ok(it) => {
@@ -36,7 +41,10 @@ fn read_all(bytes: &[u8]) -> Result<(usize, usize), trove_outlook::OutlookError>
     let read: u64 = s.read.values().sum();
     assert_eq!(read as usize, ok);
     if failed > 0 {
-        assert!(!s.mismatches().is_empty(), "failures must show in the reconciliation");
+        assert!(
+            !s.mismatches().is_empty(),
+            "failures must show in the reconciliation"
+        );
     }
     Ok((ok, failed))
 }
@@ -46,7 +54,15 @@ fn truncated_and_overwritten_stores_never_panic() {
     let enron = std::fs::read(corpus("pst/enron.pst")).unwrap();
     assert_eq!(read_all(&enron).unwrap(), (71, 0));
     // Cut short: the B-trees point past the end.
-    for len in [0usize, 10, 600, 4096, 100_000, enron.len() / 2, enron.len() - 512] {
+    for len in [
+        0usize,
+        10,
+        600,
+        4096,
+        100_000,
+        enron.len() / 2,
+        enron.len() - 512,
+    ] {
         let _ = read_all(&enron[..len]);
     }
     // 64 KiB of zeros, then of 0xFF, at spread-out places.
@@ -94,10 +110,16 @@ fn header_pointing_nowhere_is_an_error() {
     // An unknown version and Outlook's "high" encryption are refused, not misread.
     let mut b = empty.clone();
     b[10] = 99;
-    assert!(matches!(read_all(&b), Err(trove_outlook::OutlookError::Unsupported(_))));
+    assert!(matches!(
+        read_all(&b),
+        Err(trove_outlook::OutlookError::Unsupported(_))
+    ));
     let mut b = empty;
     b[0x201] = 0x10;
-    assert!(matches!(read_all(&b), Err(trove_outlook::OutlookError::Unsupported(_))));
+    assert!(matches!(
+        read_all(&b),
+        Err(trove_outlook::OutlookError::Unsupported(_))
+    ));
 }
 
 #[test]
@@ -121,7 +143,14 @@ fn msg_and_tnef_damage() {
 #[test]
 fn hostile_inputs_and_past_fuzz_crashes() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
-    let limits = Limits { max_value_bytes: 8 << 20, max_item_bytes: 32 << 20, max_rows: 4096, max_nodes: 100_000, cache_pages: 64, max_depth: 6 };
+    let limits = Limits {
+        max_value_bytes: 8 << 20,
+        max_item_bytes: 32 << 20,
+        max_rows: 4096,
+        max_nodes: 100_000,
+        cache_pages: 64,
+        max_depth: 6,
+    };
     let mut n = 0;
     for e in std::fs::read_dir(&dir).unwrap() {
         let data = std::fs::read(e.unwrap().path()).unwrap();

@@ -7,10 +7,13 @@
 use std::ops::Bound as B;
 
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
-use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery};
+use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
+    RegexQuery, TermQuery,
+};
 use tantivy::schema::{Field as TField, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::Term;
 use trove_index::analysis::{self, fold, fold_atom};
 use trove_index::schema::Fields;
 
@@ -43,7 +46,14 @@ impl<'a> Compiler<'a> {
         let m = tantivy::tokenizer::TokenizerManager::default();
         analysis::register(&m);
         let get = |n: &str| m.get(n).unwrap_or_else(analysis::folded);
-        Compiler { f: fields, es: get(analysis::ES), en: get(analysis::EN), folded: analysis::folded(), query: query.to_owned(), tags: None }
+        Compiler {
+            f: fields,
+            es: get(analysis::ES),
+            en: get(analysis::EN),
+            folded: analysis::folded(),
+            query: query.to_owned(),
+            tags: None,
+        }
     }
 
     /// Where `tag:` finds the messages carrying a tag.
@@ -106,14 +116,38 @@ impl<'a> Compiler<'a> {
                 Ok((!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Q))
             }
             Node::Not(inner) => {
-                let Some(q) = self.node(inner)? else { return Ok(Some(Box::new(AllQuery))) };
-                Ok(Some(Box::new(BooleanQuery::new(vec![(Occur::Must, Box::new(AllQuery)), (Occur::MustNot, q)]))))
+                let Some(q) = self.node(inner)? else {
+                    return Ok(Some(Box::new(AllQuery)));
+                };
+                Ok(Some(Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, Box::new(AllQuery)),
+                    (Occur::MustNot, q),
+                ]))))
             }
             Node::Term { field, text, span } => self.term(*field, text, *span),
-            Node::Phrase { field, text, slop, span } => self.phrase(*field, text, *slop, *span),
-            Node::Wildcard { field, pattern, span } => self.wildcard(*field, pattern, *span),
-            Node::Fuzzy { field, text, distance, span } => self.fuzzy(*field, text, *distance, *span),
-            Node::Range { field, lower, upper, span } => self.range(*field, lower, upper, *span).map(Some),
+            Node::Phrase {
+                field,
+                text,
+                slop,
+                span,
+            } => self.phrase(*field, text, *slop, *span),
+            Node::Wildcard {
+                field,
+                pattern,
+                span,
+            } => self.wildcard(*field, pattern, *span),
+            Node::Fuzzy {
+                field,
+                text,
+                distance,
+                span,
+            } => self.fuzzy(*field, text, *distance, *span),
+            Node::Range {
+                field,
+                lower,
+                upper,
+                span,
+            } => self.range(*field, lower, upper, *span).map(Some),
         }
     }
 
@@ -143,7 +177,12 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    fn term(&mut self, field: Option<Field>, text: &str, span: Span) -> Result<Option<Q>, QueryError> {
+    fn term(
+        &mut self,
+        field: Option<Field>,
+        text: &str,
+        span: Span,
+    ) -> Result<Option<Q>, QueryError> {
         let f = self.f;
         let Some(field) = field else {
             let parts = vec![
@@ -160,11 +199,20 @@ impl<'a> Compiler<'a> {
             return Ok(address_term(af, text));
         }
         Ok(match field {
-            Field::Subject => Self::union(vec![self.analyzed(f.subject_es, An::Es, text, 0), self.analyzed(f.subject_en, An::En, text, 0)]),
-            Field::Body => Self::union(vec![self.analyzed(f.body_es, An::Es, text, 0), self.analyzed(f.body_en, An::En, text, 0)]),
+            Field::Subject => Self::union(vec![
+                self.analyzed(f.subject_es, An::Es, text, 0),
+                self.analyzed(f.subject_en, An::En, text, 0),
+            ]),
+            Field::Body => Self::union(vec![
+                self.analyzed(f.body_es, An::Es, text, 0),
+                self.analyzed(f.body_en, An::En, text, 0),
+            ]),
             Field::Attachment => Self::union(vec![
                 self.analyzed(f.attachment, An::Folded, text, 0),
-                Some(Box::new(TermQuery::new(Term::from_field_text(f.attachment, &fold_atom(text)), IndexRecordOption::Basic)) as Q),
+                Some(Box::new(TermQuery::new(
+                    Term::from_field_text(f.attachment, &fold_atom(text)),
+                    IndexRecordOption::Basic,
+                )) as Q),
             ]),
             Field::Mime => {
                 let v = text.to_ascii_lowercase();
@@ -174,11 +222,18 @@ impl<'a> Compiler<'a> {
                     Some(self.regex(f.mime, &format!(".*{}.*", escape(&v)), span)?)
                 }
             }
-            Field::Id => Some(exact(f.message_id, text.trim_matches(|c| c == '<' || c == '>'))),
+            Field::Id => Some(exact(
+                f.message_id,
+                text.trim_matches(|c| c == '<' || c == '>'),
+            )),
             Field::Thread => Some(exact(f.thread, text)),
             Field::Source => Some(self.regex(f.source, &format!("(?i){}", escape(text)), span)?),
             Field::Folder | Field::Path => {
-                let tf = if field == Field::Folder { f.folder } else { f.path };
+                let tf = if field == Field::Folder {
+                    f.folder
+                } else {
+                    f.path
+                };
                 let toks = self.tokens(An::Folded, text);
                 all_terms(tf, toks)
             }
@@ -195,7 +250,10 @@ impl<'a> Compiler<'a> {
             }
             Field::Tag => match self.tags {
                 Some(lookup) => {
-                    let terms: Vec<Term> = lookup(text).iter().map(|k| Term::from_field_text(f.key, k)).collect();
+                    let terms: Vec<Term> = lookup(text)
+                        .iter()
+                        .map(|k| Term::from_field_text(f.key, k))
+                        .collect();
                     Some(Box::new(tantivy::query::TermSetQuery::new(terms)) as Q)
                 }
                 None => Some(exact(f.tag, text)),
@@ -215,12 +273,20 @@ impl<'a> Compiler<'a> {
                 Some(exact(f.flag, v))
             }
             Field::Author => self.analyzed(f.author, An::Folded, text, 0),
-            Field::Size | Field::Date => return Err(self.err("a range field needs a range value", span)),
+            Field::Size | Field::Date => {
+                return Err(self.err("a range field needs a range value", span));
+            }
             Field::From | Field::To | Field::Cc | Field::Bcc | Field::Participant => None,
         })
     }
 
-    fn phrase(&mut self, field: Option<Field>, text: &str, slop: u32, span: Span) -> Result<Option<Q>, QueryError> {
+    fn phrase(
+        &mut self,
+        field: Option<Field>,
+        text: &str,
+        slop: u32,
+        span: Span,
+    ) -> Result<Option<Q>, QueryError> {
         let f = self.f;
         match field {
             None => Ok(Self::union(vec![
@@ -244,7 +310,12 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn wildcard(&mut self, field: Option<Field>, pattern: &str, span: Span) -> Result<Option<Q>, QueryError> {
+    fn wildcard(
+        &mut self,
+        field: Option<Field>,
+        pattern: &str,
+        span: Span,
+    ) -> Result<Option<Q>, QueryError> {
         let f = self.f;
         let folded = fold_atom(pattern);
         let mut re = String::new();
@@ -265,10 +336,14 @@ impl<'a> Compiler<'a> {
             Some(Field::Mime) => vec![f.mime],
             Some(Field::Tag) => vec![f.tag],
             Some(Field::Author) => vec![f.author],
-            Some(Field::Source) => return Ok(Some(self.regex(f.source, &format!("(?i){re}"), span)?)),
+            Some(Field::Source) => {
+                return Ok(Some(self.regex(f.source, &format!("(?i){re}"), span)?));
+            }
             Some(af) => match self.address_field(af) {
                 Some(tf) => vec![tf],
-                None => return Err(self.err(format!("{}: does not take wildcards", af.name()), span)),
+                None => {
+                    return Err(self.err(format!("{}: does not take wildcards", af.name()), span));
+                }
             },
         };
         let mut qs = Vec::new();
@@ -279,10 +354,18 @@ impl<'a> Compiler<'a> {
     }
 
     fn regex(&self, field: TField, re: &str, span: Span) -> Result<Q, QueryError> {
-        RegexQuery::from_pattern(re, field).map(|q| Box::new(q) as Q).map_err(|e| self.err(format!("bad pattern: {e}"), span))
+        RegexQuery::from_pattern(re, field)
+            .map(|q| Box::new(q) as Q)
+            .map_err(|e| self.err(format!("bad pattern: {e}"), span))
     }
 
-    fn fuzzy(&mut self, field: Option<Field>, text: &str, distance: u8, span: Span) -> Result<Option<Q>, QueryError> {
+    fn fuzzy(
+        &mut self,
+        field: Option<Field>,
+        text: &str,
+        distance: u8,
+        span: Span,
+    ) -> Result<Option<Q>, QueryError> {
         let f = self.f;
         let word = fold(text);
         if word.is_empty() || word.contains(' ') {
@@ -295,15 +378,34 @@ impl<'a> Compiler<'a> {
             Some(Field::Attachment) => vec![f.attachment],
             Some(af) => match self.address_field(af) {
                 Some(tf) => vec![tf],
-                None => return Err(self.err(format!("{}: does not take fuzzy matching", af.name()), span)),
+                None => {
+                    return Err(
+                        self.err(format!("{}: does not take fuzzy matching", af.name()), span)
+                    );
+                }
             },
         };
         Ok(Self::union(
-            targets.into_iter().map(|t| Some(Box::new(FuzzyTermQuery::new(Term::from_field_text(t, &word), distance, true)) as Q)).collect(),
+            targets
+                .into_iter()
+                .map(|t| {
+                    Some(Box::new(FuzzyTermQuery::new(
+                        Term::from_field_text(t, &word),
+                        distance,
+                        true,
+                    )) as Q)
+                })
+                .collect(),
         ))
     }
 
-    fn range(&self, field: Field, lower: &Bound, upper: &Bound, span: Span) -> Result<Q, QueryError> {
+    fn range(
+        &self,
+        field: Field,
+        lower: &Bound,
+        upper: &Bound,
+        span: Span,
+    ) -> Result<Q, QueryError> {
         match field {
             Field::Date => {
                 let lo = match lower {
@@ -340,18 +442,32 @@ impl<'a> Compiler<'a> {
     /// A date as the interval it names, in unix seconds: `2021` is the year, `2019-08` the
     /// month, `2019-08-15` the day (UTC).
     fn date(&self, v: &str, span: Span) -> Result<(i64, i64), QueryError> {
-        let bad = || self.err(format!("'{v}' is not a date (use 2021, 2019-08 or 2019-08-15)"), span);
+        let bad = || {
+            self.err(
+                format!("'{v}' is not a date (use 2021, 2019-08 or 2019-08-15)"),
+                span,
+            )
+        };
         let parts: Vec<&str> = v.split('-').collect();
         let num = |s: &str| s.parse::<i32>().map_err(|_| bad());
         let (start, end) = match parts.as_slice() {
             [y] if y.len() == 4 => {
                 let y = num(y)?;
-                (NaiveDate::from_ymd_opt(y, 1, 1), NaiveDate::from_ymd_opt(y + 1, 1, 1))
+                (
+                    NaiveDate::from_ymd_opt(y, 1, 1),
+                    NaiveDate::from_ymd_opt(y + 1, 1, 1),
+                )
             }
             [y, m] => {
                 let (y, m) = (num(y)?, num(m)? as u32);
                 let s = NaiveDate::from_ymd_opt(y, m, 1);
-                let e = s.and_then(|d| if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1) } else { NaiveDate::from_ymd_opt(d.year(), m + 1, 1) });
+                let e = s.and_then(|d| {
+                    if m == 12 {
+                        NaiveDate::from_ymd_opt(y + 1, 1, 1)
+                    } else {
+                        NaiveDate::from_ymd_opt(d.year(), m + 1, 1)
+                    }
+                });
                 (s, e)
             }
             [y, m, d] => {
@@ -362,7 +478,9 @@ impl<'a> Compiler<'a> {
         };
         let ts = |d: Option<NaiveDate>| -> Result<i64, QueryError> {
             let d = d.ok_or_else(bad)?;
-            Ok(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).ok_or_else(bad)?).timestamp())
+            Ok(Utc
+                .from_utc_datetime(&d.and_hms_opt(0, 0, 0).ok_or_else(bad)?)
+                .timestamp())
         };
         Ok((ts(start)?, ts(end)?))
     }
@@ -377,21 +495,33 @@ impl<'a> Compiler<'a> {
             Some('G') => (&t[..t.len() - 1], 1 << 30),
             _ => (t, 1),
         };
-        let n: f64 = num.parse().map_err(|_| self.err(format!("'{v}' is not a size (use 500, 10K, 1M, 2G)"), span))?;
+        let n: f64 = num
+            .parse()
+            .map_err(|_| self.err(format!("'{v}' is not a size (use 500, 10K, 1M, 2G)"), span))?;
         Ok((n * mult as f64) as u64)
     }
 }
 
 fn exact(field: TField, v: &str) -> Q {
-    Box::new(TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic))
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, v),
+        IndexRecordOption::Basic,
+    ))
 }
 
 fn words_query(field: TField, toks: Vec<String>, slop: u32) -> Option<Q> {
     match toks.len() {
         0 => None,
-        1 => Some(Box::new(TermQuery::new(Term::from_field_text(field, &toks[0]), IndexRecordOption::WithFreqs))),
+        1 => Some(Box::new(TermQuery::new(
+            Term::from_field_text(field, &toks[0]),
+            IndexRecordOption::WithFreqs,
+        ))),
         _ => {
-            let terms: Vec<(usize, Term)> = toks.iter().enumerate().map(|(i, t)| (i, Term::from_field_text(field, t))).collect();
+            let terms: Vec<(usize, Term)> = toks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (i, Term::from_field_text(field, t)))
+                .collect();
             Some(Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop)))
         }
     }
@@ -411,9 +541,16 @@ fn all_terms(field: TField, toks: Vec<String>) -> Option<Q> {
 fn address_term(field: TField, text: &str) -> Option<Q> {
     let t = text.trim();
     if t.contains('@') || (t.contains('.') && !t.contains(' ')) {
-        return Some(exact(field, &fold_atom(t.trim_matches(|c| c == '<' || c == '>'))));
+        return Some(exact(
+            field,
+            &fold_atom(t.trim_matches(|c| c == '<' || c == '>')),
+        ));
     }
-    let toks: Vec<String> = fold(t).split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect();
+    let toks: Vec<String> = fold(t)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
     words_query(field, toks, 0)
 }
 

@@ -35,12 +35,43 @@ pub fn thread(s: &Searchable, thread_id: &str) -> Result<Vec<ThreadNode>, Search
         "SELECT content_key, MIN(item_id), subject, from_addr, from_name, date, message_id, in_reply_to, refs, COUNT(*)
          FROM messages WHERE thread = ?1 GROUP BY content_key ORDER BY date, content_key",
     )?;
-    type Row = (Vec<u8>, i64, Option<String>, Option<String>, Option<String>, Option<i64>, Option<String>, Option<String>, Option<String>, i64);
+    type Row = (
+        Vec<u8>,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+    );
     let rows: Vec<Row> = st
-        .query_map([thread_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)))?
+        .query_map([thread_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+            ))
+        })?
         .collect::<Result<_, _>>()?;
-    let by_id: HashMap<String, String> = rows.iter().filter_map(|r| r.6.clone().map(|id| (id, hex::encode(&r.0)))).collect();
-    let list = |j: &Option<String>| j.as_deref().and_then(|s| serde_json::from_str::<Vec<String>>(s).ok()).unwrap_or_default();
+    let by_id: HashMap<String, String> = rows
+        .iter()
+        .filter_map(|r| r.6.clone().map(|id| (id, hex::encode(&r.0))))
+        .collect();
+    let list = |j: &Option<String>| {
+        j.as_deref()
+            .and_then(|s| serde_json::from_str::<Vec<String>>(s).ok())
+            .unwrap_or_default()
+    };
     let mut nodes: Vec<ThreadNode> = rows
         .iter()
         .map(|r| {
@@ -48,7 +79,11 @@ pub fn thread(s: &Searchable, thread_id: &str) -> Result<Vec<ThreadNode>, Search
             // The parent: In-Reply-To if it is in the thread, else the last reference that is.
             let mut refs = list(&r.7);
             refs.extend(list(&r.8).into_iter().rev());
-            let parent = refs.iter().filter_map(|id| by_id.get(id)).find(|k| **k != key).cloned();
+            let parent = refs
+                .iter()
+                .filter_map(|id| by_id.get(id))
+                .find(|k| **k != key)
+                .cloned();
             ThreadNode {
                 key,
                 item: r.1,
@@ -76,7 +111,10 @@ pub fn thread(s: &Searchable, thread_id: &str) -> Result<Vec<ThreadNode>, Search
         children.entry(n.parent.clone()).or_default().push(i);
     }
     let mut order = Vec::with_capacity(nodes.len());
-    let mut stack: Vec<(usize, usize)> = children.get(&None).map(|v| v.iter().rev().map(|&i| (i, 0)).collect()).unwrap_or_default();
+    let mut stack: Vec<(usize, usize)> = children
+        .get(&None)
+        .map(|v| v.iter().rev().map(|&i| (i, 0)).collect())
+        .unwrap_or_default();
     let mut visited = vec![false; nodes.len()];
     while let Some((i, depth)) = stack.pop() {
         if visited[i] {
@@ -127,7 +165,13 @@ pub struct Person {
 pub fn person(s: &Searchable, address: &str) -> Result<Person, SearchError> {
     let a = trove_index::analysis::fold_atom(address.trim());
     let quoted = a.replace('"', "");
-    let all = s.search(&Request { facets: true, snippets: false, limit: 200, sort: Sort::Newest, ..Request::new(format!("participant:\"{quoted}\"")) })?;
+    let all = s.search(&Request {
+        facets: true,
+        snippets: false,
+        limit: 200,
+        sort: Sort::Newest,
+        ..Request::new(format!("participant:\"{quoted}\""))
+    })?;
     let sent = s.count(&format!("from:\"{quoted}\""))?;
     let facets = all.facets.unwrap_or_default();
     let mut corr: BTreeMap<String, u64> = BTreeMap::new();
@@ -136,7 +180,10 @@ pub fn person(s: &Searchable, address: &str) -> Result<Person, SearchError> {
             *corr.entry(b.value.clone()).or_default() += b.count;
         }
     }
-    let mut correspondents: Vec<Bucket> = corr.into_iter().map(|(value, count)| Bucket { value, count }).collect();
+    let mut correspondents: Vec<Bucket> = corr
+        .into_iter()
+        .map(|(value, count)| Bucket { value, count })
+        .collect();
     correspondents.sort_by(|x, y| y.count.cmp(&x.count).then(x.value.cmp(&y.value)));
     correspondents.truncate(25);
     // Names: from the address rows of the latest messages, each name once per message.
@@ -151,9 +198,17 @@ pub fn person(s: &Searchable, address: &str) -> Result<Person, SearchError> {
             *names.entry(n?).or_default() += 1;
         }
     }
-    let mut names: Vec<Bucket> = names.into_iter().map(|(value, count)| Bucket { value, count }).collect();
+    let mut names: Vec<Bucket> = names
+        .into_iter()
+        .map(|(value, count)| Bucket { value, count })
+        .collect();
     names.sort_by_key(|b| std::cmp::Reverse(b.count));
-    let oldest = s.search(&Request { snippets: false, limit: 1, sort: Sort::Oldest, ..Request::new(format!("participant:\"{quoted}\"")) })?;
+    let oldest = s.search(&Request {
+        snippets: false,
+        limit: 1,
+        sort: Sort::Oldest,
+        ..Request::new(format!("participant:\"{quoted}\""))
+    })?;
     Ok(Person {
         address: a,
         names,
@@ -194,18 +249,37 @@ pub fn graph(s: &Searchable, q: &str, max_nodes: usize) -> Result<Graph, SearchE
         *weight.entry(f).or_default() += *n;
         *weight.entry(t).or_default() += *n;
     }
-    let mut nodes: Vec<Bucket> = weight.into_iter().map(|(v, c)| Bucket { value: v.to_owned(), count: c }).collect();
+    let mut nodes: Vec<Bucket> = weight
+        .into_iter()
+        .map(|(v, c)| Bucket {
+            value: v.to_owned(),
+            count: c,
+        })
+        .collect();
     nodes.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
     nodes.truncate(max_nodes);
     let keep: std::collections::HashSet<&str> = nodes.iter().map(|n| n.value.as_str()).collect();
     let mut edges: Vec<Edge> = pairs
         .iter()
         .filter(|((f, t), _)| keep.contains(f.as_str()) && keep.contains(t.as_str()) && f != t)
-        .map(|((f, t), n)| Edge { from: f.clone(), to: t.clone(), count: *n })
+        .map(|((f, t), n)| Edge {
+            from: f.clone(),
+            to: t.clone(),
+            count: *n,
+        })
         .collect();
-    edges.sort_by(|a, b| b.count.cmp(&a.count).then(a.from.cmp(&b.from)).then(a.to.cmp(&b.to)));
+    edges.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(a.from.cmp(&b.from))
+            .then(a.to.cmp(&b.to))
+    });
     edges.truncate(max_nodes * 4);
-    Ok(Graph { nodes, edges, messages })
+    Ok(Graph {
+        nodes,
+        edges,
+        messages,
+    })
 }
 
 struct PairCollector;
@@ -222,7 +296,12 @@ impl Collector for PairCollector {
     type Child = SegPairs;
 
     fn for_segment(&self, _: SegmentOrdinal, seg: &SegmentReader) -> tantivy::Result<SegPairs> {
-        Ok(SegPairs { from: seg.fast_fields().str("from_addr")?, to: seg.fast_fields().str("rcpt_addr")?, pairs: HashMap::new(), docs: 0 })
+        Ok(SegPairs {
+            from: seg.fast_fields().str("from_addr")?,
+            to: seg.fast_fields().str("rcpt_addr")?,
+            pairs: HashMap::new(),
+            docs: 0,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -247,7 +326,9 @@ impl SegmentCollector for SegPairs {
 
     fn collect(&mut self, doc: DocId, _: Score) {
         self.docs += 1;
-        let (Some(f), Some(t)) = (&self.from, &self.to) else { return };
+        let (Some(f), Some(t)) = (&self.from, &self.to) else {
+            return;
+        };
         for fo in f.ords().values_for_doc(doc) {
             for to in t.ords().values_for_doc(doc) {
                 *self.pairs.entry((fo, to)).or_default() += 1;
@@ -257,7 +338,9 @@ impl SegmentCollector for SegPairs {
 
     fn harvest(self) -> Self::Fruit {
         let mut out = BTreeMap::new();
-        let (Some(f), Some(t)) = (&self.from, &self.to) else { return (out, self.docs) };
+        let (Some(f), Some(t)) = (&self.from, &self.to) else {
+            return (out, self.docs);
+        };
         let name = |col: &StrColumn, ord: u64| {
             let mut s = String::new();
             col.ord_to_str(ord, &mut s).ok().map(|_| s)

@@ -26,7 +26,9 @@ impl std::str::FromStr for Format {
             "csv" => Ok(Format::Csv),
             "mbox" => Ok(Format::Mbox),
             "zip" | "eml" => Ok(Format::Zip),
-            other => Err(format!("unknown export format '{other}' (jsonl, csv, mbox, zip)")),
+            other => Err(format!(
+                "unknown export format '{other}' (jsonl, csv, mbox, zip)"
+            )),
         }
     }
 }
@@ -61,7 +63,10 @@ struct Row<'a> {
 }
 
 fn rows<'a>(hit: &'a Hit, copies: bool) -> Vec<Row<'a>> {
-    let date = hit.date.and_then(|d| chrono::DateTime::from_timestamp(d, 0)).map(|d| d.to_rfc3339());
+    let date = hit
+        .date
+        .and_then(|d| chrono::DateTime::from_timestamp(d, 0))
+        .map(|d| d.to_rfc3339());
     let row = |l: &'a Location| Row {
         key: &hit.key,
         kind: &hit.kind,
@@ -80,8 +85,16 @@ fn rows<'a>(hit: &'a Hit, copies: bool) -> Vec<Row<'a>> {
         offset: l.offset,
         length: l.length,
     };
-    let canonical = hit.locations.iter().find(|l| Some(l.item) == hit.item).or(hit.locations.first());
-    if copies { hit.locations.iter().map(row).collect() } else { canonical.map(row).into_iter().collect() }
+    let canonical = hit
+        .locations
+        .iter()
+        .find(|l| Some(l.item) == hit.item)
+        .or(hit.locations.first());
+    if copies {
+        hit.locations.iter().map(row).collect()
+    } else {
+        canonical.map(row).into_iter().collect()
+    }
 }
 
 const CSV_HEADER: &str = "key,kind,item,date,from,from_name,to,subject,copies,source,folder,locator,outcome,sha256,offset,length\n";
@@ -127,7 +140,13 @@ fn csv_line(r: &Row<'_>) -> String {
 }
 
 /// Exports JSON lines, CSV or mbox to a stream.
-pub fn export(s: &Searchable, query: &str, format: Format, copies: bool, out: &mut dyn Write) -> Result<ExportStats, SearchError> {
+pub fn export(
+    s: &Searchable,
+    query: &str,
+    format: Format,
+    copies: bool,
+    out: &mut dyn Write,
+) -> Result<ExportStats, SearchError> {
     let mut stats = ExportStats::default();
     if format == Format::Csv {
         out.write_all(CSV_HEADER.as_bytes())?;
@@ -139,7 +158,8 @@ pub fn export(s: &Searchable, query: &str, format: Format, copies: bool, out: &m
             stats.rows += 1;
             match format {
                 Format::Jsonl => {
-                    let line = serde_json::to_string(&r).map_err(|e| SearchError::Corrupt(e.to_string()))?;
+                    let line = serde_json::to_string(&r)
+                        .map_err(|e| SearchError::Corrupt(e.to_string()))?;
                     out.write_all(line.as_bytes())?;
                     out.write_all(b"\n")?;
                     stats.bytes += line.len() as u64 + 1;
@@ -150,10 +170,17 @@ pub fn export(s: &Searchable, query: &str, format: Format, copies: bool, out: &m
                     stats.bytes += line.len() as u64;
                 }
                 Format::Mbox => {
-                    let Some(bytes) = blob(s, r.sha256)? else { continue };
-                    stats.bytes += write_mbox_entry(out, r.from.unwrap_or("MAILER-DAEMON"), hit.date, &bytes)?;
+                    let Some(bytes) = blob(s, r.sha256)? else {
+                        continue;
+                    };
+                    stats.bytes +=
+                        write_mbox_entry(out, r.from.unwrap_or("MAILER-DAEMON"), hit.date, &bytes)?;
                 }
-                Format::Zip => return Err(SearchError::Corrupt("zip exports go to a file; use export_zip".into())),
+                Format::Zip => {
+                    return Err(SearchError::Corrupt(
+                        "zip exports go to a file; use export_zip".into(),
+                    ));
+                }
             }
         }
         Ok(())
@@ -164,10 +191,17 @@ pub fn export(s: &Searchable, query: &str, format: Format, copies: bool, out: &m
 
 /// Exports the original messages as a zip of EML files, with `manifest.jsonl` (provenance of
 /// every file) and `manifest.sha256`.
-pub fn export_zip(s: &Searchable, query: &str, copies: bool, file: std::fs::File) -> Result<ExportStats, SearchError> {
+pub fn export_zip(
+    s: &Searchable,
+    query: &str,
+    copies: bool,
+    file: std::fs::File,
+) -> Result<ExportStats, SearchError> {
     let mut stats = ExportStats::default();
     let mut zip = zip::ZipWriter::new(file);
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(false);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(false);
     let mut manifest = String::new();
     let mut sums = String::new();
     let zerr = |e: zip::result::ZipError| SearchError::Corrupt(format!("writing zip: {e}"));
@@ -175,7 +209,9 @@ pub fn export_zip(s: &Searchable, query: &str, copies: bool, file: std::fs::File
         let hit = s.describe(key, 0.0, true)?;
         stats.hits += 1;
         for r in rows(&hit, copies) {
-            let Some(bytes) = blob(s, r.sha256)? else { continue };
+            let Some(bytes) = blob(s, r.sha256)? else {
+                continue;
+            };
             let ext = if hit.kind == "message" { "eml" } else { "bin" };
             let name = format!("{}-{}.{ext}", r.item, &key[..12.min(key.len())]);
             zip.start_file(name.as_str(), opts).map_err(zerr)?;
@@ -207,7 +243,12 @@ fn blob(s: &Searchable, sha: Option<&str>) -> Result<Option<Vec<u8>>, SearchErro
 }
 
 /// One mboxrd entry: envelope, the message with `From ` lines escaped, a blank line.
-fn write_mbox_entry(out: &mut dyn Write, sender: &str, date: Option<i64>, bytes: &[u8]) -> Result<u64, SearchError> {
+fn write_mbox_entry(
+    out: &mut dyn Write,
+    sender: &str,
+    date: Option<i64>,
+    bytes: &[u8],
+) -> Result<u64, SearchError> {
     let when = date
         .and_then(|d| chrono::DateTime::from_timestamp(d, 0))
         .map(|d| d.format("%a %b %e %H:%M:%S %Y").to_string())

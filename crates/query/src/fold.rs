@@ -11,7 +11,10 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use tantivy::query::{BitSetDocSet, BooleanQuery, ConstScorer, EnableScoring, Explanation, Occur, Query, Scorer, TermQuery, Weight};
+use tantivy::query::{
+    BitSetDocSet, BooleanQuery, ConstScorer, EnableScoring, Explanation, Occur, Query, Scorer,
+    TermQuery, Weight,
+};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentReader, Term};
 use trove_index::schema::Fields;
@@ -31,7 +34,17 @@ pub struct Plan {
 }
 
 /// `has:` values that describe messages; the others describe attachments and documents.
-const MESSAGE_HAS: &[&str] = &["attachment", "attachments", "attach", "html", "problems", "problem", "copies", "copy", "duplicates"];
+const MESSAGE_HAS: &[&str] = &[
+    "attachment",
+    "attachments",
+    "attach",
+    "html",
+    "problems",
+    "problem",
+    "copies",
+    "copy",
+    "duplicates",
+];
 
 fn field_is_content(f: Option<Field>, text: &str) -> bool {
     match f {
@@ -45,7 +58,9 @@ fn field_is_content(f: Option<Field>, text: &str) -> bool {
 /// Whether a clause says something about content (so attachments can satisfy it).
 fn is_content(n: &Node) -> bool {
     match n {
-        Node::Term { field, text, .. } | Node::Phrase { field, text, .. } | Node::Fuzzy { field, text, .. } => field_is_content(*field, text),
+        Node::Term { field, text, .. }
+        | Node::Phrase { field, text, .. }
+        | Node::Fuzzy { field, text, .. } => field_is_content(*field, text),
         Node::Wildcard { field, pattern, .. } => field_is_content(*field, pattern),
         Node::Range { .. } | Node::All => false,
         Node::And { must, not } => must.iter().chain(not).any(is_content),
@@ -56,7 +71,16 @@ fn is_content(n: &Node) -> bool {
 
 fn names_attachments(n: &Node) -> bool {
     match n {
-        Node::Term { field: Some(Field::Kind), text, .. } | Node::Phrase { field: Some(Field::Kind), text, .. } => text.eq_ignore_ascii_case("attachment"),
+        Node::Term {
+            field: Some(Field::Kind),
+            text,
+            ..
+        }
+        | Node::Phrase {
+            field: Some(Field::Kind),
+            text,
+            ..
+        } => text.eq_ignore_ascii_case("attachment"),
         Node::And { must, not } => must.iter().chain(not).any(names_attachments),
         Node::Or(parts) => parts.iter().any(names_attachments),
         Node::Not(inner) => names_attachments(inner),
@@ -65,10 +89,18 @@ fn names_attachments(n: &Node) -> bool {
 }
 
 fn kind_term(f: &Fields, kind: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(Term::from_field_text(f.kind, kind), IndexRecordOption::Basic))
+    Box::new(TermQuery::new(
+        Term::from_field_text(f.kind, kind),
+        IndexRecordOption::Basic,
+    ))
 }
 
-fn compile(fields: Fields, tags: Option<TagLookup>, q: &str, n: &Node) -> Result<Box<dyn Query>, SearchError> {
+fn compile(
+    fields: Fields,
+    tags: Option<TagLookup>,
+    q: &str,
+    n: &Node,
+) -> Result<Box<dyn Query>, SearchError> {
     let c = Compiler::new(fields, q);
     Ok(match tags {
         Some(t) => c.with_tags(t),
@@ -80,39 +112,67 @@ fn compile(fields: Fields, tags: Option<TagLookup>, q: &str, n: &Node) -> Result
 /// Plans a query: the query as written for messages and documents, plus the messages whose
 /// attachments match its content clauses.
 /// `tags` resolves `tag:` (tags live in the catalog, not in the index).
-pub fn plan(fields: Fields, tags: Option<TagLookup>, searcher: &Searcher, q: &str) -> Result<Plan, SearchError> {
+pub fn plan(
+    fields: Fields,
+    tags: Option<TagLookup>,
+    searcher: &Searcher,
+    q: &str,
+) -> Result<Plan, SearchError> {
     let node = parse(q)?;
     let full = compile(fields, tags, q, &node)?;
     if names_attachments(&node) {
-        return Ok(Plan { query: full, via: HashMap::new() });
+        return Ok(Plan {
+            query: full,
+            via: HashMap::new(),
+        });
     }
-    let direct: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, full), (Occur::MustNot, kind_term(&fields, "attachment"))]));
+    let direct: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+        (Occur::Must, full),
+        (Occur::MustNot, kind_term(&fields, "attachment")),
+    ]));
     let (must, not) = match &node {
         Node::And { must, not } => (must.clone(), not.clone()),
         other => (vec![other.clone()], Vec::new()),
     };
-    let (content_must, message_must): (Vec<Node>, Vec<Node>) = must.into_iter().partition(is_content);
+    let (content_must, message_must): (Vec<Node>, Vec<Node>) =
+        must.into_iter().partition(is_content);
     let (content_not, message_not): (Vec<Node>, Vec<Node>) = not.into_iter().partition(is_content);
     // Messages whose attachments say what the query excludes are excluded with them.
     let excluded: Option<NumberSet> = if content_not.is_empty() {
         None
     } else {
-        let any: Vec<Box<dyn Query>> = content_not.iter().map(|n| compile(fields, tags, q, n)).collect::<Result<_, _>>()?;
-        let parents = parents_of_matches(searcher, &BooleanQuery::new(vec![(Occur::Must, kind_term(&fields, "attachment")), (Occur::Must, Box::new(BooleanQuery::union(any)))]))?;
+        let any: Vec<Box<dyn Query>> = content_not
+            .iter()
+            .map(|n| compile(fields, tags, q, n))
+            .collect::<Result<_, _>>()?;
+        let parents = parents_of_matches(
+            searcher,
+            &BooleanQuery::new(vec![
+                (Occur::Must, kind_term(&fields, "attachment")),
+                (Occur::Must, Box::new(BooleanQuery::union(any))),
+            ]),
+        )?;
         (!parents.is_empty()).then(|| NumberSet::new("msg_no", parents.keys().copied()))
     };
     let without = |q: Box<dyn Query>| -> Box<dyn Query> {
         match &excluded {
-            Some(keys) => Box::new(BooleanQuery::new(vec![(Occur::Must, q), (Occur::MustNot, Box::new(keys.clone()))])),
+            Some(keys) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, q),
+                (Occur::MustNot, Box::new(keys.clone())),
+            ])),
             None => q,
         }
     };
     let direct = without(direct);
     if content_must.is_empty() {
-        return Ok(Plan { query: direct, via: HashMap::new() });
+        return Ok(Plan {
+            query: direct,
+            via: HashMap::new(),
+        });
     }
     // Attachments matching the content clauses, and the messages carrying them.
-    let mut on_attachments: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, kind_term(&fields, "attachment"))];
+    let mut on_attachments: Vec<(Occur, Box<dyn Query>)> =
+        vec![(Occur::Must, kind_term(&fields, "attachment"))];
     for n in &content_must {
         on_attachments.push((Occur::Must, compile(fields, tags, q, n)?));
     }
@@ -123,7 +183,10 @@ pub fn plan(fields: Fields, tags: Option<TagLookup>, searcher: &Searcher, q: &st
     if via.is_empty() {
         return Ok(Plan { query: direct, via });
     }
-    let mut through: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(NumberSet::new("msg_no", via.keys().copied())))];
+    let mut through: Vec<(Occur, Box<dyn Query>)> = vec![(
+        Occur::Must,
+        Box::new(NumberSet::new("msg_no", via.keys().copied())),
+    )];
     for n in &message_must {
         through.push((Occur::Must, compile(fields, tags, q, n)?));
     }
@@ -131,20 +194,30 @@ pub fn plan(fields: Fields, tags: Option<TagLookup>, searcher: &Searcher, q: &st
         through.push((Occur::MustNot, compile(fields, tags, q, n)?));
     }
     let through = without(Box::new(BooleanQuery::new(through)));
-    let query: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Should, direct), (Occur::Should, through)]));
+    let query: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+        (Occur::Should, direct),
+        (Occur::Should, through),
+    ]));
     Ok(Plan { query, via })
 }
 
 /// Parent message number → attachments, for every attachment the query matches.
-fn parents_of_matches(searcher: &Searcher, query: &dyn Query) -> Result<HashMap<u64, Vec<DocAddress>>, SearchError> {
+fn parents_of_matches(
+    searcher: &Searcher,
+    query: &dyn Query,
+) -> Result<HashMap<u64, Vec<DocAddress>>, SearchError> {
     let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
     let mut out: HashMap<u64, Vec<DocAddress>> = HashMap::new();
     let mut seen = 0usize;
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-        let Some(parents) = segment.fast_fields().column_opt::<u64>("parent_no")? else { continue };
+        let Some(parents) = segment.fast_fields().column_opt::<u64>("parent_no")? else {
+            continue;
+        };
         let alive = segment.alive_bitset();
         let mut docs: Vec<DocId> = Vec::new();
-        weight.for_each_no_score(segment, &mut |batch: &[DocId]| docs.extend_from_slice(batch))?;
+        weight.for_each_no_score(segment, &mut |batch: &[DocId]| {
+            docs.extend_from_slice(batch)
+        })?;
         for d in docs {
             if alive.is_some_and(|a| !a.is_alive(d)) {
                 continue;
@@ -154,7 +227,9 @@ fn parents_of_matches(searcher: &Searcher, query: &dyn Query) -> Result<HashMap<
                 return Ok(out);
             }
             for p in parents.values_for_doc(d) {
-                out.entry(p).or_default().push(DocAddress::new(ord as u32, d));
+                out.entry(p)
+                    .or_default()
+                    .push(DocAddress::new(ord as u32, d));
             }
         }
     }
@@ -171,7 +246,10 @@ pub struct NumberSet {
 
 impl NumberSet {
     pub fn new(field: &'static str, values: impl IntoIterator<Item = u64>) -> Self {
-        NumberSet { field, set: Arc::new(values.into_iter().collect()) }
+        NumberSet {
+            field,
+            set: Arc::new(values.into_iter().collect()),
+        }
     }
 
     fn docs(&self, reader: &SegmentReader) -> tantivy::Result<BitSet> {
@@ -195,14 +273,22 @@ impl Query for NumberSet {
 
 impl Weight for NumberSet {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(self.docs(reader)?), boost)))
+        Ok(Box::new(ConstScorer::new(
+            BitSetDocSet::from(self.docs(reader)?),
+            boost,
+        )))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         if self.docs(reader)?.contains(doc) {
-            Ok(Explanation::new("in the set of messages carrying a matching attachment", 1.0))
+            Ok(Explanation::new(
+                "in the set of messages carrying a matching attachment",
+                1.0,
+            ))
         } else {
-            Err(tantivy::TantivyError::InvalidArgument(format!("document {doc} does not match")))
+            Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} does not match"
+            )))
         }
     }
 }

@@ -24,20 +24,37 @@ pub struct QueryError {
 
 impl QueryError {
     pub fn new(message: impl Into<String>, span: Span, query: &str) -> Self {
-        QueryError { message: message.into(), span, query: query.to_owned() }
+        QueryError {
+            message: message.into(),
+            span,
+            query: query.to_owned(),
+        }
     }
 
     /// The character column (0-based) where the problem starts.
     pub fn column(&self) -> usize {
-        self.query.get(..self.span.start).map_or(self.span.start, |p| p.chars().count())
+        self.query
+            .get(..self.span.start)
+            .map_or(self.span.start, |p| p.chars().count())
     }
 }
 
 impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let col = self.column();
-        let width = self.query.get(self.span.start..self.span.end).map_or(1, |s| s.chars().count().max(1));
-        write!(f, "{} (at column {})\n  {}\n  {}{}", self.message, col + 1, self.query, " ".repeat(col), "^".repeat(width))
+        let width = self
+            .query
+            .get(self.span.start..self.span.end)
+            .map_or(1, |s| s.chars().count().max(1));
+        write!(
+            f,
+            "{} (at column {})\n  {}\n  {}{}",
+            self.message,
+            col + 1,
+            self.query,
+            " ".repeat(col),
+            "^".repeat(width)
+        )
     }
 }
 
@@ -145,17 +162,43 @@ pub enum Bound {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
     /// A word (stemmed in text fields).
-    Term { field: Option<Field>, text: String, span: Span },
+    Term {
+        field: Option<Field>,
+        text: String,
+        span: Span,
+    },
     /// A quoted phrase (exact, folded), with an optional proximity slop.
-    Phrase { field: Option<Field>, text: String, slop: u32, span: Span },
+    Phrase {
+        field: Option<Field>,
+        text: String,
+        slop: u32,
+        span: Span,
+    },
     /// A word with `*` or `?` in it.
-    Wildcard { field: Option<Field>, pattern: String, span: Span },
+    Wildcard {
+        field: Option<Field>,
+        pattern: String,
+        span: Span,
+    },
     /// `word~N`: within N edits.
-    Fuzzy { field: Option<Field>, text: String, distance: u8, span: Span },
+    Fuzzy {
+        field: Option<Field>,
+        text: String,
+        distance: u8,
+        span: Span,
+    },
     /// `field:a..b`, `field:>a`, `field:[a TO b]`.
-    Range { field: Field, lower: Bound, upper: Bound, span: Span },
+    Range {
+        field: Field,
+        lower: Bound,
+        upper: Bound,
+        span: Span,
+    },
     /// Every clause must match (`must`), none of `not` may.
-    And { must: Vec<Node>, not: Vec<Node> },
+    And {
+        must: Vec<Node>,
+        not: Vec<Node>,
+    },
     Or(Vec<Node>),
     /// A clause that must not match, on its own (`NOT a`).
     Not(Box<Node>),
@@ -251,7 +294,14 @@ fn lex(q: &str) -> Result<Vec<Lexed>, QueryError> {
                     }
                 }
                 if !closed {
-                    return Err(QueryError::new("unclosed quote", Span { start, end: start + c.len_utf8() }, q));
+                    return Err(QueryError::new(
+                        "unclosed quote",
+                        Span {
+                            start,
+                            end: start + c.len_utf8(),
+                        },
+                        q,
+                    ));
                 }
                 Tok::Phrase(text)
             }
@@ -262,7 +312,9 @@ fn lex(q: &str) -> Result<Vec<Lexed>, QueryError> {
                     i += 1;
                 }
                 let n = if i > ds {
-                    Some(q[ds..i].parse::<u32>().map_err(|_| QueryError::new("number too large", Span { start: ds, end: i }, q))?)
+                    Some(q[ds..i].parse::<u32>().map_err(|_| {
+                        QueryError::new("number too large", Span { start: ds, end: i }, q)
+                    })?)
                 } else {
                     None
                 };
@@ -299,7 +351,12 @@ fn lex(q: &str) -> Result<Vec<Lexed>, QueryError> {
                 let mut text = String::new();
                 while i < b.len() {
                     let ch = q[i..].chars().next().unwrap_or(' ');
-                    if ch.is_whitespace() || matches!(ch, '(' | ')' | '"' | '[' | ']' | '{' | '}' | '\u{201c}' | '\u{201d}') {
+                    if ch.is_whitespace()
+                        || matches!(
+                            ch,
+                            '(' | ')' | '"' | '[' | ']' | '{' | '}' | '\u{201c}' | '\u{201d}'
+                        )
+                    {
                         break;
                     }
                     if (ch == '~' || ch == '^') && !text.is_empty() {
@@ -330,7 +387,11 @@ fn lex(q: &str) -> Result<Vec<Lexed>, QueryError> {
             }
         };
         prev_end = i;
-        out.push(Lexed { tok, span: Span { start, end: i }, glued });
+        out.push(Lexed {
+            tok,
+            span: Span { start, end: i },
+            glued,
+        });
     }
     Ok(out)
 }
@@ -338,7 +399,12 @@ fn lex(q: &str) -> Result<Vec<Lexed>, QueryError> {
 /// Parses a query.
 pub fn parse(q: &str) -> Result<Node, QueryError> {
     let toks = lex(q)?;
-    let mut p = Parser { q, toks, pos: 0, depth: 0 };
+    let mut p = Parser {
+        q,
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     if p.toks.is_empty() {
         return Ok(Node::All);
     }
@@ -372,7 +438,10 @@ impl Parser<'_> {
     }
 
     fn end_span(&self) -> Span {
-        Span { start: self.q.len(), end: self.q.len() }
+        Span {
+            start: self.q.len(),
+            end: self.q.len(),
+        }
     }
 
     fn or_expr(&mut self, field: Option<Field>) -> Result<Node, QueryError> {
@@ -380,12 +449,19 @@ impl Parser<'_> {
         while self.peek() == Some(&Tok::Or) {
             let span = self.toks[self.pos].span;
             self.pos += 1;
-            if matches!(self.peek(), None | Some(Tok::RParen) | Some(Tok::Or) | Some(Tok::And)) {
+            if matches!(
+                self.peek(),
+                None | Some(Tok::RParen) | Some(Tok::Or) | Some(Tok::And)
+            ) {
                 return Err(self.err("OR needs something after it", span));
             }
             parts.push(self.and_expr(field)?);
         }
-        Ok(if parts.len() == 1 { parts.pop().unwrap_or(Node::All) } else { Node::Or(parts) })
+        Ok(if parts.len() == 1 {
+            parts.pop().unwrap_or(Node::All)
+        } else {
+            Node::Or(parts)
+        })
     }
 
     fn and_expr(&mut self, field: Option<Field>) -> Result<Node, QueryError> {
@@ -400,7 +476,10 @@ impl Parser<'_> {
                     if must.is_empty() && not.is_empty() {
                         return Err(self.err("AND needs something before it", span));
                     }
-                    if matches!(self.peek(), None | Some(Tok::RParen) | Some(Tok::Or) | Some(Tok::And)) {
+                    if matches!(
+                        self.peek(),
+                        None | Some(Tok::RParen) | Some(Tok::Or) | Some(Tok::And)
+                    ) {
                         return Err(self.err("AND needs something after it", span));
                     }
                 }
@@ -410,7 +489,10 @@ impl Parser<'_> {
                 Some(Tok::Not) | Some(Tok::Minus) => {
                     let span = self.toks[self.pos].span;
                     self.pos += 1;
-                    if matches!(self.peek(), None | Some(Tok::RParen) | Some(Tok::Or) | Some(Tok::And)) {
+                    if matches!(
+                        self.peek(),
+                        None | Some(Tok::RParen) | Some(Tok::Or) | Some(Tok::And)
+                    ) {
                         return Err(self.err("NOT needs something after it", span));
                     }
                     not.push(self.clause(field)?);
@@ -467,7 +549,11 @@ impl Parser<'_> {
             }
             Tok::LParen => {
                 self.pos += 1;
-                let inner = if self.peek() == Some(&Tok::RParen) { Node::All } else { self.or_expr(field)? };
+                let inner = if self.peek() == Some(&Tok::RParen) {
+                    Node::All
+                } else {
+                    self.or_expr(field)?
+                };
                 match self.peek() {
                     Some(Tok::RParen) => {
                         self.pos += 1;
@@ -478,7 +564,10 @@ impl Parser<'_> {
             }
             Tok::LBracket | Tok::LBrace => match field {
                 Some(f) if f.is_range() => self.bracket_range(f),
-                _ => Err(self.err("a [a TO b] range needs a date: or size: field in front", span)),
+                _ => Err(self.err(
+                    "a [a TO b] range needs a date: or size: field in front",
+                    span,
+                )),
             },
             Tok::Phrase(text) => {
                 let text = text.clone();
@@ -488,7 +577,12 @@ impl Parser<'_> {
                 if let Some(f) = field.filter(|f| f.is_range()) {
                     return self.range_value(f, &text, span);
                 }
-                Ok(Node::Phrase { field, text, slop, span })
+                Ok(Node::Phrase {
+                    field,
+                    text,
+                    slop,
+                    span,
+                })
             }
             Tok::Word(w) => {
                 let w = w.clone();
@@ -497,12 +591,19 @@ impl Parser<'_> {
             }
             Tok::RParen => Err(self.err("unbalanced ')'", span)),
             Tok::And | Tok::Or => Err(self.err("operator without a clause before it", span)),
-            Tok::To | Tok::RBracket | Tok::RBrace | Tok::Tilde(_) | Tok::Caret => Err(self.err("unexpected token", span)),
+            Tok::To | Tok::RBracket | Tok::RBrace | Tok::Tilde(_) | Tok::Caret => {
+                Err(self.err("unexpected token", span))
+            }
         }
     }
 
     fn tilde(&mut self) -> Result<Option<u32>, QueryError> {
-        if let Some(Lexed { tok: Tok::Tilde(n), glued: true, .. }) = self.toks.get(self.pos) {
+        if let Some(Lexed {
+            tok: Tok::Tilde(n),
+            glued: true,
+            ..
+        }) = self.toks.get(self.pos)
+        {
             let n = *n;
             self.pos += 1;
             return Ok(Some(n.unwrap_or(2)));
@@ -511,7 +612,12 @@ impl Parser<'_> {
     }
 
     fn caret(&mut self) {
-        if let Some(Lexed { tok: Tok::Caret, glued: true, .. }) = self.toks.get(self.pos) {
+        if let Some(Lexed {
+            tok: Tok::Caret,
+            glued: true,
+            ..
+        }) = self.toks.get(self.pos)
+        {
             self.pos += 1;
         }
     }
@@ -532,12 +638,24 @@ impl Parser<'_> {
                         }
                         return self.clause(Some(f));
                     }
-                    let vspan = Span { start: span.start + colon + 1, end: span.end };
+                    let vspan = Span {
+                        start: span.start + colon + 1,
+                        end: span.end,
+                    };
                     return self.value(f, rest.to_owned(), vspan);
                 }
-                None if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic() || c == '-') && !rest.starts_with("//") => {
+                None if !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+                    && !rest.starts_with("//") =>
+                {
                     let known = "from, to, cc, bcc, participant, subject, body, attachment, filename, mime, id, thread, source, folder, path, lang, has, size, date, tag, kind";
-                    return Err(self.err(format!("unknown field '{name}' (fields: {known})"), Span { start: span.start, end: span.start + colon }));
+                    return Err(self.err(
+                        format!("unknown field '{name}' (fields: {known})"),
+                        Span {
+                            start: span.start,
+                            end: span.start + colon,
+                        },
+                    ));
                 }
                 None => {}
             }
@@ -564,22 +682,46 @@ impl Parser<'_> {
             if d > 2 {
                 return Err(self.err("fuzzy distance is at most 2", span));
             }
-            return Ok(Node::Fuzzy { field, text: w, distance: d as u8, span });
+            return Ok(Node::Fuzzy {
+                field,
+                text: w,
+                distance: d as u8,
+                span,
+            });
         }
         self.caret();
         if w.contains(['*', '?']) {
             if w.chars().all(|c| c == '*' || c == '?') {
                 return Err(self.err("a wildcard needs at least one letter", span));
             }
-            return Ok(Node::Wildcard { field, pattern: w, span });
+            return Ok(Node::Wildcard {
+                field,
+                pattern: w,
+                span,
+            });
         }
-        Ok(Node::Term { field, text: w, span })
+        Ok(Node::Term {
+            field,
+            text: w,
+            span,
+        })
     }
 
     /// `a..b`, `a..`, `..b`, `>a`, `>=a`, `<a`, `<=a`, `a`.
     fn range_value(&mut self, f: Field, v: &str, span: Span) -> Result<Node, QueryError> {
         let (lower, upper) = if let Some((a, b)) = v.split_once("..") {
-            (if a.is_empty() { Bound::Unbounded } else { Bound::Included(a.into()) }, if b.is_empty() { Bound::Unbounded } else { Bound::Included(b.into()) })
+            (
+                if a.is_empty() {
+                    Bound::Unbounded
+                } else {
+                    Bound::Included(a.into())
+                },
+                if b.is_empty() {
+                    Bound::Unbounded
+                } else {
+                    Bound::Included(b.into())
+                },
+            )
         } else if let Some(a) = v.strip_prefix(">=") {
             (Bound::Included(a.into()), Bound::Unbounded)
         } else if let Some(a) = v.strip_prefix('>') {
@@ -594,7 +736,12 @@ impl Parser<'_> {
         if matches!((&lower, &upper), (Bound::Unbounded, Bound::Unbounded)) || v.is_empty() {
             return Err(self.err(format!("{}: needs a value", f.name()), span));
         }
-        Ok(Node::Range { field: f, lower, upper, span })
+        Ok(Node::Range {
+            field: f,
+            lower,
+            upper,
+            span,
+        })
     }
 
     /// `[a TO b]`, `{a TO b}`, mixed, `*` for open ends.
@@ -605,32 +752,63 @@ impl Parser<'_> {
         self.pos += 1;
         let value = |p: &mut Self| -> Result<String, QueryError> {
             match p.toks.get(p.pos) {
-                Some(Lexed { tok: Tok::Word(w), .. }) => {
+                Some(Lexed {
+                    tok: Tok::Word(w), ..
+                }) => {
                     let w = w.clone();
                     p.pos += 1;
                     Ok(w)
                 }
-                Some(Lexed { tok: Tok::Phrase(w), .. }) => {
+                Some(Lexed {
+                    tok: Tok::Phrase(w),
+                    ..
+                }) => {
                     let w = w.clone();
                     p.pos += 1;
                     Ok(w)
                 }
                 Some(t) => Err(p.err("expected a range value", t.span)),
-                None => Err(p.err("unclosed range", Span { start, end: start + 1 })),
+                None => Err(p.err(
+                    "unclosed range",
+                    Span {
+                        start,
+                        end: start + 1,
+                    },
+                )),
             }
         };
         let a = value(self)?;
         match self.toks.get(self.pos) {
             Some(Lexed { tok: Tok::To, .. }) => self.pos += 1,
             Some(t) => return Err(self.err("expected TO", t.span)),
-            None => return Err(self.err("unclosed range", Span { start, end: start + 1 })),
+            None => {
+                return Err(self.err(
+                    "unclosed range",
+                    Span {
+                        start,
+                        end: start + 1,
+                    },
+                ));
+            }
         }
         let b = value(self)?;
         let incl_upper = match self.toks.get(self.pos) {
-            Some(Lexed { tok: Tok::RBracket, .. }) => true,
-            Some(Lexed { tok: Tok::RBrace, .. }) => false,
+            Some(Lexed {
+                tok: Tok::RBracket, ..
+            }) => true,
+            Some(Lexed {
+                tok: Tok::RBrace, ..
+            }) => false,
             Some(t) => return Err(self.err("expected ] or }", t.span)),
-            None => return Err(self.err("unclosed range", Span { start, end: start + 1 })),
+            None => {
+                return Err(self.err(
+                    "unclosed range",
+                    Span {
+                        start,
+                        end: start + 1,
+                    },
+                ));
+            }
         };
         let end = self.toks[self.pos].span.end;
         self.pos += 1;
@@ -639,7 +817,12 @@ impl Parser<'_> {
             (_, true) => Bound::Included(v),
             (_, false) => Bound::Excluded(v),
         };
-        Ok(Node::Range { field: f, lower: bound(a, incl_lower), upper: bound(b, incl_upper), span: Span { start, end } })
+        Ok(Node::Range {
+            field: f,
+            lower: bound(a, incl_lower),
+            upper: bound(b, incl_upper),
+            span: Span { start, end },
+        })
     }
 }
 
@@ -652,34 +835,83 @@ mod tests {
     }
 
     fn term(field: Option<Field>, text: &str, start: usize) -> Node {
-        Node::Term { field, text: text.into(), span: Span { start, end: start + text.len() } }
+        Node::Term {
+            field,
+            text: text.into(),
+            span: Span {
+                start,
+                end: start + text.len(),
+            },
+        }
     }
 
     #[test]
     fn terms_and_operators() {
         assert_eq!(p(""), Node::All);
         assert_eq!(p("armas"), term(None, "armas", 0));
-        assert_eq!(p("compra armas"), Node::And { must: vec![term(None, "compra", 0), term(None, "armas", 7)], not: vec![] });
+        assert_eq!(
+            p("compra armas"),
+            Node::And {
+                must: vec![term(None, "compra", 0), term(None, "armas", 7)],
+                not: vec![]
+            }
+        );
         assert!(matches!(p("a OR b c"), Node::Or(v) if v.len() == 2));
-        assert!(matches!(p("a AND NOT b"), Node::And { must, not } if must.len() == 1 && not.len() == 1));
+        assert!(
+            matches!(p("a AND NOT b"), Node::And { must, not } if must.len() == 1 && not.len() == 1)
+        );
         assert!(matches!(p("+a -b"), Node::And { must, not } if must.len() == 1 && not.len() == 1));
         assert!(matches!(p("-b"), Node::Not(_)));
-        assert!(matches!(p("(a OR b) AND c"), Node::And { must, .. } if matches!(must[0], Node::Or(_))));
+        assert!(
+            matches!(p("(a OR b) AND c"), Node::And { must, .. } if matches!(must[0], Node::Or(_)))
+        );
         // Spanish words that look like operators are words.
         assert!(matches!(p("compra y venta o renta"), Node::And { must, .. } if must.len() == 5));
     }
 
     #[test]
     fn fields_phrases_fuzzy_wildcards() {
-        assert_eq!(p("from:nunez"), Node::Term { field: Some(Field::From), text: "nunez".into(), span: Span { start: 5, end: 10 } });
-        assert!(matches!(p("from:\"José Núñez\""), Node::Phrase { field: Some(Field::From), ref text, slop: 0, .. } if text == "José Núñez"));
-        assert!(matches!(p("\"compra armas\"~5"), Node::Phrase { field: None, slop: 5, .. }));
+        assert_eq!(
+            p("from:nunez"),
+            Node::Term {
+                field: Some(Field::From),
+                text: "nunez".into(),
+                span: Span { start: 5, end: 10 }
+            }
+        );
+        assert!(
+            matches!(p("from:\"José Núñez\""), Node::Phrase { field: Some(Field::From), ref text, slop: 0, .. } if text == "José Núñez")
+        );
+        assert!(matches!(
+            p("\"compra armas\"~5"),
+            Node::Phrase {
+                field: None,
+                slop: 5,
+                ..
+            }
+        ));
         assert!(matches!(p("blindados~1"), Node::Fuzzy { distance: 1, .. }));
         assert!(matches!(p("blindados~"), Node::Fuzzy { distance: 2, .. }));
-        assert!(matches!(p("contrat*"), Node::Wildcard { ref pattern, .. } if pattern == "contrat*"));
-        assert!(matches!(p("from:(juan OR ana)"), Node::Or(ref v) if matches!(v[0], Node::Term { field: Some(Field::From), .. })));
-        assert!(matches!(p("filename:informe.pdf"), Node::Term { field: Some(Field::Attachment), .. }));
-        assert!(matches!(p("has:attachment"), Node::Term { field: Some(Field::Has), .. }));
+        assert!(
+            matches!(p("contrat*"), Node::Wildcard { ref pattern, .. } if pattern == "contrat*")
+        );
+        assert!(
+            matches!(p("from:(juan OR ana)"), Node::Or(ref v) if matches!(v[0], Node::Term { field: Some(Field::From), .. }))
+        );
+        assert!(matches!(
+            p("filename:informe.pdf"),
+            Node::Term {
+                field: Some(Field::Attachment),
+                ..
+            }
+        ));
+        assert!(matches!(
+            p("has:attachment"),
+            Node::Term {
+                field: Some(Field::Has),
+                ..
+            }
+        ));
         // A colon inside a word that is not a field stays in the word.
         assert!(matches!(p("10:30"), Node::Term { field: None, ref text, .. } if text == "10:30"));
         assert!(matches!(p("http://x.mx/a"), Node::Term { field: None, .. }));
@@ -688,15 +920,58 @@ mod tests {
     #[test]
     fn ranges() {
         let r = |q: &str| match p(q) {
-            Node::Range { field, lower, upper, .. } => (field, lower, upper),
+            Node::Range {
+                field,
+                lower,
+                upper,
+                ..
+            } => (field, lower, upper),
             other => panic!("{other:?}"),
         };
-        assert_eq!(r("date:2019-08..2019-12"), (Field::Date, Bound::Included("2019-08".into()), Bound::Included("2019-12".into())));
-        assert_eq!(r("date:2021"), (Field::Date, Bound::Included("2021".into()), Bound::Included("2021".into())));
-        assert_eq!(r("size:>1M"), (Field::Size, Bound::Excluded("1M".into()), Bound::Unbounded));
-        assert_eq!(r("date:..2019"), (Field::Date, Bound::Unbounded, Bound::Included("2019".into())));
-        assert_eq!(r("date:[2019-01-01 TO 2019-06-30]"), (Field::Date, Bound::Included("2019-01-01".into()), Bound::Included("2019-06-30".into())));
-        assert_eq!(r("date:{2019 TO *]"), (Field::Date, Bound::Excluded("2019".into()), Bound::Unbounded));
+        assert_eq!(
+            r("date:2019-08..2019-12"),
+            (
+                Field::Date,
+                Bound::Included("2019-08".into()),
+                Bound::Included("2019-12".into())
+            )
+        );
+        assert_eq!(
+            r("date:2021"),
+            (
+                Field::Date,
+                Bound::Included("2021".into()),
+                Bound::Included("2021".into())
+            )
+        );
+        assert_eq!(
+            r("size:>1M"),
+            (Field::Size, Bound::Excluded("1M".into()), Bound::Unbounded)
+        );
+        assert_eq!(
+            r("date:..2019"),
+            (
+                Field::Date,
+                Bound::Unbounded,
+                Bound::Included("2019".into())
+            )
+        );
+        assert_eq!(
+            r("date:[2019-01-01 TO 2019-06-30]"),
+            (
+                Field::Date,
+                Bound::Included("2019-01-01".into()),
+                Bound::Included("2019-06-30".into())
+            )
+        );
+        assert_eq!(
+            r("date:{2019 TO *]"),
+            (
+                Field::Date,
+                Bound::Excluded("2019".into()),
+                Bound::Unbounded
+            )
+        );
     }
 
     #[test]

@@ -4,21 +4,21 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader};
-use rusqlite::OptionalExtension;
 use trove_formats::Limits;
 use trove_formats::message::{DateHints, parse_message};
 use trove_index::SearchIndex;
 use trove_store::{Case, Catalog};
 
+use crate::SearchError;
 use crate::compile::Compiler;
 use crate::parse::{QueryError, parse};
-use crate::SearchError;
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -37,7 +37,9 @@ impl std::str::FromStr for Sort {
             "relevance" | "score" => Ok(Sort::Relevance),
             "newest" | "date" | "date-desc" => Ok(Sort::Newest),
             "oldest" | "date-asc" => Ok(Sort::Oldest),
-            other => Err(format!("unknown sort '{other}' (relevance, newest, oldest)")),
+            other => Err(format!(
+                "unknown sort '{other}' (relevance, newest, oldest)"
+            )),
         }
     }
 }
@@ -57,7 +59,15 @@ pub struct Request {
 
 impl Request {
     pub fn new(query: impl Into<String>) -> Self {
-        Request { query: query.into(), sort: Sort::Relevance, offset: 0, limit: 20, facets: false, snippets: true, copies: false }
+        Request {
+            query: query.into(),
+            sort: Sort::Relevance,
+            offset: 0,
+            limit: 20,
+            facets: false,
+            snippets: true,
+            copies: false,
+        }
     }
 }
 
@@ -129,7 +139,11 @@ impl Snippet {
         let mut out = String::new();
         let mut at = 0;
         for &(s, e) in &self.highlights {
-            if s < at || e > self.text.len() || !self.text.is_char_boundary(s) || !self.text.is_char_boundary(e) {
+            if s < at
+                || e > self.text.len()
+                || !self.text.is_char_boundary(s)
+                || !self.text.is_char_boundary(e)
+            {
                 continue;
             }
             out.push_str(&html_escape(&self.text[at..s]));
@@ -188,12 +202,20 @@ pub struct Searchable {
 
 impl Searchable {
     pub fn open(case: &Case) -> Result<Self, SearchError> {
-        Ok(Searchable { case: case.clone(), index: Arc::new(SearchIndex::for_case(case)?), catalog: case.reader()? })
+        Ok(Searchable {
+            case: case.clone(),
+            index: Arc::new(SearchIndex::for_case(case)?),
+            catalog: case.reader()?,
+        })
     }
 
     /// Another handle on an open index, with a catalog connection of its own.
     pub fn with_index(case: &Case, index: Arc<SearchIndex>) -> Result<Self, SearchError> {
-        Ok(Searchable { case: case.clone(), index, catalog: case.reader()? })
+        Ok(Searchable {
+            case: case.clone(),
+            index,
+            catalog: case.reader()?,
+        })
     }
 
     /// Parses and compiles a query. `tag:` is looked up in the catalog (tags are set in the
@@ -201,17 +223,31 @@ impl Searchable {
     pub fn query(&self, q: &str) -> Result<Box<dyn Query>, QueryError> {
         let node = parse(q)?;
         let tags = |tag: &str| self.tagged(tag);
-        Compiler::new(self.index.fields, q).with_tags(&tags).compile(&node)
+        Compiler::new(self.index.fields, q)
+            .with_tags(&tags)
+            .compile(&node)
     }
 
     /// Keys of the messages tagged `tag`.
     fn tagged(&self, tag: &str) -> Vec<String> {
-        let Ok(mut st) = self.catalog.connection().prepare_cached("SELECT content_key FROM tags WHERE tag = ?1") else { return Vec::new() };
-        st.query_map([tag], |r| r.get::<_, Vec<u8>>(0)).map(|rows| rows.filter_map(Result::ok).map(hex::encode).collect()).unwrap_or_default()
+        let Ok(mut st) = self
+            .catalog
+            .connection()
+            .prepare_cached("SELECT content_key FROM tags WHERE tag = ?1")
+        else {
+            return Vec::new();
+        };
+        st.query_map([tag], |r| r.get::<_, Vec<u8>>(0))
+            .map(|rows| rows.filter_map(Result::ok).map(hex::encode).collect())
+            .unwrap_or_default()
     }
 
     /// The query with attachments folded into their messages (see [`crate::fold`]).
-    pub(crate) fn plan(&self, searcher: &Searcher, q: &str) -> Result<crate::fold::Plan, SearchError> {
+    pub(crate) fn plan(
+        &self,
+        searcher: &Searcher,
+        q: &str,
+    ) -> Result<crate::fold::Plan, SearchError> {
         let tags = |tag: &str| self.tagged(tag);
         crate::fold::plan(self.index.fields, Some(&tags), searcher, q)
     }
@@ -234,20 +270,35 @@ impl Searchable {
         let (total, docs): (usize, Vec<(f32, DocAddress)>) = match req.sort {
             Sort::Relevance => searcher.search(&*query, &(Count, top.order_by_score()))?,
             Sort::Newest | Sort::Oldest => {
-                let order = if req.sort == Sort::Newest { Order::Desc } else { Order::Asc };
-                let (n, d) = searcher.search(&*query, &(Count, top.order_by_fast_field::<i64>("date", order)))?;
+                let order = if req.sort == Sort::Newest {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
+                let (n, d) = searcher.search(
+                    &*query,
+                    &(Count, top.order_by_fast_field::<i64>("date", order)),
+                )?;
                 (n, d.into_iter().map(|(_, a)| (0.0, a)).collect())
             }
         };
-        let facets = if req.facets { Some(searcher.search(&*query, &FacetCollector)?) } else { None };
+        let facets = if req.facets {
+            Some(searcher.search(&*query, &FacetCollector)?)
+        } else {
+            None
+        };
         let mut snippets = Snippets::new(&searcher, &*query, &self.index)?;
         let mut hits: Vec<Hit> = Vec::with_capacity(docs.len());
         for (score, addr) in docs {
-            let Some(key) = key_of(&searcher, addr)? else { continue };
+            let Some(key) = key_of(&searcher, addr)? else {
+                continue;
+            };
             let mut hit = self.describe(&key, score, req.copies)?;
             if let Some(atts) = msg_no_of(&searcher, addr).and_then(|n| plan.via.get(&n)) {
                 for &a in atts.iter().take(10) {
-                    let Some(akey) = key_of(&searcher, a)? else { continue };
+                    let Some(akey) = key_of(&searcher, a)? else {
+                        continue;
+                    };
                     if !hit.in_attachments.iter().any(|x| x.key == akey) {
                         hit.in_attachments.push(self.attachment_of(&key, &akey)?);
                     }
@@ -265,12 +316,23 @@ impl Searchable {
             }
             hits.push(hit);
         }
-        Ok(Response { query: req.query.clone(), total: total as u64, offset: req.offset, hits, facets, took_ms: started.elapsed().as_secs_f64() * 1000.0 })
+        Ok(Response {
+            query: req.query.clone(),
+            total: total as u64,
+            offset: req.offset,
+            hits,
+            facets,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
     }
 
     /// Calls `f` with the key of every result, in index order, holding no more than one
     /// segment's matches at a time: for exports with no cap.
-    pub fn for_each_key(&self, q: &str, f: &mut dyn FnMut(&str) -> Result<(), SearchError>) -> Result<u64, SearchError> {
+    pub fn for_each_key(
+        &self,
+        q: &str,
+        f: &mut dyn FnMut(&str) -> Result<(), SearchError>,
+    ) -> Result<u64, SearchError> {
         let searcher = self.index.searcher()?;
         let query = self.plan(&searcher, q)?.query;
         let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher))?;
@@ -279,7 +341,9 @@ impl Searchable {
             let keys = segment.fast_fields().str("key")?;
             let alive = segment.alive_bitset();
             let mut docs: Vec<DocId> = Vec::new();
-            weight.for_each_no_score(segment, &mut |batch: &[DocId]| docs.extend_from_slice(batch))?;
+            weight.for_each_no_score(segment, &mut |batch: &[DocId]| {
+                docs.extend_from_slice(batch)
+            })?;
             let mut buf = String::new();
             for d in docs {
                 if alive.is_some_and(|a| !a.is_alive(d)) {
@@ -303,7 +367,9 @@ impl Searchable {
         let bytes = hex::decode(key).map_err(|_| SearchError::Corrupt(format!("bad key {key}")))?;
         let conn = self.catalog.connection();
         // An attachment is shown as the (earliest) message carrying it.
-        let is_message = conn.prepare_cached("SELECT 1 FROM messages WHERE content_key = ?1 LIMIT 1")?.exists([&bytes])?;
+        let is_message = conn
+            .prepare_cached("SELECT 1 FROM messages WHERE content_key = ?1 LIMIT 1")?
+            .exists([&bytes])?;
         if !is_message {
             let carrier: Option<(Vec<u8>, Option<String>)> = conn
                 .prepare_cached(
@@ -326,12 +392,17 @@ impl Searchable {
             };
             if let Some((parent, name)) = carrier {
                 let mut hit = self.describe(&hex::encode(parent), score, copies)?;
-                let flags: Option<String> =
-                    conn.prepare_cached("SELECT flags FROM extractions WHERE sha256 = ?1")?.query_row([&bytes], |r| r.get(0)).optional()?.flatten();
+                let flags: Option<String> = conn
+                    .prepare_cached("SELECT flags FROM extractions WHERE sha256 = ?1")?
+                    .query_row([&bytes], |r| r.get(0))
+                    .optional()?
+                    .flatten();
                 hit.in_attachments.push(AttachmentHit {
                     key: key.to_owned(),
                     name,
-                    flags: flags.map(|f| f.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+                    flags: flags
+                        .map(|f| f.split(',').map(str::to_owned).collect())
+                        .unwrap_or_default(),
                     snippet: None,
                 });
                 return Ok(hit);
@@ -356,14 +427,35 @@ impl Searchable {
             locations: Vec::new(),
             in_attachments: Vec::new(),
         };
-        let row: Option<(i64, Option<i64>, Option<String>, Option<String>, Option<String>, i64, Option<String>, i64)> = {
+        let row: Option<(
+            i64,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            i64,
+            Option<String>,
+            i64,
+        )> = {
             let mut st = conn.prepare_cached(
                 "SELECT id, date, subject, from_addr, from_name, item_id, thread, attachments FROM messages WHERE content_key = ?1 ORDER BY id LIMIT 1",
             )?;
-            let mut rows = st.query_map([&bytes], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))?;
+            let mut rows = st.query_map([&bytes], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })?;
             rows.next().transpose()?
         };
-        let condition = if let Some((mid, date, subject, from, from_name, item, thread, atts)) = row {
+        let condition = if let Some((mid, date, subject, from, from_name, item, thread, atts)) = row
+        {
             hit.date = date;
             hit.subject = subject;
             hit.from = from;
@@ -372,7 +464,10 @@ impl Searchable {
             hit.thread = thread;
             hit.attachments = atts as u64;
             let mut st = conn.prepare_cached("SELECT address FROM addresses WHERE message = ?1 AND role = 'to' ORDER BY pos LIMIT 10")?;
-            hit.to = st.query_map([mid], |r| r.get::<_, Option<String>>(0))?.filter_map(|r| r.ok().flatten()).collect();
+            hit.to = st
+                .query_map([mid], |r| r.get::<_, Option<String>>(0))?
+                .filter_map(|r| r.ok().flatten())
+                .collect();
             "i.message IN (SELECT id FROM messages WHERE content_key = ?1)"
         } else {
             hit.kind = "document".into();
@@ -401,7 +496,10 @@ impl Searchable {
             })?
             .collect::<Result<_, _>>()?;
         hit.copies = locations.len();
-        let mut folders: Vec<String> = locations.iter().filter_map(|(l, _)| l.folder.clone()).collect();
+        let mut folders: Vec<String> = locations
+            .iter()
+            .filter_map(|(l, _)| l.folder.clone())
+            .collect();
         folders.sort();
         folders.dedup();
         hit.folders = folders;
@@ -411,8 +509,11 @@ impl Searchable {
         hit.sources = sources;
         if hit.kind == "document" {
             hit.item = locations.first().map(|(l, _)| l.item);
-            let title: Option<String> =
-                conn.prepare_cached("SELECT title FROM extractions WHERE sha256 = ?1")?.query_row([&bytes], |r| r.get(0)).optional()?.flatten();
+            let title: Option<String> = conn
+                .prepare_cached("SELECT title FROM extractions WHERE sha256 = ?1")?
+                .query_row([&bytes], |r| r.get(0))
+                .optional()?
+                .flatten();
             hit.subject = title.or_else(|| locations.first().map(|(_, n)| n.clone()));
         }
         if copies {
@@ -422,9 +523,15 @@ impl Searchable {
     }
 
     /// An attachment of a message, as shown under it.
-    fn attachment_of(&self, message_key: &str, sha256_hex: &str) -> Result<AttachmentHit, SearchError> {
-        let sha = hex::decode(sha256_hex).map_err(|_| SearchError::Corrupt(format!("bad key {sha256_hex}")))?;
-        let mk = hex::decode(message_key).map_err(|_| SearchError::Corrupt(format!("bad key {message_key}")))?;
+    fn attachment_of(
+        &self,
+        message_key: &str,
+        sha256_hex: &str,
+    ) -> Result<AttachmentHit, SearchError> {
+        let sha = hex::decode(sha256_hex)
+            .map_err(|_| SearchError::Corrupt(format!("bad key {sha256_hex}")))?;
+        let mk = hex::decode(message_key)
+            .map_err(|_| SearchError::Corrupt(format!("bad key {message_key}")))?;
         let conn = self.catalog.connection();
         let name: Option<String> = conn
             .prepare_cached(
@@ -433,11 +540,17 @@ impl Searchable {
             .query_row([&sha, &mk], |r| r.get(0))
             .optional()?
             .flatten();
-        let flags: Option<String> = conn.prepare_cached("SELECT flags FROM extractions WHERE sha256 = ?1")?.query_row([&sha], |r| r.get(0)).optional()?.flatten();
+        let flags: Option<String> = conn
+            .prepare_cached("SELECT flags FROM extractions WHERE sha256 = ?1")?
+            .query_row([&sha], |r| r.get(0))
+            .optional()?
+            .flatten();
         Ok(AttachmentHit {
             key: sha256_hex.to_owned(),
             name,
-            flags: flags.map(|f| f.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+            flags: flags
+                .map(|f| f.split(',').map(str::to_owned).collect())
+                .unwrap_or_default(),
             snippet: None,
         })
     }
@@ -448,7 +561,11 @@ impl Searchable {
         let text_sha: Vec<u8> = self
             .catalog
             .connection()
-            .query_row("SELECT text_sha256 FROM extractions WHERE sha256 = ?1", [&key], |r| r.get::<_, Option<Vec<u8>>>(0))
+            .query_row(
+                "SELECT text_sha256 FROM extractions WHERE sha256 = ?1",
+                [&key],
+                |r| r.get::<_, Option<Vec<u8>>>(0),
+            )
             .ok()
             .flatten()?;
         let k: [u8; 32] = text_sha.try_into().ok()?;
@@ -468,7 +585,13 @@ impl Searchable {
             return None;
         }
         let item = hit.item?;
-        let sha: Vec<u8> = self.catalog.connection().query_row("SELECT sha256 FROM items WHERE id = ?1", [item], |r| r.get(0)).ok()?;
+        let sha: Vec<u8> = self
+            .catalog
+            .connection()
+            .query_row("SELECT sha256 FROM items WHERE id = ?1", [item], |r| {
+                r.get(0)
+            })
+            .ok()?;
         let key: [u8; 32] = sha.try_into().ok()?;
         let bytes = self.case.read_blob(&self.catalog, &key).ok()?;
         let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), false);
@@ -478,14 +601,22 @@ impl Searchable {
 
 /// The message number (`msg_no`) of a message document.
 fn msg_no_of(searcher: &Searcher, addr: DocAddress) -> Option<u64> {
-    let col = searcher.segment_reader(addr.segment_ord).fast_fields().column_opt::<u64>("msg_no").ok()??;
+    let col = searcher
+        .segment_reader(addr.segment_ord)
+        .fast_fields()
+        .column_opt::<u64>("msg_no")
+        .ok()??;
     col.first(addr.doc_id)
 }
 
 fn key_of(searcher: &Searcher, addr: DocAddress) -> Result<Option<String>, SearchError> {
     let seg = searcher.segment_reader(addr.segment_ord);
-    let Some(col) = seg.fast_fields().str("key")? else { return Ok(None) };
-    let Some(ord) = col.term_ords(addr.doc_id).next() else { return Ok(None) };
+    let Some(col) = seg.fast_fields().str("key")? else {
+        return Ok(None);
+    };
+    let Some(ord) = col.term_ords(addr.doc_id).next() else {
+        return Ok(None);
+    };
     let mut s = String::new();
     col.ord_to_str(ord, &mut s)?;
     Ok(Some(s))
@@ -497,7 +628,11 @@ struct Snippets {
 }
 
 impl Snippets {
-    fn new(searcher: &Searcher, query: &dyn Query, index: &SearchIndex) -> Result<Self, SearchError> {
+    fn new(
+        searcher: &Searcher,
+        query: &dyn Query,
+        index: &SearchIndex,
+    ) -> Result<Self, SearchError> {
         let f = index.fields;
         let mut gens = Vec::new();
         for field in [f.body_es, f.body_en, f.body_exact] {
@@ -513,14 +648,26 @@ impl Snippets {
         let mut best: Option<tantivy::snippet::Snippet> = None;
         for g in &self.gens {
             let s = g.snippet(text);
-            if best.as_ref().is_none_or(|b| s.highlighted().len() > b.highlighted().len()) {
+            if best
+                .as_ref()
+                .is_none_or(|b| s.highlighted().len() > b.highlighted().len())
+            {
                 best = Some(s);
             }
         }
         let s = best?;
         if s.highlighted().is_empty() {
-            let start: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
-            return (!start.is_empty()).then_some(Snippet { text: start, highlights: Vec::new() });
+            let start: String = text
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(200)
+                .collect();
+            return (!start.is_empty()).then_some(Snippet {
+                text: start,
+                highlights: Vec::new(),
+            });
         }
         // One line: newlines to spaces keeps byte offsets.
         let text = s.fragment().replace(['\n', '\r', '\t'], " ");
@@ -530,7 +677,9 @@ impl Snippets {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Counts facet values over every result, from the fast fields.
@@ -552,7 +701,17 @@ struct SegFacets {
     dates: Vec<Option<i64>>,
 }
 
-const FACET_FIELDS: [&str; 9] = ["source", "from_domain", "from_addr", "rcpt_addr", "mime", "lang", "has", "kind", "flag"];
+const FACET_FIELDS: [&str; 9] = [
+    "source",
+    "from_domain",
+    "from_addr",
+    "rcpt_addr",
+    "mime",
+    "lang",
+    "has",
+    "kind",
+    "flag",
+];
 
 impl Collector for FacetCollector {
     type Fruit = Facets;
@@ -567,7 +726,13 @@ impl Collector for FacetCollector {
             cols.push((i, col, vec![0u32; n]));
         }
         let date = ff.i64("date").ok();
-        Ok(SegFacets { cols, months: vec![0; MONTHS], odd_dates: 0, date, dates: Vec::new() })
+        Ok(SegFacets {
+            cols,
+            months: vec![0; MONTHS],
+            odd_dates: 0,
+            date,
+            dates: Vec::new(),
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -577,19 +742,47 @@ impl Collector for FacetCollector {
     fn merge_fruits(&self, fruits: Vec<Facets>) -> tantivy::Result<Facets> {
         let mut sums: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); FACET_FIELDS.len() + 2];
         for f in fruits {
-            for (i, list) in [&f.source, &f.sender_domain, &f.sender, &f.recipient, &f.mime, &f.lang, &f.has, &f.kind, &f.flag, &f.month, &f.year].into_iter().enumerate() {
+            for (i, list) in [
+                &f.source,
+                &f.sender_domain,
+                &f.sender,
+                &f.recipient,
+                &f.mime,
+                &f.lang,
+                &f.has,
+                &f.kind,
+                &f.flag,
+                &f.month,
+                &f.year,
+            ]
+            .into_iter()
+            .enumerate()
+            {
                 for b in list {
                     *sums[i].entry(b.value.clone()).or_default() += b.count;
                 }
             }
         }
         let top = |m: &BTreeMap<String, u64>, n: usize| {
-            let mut v: Vec<Bucket> = m.iter().map(|(k, c)| Bucket { value: k.clone(), count: *c }).collect();
+            let mut v: Vec<Bucket> = m
+                .iter()
+                .map(|(k, c)| Bucket {
+                    value: k.clone(),
+                    count: *c,
+                })
+                .collect();
             v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
             v.truncate(n);
             v
         };
-        let chrono_order = |m: &BTreeMap<String, u64>| m.iter().map(|(k, c)| Bucket { value: k.clone(), count: *c }).collect::<Vec<_>>();
+        let chrono_order = |m: &BTreeMap<String, u64>| {
+            m.iter()
+                .map(|(k, c)| Bucket {
+                    value: k.clone(),
+                    count: *c,
+                })
+                .collect::<Vec<_>>()
+        };
         Ok(Facets {
             source: top(&sums[0], FACET_TOP),
             sender_domain: top(&sums[1], FACET_TOP),
@@ -653,12 +846,20 @@ impl SegmentCollector for SegFacets {
         for (i, col, counts) in self.cols {
             let Some(c) = col else { continue };
             // One pass over the dictionary for every value seen, in ordinal order.
-            let ords: Vec<u64> = counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(o, _)| o as u64).collect();
+            let ords: Vec<u64> = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(o, _)| o as u64)
+                .collect();
             let mut ns = ords.iter().map(|&o| counts[o as usize]);
             let list = &mut lists[i];
             let _ = c.dictionary().sorted_ords_to_term_cb(&ords, |term| {
                 let n = ns.next().unwrap_or(0);
-                list.push(Bucket { value: String::from_utf8_lossy(term).into_owned(), count: n as u64 });
+                list.push(Bucket {
+                    value: String::from_utf8_lossy(term).into_owned(),
+                    count: n as u64,
+                });
             });
         }
         let mut month = Vec::new();
@@ -669,12 +870,24 @@ impl SegmentCollector for SegFacets {
             }
             let m = i as i32 + FIRST_MONTH;
             let (y, mo) = (m.div_euclid(12), m.rem_euclid(12) + 1);
-            month.push(Bucket { value: format!("{y:04}-{mo:02}"), count: n as u64 });
+            month.push(Bucket {
+                value: format!("{y:04}-{mo:02}"),
+                count: n as u64,
+            });
             *years.entry(y).or_default() += n as u64;
         }
-        let mut year: Vec<Bucket> = years.into_iter().map(|(y, n)| Bucket { value: format!("{y:04}"), count: n }).collect();
+        let mut year: Vec<Bucket> = years
+            .into_iter()
+            .map(|(y, n)| Bucket {
+                value: format!("{y:04}"),
+                count: n,
+            })
+            .collect();
         if self.odd_dates > 0 {
-            year.push(Bucket { value: "other".into(), count: self.odd_dates as u64 });
+            year.push(Bucket {
+                value: "other".into(),
+                count: self.odd_dates as u64,
+            });
         }
         let mut it = lists.into_iter();
         let mut next = || it.next().unwrap_or_default();

@@ -14,7 +14,9 @@ struct Fixture {
 }
 
 fn msg(id: &str, from: &str, to: &str, subject: &str, date: &str, body: &str) -> String {
-    format!("From: {from}\nTo: {to}\nSubject: {subject}\nDate: {date}\nMessage-ID: <{id}>\nContent-Type: text/plain; charset=utf-8\n\n{body}\n")
+    format!(
+        "From: {from}\nTo: {to}\nSubject: {subject}\nDate: {date}\nMessage-ID: <{id}>\nContent-Type: text/plain; charset=utf-8\n\n{body}\n"
+    )
 }
 
 fn with_attachment(id: &str, subject: &str, name: &str, mime: &str, payload_len: usize) -> String {
@@ -45,7 +47,14 @@ fn fixture() -> Fixture {
     );
     // The same message in the sender's Sent folder and the recipient's Inbox (other bytes).
     write(&mail, "jnunez/Enviados/1.eml", &oficio);
-    write(&mail, "ana/Bandeja/1.eml", &format!("Received: from mx by exch; Tue, 15 Mar 2016 09:30:04 -0600\n{}", oficio.replace('\n', "\r\n")));
+    write(
+        &mail,
+        "ana/Bandeja/1.eml",
+        &format!(
+            "Received: from mx by exch; Tue, 15 Mar 2016 09:30:04 -0600\n{}",
+            oficio.replace('\n', "\r\n")
+        ),
+    );
     write(
         &mail,
         "ana/Bandeja/2.eml",
@@ -57,7 +66,10 @@ fn fixture() -> Fixture {
             "Wed, 16 Mar 2016 11:00:00 -0600",
             "Recibido. Las ADQUISICIONES se aprueban. CONTRASEÑA cambiada.",
         )
-        .replace("Message-ID: <reply-1@sedena.gob.mx>", "Message-ID: <reply-1@sedena.gob.mx>\nIn-Reply-To: <oficio-1@defensa.gob.mx>"),
+        .replace(
+            "Message-ID: <reply-1@sedena.gob.mx>",
+            "Message-ID: <reply-1@sedena.gob.mx>\nIn-Reply-To: <oficio-1@defensa.gob.mx>",
+        ),
     );
     write(
         &mail,
@@ -77,12 +89,29 @@ fn fixture() -> Fixture {
         "ana/Bandeja/4.eml",
         "From: mgarcia at marina.gob.mx (María García)\nTo: ana@sedena.gob.mx\nCc: Comandante Ruiz <cruiz@sedena.gob.mx>\nBcc: auditoria@sfp.gob.mx\nSubject: Reunión de coordinación\nDate: Fri, 20 Sep 2019 17:00:00 -0500\nMessage-ID: <reunion-1@marina.gob.mx>\n\nSe convoca a reunión en Veracruz sobre el contrato de mantenimiento.\n",
     );
-    write(&mail, "ana/Bandeja/5.eml", &with_attachment("informe-1@sedena.gob.mx", "Informe anual", "Informe_Anual_2019.pdf", "application/pdf", 2 << 20));
+    write(
+        &mail,
+        "ana/Bandeja/5.eml",
+        &with_attachment(
+            "informe-1@sedena.gob.mx",
+            "Informe anual",
+            "Informe_Anual_2019.pdf",
+            "application/pdf",
+            2 << 20,
+        ),
+    );
     // A header-poor reply: tied to its thread by subject and participants only.
     write(
         &mail,
         "ana/Bandeja/6.eml",
-        &msg("poor-1@sedena.gob.mx", "jnunez@defensa.gob.mx", "ana@sedena.gob.mx", "RE: Reunión de coordinación", "Sat, 21 Sep 2019 09:00:00 -0500", "Confirmo asistencia."),
+        &msg(
+            "poor-1@sedena.gob.mx",
+            "jnunez@defensa.gob.mx",
+            "ana@sedena.gob.mx",
+            "RE: Reunión de coordinación",
+            "Sat, 21 Sep 2019 09:00:00 -0500",
+            "Confirmo asistencia.",
+        ),
     );
     let case = Case::init(&dir.path().join("case")).unwrap();
     let opts = IngestOptions::new("SEDENA", vec![mail.clone()]);
@@ -97,7 +126,10 @@ fn subjects(f: &Fixture, q: &str) -> Vec<String> {
     req.sort = Sort::Oldest;
     let r = f.s.search(&req).unwrap_or_else(|e| panic!("{q}: {e}"));
     assert_eq!(r.total as usize, r.hits.len(), "{q}");
-    r.hits.into_iter().map(|h| h.subject.unwrap_or_default()).collect()
+    r.hits
+        .into_iter()
+        .map(|h| h.subject.unwrap_or_default())
+        .collect()
 }
 
 const OFICIO: &str = "Adquisición de vehículos blindados";
@@ -126,32 +158,62 @@ fn language_accents_stemming() {
     assert_eq!(subjects(&f, "blindadso~1"), [OFICIO, REPLY]);
     // Boolean logic.
     assert_eq!(subjects(&f, "adquisicion -recibido"), [OFICIO]);
-    assert_eq!(subjects(&f, "veracruz OR purchased"), ["Reunión de coordinación", "Armored vehicle purchases"]);
-    assert_eq!(subjects(&f, "(veracruz OR purchased) AND contr*"), ["Reunión de coordinación", "Armored vehicle purchases"]);
-    assert_eq!(subjects(&f, "(veracruz OR purchased) AND contract*"), ["Armored vehicle purchases"]);
+    assert_eq!(
+        subjects(&f, "veracruz OR purchased"),
+        ["Reunión de coordinación", "Armored vehicle purchases"]
+    );
+    assert_eq!(
+        subjects(&f, "(veracruz OR purchased) AND contr*"),
+        ["Reunión de coordinación", "Armored vehicle purchases"]
+    );
+    assert_eq!(
+        subjects(&f, "(veracruz OR purchased) AND contract*"),
+        ["Armored vehicle purchases"]
+    );
     assert_eq!(subjects(&f, "NOT lang:es"), ["Armored vehicle purchases"]);
 }
 
 #[test]
 fn fields_and_addresses() {
     let f = fixture();
-    assert_eq!(subjects(&f, "from:defensa.gob.mx"), [OFICIO, "RE: Reunión de coordinación"]);
+    assert_eq!(
+        subjects(&f, "from:defensa.gob.mx"),
+        [OFICIO, "RE: Reunión de coordinación"]
+    );
     assert_eq!(subjects(&f, "from:\"José Núñez\""), [OFICIO]);
     assert_eq!(subjects(&f, "from:nunez"), [OFICIO]);
-    assert_eq!(subjects(&f, "from:jnunez"), [OFICIO, "RE: Reunión de coordinación"]);
+    assert_eq!(
+        subjects(&f, "from:jnunez"),
+        [OFICIO, "RE: Reunión de coordinación"]
+    );
     assert_eq!(subjects(&f, "from:gob.mx").len(), 5);
     // pipermail's `user at host (Name)` is an address with a name.
-    assert_eq!(subjects(&f, "from:mgarcia@marina.gob.mx"), ["Reunión de coordinación"]);
-    assert_eq!(subjects(&f, "from:\"maria garcia\""), ["Reunión de coordinación"]);
+    assert_eq!(
+        subjects(&f, "from:mgarcia@marina.gob.mx"),
+        ["Reunión de coordinación"]
+    );
+    assert_eq!(
+        subjects(&f, "from:\"maria garcia\""),
+        ["Reunión de coordinación"]
+    );
     assert_eq!(subjects(&f, "cc:ruiz"), ["Reunión de coordinación"]);
     assert_eq!(subjects(&f, "bcc:sfp.gob.mx"), ["Reunión de coordinación"]);
-    assert_eq!(subjects(&f, "participant:auditoria@sfp.gob.mx"), ["Reunión de coordinación"]);
+    assert_eq!(
+        subjects(&f, "participant:auditoria@sfp.gob.mx"),
+        ["Reunión de coordinación"]
+    );
     assert_eq!(subjects(&f, "to:ana@sedena.gob.mx").len(), 4);
     assert_eq!(subjects(&f, "subject:blindados"), [OFICIO, REPLY]);
     assert_eq!(subjects(&f, "subject:contraseña"), Vec::<String>::new());
     assert_eq!(subjects(&f, "attachment:informe"), ["Informe anual"]);
-    assert_eq!(subjects(&f, "filename:\"informe anual 2019\""), ["Informe anual"]);
-    assert_eq!(subjects(&f, "filename:informe_anual_2019.pdf"), ["Informe anual"]);
+    assert_eq!(
+        subjects(&f, "filename:\"informe anual 2019\""),
+        ["Informe anual"]
+    );
+    assert_eq!(
+        subjects(&f, "filename:informe_anual_2019.pdf"),
+        ["Informe anual"]
+    );
     assert_eq!(subjects(&f, "mime:pdf"), ["Informe anual"]);
     assert_eq!(subjects(&f, "mime:application/pdf"), ["Informe anual"]);
     assert_eq!(subjects(&f, "has:attachment"), ["Informe anual"]);
@@ -170,14 +232,27 @@ fn dates() {
     let f = fixture();
     assert_eq!(subjects(&f, "date:2016"), [OFICIO, REPLY]);
     assert_eq!(subjects(&f, "date:2016-03-15"), [OFICIO]);
-    assert_eq!(subjects(&f, "date:2019-08..2019-12"), ["Reunión de coordinación", "RE: Reunión de coordinación", "Informe anual"]);
+    assert_eq!(
+        subjects(&f, "date:2019-08..2019-12"),
+        [
+            "Reunión de coordinación",
+            "RE: Reunión de coordinación",
+            "Informe anual"
+        ]
+    );
     assert_eq!(subjects(&f, "date:>2019"), ["Armored vehicle purchases"]);
     assert_eq!(subjects(&f, "date:<2017"), [OFICIO, REPLY]);
-    assert_eq!(subjects(&f, "date:[2019-09-21 TO 2021-01-01]"), ["RE: Reunión de coordinación", "Informe anual"]);
+    assert_eq!(
+        subjects(&f, "date:[2019-09-21 TO 2021-01-01]"),
+        ["RE: Reunión de coordinación", "Informe anual"]
+    );
     let mut req = Request::new("*");
     req.sort = Sort::Newest;
     req.limit = 1;
-    assert_eq!(f.s.search(&req).unwrap().hits[0].subject.as_deref(), Some("Armored vehicle purchases"));
+    assert_eq!(
+        f.s.search(&req).unwrap().hits[0].subject.as_deref(),
+        Some("Armored vehicle purchases")
+    );
 }
 
 #[test]
@@ -187,37 +262,86 @@ fn copies_collapse_and_threads() {
     let r = f.s.search(&req).unwrap();
     assert_eq!(r.total, 1);
     assert_eq!(r.hits[0].copies, 2);
-    assert_eq!(r.hits[0].folders, vec!["mail/ana/Bandeja".to_owned(), "mail/jnunez/Enviados".to_owned()]);
+    assert_eq!(
+        r.hits[0].folders,
+        vec![
+            "mail/ana/Bandeja".to_owned(),
+            "mail/jnunez/Enviados".to_owned()
+        ]
+    );
     req.copies = true;
     let r = f.s.search(&req).unwrap();
     assert_eq!(r.hits[0].locations.len(), 2);
     // A thread by references, and a header-poor reply joined by subject and participants.
-    let thread = f.s.search(&Request::new("subject:blindados")).unwrap().hits[0].thread.clone().unwrap();
+    let thread = f.s.search(&Request::new("subject:blindados")).unwrap().hits[0]
+        .thread
+        .clone()
+        .unwrap();
     assert_eq!(subjects(&f, &format!("thread:{thread}")), [OFICIO, REPLY]);
-    let t2 = f.s.search(&Request::new("veracruz")).unwrap().hits[0].thread.clone().unwrap();
-    assert_eq!(subjects(&f, &format!("thread:{t2}")), ["Reunión de coordinación", "RE: Reunión de coordinación"]);
+    let t2 = f.s.search(&Request::new("veracruz")).unwrap().hits[0]
+        .thread
+        .clone()
+        .unwrap();
+    assert_eq!(
+        subjects(&f, &format!("thread:{t2}")),
+        ["Reunión de coordinación", "RE: Reunión de coordinación"]
+    );
     // Facets count messages, not copies.
     let mut req = Request::new("*");
     req.facets = true;
     let facets = f.s.search(&req).unwrap().facets.unwrap();
     assert_eq!(facets.source[0].count, 6);
-    let domains: Vec<(String, u64)> = facets.sender_domain.iter().map(|b| (b.value.clone(), b.count)).collect();
-    assert_eq!(domains, [("defensa.gob.mx".into(), 2), ("sedena.gob.mx".into(), 2), ("embassy.example".into(), 1), ("marina.gob.mx".into(), 1)]);
-    assert!(facets.year.iter().any(|b| b.value == "2016" && b.count == 2));
+    let domains: Vec<(String, u64)> = facets
+        .sender_domain
+        .iter()
+        .map(|b| (b.value.clone(), b.count))
+        .collect();
+    assert_eq!(
+        domains,
+        [
+            ("defensa.gob.mx".into(), 2),
+            ("sedena.gob.mx".into(), 2),
+            ("embassy.example".into(), 1),
+            ("marina.gob.mx".into(), 1)
+        ]
+    );
+    assert!(
+        facets
+            .year
+            .iter()
+            .any(|b| b.value == "2016" && b.count == 2)
+    );
     // Snippets highlight the stemmed matches.
     let r = f.s.search(&Request::new("adquisiciones")).unwrap();
-    assert!(r.hits.iter().any(|h| h.snippet.as_ref().is_some_and(|s| s.to_html().contains("<b>ADQUISICIONES</b>"))), "{:?}", r.hits);
+    assert!(
+        r.hits.iter().any(|h| h
+            .snippet
+            .as_ref()
+            .is_some_and(|s| s.to_html().contains("<b>ADQUISICIONES</b>"))),
+        "{:?}",
+        r.hits
+    );
     let sn = r.hits.iter().find_map(|h| h.snippet.clone()).unwrap();
     assert!(!sn.highlights.is_empty());
     for (s, e) in &sn.highlights {
-        assert!(sn.text[*s..*e].to_lowercase().starts_with("adquisici"), "{}", &sn.text[*s..*e]);
+        assert!(
+            sn.text[*s..*e].to_lowercase().starts_with("adquisici"),
+            "{}",
+            &sn.text[*s..*e]
+        );
     }
 }
 
 #[test]
 fn errors_have_positions() {
     let f = fixture();
-    for (q, col) in [("compra AND", 7), ("frm:juan", 0), ("date:2019-13", 5), ("size:>mucho", 5), ("(a OR b", 0)] {
+    for (q, col) in [
+        ("compra AND", 7),
+        ("frm:juan", 0),
+        ("date:2019-13", 5),
+        ("size:>mucho", 5),
+        ("(a OR b", 0),
+    ] {
         match f.s.search(&Request::new(q)) {
             Err(trove_query::SearchError::Query(e)) => assert_eq!(e.column(), col, "{q}: {e}"),
             other => panic!("{q}: {other:?}"),
@@ -231,7 +355,8 @@ fn exports_stream_every_hit() {
     let mut jsonl = Vec::new();
     let st = export::export(&f.s, "*", Format::Jsonl, true, &mut jsonl).unwrap();
     assert_eq!((st.hits, st.rows), (6, 7));
-    let first: serde_json::Value = serde_json::from_slice(jsonl.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    let first: serde_json::Value =
+        serde_json::from_slice(jsonl.split(|&b| b == b'\n').next().unwrap()).unwrap();
     assert!(first["locator"].as_str().unwrap().contains("/mail/"));
     let mut csv = Vec::new();
     export::export(&f.s, "from:defensa.gob.mx", Format::Csv, false, &mut csv).unwrap();
@@ -242,17 +367,34 @@ fn exports_stream_every_hit() {
     let mut mbox = Vec::new();
     export::export(&f.s, "ana", Format::Mbox, true, &mut mbox).unwrap();
     let n = trove_formats::mbox::MboxReader::new(&mbox[..], u64::MAX).count();
-    assert_eq!(n as u64, f.s.search(&Request { copies: true, ..Request::new("ana") }).unwrap().hits.iter().map(|h| h.copies as u64).sum::<u64>());
+    assert_eq!(
+        n as u64,
+        f.s.search(&Request {
+            copies: true,
+            ..Request::new("ana")
+        })
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.copies as u64)
+        .sum::<u64>()
+    );
     let zip_path = f._dir.path().join("export.zip");
-    let st = export::export_zip(&f.s, "*", false, std::fs::File::create(&zip_path).unwrap()).unwrap();
+    let st =
+        export::export_zip(&f.s, "*", false, std::fs::File::create(&zip_path).unwrap()).unwrap();
     let z = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
     assert_eq!(z.len() as u64, st.rows + 2);
-    assert!(z.file_names().any(|n| n.is_ok_and(|n| n == "manifest.jsonl")));
+    assert!(
+        z.file_names()
+            .any(|n| n.is_ok_and(|n| n == "manifest.jsonl"))
+    );
     let _ = &f.case;
 }
 
 fn corpus(rel: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora").join(rel);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpora")
+        .join(rel);
     assert!(p.exists(), "test corpus missing: {}", p.display());
     p
 }
@@ -261,14 +403,27 @@ fn corpus(rel: &str) -> PathBuf {
 fn shared_corpora_known_answers() {
     let dir = tempfile::tempdir().unwrap();
     let case = Case::init(&dir.path().join("case")).unwrap();
-    for (src, rel) in [("spam", "mail/spamassassin"), ("perceval", "mail/mbox-perceval")] {
-        ingest(&case, &IngestOptions::new(src, vec![corpus(rel)]), &Progress::default()).unwrap();
+    for (src, rel) in [
+        ("spam", "mail/spamassassin"),
+        ("perceval", "mail/mbox-perceval"),
+    ] {
+        ingest(
+            &case,
+            &IngestOptions::new(src, vec![corpus(rel)]),
+            &Progress::default(),
+        )
+        .unwrap();
     }
     let s = Searchable::open(&case).unwrap();
     let count = |q: &str| s.count(q).unwrap_or_else(|e| panic!("{q}: {e}"));
     // The first easy-ham message, by its subject phrase and its sender.
     assert_eq!(count("id:13258.1030015585@munnari.OZ.AU"), 1);
-    assert_eq!(count("id:13258.1030015585@munnari.OZ.AU AND subject:\"new sequences window\" AND from:\"Robert Elz\" AND date:2002-08-22"), 1);
+    assert_eq!(
+        count(
+            "id:13258.1030015585@munnari.OZ.AU AND subject:\"new sequences window\" AND from:\"Robert Elz\" AND date:2002-08-22"
+        ),
+        1
+    );
     assert!(count("subject:\"New Sequences Window\"") > 5);
     // Pipermail's `andy at example.com` is found by address, domain and local part.
     let andy = count("source:perceval AND from:andy@example.com");
@@ -286,9 +441,21 @@ fn shared_corpora_known_answers() {
         )
         .unwrap();
     assert!(from_domain >= 5);
-    assert_eq!(count("source:perceval AND from:example.com") as i64, from_domain);
+    assert_eq!(
+        count("source:perceval AND from:example.com") as i64,
+        from_domain
+    );
     // Every message is searchable; copies collapsed.
-    let messages = case.reader().unwrap().connection().query_row("SELECT COUNT(DISTINCT content_key) FROM messages", [], |r| r.get::<_, i64>(0)).unwrap();
+    let messages = case
+        .reader()
+        .unwrap()
+        .connection()
+        .query_row(
+            "SELECT COUNT(DISTINCT content_key) FROM messages",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap();
     assert_eq!(count("kind:message") as i64, messages);
     assert_eq!(count("*") as i64, messages + count("kind:document") as i64);
     assert_eq!(count("source:spam") + count("source:perceval"), count("*"));

@@ -42,17 +42,29 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/api/cases/{case}/items/{item}", get(message))
         .route("/api/cases/{case}/items/{item}/html", get(message_html))
         .route("/api/cases/{case}/items/{item}/raw", get(raw))
-        .route("/api/cases/{case}/items/{item}/attachments/{part}", get(attachment))
-        .route("/api/cases/{case}/items/{item}/attachments/{part}/text", get(attachment_text))
+        .route(
+            "/api/cases/{case}/items/{item}/attachments/{part}",
+            get(attachment),
+        )
+        .route(
+            "/api/cases/{case}/items/{item}/attachments/{part}/text",
+            get(attachment_text),
+        )
         .route("/api/cases/{case}/items/{item}/tags", post(add_tag))
-        .route("/api/cases/{case}/items/{item}/tags/{tag}", delete(remove_tag))
+        .route(
+            "/api/cases/{case}/items/{item}/tags/{tag}",
+            delete(remove_tag),
+        )
         .route("/api/cases/{case}/items/{item}/notes", post(add_note))
         .route("/api/cases/{case}/items/{item}/text", get(document_text))
         .route("/api/cases/{case}/tags", get(case_tags))
         .route("/api/cases/{case}/notes", get(case_notes))
         .route("/api/admin/users", get(users).post(create_user))
         .route("/api/admin/users/{name}", axum::routing::patch(update_user))
-        .route("/api/admin/users/{name}/grants/{case}", put(grant).delete(revoke))
+        .route(
+            "/api/admin/users/{name}/grants/{case}",
+            put(grant).delete(revoke),
+        )
         .route("/api/admin/audit", get(audit_view))
         .route("/warn", get(warn))
 }
@@ -75,8 +87,17 @@ impl Caller {
         if allowed.contains(&self.user.role) {
             Ok(())
         } else {
-            audit(app, self, None, "denied", json!({ "role": self.user.role.as_str(), "needs": allowed.iter().map(|r| r.as_str()).collect::<Vec<_>>() }));
-            Err(ServerError::Forbidden(format!("a {} cannot do this", self.user.role.as_str())))
+            audit(
+                app,
+                self,
+                None,
+                "denied",
+                json!({ "role": self.user.role.as_str(), "needs": allowed.iter().map(|r| r.as_str()).collect::<Vec<_>>() }),
+            );
+            Err(ServerError::Forbidden(format!(
+                "a {} cannot do this",
+                self.user.role.as_str()
+            )))
         }
     }
 
@@ -100,30 +121,50 @@ impl Caller {
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == name).then(|| v.to_owned())
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
 }
 
 fn client_ip(parts: &Parts) -> Option<String> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 impl FromRequestParts<Arc<App>> for Caller {
     type Rejection = ServerError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Self::Rejection> {
         let token = cookie(&parts.headers, COOKIE).ok_or(ServerError::Unauthorized)?;
         let hash = token_hash(&token);
         let (user, csrf) = app.db.session(&hash)?.ok_or(ServerError::Unauthorized)?;
         if !matches!(parts.method, Method::GET | Method::HEAD) {
-            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !crate::auth::same(sent, &csrf) {
                 return Err(ServerError::Forbidden("missing or wrong CSRF token".into()));
             }
         }
-        Ok(Caller { user, csrf, token_hash: hash, ip: client_ip(parts) })
+        Ok(Caller {
+            user,
+            csrf,
+            token_hash: hash,
+            ip: client_ip(parts),
+        })
     }
 }
 
@@ -133,13 +174,23 @@ impl FromRequestParts<Arc<App>> for Caller {
 /// turn instead of all of them slowing down together and the slowest waiting longest.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
     static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    let slots = SLOTS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
-    let _turn = slots.acquire().await.map_err(|e| ServerError::Internal(format!("worker slots: {e}")))?;
-    tokio::task::spawn_blocking(f).await.map_err(|e| ServerError::Internal(format!("worker: {e}")))?
+    let slots = SLOTS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let _turn = slots
+        .acquire()
+        .await
+        .map_err(|e| ServerError::Internal(format!("worker slots: {e}")))?;
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ServerError::Internal(format!("worker: {e}")))?
 }
 
 fn audit(app: &App, c: &Caller, case: Option<&str>, action: &str, detail: Value) {
-    if let Err(e) = app.db.audit(Some(c.name()), case, action, detail, c.ip.as_deref()) {
+    if let Err(e) = app
+        .db
+        .audit(Some(c.name()), case, action, detail, c.ip.as_deref())
+    {
         tracing::error!(error = %e, "could not write the audit log");
     }
 }
@@ -152,7 +203,11 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(State(app): AppState, ConnectInfo(addr): ConnectInfo<SocketAddr>, Json(b): Json<LoginBody>) -> Res<Response> {
+async fn login(
+    State(app): AppState,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(b): Json<LoginBody>,
+) -> Res<Response> {
     let app2 = app.clone();
     let user = b.user.clone();
     let ok = blocking(move || {
@@ -169,23 +224,37 @@ async fn login(State(app): AppState, ConnectInfo(addr): ConnectInfo<SocketAddr>,
     .await?;
     let ip = addr.ip().to_string();
     let Some(id) = ok else {
-        let _ = app.db.audit(Some(&user), None, "login-failed", json!({}), Some(&ip));
+        let _ = app
+            .db
+            .audit(Some(&user), None, "login-failed", json!({}), Some(&ip));
         return Err(ServerError::Unauthorized);
     };
     let token = random_token()?;
     let csrf = random_token()?;
-    app.db.create_session(id, &token_hash(&token), &csrf, SESSION_TTL)?;
-    let _ = app.db.audit(Some(&user), None, "login", json!({}), Some(&ip));
+    app.db
+        .create_session(id, &token_hash(&token), &csrf, SESSION_TTL)?;
+    let _ = app
+        .db
+        .audit(Some(&user), None, "login", json!({}), Some(&ip));
     let secure = if app.secure_cookies { "; Secure" } else { "" };
-    let set = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_TTL}{secure}");
+    let set = format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_TTL}{secure}"
+    );
     let u = app.db.user(&user)?.ok_or(ServerError::Unauthorized)?;
     let mut res = Json(session_json(&app, &u, &csrf)).into_response();
-    res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&set).map_err(|e| ServerError::Internal(e.to_string()))?);
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&set).map_err(|e| ServerError::Internal(e.to_string()))?,
+    );
     Ok(res)
 }
 
 fn session_json(app: &App, u: &User, csrf: &str) -> Value {
-    let cases: Vec<&String> = app.cases.keys().filter(|c| u.role == Role::Admin || u.grants.contains(c)).collect();
+    let cases: Vec<&String> = app
+        .cases
+        .keys()
+        .filter(|c| u.role == Role::Admin || u.grants.contains(c))
+        .collect();
     json!({ "user": u.name, "role": u.role, "csrf": csrf, "cases": cases })
 }
 
@@ -193,7 +262,10 @@ async fn logout(State(app): AppState, c: Caller) -> Res<Response> {
     app.db.end_session(&c.token_hash)?;
     audit(&app, &c, None, "logout", json!({}));
     let mut res = Json(json!({ "ok": true })).into_response();
-    res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static("trove_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("trove_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
     Ok(res)
 }
 
@@ -226,14 +298,23 @@ struct SearchParams {
     copies: Option<bool>,
 }
 
-async fn search(State(app): AppState, c: Caller, Path(case): Path<String>, Query(p): Query<SearchParams>) -> Res<Json<Value>> {
+async fn search(
+    State(app): AppState,
+    c: Caller,
+    Path(case): Path<String>,
+    Query(p): Query<SearchParams>,
+) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
     let sort = match p.sort.as_deref() {
         None => Sort::Relevance,
         Some(s) => s.parse::<Sort>().map_err(ServerError::BadRequest)?,
     };
     let req = Request {
-        query: if p.q.trim().is_empty() { "*".into() } else { p.q.clone() },
+        query: if p.q.trim().is_empty() {
+            "*".into()
+        } else {
+            p.q.clone()
+        },
         sort,
         offset: p.offset.unwrap_or(0),
         limit: p.limit.unwrap_or(20).clamp(1, 200),
@@ -242,14 +323,30 @@ async fn search(State(app): AppState, c: Caller, Path(case): Path<String>, Query
         copies: p.copies.unwrap_or(false),
     };
     let resp = blocking(move || Ok(entry.searchable()?.search(&req)?)).await?;
-    audit(&app, &c, Some(&case), "search", json!({ "q": p.q, "total": resp.total, "offset": resp.offset }));
+    audit(
+        &app,
+        &c,
+        Some(&case),
+        "search",
+        json!({ "q": p.q, "total": resp.total, "offset": resp.offset }),
+    );
     Ok(Json(json!(resp)))
 }
 
-async fn count(State(app): AppState, c: Caller, Path(case): Path<String>, Query(p): Query<SearchParams>) -> Res<Json<Value>> {
+async fn count(
+    State(app): AppState,
+    c: Caller,
+    Path(case): Path<String>,
+    Query(p): Query<SearchParams>,
+) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
     let qs = p.q.clone();
-    let n = blocking(move || Ok(entry.searchable()?.count(if qs.trim().is_empty() { "*" } else { &qs })?)).await?;
+    let n = blocking(move || {
+        Ok(entry
+            .searchable()?
+            .count(if qs.trim().is_empty() { "*" } else { &qs })?)
+    })
+    .await?;
     Ok(Json(json!({ "count": n })))
 }
 
@@ -260,27 +357,52 @@ struct GraphParams {
     nodes: Option<usize>,
 }
 
-async fn graph(State(app): AppState, c: Caller, Path(case): Path<String>, Query(p): Query<GraphParams>) -> Res<Json<Value>> {
+async fn graph(
+    State(app): AppState,
+    c: Caller,
+    Path(case): Path<String>,
+    Query(p): Query<GraphParams>,
+) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
-    let qs = if p.q.trim().is_empty() { "*".to_owned() } else { p.q.clone() };
+    let qs = if p.q.trim().is_empty() {
+        "*".to_owned()
+    } else {
+        p.q.clone()
+    };
     let n = p.nodes.unwrap_or(40).clamp(2, 200);
-    let g = blocking(move || Ok(trove_query::explore::graph(&*entry.searchable()?, &qs, n)?)).await?;
+    let g =
+        blocking(move || Ok(trove_query::explore::graph(&*entry.searchable()?, &qs, n)?)).await?;
     audit(&app, &c, Some(&case), "graph", json!({ "q": p.q }));
     Ok(Json(json!(g)))
 }
 
-async fn person(State(app): AppState, c: Caller, Path((case, address)): Path<(String, String)>) -> Res<Json<Value>> {
+async fn person(
+    State(app): AppState,
+    c: Caller,
+    Path((case, address)): Path<(String, String)>,
+) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
     let a = address.clone();
     let p = blocking(move || Ok(trove_query::explore::person(&*entry.searchable()?, &a)?)).await?;
-    audit(&app, &c, Some(&case), "person", json!({ "address": address }));
+    audit(
+        &app,
+        &c,
+        Some(&case),
+        "person",
+        json!({ "address": address }),
+    );
     Ok(Json(json!(p)))
 }
 
-async fn thread(State(app): AppState, c: Caller, Path((case, thread)): Path<(String, String)>) -> Res<Json<Value>> {
+async fn thread(
+    State(app): AppState,
+    c: Caller,
+    Path((case, thread)): Path<(String, String)>,
+) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
     let t = thread.clone();
-    let nodes = blocking(move || Ok(trove_query::explore::thread(&*entry.searchable()?, &t)?)).await?;
+    let nodes =
+        blocking(move || Ok(trove_query::explore::thread(&*entry.searchable()?, &t)?)).await?;
     if nodes.is_empty() {
         return Err(ServerError::NotFound(format!("thread {thread}")));
     }
@@ -292,11 +414,13 @@ async fn thread(State(app): AppState, c: Caller, Path((case, thread)): Path<(Str
 
 /// An item of the case, with its stored bytes when it has them.
 fn load_item(s: &trove_query::Searchable, item: i64) -> Res<(q::ItemRow, Option<Vec<u8>>)> {
-    let row = q::item(&s.catalog, item)?.ok_or_else(|| ServerError::NotFound(format!("item {item}")))?;
+    let row =
+        q::item(&s.catalog, item)?.ok_or_else(|| ServerError::NotFound(format!("item {item}")))?;
     let bytes = match (&row.sha256, row.outcome.as_str()) {
         (Some(sha), "stored" | "duplicate") => {
             let mut k = [0u8; 32];
-            hex::decode_to_slice(sha, &mut k).map_err(|_| ServerError::Internal("bad sha256".into()))?;
+            hex::decode_to_slice(sha, &mut k)
+                .map_err(|_| ServerError::Internal("bad sha256".into()))?;
             Some(s.case.read_blob(&s.catalog, &k)?)
         }
         _ => None,
@@ -309,7 +433,12 @@ struct MessageParams {
     raw_headers: Option<bool>,
 }
 
-async fn message(State(app): AppState, c: Caller, Path((case, item)): Path<(String, i64)>, Query(p): Query<MessageParams>) -> Res<Json<Value>> {
+async fn message(
+    State(app): AppState,
+    c: Caller,
+    Path((case, item)): Path<(String, i64)>,
+    Query(p): Query<MessageParams>,
+) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
     let case_name = case.clone();
     let v = blocking(move || {
@@ -384,103 +513,209 @@ async fn message(State(app): AppState, c: Caller, Path((case, item)): Path<(Stri
 fn inline_images(p: &trove_formats::message::ParsedMessage) -> Inline {
     p.attachments
         .iter()
-        .filter_map(|a| a.content_id.clone().map(|cid| (cid, (a.mime.clone(), a.data.clone()))))
+        .filter_map(|a| {
+            a.content_id
+                .clone()
+                .map(|cid| (cid, (a.mime.clone(), a.data.clone())))
+        })
         .collect()
 }
 
-async fn message_html(State(app): AppState, c: Caller, Path((case, item)): Path<(String, i64)>) -> Res<Response> {
+async fn message_html(
+    State(app): AppState,
+    c: Caller,
+    Path((case, item)): Path<(String, i64)>,
+) -> Res<Response> {
     let entry = c.case(&app, &case)?;
     let safe = blocking(move || {
         let s = entry.searchable()?;
         let (_, bytes) = load_item(&s, item)?;
         let bytes = bytes.ok_or_else(|| ServerError::NotFound("no stored bytes".into()))?;
         let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), false);
-        let html = parsed.html.as_deref().ok_or_else(|| ServerError::NotFound("no HTML body".into()))?;
+        let html = parsed
+            .html
+            .as_deref()
+            .ok_or_else(|| ServerError::NotFound("no HTML body".into()))?;
         Ok(html::sanitise(html, &inline_images(&parsed)))
     })
     .await?;
     let mut res = (StatusCode::OK, safe.html).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(html::MAIL_CSP));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(html::MAIL_CSP),
+    );
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
     Ok(res)
 }
 
 /// A file to download: never rendered by the browser.
 fn download(bytes: Vec<u8>, name: &str) -> Response {
-    let clean: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).take(120).collect();
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(120)
+        .collect();
     let mut res = (StatusCode::OK, bytes).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     // An ASCII fallback name, and the real name (RFC 6266 / RFC 5987) for browsers.
-    let utf8: String = name.bytes().take(400).map(|b| if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{clean}\"; filename*=UTF-8''{utf8}")) {
+    let utf8: String = name
+        .bytes()
+        .take(400)
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{clean}\"; filename*=UTF-8''{utf8}"
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
     res
 }
 
-async fn raw(State(app): AppState, c: Caller, Path((case, item)): Path<(String, i64)>) -> Res<Response> {
+async fn raw(
+    State(app): AppState,
+    c: Caller,
+    Path((case, item)): Path<(String, i64)>,
+) -> Res<Response> {
     let entry = c.case(&app, &case)?;
     let (row, bytes) = blocking(move || load_item(&*entry.searchable()?, item)).await?;
     let bytes = bytes.ok_or_else(|| ServerError::NotFound("no stored bytes".into()))?;
-    audit(&app, &c, Some(&case), "download", json!({ "item": item, "sha256": row.sha256 }));
+    audit(
+        &app,
+        &c,
+        Some(&case),
+        "download",
+        json!({ "item": item, "sha256": row.sha256 }),
+    );
     let ext = if row.message.is_some() { "eml" } else { "bin" };
     Ok(download(bytes, &format!("trove-{item}.{ext}")))
 }
 
-async fn attachment(State(app): AppState, c: Caller, Path((case, item, part)): Path<(String, i64, u32)>) -> Res<Response> {
+async fn attachment(
+    State(app): AppState,
+    c: Caller,
+    Path((case, item, part)): Path<(String, i64, u32)>,
+) -> Res<Response> {
     let entry = c.case(&app, &case)?;
     let (name, data, sha) = blocking(move || {
         let (_, bytes) = load_item(&*entry.searchable()?, item)?;
         let bytes = bytes.ok_or_else(|| ServerError::NotFound("no stored bytes".into()))?;
         let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), false);
-        let a = parsed.attachments.into_iter().find(|a| a.part == part).ok_or_else(|| ServerError::NotFound(format!("part {part}")))?;
-        Ok((a.name.unwrap_or_else(|| format!("part-{part}")), a.data, hex::encode(a.sha256)))
+        let a = parsed
+            .attachments
+            .into_iter()
+            .find(|a| a.part == part)
+            .ok_or_else(|| ServerError::NotFound(format!("part {part}")))?;
+        Ok((
+            a.name.unwrap_or_else(|| format!("part-{part}")),
+            a.data,
+            hex::encode(a.sha256),
+        ))
     })
     .await?;
-    audit(&app, &c, Some(&case), "download-attachment", json!({ "item": item, "part": part, "sha256": sha }));
+    audit(
+        &app,
+        &c,
+        Some(&case),
+        "download-attachment",
+        json!({ "item": item, "part": part, "sha256": sha }),
+    );
     Ok(download(data, &name))
 }
 
 /// Extracted text, as UTF-8 plain text.
 fn plain_text(text: String) -> Response {
     let mut r = text.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     r
 }
 
 /// The text extraction made of an attachment (plain text; pages separated by form feeds).
-async fn attachment_text(State(app): AppState, c: Caller, Path((case, item, part)): Path<(String, i64, u32)>) -> Res<Response> {
+async fn attachment_text(
+    State(app): AppState,
+    c: Caller,
+    Path((case, item, part)): Path<(String, i64, u32)>,
+) -> Res<Response> {
     let entry = c.case(&app, &case)?;
     let text = blocking(move || {
         let s = entry.searchable()?;
         let row = load_item(&s, item)?.0;
-        let mid = row.message.ok_or_else(|| ServerError::NotFound(format!("item {item} is not a message")))?;
+        let mid = row
+            .message
+            .ok_or_else(|| ServerError::NotFound(format!("item {item} is not a message")))?;
         let a = q::attachments(&s.catalog, mid)?
             .into_iter()
             .find(|a| a.part == part)
             .ok_or_else(|| ServerError::NotFound(format!("part {part}")))?;
-        s.document_text(&a.sha256).ok_or_else(|| ServerError::NotFound(format!("no text extracted from part {part}")))
+        s.document_text(&a.sha256)
+            .ok_or_else(|| ServerError::NotFound(format!("no text extracted from part {part}")))
     })
     .await?;
-    audit(&app, &c, Some(&case), "view-attachment-text", json!({ "item": item, "part": part }));
+    audit(
+        &app,
+        &c,
+        Some(&case),
+        "view-attachment-text",
+        json!({ "item": item, "part": part }),
+    );
     Ok(plain_text(text))
 }
 
 /// The text extracted from a loose document (an item outside any message).
-async fn document_text(State(app): AppState, c: Caller, Path((case, item)): Path<(String, i64)>) -> Res<Response> {
+async fn document_text(
+    State(app): AppState,
+    c: Caller,
+    Path((case, item)): Path<(String, i64)>,
+) -> Res<Response> {
     let entry = c.case(&app, &case)?;
     let text = blocking(move || {
         let s = entry.searchable()?;
-        let row = q::item(&s.catalog, item)?.ok_or_else(|| ServerError::NotFound(format!("item {item}")))?;
-        let sha = row.sha256.ok_or_else(|| ServerError::NotFound(format!("item {item} has no stored bytes")))?;
-        s.document_text(&sha).ok_or_else(|| ServerError::NotFound(format!("no text extracted from item {item}")))
+        let row = q::item(&s.catalog, item)?
+            .ok_or_else(|| ServerError::NotFound(format!("item {item}")))?;
+        let sha = row
+            .sha256
+            .ok_or_else(|| ServerError::NotFound(format!("item {item} has no stored bytes")))?;
+        s.document_text(&sha)
+            .ok_or_else(|| ServerError::NotFound(format!("no text extracted from item {item}")))
     })
     .await?;
-    audit(&app, &c, Some(&case), "view-document-text", json!({ "item": item }));
+    audit(
+        &app,
+        &c,
+        Some(&case),
+        "view-document-text",
+        json!({ "item": item }),
+    );
     Ok(plain_text(text))
 }
 
@@ -494,19 +729,35 @@ struct TagBody {
 fn content_key(s: &trove_query::Searchable, item: i64) -> Res<Vec<u8>> {
     s.catalog
         .connection()
-        .query_row("SELECT m.content_key FROM items i JOIN messages m ON m.id = i.message WHERE i.id = ?1", [item], |r| r.get(0))
+        .query_row(
+            "SELECT m.content_key FROM items i JOIN messages m ON m.id = i.message WHERE i.id = ?1",
+            [item],
+            |r| r.get(0),
+        )
         .map_err(|_| ServerError::NotFound(format!("message {item}")))
 }
 
 fn valid_tag(t: &str) -> Res<String> {
     let t = t.trim();
-    if t.is_empty() || t.len() > 64 || !t.chars().all(|c| c.is_alphanumeric() || "-_.:/".contains(c)) {
-        return Err(ServerError::BadRequest("tags are 1–64 letters, digits or - _ . : /".into()));
+    if t.is_empty()
+        || t.len() > 64
+        || !t
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.:/".contains(c))
+    {
+        return Err(ServerError::BadRequest(
+            "tags are 1–64 letters, digits or - _ . : /".into(),
+        ));
     }
     Ok(t.to_lowercase())
 }
 
-async fn add_tag(State(app): AppState, c: Caller, Path((case, item)): Path<(String, i64)>, Json(b): Json<TagBody>) -> Res<Json<Value>> {
+async fn add_tag(
+    State(app): AppState,
+    c: Caller,
+    Path((case, item)): Path<(String, i64)>,
+    Json(b): Json<TagBody>,
+) -> Res<Json<Value>> {
     c.require(&app, &[Role::Admin, Role::Reporter])?;
     let entry = c.case(&app, &case)?;
     let tag = valid_tag(&b.tag)?;
@@ -522,11 +773,21 @@ async fn add_tag(State(app): AppState, c: Caller, Path((case, item)): Path<(Stri
         Ok(())
     })
     .await?;
-    audit(&app, &c, Some(&case), "tag", json!({ "item": item, "tag": tag }));
+    audit(
+        &app,
+        &c,
+        Some(&case),
+        "tag",
+        json!({ "item": item, "tag": tag }),
+    );
     Ok(Json(json!({ "tag": tag })))
 }
 
-async fn remove_tag(State(app): AppState, c: Caller, Path((case, item, tag)): Path<(String, i64, String)>) -> Res<Json<Value>> {
+async fn remove_tag(
+    State(app): AppState,
+    c: Caller,
+    Path((case, item, tag)): Path<(String, i64, String)>,
+) -> Res<Json<Value>> {
     c.require(&app, &[Role::Admin, Role::Reporter])?;
     let entry = c.case(&app, &case)?;
     let tag = valid_tag(&tag)?;
@@ -534,11 +795,20 @@ async fn remove_tag(State(app): AppState, c: Caller, Path((case, item, tag)): Pa
     blocking(move || {
         let s = entry.searchable()?;
         let key = content_key(&s, item)?;
-        entry.case.catalog()?.connection().execute("DELETE FROM tags WHERE content_key = ?1 AND tag = ?2", rusqlite::params![key, t])?;
+        entry.case.catalog()?.connection().execute(
+            "DELETE FROM tags WHERE content_key = ?1 AND tag = ?2",
+            rusqlite::params![key, t],
+        )?;
         Ok(())
     })
     .await?;
-    audit(&app, &c, Some(&case), "untag", json!({ "item": item, "tag": tag }));
+    audit(
+        &app,
+        &c,
+        Some(&case),
+        "untag",
+        json!({ "item": item, "tag": tag }),
+    );
     Ok(Json(json!({ "removed": tag })))
 }
 
@@ -568,7 +838,12 @@ struct NotesParams {
 }
 
 /// The case's notes, newest first, with the message each is on.
-async fn case_notes(State(app): AppState, c: Caller, Path(case): Path<String>, Query(p): Query<NotesParams>) -> Res<Json<Value>> {
+async fn case_notes(
+    State(app): AppState,
+    c: Caller,
+    Path(case): Path<String>,
+    Query(p): Query<NotesParams>,
+) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
     let author = p.author.clone();
     let v = blocking(move || {
@@ -602,12 +877,19 @@ struct NoteBody {
     text: String,
 }
 
-async fn add_note(State(app): AppState, c: Caller, Path((case, item)): Path<(String, i64)>, Json(b): Json<NoteBody>) -> Res<Json<Value>> {
+async fn add_note(
+    State(app): AppState,
+    c: Caller,
+    Path((case, item)): Path<(String, i64)>,
+    Json(b): Json<NoteBody>,
+) -> Res<Json<Value>> {
     c.require(&app, &[Role::Admin, Role::Reporter])?;
     let entry = c.case(&app, &case)?;
     let text = b.text.trim().to_owned();
     if text.is_empty() || text.len() > 20_000 {
-        return Err(ServerError::BadRequest("a note has 1 to 20,000 characters".into()));
+        return Err(ServerError::BadRequest(
+            "a note has 1 to 20,000 characters".into(),
+        ));
     }
     let author = c.name().to_owned();
     let t = text.clone();
@@ -622,7 +904,13 @@ async fn add_note(State(app): AppState, c: Caller, Path((case, item)): Path<(Str
         Ok(cat.connection().last_insert_rowid())
     })
     .await?;
-    audit(&app, &c, Some(&case), "note", json!({ "item": item, "note": id }));
+    audit(
+        &app,
+        &c,
+        Some(&case),
+        "note",
+        json!({ "item": item, "note": id }),
+    );
     Ok(Json(json!({ "id": id, "author": c.name(), "text": text })))
 }
 
@@ -654,24 +942,52 @@ impl std::io::Write for ChannelWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         if !self.buf.is_empty() {
             let chunk = std::mem::take(&mut self.buf);
-            self.tx.blocking_send(Ok(chunk)).map_err(|_| std::io::Error::other("client went away"))?;
+            self.tx
+                .blocking_send(Ok(chunk))
+                .map_err(|_| std::io::Error::other("client went away"))?;
         }
         Ok(())
     }
 }
 
-async fn export(State(app): AppState, c: Caller, Path(case): Path<String>, Query(p): Query<ExportParams>) -> Res<Response> {
+async fn export(
+    State(app): AppState,
+    c: Caller,
+    Path(case): Path<String>,
+    Query(p): Query<ExportParams>,
+) -> Res<Response> {
     c.require(&app, &[Role::Admin, Role::Reporter])?;
     let entry = c.case(&app, &case)?;
-    let format: trove_query::export::Format = p.format.as_deref().unwrap_or("jsonl").parse().map_err(ServerError::BadRequest)?;
-    let qs = if p.q.trim().is_empty() { "*".to_owned() } else { p.q.clone() };
+    let format: trove_query::export::Format = p
+        .format
+        .as_deref()
+        .unwrap_or("jsonl")
+        .parse()
+        .map_err(ServerError::BadRequest)?;
+    let qs = if p.q.trim().is_empty() {
+        "*".to_owned()
+    } else {
+        p.q.clone()
+    };
     // Refuse a bad query now, with its error, rather than midway through a download.
     {
         let e2 = entry.clone();
         let q2 = qs.clone();
-        blocking(move || e2.searchable()?.query(&q2).map(|_| ()).map_err(|e| ServerError::Search(e.into()))).await?;
+        blocking(move || {
+            e2.searchable()?
+                .query(&q2)
+                .map(|_| ())
+                .map_err(|e| ServerError::Search(e.into()))
+        })
+        .await?;
     }
-    audit(&app, &c, Some(&case), "export", json!({ "q": p.q, "format": p.format.as_deref().unwrap_or("jsonl"), "copies": p.copies.unwrap_or(false) }));
+    audit(
+        &app,
+        &c,
+        Some(&case),
+        "export",
+        json!({ "q": p.q, "format": p.format.as_deref().unwrap_or("jsonl"), "copies": p.copies.unwrap_or(false) }),
+    );
     let copies = p.copies.unwrap_or(false);
     let (ctype, ext) = match format {
         trove_query::export::Format::Jsonl => ("application/x-ndjson", "jsonl"),
@@ -688,11 +1004,17 @@ async fn export(State(app): AppState, c: Caller, Path(case): Path<String>, Query
                 let tmp = tempfile_in(&entry.case.tmp_dir())?;
                 trove_query::export::export_zip(&s, &qs, copies, tmp.reopen()?)?;
                 let mut f = tmp.reopen()?;
-                let mut w = ChannelWriter { tx: tx.clone(), buf: Vec::new() };
+                let mut w = ChannelWriter {
+                    tx: tx.clone(),
+                    buf: Vec::new(),
+                };
                 std::io::copy(&mut f, &mut w)?;
                 std::io::Write::flush(&mut w)?;
             } else {
-                let mut w = ChannelWriter { tx: tx.clone(), buf: Vec::new() };
+                let mut w = ChannelWriter {
+                    tx: tx.clone(),
+                    buf: Vec::new(),
+                };
                 trove_query::export::export(&s, &qs, format, copies, &mut w)?;
                 std::io::Write::flush(&mut w)?;
             }
@@ -706,7 +1028,9 @@ async fn export(State(app): AppState, c: Caller, Path(case): Path<String>, Query
     let mut res = Response::new(Body::from_stream(stream));
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"trove-{case}-export.{ext}\"")) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"trove-{case}-export.{ext}\""
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(res)
@@ -726,7 +1050,10 @@ struct TempFile {
 
 impl TempFile {
     fn reopen(&self) -> std::io::Result<std::fs::File> {
-        std::fs::OpenOptions::new().read(true).write(true).open(&self.path)
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.path)
     }
 }
 
@@ -758,11 +1085,18 @@ struct NewUser {
 
 async fn create_user(State(app): AppState, c: Caller, Json(b): Json<NewUser>) -> Res<Json<Value>> {
     c.require(&app, &[Role::Admin])?;
-    let role = Role::parse(&b.role).ok_or_else(|| ServerError::BadRequest("role is admin, reporter or viewer".into()))?;
+    let role = Role::parse(&b.role)
+        .ok_or_else(|| ServerError::BadRequest("role is admin, reporter or viewer".into()))?;
     let app2 = app.clone();
     let (n, p) = (b.name.clone(), b.password);
     blocking(move || app2.db.add_user(&n, &p, role)).await?;
-    audit(&app, &c, None, "user-create", json!({ "name": b.name, "role": b.role }));
+    audit(
+        &app,
+        &c,
+        None,
+        "user-create",
+        json!({ "name": b.name, "role": b.role }),
+    );
     Ok(Json(json!(app.db.user(&b.name)?)))
 }
 
@@ -773,10 +1107,16 @@ struct UserUpdate {
     disabled: Option<bool>,
 }
 
-async fn update_user(State(app): AppState, c: Caller, Path(name): Path<String>, Json(b): Json<UserUpdate>) -> Res<Json<Value>> {
+async fn update_user(
+    State(app): AppState,
+    c: Caller,
+    Path(name): Path<String>,
+    Json(b): Json<UserUpdate>,
+) -> Res<Json<Value>> {
     c.require(&app, &[Role::Admin])?;
     if let Some(r) = &b.role {
-        let role = Role::parse(r).ok_or_else(|| ServerError::BadRequest("role is admin, reporter or viewer".into()))?;
+        let role = Role::parse(r)
+            .ok_or_else(|| ServerError::BadRequest("role is admin, reporter or viewer".into()))?;
         app.db.set_role(&name, role)?;
     }
     if let Some(p) = b.password.clone() {
@@ -786,11 +1126,21 @@ async fn update_user(State(app): AppState, c: Caller, Path(name): Path<String>, 
     if let Some(d) = b.disabled {
         app.db.set_disabled(&name, d)?;
     }
-    audit(&app, &c, None, "user-update", json!({ "name": name, "role": b.role, "password_changed": b.password.is_some(), "disabled": b.disabled }));
+    audit(
+        &app,
+        &c,
+        None,
+        "user-update",
+        json!({ "name": name, "role": b.role, "password_changed": b.password.is_some(), "disabled": b.disabled }),
+    );
     Ok(Json(json!(app.db.user(&name)?)))
 }
 
-async fn grant(State(app): AppState, c: Caller, Path((name, case)): Path<(String, String)>) -> Res<Json<Value>> {
+async fn grant(
+    State(app): AppState,
+    c: Caller,
+    Path((name, case)): Path<(String, String)>,
+) -> Res<Json<Value>> {
     c.require(&app, &[Role::Admin])?;
     if !app.cases.contains_key(&case) {
         return Err(ServerError::NotFound(format!("case {case}")));
@@ -800,7 +1150,11 @@ async fn grant(State(app): AppState, c: Caller, Path((name, case)): Path<(String
     Ok(Json(json!(app.db.user(&name)?)))
 }
 
-async fn revoke(State(app): AppState, c: Caller, Path((name, case)): Path<(String, String)>) -> Res<Json<Value>> {
+async fn revoke(
+    State(app): AppState,
+    c: Caller,
+    Path((name, case)): Path<(String, String)>,
+) -> Res<Json<Value>> {
     c.require(&app, &[Role::Admin])?;
     app.db.grant(&name, &case, false)?;
     audit(&app, &c, Some(&case), "revoke", json!({ "name": name }));
@@ -817,11 +1171,25 @@ struct AuditParams {
     format: Option<String>,
 }
 
-async fn audit_view(State(app): AppState, c: Caller, Query(p): Query<AuditParams>) -> Res<Response> {
+async fn audit_view(
+    State(app): AppState,
+    c: Caller,
+    Query(p): Query<AuditParams>,
+) -> Res<Response> {
     c.require(&app, &[Role::Admin])?;
     let csv = p.format.as_deref() == Some("csv");
-    let limit = if csv { p.limit.unwrap_or(1_000_000) } else { p.limit.unwrap_or(200).min(5000) };
-    let rows = app.db.audit_log(p.user.as_deref(), p.case.as_deref(), p.action.as_deref(), limit, p.before)?;
+    let limit = if csv {
+        p.limit.unwrap_or(1_000_000)
+    } else {
+        p.limit.unwrap_or(200).min(5000)
+    };
+    let rows = app.db.audit_log(
+        p.user.as_deref(),
+        p.case.as_deref(),
+        p.action.as_deref(),
+        limit,
+        p.before,
+    )?;
     audit_log(&app, &c, json!({ "format": p.format, "rows": rows.len() }));
     if csv {
         let mut out = format!("{}\n", crate::db::AuditEntry::CSV_HEADER);
@@ -830,8 +1198,14 @@ async fn audit_view(State(app): AppState, c: Caller, Query(p): Query<AuditParams
             out.push('\n');
         }
         let mut res = (StatusCode::OK, out).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-        res.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"trove-audit.csv\""));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        res.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment; filename=\"trove-audit.csv\""),
+        );
         return Ok(res);
     }
     Ok(Json(json!(rows)).into_response())
@@ -849,6 +1223,9 @@ struct WarnParams {
 /// The page in front of every link found in a mail.
 async fn warn(Query(p): Query<WarnParams>) -> Response {
     let mut res = (StatusCode::OK, html::warn_page(&p.u)).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     res
 }

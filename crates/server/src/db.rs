@@ -110,7 +110,11 @@ impl AuditEntry {
             q(self.user.as_deref().unwrap_or("")),
             q(self.case.as_deref().unwrap_or("")),
             q(&self.action),
-            q(&self.detail.as_ref().map(|d| d.to_string()).unwrap_or_default()),
+            q(&self
+                .detail
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default()),
             q(self.ip.as_deref().unwrap_or(""))
         )
     }
@@ -132,7 +136,9 @@ impl Db {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Db { conn: Mutex::new(conn) })
+        Ok(Db {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -140,8 +146,15 @@ impl Db {
     }
 
     pub fn add_user(&self, name: &str, password: &str, role: Role) -> Result<(), ServerError> {
-        if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c)) {
-            return Err(ServerError::BadRequest("user names are letters, digits and . _ - @".into()));
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .chars()
+                .all(|c| c.is_alphanumeric() || "._-@".contains(c))
+        {
+            return Err(ServerError::BadRequest(
+                "user names are letters, digits and . _ - @".into(),
+            ));
         }
         check_password(password)?;
         let hash = crate::auth::hash_password(password)?;
@@ -159,17 +172,26 @@ impl Db {
         check_password(password)?;
         let hash = crate::auth::hash_password(password)?;
         let conn = self.conn();
-        let n = conn.execute("UPDATE users SET password_hash = ?2 WHERE name = ?1", params![name, hash])?;
+        let n = conn.execute(
+            "UPDATE users SET password_hash = ?2 WHERE name = ?1",
+            params![name, hash],
+        )?;
         if n == 0 {
             return Err(ServerError::NotFound(format!("user {name}")));
         }
         // A new password ends every session of the account.
-        conn.execute("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)", [name])?;
+        conn.execute(
+            "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
+            [name],
+        )?;
         Ok(())
     }
 
     pub fn set_role(&self, name: &str, role: Role) -> Result<(), ServerError> {
-        let n = self.conn().execute("UPDATE users SET role = ?2 WHERE name = ?1", params![name, role.as_str()])?;
+        let n = self.conn().execute(
+            "UPDATE users SET role = ?2 WHERE name = ?1",
+            params![name, role.as_str()],
+        )?;
         if n == 0 {
             return Err(ServerError::NotFound(format!("user {name}")));
         }
@@ -178,12 +200,18 @@ impl Db {
 
     pub fn set_disabled(&self, name: &str, disabled: bool) -> Result<(), ServerError> {
         let conn = self.conn();
-        let n = conn.execute("UPDATE users SET disabled = ?2 WHERE name = ?1", params![name, disabled as i64])?;
+        let n = conn.execute(
+            "UPDATE users SET disabled = ?2 WHERE name = ?1",
+            params![name, disabled as i64],
+        )?;
         if n == 0 {
             return Err(ServerError::NotFound(format!("user {name}")));
         }
         if disabled {
-            conn.execute("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)", [name])?;
+            conn.execute(
+                "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
+                [name],
+            )?;
         }
         Ok(())
     }
@@ -195,16 +223,23 @@ impl Db {
             .optional()?
             .ok_or_else(|| ServerError::NotFound(format!("user {name}")))?;
         if on {
-            conn.execute("INSERT INTO grants (user_id, case_name) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![id, case])?;
+            conn.execute(
+                "INSERT INTO grants (user_id, case_name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![id, case],
+            )?;
         } else {
-            conn.execute("DELETE FROM grants WHERE user_id = ?1 AND case_name = ?2", params![id, case])?;
+            conn.execute(
+                "DELETE FROM grants WHERE user_id = ?1 AND case_name = ?2",
+                params![id, case],
+            )?;
         }
         Ok(())
     }
 
     pub fn users(&self) -> Result<Vec<User>, ServerError> {
         let conn = self.conn();
-        let mut st = conn.prepare("SELECT id, name, role, disabled, created_at FROM users ORDER BY name")?;
+        let mut st =
+            conn.prepare("SELECT id, name, role, disabled, created_at FROM users ORDER BY name")?;
         let mut users: Vec<User> = st
             .query_map([], |r| {
                 Ok(User {
@@ -217,9 +252,12 @@ impl Db {
                 })
             })?
             .collect::<Result<_, _>>()?;
-        let mut st = conn.prepare("SELECT case_name FROM grants WHERE user_id = ?1 ORDER BY case_name")?;
+        let mut st =
+            conn.prepare("SELECT case_name FROM grants WHERE user_id = ?1 ORDER BY case_name")?;
         for u in &mut users {
-            u.grants = st.query_map([u.id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            u.grants = st
+                .query_map([u.id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
         }
         Ok(users)
     }
@@ -232,13 +270,21 @@ impl Db {
     pub fn credentials(&self, name: &str) -> Result<Option<(i64, String, bool)>, ServerError> {
         Ok(self
             .conn()
-            .query_row("SELECT id, password_hash, disabled FROM users WHERE name = ?1", [name], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0))
-            })
+            .query_row(
+                "SELECT id, password_hash, disabled FROM users WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0)),
+            )
             .optional()?)
     }
 
-    pub fn create_session(&self, user_id: i64, token_hash: &[u8], csrf: &str, ttl_secs: i64) -> Result<(), ServerError> {
+    pub fn create_session(
+        &self,
+        user_id: i64,
+        token_hash: &[u8],
+        csrf: &str,
+        ttl_secs: i64,
+    ) -> Result<(), ServerError> {
         let now = chrono::Utc::now().timestamp();
         let conn = self.conn();
         conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [now])?;
@@ -261,17 +307,27 @@ impl Db {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let Some((name, csrf)) = row else { return Ok(None) };
+        let Some((name, csrf)) = row else {
+            return Ok(None);
+        };
         Ok(self.user(&name)?.map(|u| (u, csrf)))
     }
 
     pub fn end_session(&self, token_hash: &[u8]) -> Result<(), ServerError> {
-        self.conn().execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        self.conn()
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
         Ok(())
     }
 
     /// Appends to the audit log.
-    pub fn audit(&self, user: Option<&str>, case: Option<&str>, action: &str, detail: serde_json::Value, ip: Option<&str>) -> Result<(), ServerError> {
+    pub fn audit(
+        &self,
+        user: Option<&str>,
+        case: Option<&str>,
+        action: &str,
+        detail: serde_json::Value,
+        ip: Option<&str>,
+    ) -> Result<(), ServerError> {
         self.conn().execute(
             "INSERT INTO audit (at, user_name, case_name, action, detail, ip) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![now(), user, case, action, detail.to_string(), ip],
@@ -280,7 +336,14 @@ impl Db {
     }
 
     /// Audit records, newest first, filtered by user, case and action.
-    pub fn audit_log(&self, user: Option<&str>, case: Option<&str>, action: Option<&str>, limit: usize, before: Option<i64>) -> Result<Vec<AuditEntry>, ServerError> {
+    pub fn audit_log(
+        &self,
+        user: Option<&str>,
+        case: Option<&str>,
+        action: Option<&str>,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, ServerError> {
         let conn = self.conn();
         let mut st = conn.prepare(
             "SELECT id, at, user_name, case_name, action, detail, ip FROM audit
@@ -295,7 +358,9 @@ impl Db {
                 user: r.get(2)?,
                 case: r.get(3)?,
                 action: r.get(4)?,
-                detail: r.get::<_, Option<String>>(5)?.and_then(|d| serde_json::from_str(&d).ok()),
+                detail: r
+                    .get::<_, Option<String>>(5)?
+                    .and_then(|d| serde_json::from_str(&d).ok()),
                 ip: r.get(6)?,
             })
         })?;
@@ -305,7 +370,9 @@ impl Db {
 
 fn check_password(p: &str) -> Result<(), ServerError> {
     if p.chars().count() < 10 {
-        return Err(ServerError::BadRequest("passwords have at least 10 characters".into()));
+        return Err(ServerError::BadRequest(
+            "passwords have at least 10 characters".into(),
+        ));
     }
     Ok(())
 }

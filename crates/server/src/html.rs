@@ -9,8 +9,8 @@
 //! inside an iframe sandboxed without scripts.
 
 use std::borrow::Cow;
-use std::sync::{Arc, Mutex};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 
@@ -48,19 +48,26 @@ pub fn remote_references(html: &str) -> Vec<Remote> {
     let mut from = 0;
     while out.len() < MAX_REMOTE {
         // Every `//`: `http://`, `https://`, or protocol-relative (`src="//host/x"`).
-        let Some(i) = lower[from..].find("//") else { break };
+        let Some(i) = lower[from..].find("//") else {
+            break;
+        };
         let slashes = from + i;
         from = slashes + 2;
         let at = if lower[..slashes].ends_with("https:") {
             slashes - 6
         } else if lower[..slashes].ends_with("http:") {
             slashes - 5
-        } else if lower[..slashes].trim_end_matches(['"', '\'', ' ']).ends_with(['=', '(']) {
+        } else if lower[..slashes]
+            .trim_end_matches(['"', '\'', ' '])
+            .ends_with(['=', '('])
+        {
             slashes
         } else {
             continue;
         };
-        let end = html[at..].find(|c: char| matches!(c, '"' | '\'' | ')' | '<' | '>') || c.is_whitespace()).map_or(html.len(), |e| at + e);
+        let end = html[at..]
+            .find(|c: char| matches!(c, '"' | '\'' | ')' | '<' | '>') || c.is_whitespace())
+            .map_or(html.len(), |e| at + e);
         let url = html[at..end].replace("&amp;", "&");
         let before = lower[..at].trim_end_matches(['"', '\'', ' ', '\t', '\n', '\r']);
         let in_tag = match (before.rfind('<'), before.rfind('>')) {
@@ -72,8 +79,19 @@ pub fn remote_references(html: &str) -> Vec<Remote> {
             Some("css".to_owned())
         } else if in_tag && before.ends_with('=') {
             let l = before.rfind('<').unwrap_or(0);
-            let tag: String = before[l + 1..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
-            let attr: String = before[..before.len() - 1].trim_end().chars().rev().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<Vec<_>>().into_iter().rev().collect();
+            let tag: String = before[l + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            let attr: String = before[..before.len() - 1]
+                .trim_end()
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             (!tag.is_empty() && (tag != "a" || attr != "href")).then(|| format!("{tag} {attr}"))
         } else if in_tag && before.ends_with(',') {
             // The second and later candidates of a srcset.
@@ -107,7 +125,9 @@ pub fn sanitise(html: &str, inline: &Inline) -> SafeHtml {
     let (remote_w, links_w) = (remote.clone(), links.clone());
     let inline: Arc<Inline> = Arc::new(inline.clone());
     fn push(m: &Mutex<Vec<String>>, v: &str) {
-        m.lock().unwrap_or_else(|e| e.into_inner()).push(v.to_owned());
+        m.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(v.to_owned());
     }
     let body = {
         let mut b = ammonia::Builder::default();
@@ -117,7 +137,11 @@ pub fn sanitise(html: &str, inline: &Inline) -> SafeHtml {
             .add_tag_attributes("table", ["width", "border", "cellpadding", "cellspacing"])
             .add_tag_attributes("font", ["color", "size"])
             .add_tags(["font", "center"])
-            .url_schemes(["http", "https", "mailto", "data", "cid"].into_iter().collect())
+            .url_schemes(
+                ["http", "https", "mailto", "data", "cid"]
+                    .into_iter()
+                    .collect(),
+            )
             .url_relative(ammonia::UrlRelative::PassThrough)
             .link_rel(Some("noopener noreferrer"))
             .attribute_filter(move |element, attribute, value| -> Option<Cow<'_, str>> {
@@ -127,8 +151,15 @@ pub fn sanitise(html: &str, inline: &Inline) -> SafeHtml {
                         if let Some(cid) = v.strip_prefix("cid:") {
                             let cid = cid.trim_matches(|c| c == '<' || c == '>');
                             return Some(match inline.get(cid) {
-                                Some((mime, bytes)) if mime.starts_with("image/") && bytes.len() <= MAX_INLINE_IMAGE && mime != "image/svg+xml" => {
-                                    Cow::Owned(format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+                                Some((mime, bytes))
+                                    if mime.starts_with("image/")
+                                        && bytes.len() <= MAX_INLINE_IMAGE
+                                        && mime != "image/svg+xml" =>
+                                {
+                                    Cow::Owned(format!(
+                                        "data:{mime};base64,{}",
+                                        base64::engine::general_purpose::STANDARD.encode(bytes)
+                                    ))
                                 }
                                 _ => Cow::Borrowed(PLACEHOLDER),
                             });
@@ -142,7 +173,10 @@ pub fn sanitise(html: &str, inline: &Inline) -> SafeHtml {
                     ("a", "href") => {
                         let v = value.trim();
                         let lower = v.to_ascii_lowercase();
-                        if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:") {
+                        if lower.starts_with("http://")
+                            || lower.starts_with("https://")
+                            || lower.starts_with("mailto:")
+                        {
                             push(&links_w, v);
                             Some(Cow::Owned(format!("/warn?u={}", percent_encode(v))))
                         } else {
@@ -184,13 +218,19 @@ pub fn percent_encode(s: &str) -> String {
 
 /// Escapes text for HTML.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// The warning page in front of every link in a mail.
 pub fn warn_page(url: &str) -> String {
     let lower = url.to_ascii_lowercase();
-    let safe = lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:");
+    let safe = lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("mailto:");
     let action = if safe {
         format!(
             "<p><a class=\"go\" href=\"{}\" rel=\"noopener noreferrer\">Open this link</a> <span>or close this tab.</span></p>",
@@ -220,14 +260,41 @@ mod tests {
             <meta http-equiv="refresh" content="0;url=http://evil"><iframe src="http://evil"></iframe><form action="http://evil"><input></form>
             <img src="cid:logo@x"><object data="http://evil"></object><link rel="stylesheet" href="http://evil/s.css">"#;
         let mut inline = Inline::new();
-        inline.insert("logo@x".into(), ("image/png".into(), b"\x89PNG....".to_vec()));
+        inline.insert(
+            "logo@x".into(),
+            ("image/png".into(), b"\x89PNG....".to_vec()),
+        );
         let s = sanitise(evil, &inline);
         let h = s.html.to_lowercase();
-        for bad in ["onclick", "<script", "onerror", "javascript:", "expression(", "<svg", "onload", "refresh", "<iframe", "<form", "<object", "http://tracker", "http://evil", "http://x/y"] {
+        for bad in [
+            "onclick",
+            "<script",
+            "onerror",
+            "javascript:",
+            "expression(",
+            "<svg",
+            "onload",
+            "refresh",
+            "<iframe",
+            "<form",
+            "<object",
+            "http://tracker",
+            "http://evil",
+            "http://x/y",
+        ] {
             assert!(!h.contains(bad), "{bad} survived: {h}");
         }
-        assert_eq!(s.remote_images, vec!["http://tracker.example/p.gif".to_owned()]);
-        assert!(s.remote.iter().any(|r| r.kind == "img src" && r.url == "http://tracker.example/p.gif"), "{:?}", s.remote);
+        assert_eq!(
+            s.remote_images,
+            vec!["http://tracker.example/p.gif".to_owned()]
+        );
+        assert!(
+            s.remote
+                .iter()
+                .any(|r| r.kind == "img src" && r.url == "http://tracker.example/p.gif"),
+            "{:?}",
+            s.remote
+        );
         assert_eq!(s.links, vec!["https://example.org/a?b=c".to_owned()]);
         assert!(h.contains("/warn?u=https%3a%2f%2fexample.org%2fa%3fb%3dc"));
         assert!(h.contains("data:image/png;base64,"));
@@ -250,7 +317,10 @@ mod tests {
             <img src="//t.example/rel.gif"><img src="http://t.example/o.gif?u=a&amp;c=7">
             <a href="https://example.org/informe">informe</a> Visit http://example.org/texto today.</body></html>"#;
         let r = remote_references(html);
-        let kinds: Vec<(&str, &str)> = r.iter().map(|r| (r.kind.as_str(), r.url.as_str())).collect();
+        let kinds: Vec<(&str, &str)> = r
+            .iter()
+            .map(|r| (r.kind.as_str(), r.url.as_str()))
+            .collect();
         for want in [
             ("link href", "https://t.example/s.css"),
             ("css", "http://t.example/bg.gif"),
@@ -265,7 +335,10 @@ mod tests {
         ] {
             assert!(kinds.contains(&want), "{want:?} missing from {kinds:?}");
         }
-        assert!(!r.iter().any(|r| r.url.contains("example.org")), "links and text are not loads: {kinds:?}");
+        assert!(
+            !r.iter().any(|r| r.url.contains("example.org")),
+            "links and text are not loads: {kinds:?}"
+        );
         assert_eq!(r.len(), 10, "{kinds:?}");
     }
 }

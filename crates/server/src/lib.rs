@@ -57,7 +57,8 @@ impl IntoResponse for ServerError {
             ServerError::Unauthorized => StatusCode::UNAUTHORIZED,
             ServerError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServerError::NotFound(_) => StatusCode::NOT_FOUND,
-            ServerError::BadRequest(_) | ServerError::Search(trove_query::SearchError::Query(_)) => StatusCode::BAD_REQUEST,
+            ServerError::BadRequest(_)
+            | ServerError::Search(trove_query::SearchError::Query(_)) => StatusCode::BAD_REQUEST,
             ServerError::Conflict(_) => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -87,7 +88,12 @@ impl CaseEntry {
         // Opening the catalog for writing adds tables a newer trove knows (tags, notes).
         case.catalog()?;
         let index = Arc::new(SearchIndex::for_case(&case).map_err(trove_query::SearchError::from)?);
-        Ok(CaseEntry { name, case, index, pool: Mutex::new(Vec::new()) })
+        Ok(CaseEntry {
+            name,
+            case,
+            index,
+            pool: Mutex::new(Vec::new()),
+        })
     }
 
     /// A search handle (a catalog connection of its own), back to the pool when dropped.
@@ -97,7 +103,10 @@ impl CaseEntry {
             Some(s) => s,
             None => Searchable::with_index(&self.case, self.index.clone())?,
         };
-        Ok(Pooled { entry: self.clone(), s: Some(s) })
+        Ok(Pooled {
+            entry: self.clone(),
+            s: Some(s),
+        })
     }
 }
 
@@ -110,7 +119,9 @@ pub struct Pooled {
 impl std::ops::Deref for Pooled {
     type Target = Searchable;
     fn deref(&self) -> &Searchable {
-        self.s.as_ref().unwrap_or_else(|| unreachable!("a pooled handle is only emptied on drop"))
+        self.s
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("a pooled handle is only emptied on drop"))
     }
 }
 
@@ -143,7 +154,11 @@ pub struct ServeOptions {
 }
 
 /// Opens the cases (named after their folders) and the server database.
-pub fn app(data: &std::path::Path, cases: &[PathBuf], secure_cookies: bool) -> Result<Arc<App>, ServerError> {
+pub fn app(
+    data: &std::path::Path,
+    cases: &[PathBuf],
+    secure_cookies: bool,
+) -> Result<Arc<App>, ServerError> {
     let db = Db::open(data)?;
     let mut map = BTreeMap::new();
     for path in cases {
@@ -152,13 +167,21 @@ pub fn app(data: &std::path::Path, cases: &[PathBuf], secure_cookies: bool) -> R
             .canonicalize()?
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| ServerError::BadRequest(format!("{} has no folder name", path.display())))?;
+            .ok_or_else(|| {
+                ServerError::BadRequest(format!("{} has no folder name", path.display()))
+            })?;
         if map.contains_key(&name) {
-            return Err(ServerError::Conflict(format!("two cases are named {name}; case folders must have different names")));
+            return Err(ServerError::Conflict(format!(
+                "two cases are named {name}; case folders must have different names"
+            )));
         }
         map.insert(name.clone(), Arc::new(CaseEntry::open(name, case)?));
     }
-    Ok(Arc::new(App { db, cases: map, secure_cookies }))
+    Ok(Arc::new(App {
+        db,
+        cases: map,
+        secure_cookies,
+    }))
 }
 
 /// The router: API, UI, and the security headers every response carries.
@@ -176,15 +199,35 @@ pub const APP_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'sel
 async fn security_headers(mut res: Response) -> Response {
     let h = res.headers_mut();
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(APP_CSP));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(APP_CSP),
+        );
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
-    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"));
-    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    );
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     res
 }
 
@@ -193,10 +236,13 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let app = app(&opts.data, &opts.cases, opts.secure_cookies)?;
     let listener = tokio::net::TcpListener::bind(opts.addr).await?;
     tracing::info!(addr = %opts.addr, cases = app.cases.len(), "serving");
-    axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

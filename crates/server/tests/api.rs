@@ -28,14 +28,31 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| build().expect("fixture"))
 }
 
-fn make_case(root: &Path, name: &str, seed: u64, extra: Option<&Path>) -> Result<(), Box<dyn std::error::Error>> {
+fn make_case(
+    root: &Path,
+    name: &str,
+    seed: u64,
+    extra: Option<&Path>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let leak = root.join(format!("{name}-leak"));
-    generate(&SynthConfig { seed, messages: 150, layouts: vec![Layout::Maildir, Layout::Mbox], attachments: true }, &leak)?;
+    generate(
+        &SynthConfig {
+            seed,
+            messages: 150,
+            layouts: vec![Layout::Maildir, Layout::Mbox],
+            attachments: true,
+        },
+        &leak,
+    )?;
     let dir = root.join(name);
     let case = Case::init(&dir)?;
     let mut inputs = vec![leak];
     inputs.extend(extra.map(Path::to_path_buf));
-    ingest(&case, &IngestOptions::new(name.to_uppercase(), inputs), &Progress::default())?;
+    ingest(
+        &case,
+        &IngestOptions::new(name.to_uppercase(), inputs),
+        &Progress::default(),
+    )?;
     Ok(())
 }
 
@@ -75,16 +92,31 @@ fn build() -> Result<Fixture, Box<dyn std::error::Error>> {
     db.set_disabled("ex", true)?;
     drop(db);
 
-    let app = trove_server::app(&data, &[dir.path().join("sedena"), dir.path().join("ejercito")], false)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let app = trove_server::app(
+        &data,
+        &[dir.path().join("sedena"), dir.path().join("ejercito")],
+        false,
+    )?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
     std::thread::spawn(move || {
         rt.block_on(async move {
-            let _ = axum::serve(listener, trove_server::router(app).into_make_service_with_connect_info::<SocketAddr>()).await;
+            let _ = axum::serve(
+                listener,
+                trove_server::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
         })
     });
-    Ok(Fixture { base: format!("http://{addr}"), tracker, _dir: dir })
+    Ok(Fixture {
+        base: format!("http://{addr}"),
+        tracker,
+        _dir: dir,
+    })
 }
 
 /// A logged-in (or anonymous) client.
@@ -112,25 +144,44 @@ impl Answer {
         self.text().chars().take(300).collect()
     }
     fn header(&self, name: &str) -> String {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
     }
 }
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build())
+    ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build(),
+    )
 }
 
 impl Client {
     fn anonymous() -> Client {
-        Client { agent: agent(), cookie: None, csrf: String::new() }
+        Client {
+            agent: agent(),
+            cookie: None,
+            csrf: String::new(),
+        }
     }
 
     fn login(user: &str) -> Client {
         let mut c = Client::anonymous();
-        let a = c.call("POST", "/api/login", Some(json!({ "user": user, "password": PASSWORD })));
+        let a = c.call(
+            "POST",
+            "/api/login",
+            Some(json!({ "user": user, "password": PASSWORD })),
+        );
         assert_eq!(a.status, 200, "{user} logs in: {}", a.text());
         let set = a.header("set-cookie");
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "session cookie flags: {set}");
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "session cookie flags: {set}"
+        );
         c.cookie = set.split(';').next().map(str::to_owned);
         c.csrf = a.json()["csrf"].as_str().unwrap_or_default().to_owned();
         c
@@ -160,8 +211,15 @@ impl Client {
         };
         let mut res = res.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let mut body = Vec::new();
-        res.body_mut().as_reader().read_to_end(&mut body).unwrap_or_else(|e| panic!("{method} {path} body: {e}"));
-        Answer { status: res.status().as_u16(), headers: res.headers().clone(), body }
+        res.body_mut()
+            .as_reader()
+            .read_to_end(&mut body)
+            .unwrap_or_else(|e| panic!("{method} {path} body: {e}"));
+        Answer {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body,
+        }
     }
 
     fn get(&self, path: &str) -> Answer {
@@ -171,7 +229,13 @@ impl Client {
 
 fn enc(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -186,16 +250,31 @@ struct Ids {
 
 fn ids(case: &str) -> Ids {
     let admin = Client::login("jefa");
-    let r = admin.get(&format!("/api/cases/{case}/search?q=has:attachment&limit=200"));
+    let r = admin.get(&format!(
+        "/api/cases/{case}/search?q=has:attachment&limit=200"
+    ));
     assert_eq!(r.status, 200, "{}", r.text());
     for h in r.json()["hits"].as_array().cloned().unwrap_or_default() {
-        let Some(item) = h["item"].as_i64() else { continue };
+        let Some(item) = h["item"].as_i64() else {
+            continue;
+        };
         let m = admin.get(&format!("/api/cases/{case}/items/{item}")).json();
         let with_text = m["attachments"].as_array().and_then(|a| {
-            a.iter().find(|a| a["extraction"]["text_len"].as_u64().unwrap_or(0) > 200).and_then(|a| a["part"].as_u64())
+            a.iter()
+                .find(|a| a["extraction"]["text_len"].as_u64().unwrap_or(0) > 200)
+                .and_then(|a| a["part"].as_u64())
         });
-        if let (Some(part), Some(thread), Some(person)) = (with_text, m["thread"].as_str(), m["message"]["from_addr"].as_str()) {
-            return Ids { item, part: part as u32, thread: thread.to_owned(), person: person.to_owned() };
+        if let (Some(part), Some(thread), Some(person)) = (
+            with_text,
+            m["thread"].as_str(),
+            m["message"]["from_addr"].as_str(),
+        ) {
+            return Ids {
+                item,
+                part: part as u32,
+                thread: thread.to_owned(),
+                person: person.to_owned(),
+            };
         }
     }
     panic!("no message with an extracted attachment in {case}");
@@ -206,22 +285,57 @@ fn ids(case: &str) -> Ids {
 fn endpoints(case: &str, i: &Ids) -> Vec<(&'static str, String, Option<Value>, bool)> {
     let c = format!("/api/cases/{case}");
     vec![
-        ("GET", format!("{c}/search?q=oficio&facets=true"), None, false),
+        (
+            "GET",
+            format!("{c}/search?q=oficio&facets=true"),
+            None,
+            false,
+        ),
         ("GET", format!("{c}/count?q=oficio"), None, false),
         ("GET", format!("{c}/export?q=oficio&format=csv"), None, true),
         ("GET", format!("{c}/graph?q=*"), None, false),
         ("GET", format!("{c}/people/{}", enc(&i.person)), None, false),
-        ("GET", format!("{c}/threads/{}", enc(&i.thread)), None, false),
+        (
+            "GET",
+            format!("{c}/threads/{}", enc(&i.thread)),
+            None,
+            false,
+        ),
         ("GET", format!("{c}/items/{}", i.item), None, false),
         ("GET", format!("{c}/items/{}/html", i.item), None, false),
         ("GET", format!("{c}/items/{}/raw", i.item), None, false),
-        ("GET", format!("{c}/items/{}/attachments/{}", i.item, i.part), None, false),
-        ("GET", format!("{c}/items/{}/attachments/{}/text", i.item, i.part), None, false),
+        (
+            "GET",
+            format!("{c}/items/{}/attachments/{}", i.item, i.part),
+            None,
+            false,
+        ),
+        (
+            "GET",
+            format!("{c}/items/{}/attachments/{}/text", i.item, i.part),
+            None,
+            false,
+        ),
         ("GET", format!("{c}/tags"), None, false),
         ("GET", format!("{c}/notes"), None, false),
-        ("POST", format!("{c}/items/{}/tags", i.item), Some(json!({ "tag": "matriz" })), true),
-        ("DELETE", format!("{c}/items/{}/tags/matriz", i.item), None, true),
-        ("POST", format!("{c}/items/{}/notes", i.item), Some(json!({ "text": "nota de prueba" })), true),
+        (
+            "POST",
+            format!("{c}/items/{}/tags", i.item),
+            Some(json!({ "tag": "matriz" })),
+            true,
+        ),
+        (
+            "DELETE",
+            format!("{c}/items/{}/tags/matriz", i.item),
+            None,
+            true,
+        ),
+        (
+            "POST",
+            format!("{c}/items/{}/notes", i.item),
+            Some(json!({ "text": "nota de prueba" })),
+            true,
+        ),
     ]
 }
 
@@ -250,24 +364,43 @@ fn authorisation_matrix() {
                 };
                 // Only one HTML item has an HTML body; others answer 404 "no HTML" when granted.
                 let a = client.call(method, &path, body.clone());
-                let got = if path.ends_with("/html") && a.status == 404 && granted { 200 } else { a.status };
+                let got = if path.ends_with("/html") && a.status == 404 && granted {
+                    200
+                } else {
+                    a.status
+                };
                 assert_eq!(got, expected, "{user} {method} {path}: {}", a.brief());
                 checked += 1;
             }
             // No session: 401 everywhere.
-            assert_eq!(anon.call(method, &path, body.clone()).status, 401, "anonymous {method} {path}");
+            assert_eq!(
+                anon.call(method, &path, body.clone()).status,
+                401,
+                "anonymous {method} {path}"
+            );
             // A write without the CSRF token is refused even with a valid session.
             if method != "GET" {
                 let mut no_csrf = Client::login("jefa");
                 no_csrf.csrf = "forged".into();
-                assert_eq!(no_csrf.call(method, &path, body.clone()).status, 403, "forged CSRF {method} {path}");
+                assert_eq!(
+                    no_csrf.call(method, &path, body.clone()).status,
+                    403,
+                    "forged CSRF {method} {path}"
+                );
             }
         }
     }
     assert!(checked >= 2 * 16 * 4);
     // The case list shows only granted cases.
     let list = |c: &Client| -> Vec<String> {
-        c.get("/api/cases").json().as_array().cloned().unwrap_or_default().iter().filter_map(|c| c["name"].as_str().map(str::to_owned)).collect()
+        c.get("/api/cases")
+            .json()
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|c| c["name"].as_str().map(str::to_owned))
+            .collect()
     };
     assert_eq!(list(&clients[0]), ["ejercito", "sedena"]);
     assert_eq!(list(&clients[1]), ["sedena"]);
@@ -275,16 +408,40 @@ fn authorisation_matrix() {
     // Admin endpoints: admins only.
     for (method, path, body) in [
         ("GET", "/api/admin/users".to_owned(), None),
-        ("POST", "/api/admin/users".to_owned(), Some(json!({ "name": "nuevo", "password": PASSWORD, "role": "viewer" }))),
-        ("PATCH", "/api/admin/users/nuevo".to_owned(), Some(json!({ "role": "reporter" }))),
-        ("PUT", "/api/admin/users/nuevo/grants/sedena".to_owned(), None),
-        ("DELETE", "/api/admin/users/nuevo/grants/sedena".to_owned(), None),
+        (
+            "POST",
+            "/api/admin/users".to_owned(),
+            Some(json!({ "name": "nuevo", "password": PASSWORD, "role": "viewer" })),
+        ),
+        (
+            "PATCH",
+            "/api/admin/users/nuevo".to_owned(),
+            Some(json!({ "role": "reporter" })),
+        ),
+        (
+            "PUT",
+            "/api/admin/users/nuevo/grants/sedena".to_owned(),
+            None,
+        ),
+        (
+            "DELETE",
+            "/api/admin/users/nuevo/grants/sedena".to_owned(),
+            None,
+        ),
         ("GET", "/api/admin/audit".to_owned(), None),
     ] {
         for (user, client) in users.iter().zip(&clients).skip(1) {
-            assert_eq!(client.call(method, &path, body.clone()).status, 403, "{user} {method} {path}");
+            assert_eq!(
+                client.call(method, &path, body.clone()).status,
+                403,
+                "{user} {method} {path}"
+            );
         }
-        assert_eq!(anon.call(method, &path, body.clone()).status, 401, "anonymous {method} {path}");
+        assert_eq!(
+            anon.call(method, &path, body.clone()).status,
+            401,
+            "anonymous {method} {path}"
+        );
         let a = clients[0].call(method, &path, body.clone());
         assert_eq!(a.status, 200, "admin {method} {path}: {}", a.text());
     }
@@ -293,36 +450,67 @@ fn authorisation_matrix() {
 #[test]
 fn sessions_and_accounts() {
     let anon = Client::anonymous();
-    let bad = anon.call("POST", "/api/login", Some(json!({ "user": "ana", "password": "wrong" })));
+    let bad = anon.call(
+        "POST",
+        "/api/login",
+        Some(json!({ "user": "ana", "password": "wrong" })),
+    );
     assert_eq!(bad.status, 401);
     assert!(bad.header("set-cookie").is_empty());
-    let unknown = anon.call("POST", "/api/login", Some(json!({ "user": "nadie", "password": PASSWORD })));
+    let unknown = anon.call(
+        "POST",
+        "/api/login",
+        Some(json!({ "user": "nadie", "password": PASSWORD })),
+    );
     assert_eq!(unknown.status, 401);
-    let disabled = anon.call("POST", "/api/login", Some(json!({ "user": "ex", "password": PASSWORD })));
+    let disabled = anon.call(
+        "POST",
+        "/api/login",
+        Some(json!({ "user": "ex", "password": PASSWORD })),
+    );
     assert_eq!(disabled.status, 401, "a disabled account cannot log in");
     // Logging out ends the session on the server, not only in the browser.
     let ana = Client::login("ana");
     assert_eq!(ana.get("/api/session").status, 200);
     assert_eq!(ana.call("POST", "/api/logout", None).status, 200);
-    assert_eq!(ana.get("/api/session").status, 401, "the old cookie is dead");
+    assert_eq!(
+        ana.get("/api/session").status,
+        401,
+        "the old cookie is dead"
+    );
     assert_eq!(ana.get("/api/cases/sedena/count?q=*").status, 401);
     // Every page carries the app's CSP and no-sniff.
     let page = anon.get("/");
     assert_eq!(page.status, 200);
-    assert_eq!(page.header("content-security-policy"), trove_server::APP_CSP);
+    assert_eq!(
+        page.header("content-security-policy"),
+        trove_server::APP_CSP
+    );
     assert_eq!(page.header("x-content-type-options"), "nosniff");
     assert_eq!(page.header("x-frame-options"), "DENY");
     // The failed logins are in the audit log, with the name tried.
-    let log = Client::login("jefa").get("/api/admin/audit?action=login-failed&limit=100").json();
-    let tried: Vec<&str> = log.as_array().map(|a| a.iter().filter_map(|e| e["user"].as_str()).collect()).unwrap_or_default();
-    assert!(tried.contains(&"ana") && tried.contains(&"nadie") && tried.contains(&"ex"), "{log}");
+    let log = Client::login("jefa")
+        .get("/api/admin/audit?action=login-failed&limit=100")
+        .json();
+    let tried: Vec<&str> = log
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["user"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        tried.contains(&"ana") && tried.contains(&"nadie") && tried.contains(&"ex"),
+        "{log}"
+    );
 }
 
 /// Hostile items in sedena, by file name.
 fn hostile_items(c: &Client) -> Vec<(String, i64)> {
-    let r = c.get("/api/cases/sedena/search?q=subject:xss&limit=50").json();
+    let r = c
+        .get("/api/cases/sedena/search?q=subject:xss&limit=50")
+        .json();
     let hits = r["hits"].as_array().cloned().unwrap_or_default();
-    hits.iter().filter_map(|h| Some((h["subject"].as_str()?.to_owned(), h["item"].as_i64()?))).collect()
+    hits.iter()
+        .filter_map(|h| Some((h["subject"].as_str()?.to_owned(), h["item"].as_i64()?)))
+        .collect()
 }
 
 #[test]
@@ -330,48 +518,128 @@ fn hostile_html_is_inert_and_nothing_remote_is_fetched() {
     let ana = Client::login("ana");
     let items = hostile_items(&ana);
     assert_eq!(items.len(), 8, "{items:?}");
-    let port = fixture().tracker.local_addr().map(|a| a.port()).unwrap_or(0);
+    let port = fixture()
+        .tracker
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or(0);
     let forbidden = [
-        "<script", "onerror", "onload", "onmouseover", "javascript:", "expression(", "<iframe", "<object", "<embed", "<meta", "<base", "<link",
-        "<svg", "<math", "<form", "<video", "<audio", "@import", "srcset",
+        "<script",
+        "onerror",
+        "onload",
+        "onmouseover",
+        "javascript:",
+        "expression(",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<meta",
+        "<base",
+        "<link",
+        "<svg",
+        "<math",
+        "<form",
+        "<video",
+        "<audio",
+        "@import",
+        "srcset",
     ];
     for (subject, item) in &items {
         // The message as JSON: the markup in headers is data, returned as such for the UI to
         // show as text.
         let m = ana.get(&format!("/api/cases/sedena/items/{item}"));
         assert_eq!(m.status, 200);
-        assert!(subject.contains("<img src=x onerror=window.__pwned=1>"), "{subject}");
+        assert!(
+            subject.contains("<img src=x onerror=window.__pwned=1>"),
+            "{subject}"
+        );
         let html = ana.get(&format!("/api/cases/sedena/items/{item}/html"));
         assert_eq!(html.status, 200, "{subject}");
-        assert_eq!(html.header("content-security-policy"), trove_server::html::MAIL_CSP, "{subject}");
-        assert!(html.header("content-type").starts_with("text/html"), "{subject}");
+        assert_eq!(
+            html.header("content-security-policy"),
+            trove_server::html::MAIL_CSP,
+            "{subject}"
+        );
+        assert!(
+            html.header("content-type").starts_with("text/html"),
+            "{subject}"
+        );
         // The mail's own markup (the wrapper's head is trove's).
         let text = html.text().to_lowercase();
-        let body = text.split_once("<body>").map(|(_, b)| b.to_owned()).unwrap_or(text.clone());
-        assert!(!text.contains("http://") || !text.split("<body>").next().unwrap_or("").contains("http"), "the head fetches nothing");
+        let body = text
+            .split_once("<body>")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or(text.clone());
+        assert!(
+            !text.contains("http://")
+                || !text.split("<body>").next().unwrap_or("").contains("http"),
+            "the head fetches nothing"
+        );
         for f in forbidden {
-            assert!(!body.contains(f), "{subject}: sanitised HTML still has {f}:\n{body}");
+            assert!(
+                !body.contains(f),
+                "{subject}: sanitised HTML still has {f}:\n{body}"
+            );
         }
-        assert!(!body.contains(&format!("127.0.0.1:{port}")), "{subject}: a remote URL survived:\n{body}");
+        assert!(
+            !body.contains(&format!("127.0.0.1:{port}")),
+            "{subject}: a remote URL survived:\n{body}"
+        );
     }
     // Remote images are listed (for the placeholder notice) and replaced.
-    let (_, item) = items.iter().find(|(s, _)| s.contains("remote-images")).cloned().unwrap_or_default();
+    let (_, item) = items
+        .iter()
+        .find(|(s, _)| s.contains("remote-images"))
+        .cloned()
+        .unwrap_or_default();
     let m = ana.get(&format!("/api/cases/sedena/items/{item}")).json();
-    let remote: Vec<&str> = m["remote_images"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+    let remote: Vec<&str> = m["remote_images"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
     assert!(remote.iter().any(|u| u.ends_with("/pixel.gif")), "{m}");
     // And everything else it would have loaded, listed for the reader.
-    let all: Vec<(&str, &str)> =
-        m["remote"].as_array().map(|a| a.iter().filter_map(|r| Some((r["kind"].as_str()?, r["url"].as_str()?))).collect()).unwrap_or_default();
-    for (kind, end) in [("img src", "/pixel.gif"), ("img srcset", "/srcset.png"), ("source srcset", "/picture.webp"), ("table background", "/table.gif")] {
-        assert!(all.iter().any(|(k, u)| *k == kind && u.ends_with(end)), "{kind} {end} not in {all:?}");
+    let all: Vec<(&str, &str)> = m["remote"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| Some((r["kind"].as_str()?, r["url"].as_str()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (kind, end) in [
+        ("img src", "/pixel.gif"),
+        ("img srcset", "/srcset.png"),
+        ("source srcset", "/picture.webp"),
+        ("table background", "/table.gif"),
+    ] {
+        assert!(
+            all.iter().any(|(k, u)| *k == kind && u.ends_with(end)),
+            "{kind} {end} not in {all:?}"
+        );
     }
-    assert!(!all.iter().any(|(_, u)| u.contains("example.org")), "a link is not a load: {all:?}");
-    let html = ana.get(&format!("/api/cases/sedena/items/{item}/html")).text();
-    assert!(html.contains("data:image/svg+xml"), "placeholder shown: {html}");
+    assert!(
+        !all.iter().any(|(_, u)| u.contains("example.org")),
+        "a link is not a load: {all:?}"
+    );
+    let html = ana
+        .get(&format!("/api/cases/sedena/items/{item}/html"))
+        .text();
+    assert!(
+        html.contains("data:image/svg+xml"),
+        "placeholder shown: {html}"
+    );
     // Links go through the warning page; the warning page itself never links a script URL.
-    assert!(html.contains("/warn?u=https%3A%2F%2Fexample.org%2Finforme"), "{html}");
+    assert!(
+        html.contains("/warn?u=https%3A%2F%2Fexample.org%2Finforme"),
+        "{html}"
+    );
     let warn = ana.get("/warn?u=javascript%3Aalert(1)");
-    assert!(!warn.text().to_lowercase().contains("href=\"javascript:"), "{}", warn.text());
+    assert!(
+        !warn.text().to_lowercase().contains("href=\"javascript:"),
+        "{}",
+        warn.text()
+    );
     let warn = ana.get("/warn?u=https%3A%2F%2Fexample.org%2Finforme");
     assert!(warn.text().contains("https://example.org/informe"));
     // Nothing ever connected to the tracker: the server fetched nothing while sanitising.
@@ -385,27 +653,56 @@ fn hostile_html_is_inert_and_nothing_remote_is_fetched() {
 fn downloads_are_attachments_never_rendered() {
     let ana = Client::login("ana");
     let i = ids("sedena");
-    for path in [format!("/api/cases/sedena/items/{}/raw", i.item), format!("/api/cases/sedena/items/{}/attachments/{}", i.item, i.part)] {
+    for path in [
+        format!("/api/cases/sedena/items/{}/raw", i.item),
+        format!("/api/cases/sedena/items/{}/attachments/{}", i.item, i.part),
+    ] {
         let a = ana.get(&path);
         assert_eq!(a.status, 200);
-        assert_eq!(a.header("content-type"), "application/octet-stream", "{path}");
-        assert!(a.header("content-disposition").starts_with("attachment;"), "{path}");
+        assert_eq!(
+            a.header("content-type"),
+            "application/octet-stream",
+            "{path}"
+        );
+        assert!(
+            a.header("content-disposition").starts_with("attachment;"),
+            "{path}"
+        );
         assert_eq!(a.header("x-content-type-options"), "nosniff");
         assert!(a.header("content-security-policy").contains("sandbox"));
         assert!(!a.body.is_empty());
     }
     // A loose document's text (a file outside any message, here from a zip in the leak).
-    let docs = ana.get("/api/cases/sedena/search?q=kind:document&limit=50").json();
+    let docs = ana
+        .get("/api/cases/sedena/search?q=kind:document&limit=50")
+        .json();
     let loose = docs["hits"].as_array().and_then(|h| {
-        h.iter().filter_map(|h| h["item"].as_i64()).find(|i| ana.get(&format!("/api/cases/sedena/items/{i}/text")).status == 200)
+        h.iter()
+            .filter_map(|h| h["item"].as_i64())
+            .find(|i| ana.get(&format!("/api/cases/sedena/items/{i}/text")).status == 200)
     });
     assert!(loose.is_some(), "no loose document with text: {docs}");
-    let doc = ana.get(&format!("/api/cases/sedena/items/{}", loose.unwrap_or_default())).json();
+    let doc = ana
+        .get(&format!(
+            "/api/cases/sedena/items/{}",
+            loose.unwrap_or_default()
+        ))
+        .json();
     assert_eq!(doc["extraction"]["status"], "extracted", "{doc}");
-    assert!(doc["extraction"]["text_len"].as_u64().unwrap_or(0) > 0, "{doc}");
-    let text = ana.get(&format!("/api/cases/sedena/items/{}/attachments/{}/text", i.item, i.part));
+    assert!(
+        doc["extraction"]["text_len"].as_u64().unwrap_or(0) > 0,
+        "{doc}"
+    );
+    let text = ana.get(&format!(
+        "/api/cases/sedena/items/{}/attachments/{}/text",
+        i.item, i.part
+    ));
     assert!(text.header("content-type").starts_with("text/plain"));
-    assert!(text.text().split_whitespace().count() > 5, "{}", text.text());
+    assert!(
+        text.text().split_whitespace().count() > 5,
+        "{}",
+        text.text()
+    );
 }
 
 #[test]
@@ -413,37 +710,96 @@ fn tags_notes_search_and_audit() {
     let ana = Client::login("ana");
     let hit = ana.get("/api/cases/sedena/search?q=oficio&limit=1").json();
     let item = hit["hits"][0]["item"].as_i64().expect("a hit");
-    assert!(ana.call("POST", &format!("/api/cases/sedena/items/{item}/tags"), Some(json!({ "tag": "Revisar" }))).status == 200);
+    assert!(
+        ana.call(
+            "POST",
+            &format!("/api/cases/sedena/items/{item}/tags"),
+            Some(json!({ "tag": "Revisar" }))
+        )
+        .status
+            == 200
+    );
     let found = ana.get("/api/cases/sedena/search?q=tag:revisar").json();
     assert_eq!(found["total"], 1, "{found}");
     assert_eq!(found["hits"][0]["item"], item);
     // A tag with markup or spaces is refused.
-    assert_eq!(ana.call("POST", &format!("/api/cases/sedena/items/{item}/tags"), Some(json!({ "tag": "<b>x</b>" }))).status, 400);
-    let note = ana.call("POST", &format!("/api/cases/sedena/items/{item}/notes"), Some(json!({ "text": "Llamar a la fuente" })));
+    assert_eq!(
+        ana.call(
+            "POST",
+            &format!("/api/cases/sedena/items/{item}/tags"),
+            Some(json!({ "tag": "<b>x</b>" }))
+        )
+        .status,
+        400
+    );
+    let note = ana.call(
+        "POST",
+        &format!("/api/cases/sedena/items/{item}/notes"),
+        Some(json!({ "text": "Llamar a la fuente" })),
+    );
     assert_eq!(note.status, 200, "{}", note.text());
     let m = ana.get(&format!("/api/cases/sedena/items/{item}")).json();
     assert_eq!(m["tags"][0]["tag"], "revisar");
-    assert!(m["addresses"].as_array().is_some_and(|a| a.iter().any(|a| a["role"] == "from" && a["address"].is_string())), "{m}");
+    assert!(
+        m["addresses"].as_array().is_some_and(|a| a
+            .iter()
+            .any(|a| a["role"] == "from" && a["address"].is_string())),
+        "{m}"
+    );
     let tags = ana.get("/api/cases/sedena/tags").json();
-    assert!(tags.as_array().is_some_and(|t| t.iter().any(|t| t["tag"] == "revisar" && t["count"] == 1)), "{tags}");
+    assert!(
+        tags.as_array()
+            .is_some_and(|t| t.iter().any(|t| t["tag"] == "revisar" && t["count"] == 1)),
+        "{tags}"
+    );
     let notes = ana.get("/api/cases/sedena/notes?author=ana").json();
-    assert!(notes.as_array().is_some_and(|n| n.iter().any(|n| n["text"] == "Llamar a la fuente" && n["item"] == item)), "{notes}");
+    assert!(
+        notes.as_array().is_some_and(|n| n
+            .iter()
+            .any(|n| n["text"] == "Llamar a la fuente" && n["item"] == item)),
+        "{notes}"
+    );
     assert_eq!(m["tags"][0]["author"], "ana");
-    assert!(m["notes"].as_array().is_some_and(|n| n.iter().any(|n| n["text"] == "Llamar a la fuente" && n["author"] == "ana")), "{m}");
+    assert!(
+        m["notes"].as_array().is_some_and(|n| n
+            .iter()
+            .any(|n| n["text"] == "Llamar a la fuente" && n["author"] == "ana")),
+        "{m}"
+    );
     // Another reporter of the case sees them; the tag is removed and search follows.
     let jefa = Client::login("jefa");
-    assert_eq!(jefa.get(&format!("/api/cases/sedena/items/{item}")).json()["tags"][0]["tag"], "revisar");
-    assert_eq!(ana.call("DELETE", &format!("/api/cases/sedena/items/{item}/tags/revisar"), None).status, 200);
-    assert_eq!(ana.get("/api/cases/sedena/search?q=tag:revisar").json()["total"], 0);
+    assert_eq!(
+        jefa.get(&format!("/api/cases/sedena/items/{item}")).json()["tags"][0]["tag"],
+        "revisar"
+    );
+    assert_eq!(
+        ana.call(
+            "DELETE",
+            &format!("/api/cases/sedena/items/{item}/tags/revisar"),
+            None
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        ana.get("/api/cases/sedena/search?q=tag:revisar").json()["total"],
+        0
+    );
     // Export streams every result, uncapped.
-    let total = ana.get("/api/cases/sedena/count?q=*").json()["count"].as_u64().unwrap_or(0);
+    let total = ana.get("/api/cases/sedena/count?q=*").json()["count"]
+        .as_u64()
+        .unwrap_or(0);
     let export = ana.get("/api/cases/sedena/export?q=*&format=jsonl");
     assert_eq!(export.status, 200);
     assert_eq!(export.text().lines().count() as u64, total);
     // The audit log has who searched, viewed and exported what.
     let log = jefa.get("/api/admin/audit?user=ana&limit=1000").json();
     let entries = log.as_array().cloned().unwrap_or_default();
-    let has = |action: &str, pred: &dyn Fn(&Value) -> bool| entries.iter().any(|e| e["action"] == action && pred(&e["detail"]));
+    let has = |action: &str, pred: &dyn Fn(&Value) -> bool| {
+        entries
+            .iter()
+            .any(|e| e["action"] == action && pred(&e["detail"]))
+    };
     assert!(has("search", &|d| d["q"] == "oficio"), "{log}");
     assert!(has("view", &|d| d["item"] == item));
     assert!(has("tag", &|_| true));
@@ -452,11 +808,23 @@ fn tags_notes_search_and_audit() {
     let otro = Client::login("otro");
     assert_eq!(otro.get("/api/cases/sedena/count?q=*").status, 404);
     let vic = Client::login("vic");
-    assert_eq!(vic.call("POST", &format!("/api/cases/sedena/items/{item}/notes"), Some(json!({ "text": "x" }))).status, 403);
+    assert_eq!(
+        vic.call(
+            "POST",
+            &format!("/api/cases/sedena/items/{item}/notes"),
+            Some(json!({ "text": "x" }))
+        )
+        .status,
+        403
+    );
     let denied = jefa.get("/api/admin/audit?action=denied&limit=1000").json();
     let who: Vec<(&str, &str)> = denied
         .as_array()
-        .map(|a| a.iter().filter_map(|e| Some((e["user"].as_str()?, e["case"].as_str().unwrap_or("")))).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| Some((e["user"].as_str()?, e["case"].as_str().unwrap_or(""))))
+                .collect()
+        })
         .unwrap_or_default();
     assert!(who.contains(&("otro", "sedena")), "{denied}");
     assert!(who.iter().any(|(u, _)| *u == "vic"), "{denied}");
@@ -468,16 +836,30 @@ fn tags_notes_search_and_audit() {
 /// The OpenAPI document lists every route the API serves, with the methods it serves.
 #[test]
 fn openapi_documents_every_route() {
-    let doc: Value = serde_json::from_str(include_str!("../ui/openapi.json")).expect("openapi.json is JSON");
+    let doc: Value =
+        serde_json::from_str(include_str!("../ui/openapi.json")).expect("openapi.json is JSON");
     let paths = doc["paths"].as_object().expect("paths");
     let src = include_str!("../src/api.rs");
     let mut routes = 0;
-    for line in src.lines().map(str::trim).filter(|l| l.starts_with(".route(\"")) {
-        let path = line.trim_start_matches(".route(\"").split('"').next().unwrap_or_default();
-        let entry = paths.get(path).unwrap_or_else(|| panic!("{path} is not in openapi.json"));
+    for line in src
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with(".route(\""))
+    {
+        let path = line
+            .trim_start_matches(".route(\"")
+            .split('"')
+            .next()
+            .unwrap_or_default();
+        let entry = paths
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} is not in openapi.json"));
         for method in ["get", "post", "put", "patch", "delete"] {
             if line.contains(&format!("{method}(")) {
-                assert!(entry.get(method).is_some(), "{method} {path} is not in openapi.json");
+                assert!(
+                    entry.get(method).is_some(),
+                    "{method} {path} is not in openapi.json"
+                );
             }
         }
         routes += 1;
@@ -486,7 +868,10 @@ fn openapi_documents_every_route() {
     // And the server serves it.
     let served = Client::anonymous().get("/api/openapi.json");
     assert_eq!(served.status, 200);
-    assert_eq!(served.json()["paths"].as_object().map(|p| p.len()), Some(paths.len()));
+    assert_eq!(
+        served.json()["paths"].as_object().map(|p| p.len()),
+        Some(paths.len())
+    );
 }
 
 /// Every result a total counts is a hit on some page, once: paging through a query gives
@@ -495,24 +880,42 @@ fn openapi_documents_every_route() {
 #[test]
 fn totals_match_the_hits_paged_through() {
     let ana = Client::login("ana");
-    for q in ["*", "kind:document", "oficio", "kind:attachment", "has:attachment"] {
+    for q in [
+        "*",
+        "kind:document",
+        "oficio",
+        "kind:attachment",
+        "has:attachment",
+    ] {
         let (mut offset, mut seen, mut total) = (0, 0u64, 0u64);
         let mut keys = std::collections::HashSet::new();
         loop {
-            let r = ana.get(&format!("/api/cases/sedena/search?q={}&limit=200&offset={offset}", enc(q))).json();
+            let r = ana
+                .get(&format!(
+                    "/api/cases/sedena/search?q={}&limit=200&offset={offset}",
+                    enc(q)
+                ))
+                .json();
             total = total.max(r["total"].as_u64().unwrap_or(0));
             let hits = r["hits"].as_array().cloned().unwrap_or_default();
             if hits.is_empty() {
                 break;
             }
             for h in &hits {
-                let id = format!("{}/{}", h["key"].as_str().unwrap_or(""), h["in_attachments"][0]["key"].as_str().unwrap_or(""));
+                let id = format!(
+                    "{}/{}",
+                    h["key"].as_str().unwrap_or(""),
+                    h["in_attachments"][0]["key"].as_str().unwrap_or("")
+                );
                 assert!(keys.insert(id.clone()), "{q}: {id} twice");
             }
             seen += hits.len() as u64;
             offset += 200;
         }
         assert!(total > 0, "{q}");
-        assert_eq!(seen, total, "{q}: the pages hold {seen} hits for a total of {total}");
+        assert_eq!(
+            seen, total,
+            "{q}: the pages hold {seen} hits for a total of {total}"
+        );
     }
 }

@@ -63,7 +63,10 @@ impl BlobDir {
 
     fn large_path(&self, sha: &[u8; 32], codec: Codec) -> PathBuf {
         let h = hex::encode(sha);
-        self.root.join("large").join(&h[..2]).join(format!("{h}.{}", codec.as_str()))
+        self.root
+            .join("large")
+            .join(&h[..2])
+            .join(format!("{h}.{}", codec.as_str()))
     }
 
     /// Reads a whole blob.
@@ -94,7 +97,12 @@ impl BlobDir {
             if out.len() as u64 != blob.size {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!("blob {} decoded to {} bytes, catalog says {}", hex::encode(blob.sha256), out.len(), blob.size),
+                    format!(
+                        "blob {} decoded to {} bytes, catalog says {}",
+                        hex::encode(blob.sha256),
+                        out.len(),
+                        blob.size
+                    ),
                 ));
             }
             return Ok(out);
@@ -104,7 +112,12 @@ impl BlobDir {
         if out.len() as u64 != blob.size {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("blob {} decoded to {} bytes, catalog says {}", hex::encode(blob.sha256), out.len(), blob.size),
+                format!(
+                    "blob {} decoded to {} bytes, catalog says {}",
+                    hex::encode(blob.sha256),
+                    out.len(),
+                    blob.size
+                ),
             ));
         }
         Ok(out)
@@ -119,7 +132,9 @@ impl BlobDir {
                 f.read_exact_at(&mut buf, offset)?;
                 Box::new(io::Cursor::new(buf))
             }
-            Location::Large => Box::new(BufReader::new(File::open(self.large_path(&blob.sha256, blob.codec))?)),
+            Location::Large => Box::new(BufReader::new(File::open(
+                self.large_path(&blob.sha256, blob.codec),
+            )?)),
         };
         Ok(match blob.codec {
             Codec::Raw => raw,
@@ -136,7 +151,9 @@ impl BlobDir {
         let codec = if compress { Codec::Zstd } else { Codec::Raw };
         {
             let mut sink: Box<dyn Write> = match codec {
-                Codec::Zstd => Box::new(zstd::stream::write::Encoder::new(tmp.as_file(), ZSTD_LEVEL)?.auto_finish()),
+                Codec::Zstd => Box::new(
+                    zstd::stream::write::Encoder::new(tmp.as_file(), ZSTD_LEVEL)?.auto_finish(),
+                ),
                 Codec::Raw => Box::new(tmp.as_file()),
             };
             let mut buf = vec![0u8; 1 << 20];
@@ -165,7 +182,12 @@ impl BlobDir {
         } else {
             tmp.persist(&dest).map_err(|e| e.error)?;
         }
-        Ok(BlobData::Large { sha256: sha, size, codec, stored_size })
+        Ok(BlobData::Large {
+            sha256: sha,
+            size,
+            codec,
+            stored_size,
+        })
     }
 }
 
@@ -188,11 +210,20 @@ pub fn encode(data: &[u8], compress: bool) -> io::Result<BlobData> {
                 None => zstd::bulk::compress(data, ZSTD_LEVEL),
             }
         })?;
-        if z.len() < data.len() - data.len() / 20 { (Codec::Zstd, z) } else { (Codec::Raw, data.to_vec()) }
+        if z.len() < data.len() - data.len() / 20 {
+            (Codec::Zstd, z)
+        } else {
+            (Codec::Raw, data.to_vec())
+        }
     } else {
         (Codec::Raw, data.to_vec())
     };
-    Ok(BlobData::Inline { sha256, size: data.len() as u64, codec, bytes })
+    Ok(BlobData::Inline {
+        sha256,
+        size: data.len() as u64,
+        codec,
+        bytes,
+    })
 }
 
 /// Appends blobs to pack files. One per case at a time (the catalog writer owns it).
@@ -213,14 +244,28 @@ impl PackWriter {
             if let Ok(meta) = fs::metadata(&path)
                 && meta.len() > end
             {
-                tracing::info!(pack, cut = meta.len() - end, "cutting unreferenced tail of pack left by an interrupted run");
+                tracing::info!(
+                    pack,
+                    cut = meta.len() - end,
+                    "cutting unreferenced tail of pack left by an interrupted run"
+                );
                 OpenOptions::new().write(true).open(&path)?.set_len(end)?;
             }
         }
         let pack = committed_ends.iter().map(|p| p.0).max().unwrap_or(1);
-        let mut file = OpenOptions::new().create(true).append(true).read(true).open(dir.pack_path(pack))?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .open(dir.pack_path(pack))?;
         let len = file.seek(SeekFrom::End(0))?;
-        Ok(PackWriter { dir, pack, file, len, dirty: false })
+        Ok(PackWriter {
+            dir,
+            pack,
+            file,
+            len,
+            dirty: false,
+        })
     }
 
     /// Appends encoded bytes; returns where they are.
@@ -228,14 +273,22 @@ impl PackWriter {
         if self.len > 0 && self.len + bytes.len() as u64 > PACK_SIZE {
             self.sync()?;
             self.pack += 1;
-            self.file = OpenOptions::new().create(true).append(true).read(true).open(self.dir.pack_path(self.pack))?;
+            self.file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .read(true)
+                .open(self.dir.pack_path(self.pack))?;
             self.len = self.file.seek(SeekFrom::End(0))?;
         }
         let offset = self.len;
         self.file.write_all(bytes)?;
         self.len += bytes.len() as u64;
         self.dirty = true;
-        Ok(Location::Pack { pack: self.pack, offset, len: bytes.len() as u64 })
+        Ok(Location::Pack {
+            pack: self.pack,
+            offset,
+            len: bytes.len() as u64,
+        })
     }
 
     /// Makes appended bytes durable; called before the catalog commits rows that point at them.
@@ -264,16 +317,31 @@ mod tests {
         dir.create().unwrap();
         let mut w = PackWriter::open(dir.clone(), &[]).unwrap();
         let data = b"Subject: hola\n\n".repeat(100);
-        let BlobData::Inline { sha256, size, codec, bytes } = encode(&data, true).unwrap() else { panic!() };
+        let BlobData::Inline {
+            sha256,
+            size,
+            codec,
+            bytes,
+        } = encode(&data, true).unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(codec, Codec::Zstd);
         let loc = w.append(&bytes).unwrap();
         w.sync().unwrap();
-        let blob = BlobRef { sha256, size, codec, location: loc };
+        let blob = BlobRef {
+            sha256,
+            size,
+            codec,
+            location: loc,
+        };
         assert_eq!(dir.read(&blob).unwrap(), data);
         // An append the catalog never recorded is cut on reopen.
         w.append(b"orphan").unwrap();
         drop(w);
-        let Location::Pack { len, .. } = loc else { panic!() };
+        let Location::Pack { len, .. } = loc else {
+            panic!()
+        };
         let w = PackWriter::open(dir.clone(), &[(1, len)]).unwrap();
         assert_eq!(w.len, len);
         assert_eq!(dir.read(&blob).unwrap(), data);
@@ -286,9 +354,22 @@ mod tests {
         dir.create().unwrap();
         let data = vec![7u8; 3 << 20];
         let b = dir.put_large(&mut &data[..], true).unwrap();
-        let BlobData::Large { sha256, size, codec, .. } = b else { panic!() };
+        let BlobData::Large {
+            sha256,
+            size,
+            codec,
+            ..
+        } = b
+        else {
+            panic!()
+        };
         assert_eq!(sha256, <[u8; 32]>::from(Sha256::digest(&data)));
-        let blob = BlobRef { sha256, size, codec, location: Location::Large };
+        let blob = BlobRef {
+            sha256,
+            size,
+            codec,
+            location: Location::Large,
+        };
         assert_eq!(dir.read(&blob).unwrap(), data);
         // Twice is fine.
         dir.put_large(&mut &data[..], true).unwrap();

@@ -13,7 +13,6 @@ use crate::StoreError;
 use crate::blobs::{BlobRef, Location, PackWriter};
 use crate::model::{BlobData, Codec, NewItem, Outcome, Parent};
 
-
 pub const SCHEMA_VERSION: &str = "2";
 const SCHEMA: &str = include_str!("schema.sql");
 
@@ -57,15 +56,23 @@ impl Catalog {
         // Every statement of the write path stays prepared.
         conn.set_prepared_statement_cache_capacity(256);
         conn.execute_batch(SCHEMA)?;
-        let version: Option<String> =
-            conn.query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| r.get(0)).optional()?;
+        let version: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
         match version.as_deref() {
             None => {
-                conn.execute("INSERT INTO meta (key, value) VALUES ('schema', ?1)", [SCHEMA_VERSION])?;
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema', ?1)",
+                    [SCHEMA_VERSION],
+                )?;
             }
             Some(SCHEMA_VERSION) => {}
             Some(other) => {
-                return Err(StoreError::Schema(format!("catalog schema {other}, this trove reads {SCHEMA_VERSION}")));
+                return Err(StoreError::Schema(format!(
+                    "catalog schema {other}, this trove reads {SCHEMA_VERSION}"
+                )));
             }
         }
         Ok(Catalog { conn })
@@ -73,7 +80,10 @@ impl Catalog {
 
     /// Opens an existing catalog read-only.
     pub fn open_read(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
         conn.busy_timeout(std::time::Duration::from_secs(60))?;
         Ok(Catalog { conn })
     }
@@ -89,12 +99,24 @@ impl Catalog {
             "INSERT INTO sources (label, created_at) VALUES (?1, ?2) ON CONFLICT (label) DO NOTHING",
             params![label, now()],
         )?;
-        Ok(self.conn.query_row("SELECT id FROM sources WHERE label = ?1", [label], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM sources WHERE label = ?1", [label], |r| {
+                r.get(0)
+            })?)
     }
 
     /// Records the start of an ingest run. Runs left `running` by a crash become `interrupted`.
-    pub fn begin_run(&self, source: i64, command: &str, inputs: &[String]) -> Result<i64, StoreError> {
-        self.conn.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'", [])?;
+    pub fn begin_run(
+        &self,
+        source: i64,
+        command: &str,
+        inputs: &[String],
+    ) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "UPDATE runs SET status = 'interrupted' WHERE status = 'running'",
+            [],
+        )?;
         self.conn.execute(
             "INSERT INTO runs (source_id, started_at, status, command, inputs) VALUES (?1, ?2, 'running', ?3, ?4)",
             params![source, now(), command, serde_json::to_string(inputs).unwrap_or_default()],
@@ -102,7 +124,12 @@ impl Catalog {
         Ok(self.conn.last_insert_rowid())
     }
 
-    pub fn finish_run(&self, run: i64, status: &str, stats: &serde_json::Value) -> Result<(), StoreError> {
+    pub fn finish_run(
+        &self,
+        run: i64,
+        status: &str,
+        stats: &serde_json::Value,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE runs SET finished_at = ?2, status = ?3, stats = ?4 WHERE id = ?1",
             params![run, now(), status, stats.to_string()],
@@ -115,7 +142,9 @@ impl Catalog {
         let mut st = self.conn.prepare(
             "SELECT pack, MAX(pack_offset + stored_size) FROM blobs WHERE pack IS NOT NULL GROUP BY pack",
         )?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, u32>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -140,46 +169,93 @@ impl Catalog {
 
     /// Locators of an item's direct children already recorded.
     pub fn child_locators(&self, parent: i64) -> Result<HashSet<String>, StoreError> {
-        let mut st = self.conn.prepare_cached("SELECT locator FROM items WHERE parent_id = ?1")?;
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT locator FROM items WHERE parent_id = ?1")?;
         let rows = st.query_map([parent], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Direct children of an item: locator → (id, complete).
-    pub fn children_state(&self, parent: i64) -> Result<std::collections::HashMap<String, (i64, bool)>, StoreError> {
-        let mut st = self.conn.prepare_cached("SELECT locator, id, complete FROM items WHERE parent_id = ?1")?;
-        let rows = st.query_map([parent], |r| Ok((r.get::<_, String>(0)?, (r.get::<_, i64>(1)?, r.get::<_, i64>(2)? != 0))))?;
+    pub fn children_state(
+        &self,
+        parent: i64,
+    ) -> Result<std::collections::HashMap<String, (i64, bool)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT locator, id, complete FROM items WHERE parent_id = ?1")?;
+        let rows = st.query_map([parent], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (r.get::<_, i64>(1)?, r.get::<_, i64>(2)? != 0),
+            ))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Where a blob is.
     pub fn blob(&self, sha256: &[u8; 32]) -> Result<Option<BlobRef>, StoreError> {
-        let mut st = self.conn.prepare_cached("SELECT size, codec, pack, pack_offset, stored_size FROM blobs WHERE sha256 = ?1")?;
+        let mut st = self.conn.prepare_cached(
+            "SELECT size, codec, pack, pack_offset, stored_size FROM blobs WHERE sha256 = ?1",
+        )?;
         let row = st
             .query_row([&sha256[..]], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<u32>>(2)?, r.get::<_, Option<i64>>(3)?, r.get::<_, i64>(4)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<u32>>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
             })
             .optional()?;
-        let Some((size, codec, pack, offset, stored)) = row else { return Ok(None) };
-        let codec = Codec::parse(&codec).ok_or_else(|| StoreError::Corrupt(format!("unknown codec {codec}")))?;
+        let Some((size, codec, pack, offset, stored)) = row else {
+            return Ok(None);
+        };
+        let codec = Codec::parse(&codec)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown codec {codec}")))?;
         let location = match (pack, offset) {
-            (Some(pack), Some(offset)) => Location::Pack { pack, offset: offset as u64, len: stored as u64 },
+            (Some(pack), Some(offset)) => Location::Pack {
+                pack,
+                offset: offset as u64,
+                len: stored as u64,
+            },
             _ => Location::Large,
         };
-        Ok(Some(BlobRef { sha256: *sha256, size: size as u64, codec, location }))
+        Ok(Some(BlobRef {
+            sha256: *sha256,
+            size: size as u64,
+            codec,
+            location,
+        }))
     }
 
     /// Starts a write batch (one transaction).
     pub fn batch(&mut self) -> Result<Batch<'_>, StoreError> {
         let tx = self.conn.transaction()?;
-        let next_item: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM items", [], |r| r.get(0))?;
-        let next_message: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM messages", [], |r| r.get(0))?;
-        Ok(Batch { tx, next_item, next_message, check_existing: true })
+        let next_item: i64 =
+            tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM items", [], |r| {
+                r.get(0)
+            })?;
+        let next_message: i64 =
+            tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM messages", [], |r| {
+                r.get(0)
+            })?;
+        Ok(Batch {
+            tx,
+            next_item,
+            next_message,
+            check_existing: true,
+        })
     }
 
     /// Whether the source has any item yet (a fresh ingest need not look items up).
     pub fn source_has_items(&self, source: i64) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row("SELECT EXISTS (SELECT 1 FROM items WHERE source_id = ?1)", [source], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM items WHERE source_id = ?1)",
+            [source],
+            |r| r.get(0),
+        )?)
     }
 }
 
@@ -199,8 +275,12 @@ pub struct Batch<'a> {
 impl Batch<'_> {
     /// The id of an item by locator.
     pub fn item_id(&self, source: i64, locator: &str) -> Result<Option<i64>, StoreError> {
-        let mut st = self.tx.prepare_cached("SELECT id FROM items WHERE source_id = ?1 AND locator = ?2")?;
-        Ok(st.query_row(params![source, locator], |r| r.get(0)).optional()?)
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT id FROM items WHERE source_id = ?1 AND locator = ?2")?;
+        Ok(st
+            .query_row(params![source, locator], |r| r.get(0))
+            .optional()?)
     }
 
     /// Whether `write_item` should look for an item before inserting it.
@@ -215,14 +295,28 @@ impl Batch<'_> {
     /// the one with the smallest (source, locator) is `stored` and the others are `duplicate`
     /// of it, whatever order they arrive in. That makes a resumed or parallel run end with the
     /// same catalog as a sequential one.
-    pub fn write_item(&mut self, source: i64, run: i64, packs: &mut PackWriter, item: &NewItem, parent_id: Option<i64>) -> Result<Written, StoreError> {
+    pub fn write_item(
+        &mut self,
+        source: i64,
+        run: i64,
+        packs: &mut PackWriter,
+        item: &NewItem,
+        parent_id: Option<i64>,
+    ) -> Result<Written, StoreError> {
         if self.check_existing
             && let Some(id) = self.item_id(source, &item.locator)?
         {
-            return Ok(Written { id, existed: true, outcome: "existing" });
+            return Ok(Written {
+                id,
+                existed: true,
+                outcome: "existing",
+            });
         }
         if parent_id.is_none() && item.parent != Parent::None {
-            return Err(StoreError::Corrupt(format!("the parent of {} is not in the catalog", item.locator)));
+            return Err(StoreError::Corrupt(format!(
+                "the parent of {} is not in the catalog",
+                item.locator
+            )));
         }
         let id = self.next_item;
         let mut outcome = item.outcome.clone();
@@ -311,16 +405,26 @@ impl Batch<'_> {
         if inserted.is_none() {
             // Written by an earlier run after all (a resume we were not told about).
             let existing = self.item_id(source, &item.locator)?.unwrap_or(id);
-            return Ok(Written { id: existing, existed: true, outcome: "existing" });
+            return Ok(Written {
+                id: existing,
+                existed: true,
+                outcome: "existing",
+            });
         }
         self.next_item += 1;
         if let Some(old) = demote {
-            self.tx.prepare_cached("UPDATE items SET duplicate_of = ?1 WHERE duplicate_of = ?2")?.execute(params![id, old])?;
             self.tx
-                .prepare_cached("UPDATE items SET outcome = 'duplicate', duplicate_of = ?1 WHERE id = ?2")?
+                .prepare_cached("UPDATE items SET duplicate_of = ?1 WHERE duplicate_of = ?2")?
+                .execute(params![id, old])?;
+            self.tx
+                .prepare_cached(
+                    "UPDATE items SET outcome = 'duplicate', duplicate_of = ?1 WHERE id = ?2",
+                )?
                 .execute(params![id, old])?;
             if let Some(blob) = &item.blob {
-                self.tx.prepare_cached("UPDATE blobs SET item_id = ?1 WHERE sha256 = ?2")?.execute(params![id, &blob.sha256()[..]])?;
+                self.tx
+                    .prepare_cached("UPDATE blobs SET item_id = ?1 WHERE sha256 = ?2")?
+                    .execute(params![id, &blob.sha256()[..]])?;
             }
         }
         match (&item.message, &item.blob, message) {
@@ -330,7 +434,9 @@ impl Batch<'_> {
                     self.next_message += 1;
                 } else {
                     if demote.is_some() {
-                        self.tx.prepare_cached("UPDATE messages SET item_id = ?1 WHERE id = ?2")?.execute(params![id, mid])?;
+                        self.tx
+                            .prepare_cached("UPDATE messages SET item_id = ?1 WHERE id = ?2")?
+                            .execute(params![id, mid])?;
                     }
                     // A new location of a known message: its index document lists locations.
                     self.enqueue("message", &m.content_key)?;
@@ -342,18 +448,37 @@ impl Batch<'_> {
             }
             _ => {}
         }
-        Ok(Written { id, existed: false, outcome: outcome.as_str() })
+        Ok(Written {
+            id,
+            existed: false,
+            outcome: outcome.as_str(),
+        })
     }
 
-    fn put_blob(&mut self, packs: &mut PackWriter, blob: &BlobData, item: i64) -> Result<(), StoreError> {
+    fn put_blob(
+        &mut self,
+        packs: &mut PackWriter,
+        blob: &BlobData,
+        item: i64,
+    ) -> Result<(), StoreError> {
         let (sha, size, codec, pack, offset, stored) = match blob {
-            BlobData::Inline { sha256, size, codec, bytes } => {
+            BlobData::Inline {
+                sha256,
+                size,
+                codec,
+                bytes,
+            } => {
                 let Location::Pack { pack, offset, len } = packs.append(bytes)? else {
                     return Err(StoreError::Corrupt("pack append returned no pack".into()));
                 };
                 (sha256, *size, *codec, Some(pack), Some(offset as i64), len)
             }
-            BlobData::Large { sha256, size, codec, stored_size } => (sha256, *size, *codec, None, None, *stored_size),
+            BlobData::Large {
+                sha256,
+                size,
+                codec,
+                stored_size,
+            } => (sha256, *size, *codec, None, None, *stored_size),
         };
         self.tx
             .prepare_cached(
@@ -364,19 +489,35 @@ impl Batch<'_> {
     }
 
     /// Inserts a new message row (with its thread), its addresses, attachments and references.
-    fn put_message(&mut self, id: i64, item: i64, blob: &BlobData, m: &crate::model::MessageRecord) -> Result<(), StoreError> {
+    fn put_message(
+        &mut self,
+        id: i64,
+        item: i64,
+        blob: &BlobData,
+        m: &crate::model::MessageRecord,
+    ) -> Result<(), StoreError> {
         let sha = blob.sha256();
         let size = match blob {
             BlobData::Inline { size, .. } | BlobData::Large { size, .. } => *size,
         };
-        let mut refs: Vec<&str> = m.in_reply_to.iter().chain(&m.references).map(String::as_str).collect();
+        let mut refs: Vec<&str> = m
+            .in_reply_to
+            .iter()
+            .chain(&m.references)
+            .map(String::as_str)
+            .collect();
         refs.sort_unstable();
         refs.dedup();
         refs.retain(|r| Some(*r) != m.message_id.as_deref());
         let subject = m.subject.as_deref().unwrap_or("");
         let base = trove_formats::identity::base_subject(subject);
-        let header_poor = refs.is_empty() && base != trove_formats::identity::normalize_text(subject);
-        let mut participants: Vec<&str> = m.addresses.iter().filter_map(|a| a.address.as_deref()).collect();
+        let header_poor =
+            refs.is_empty() && base != trove_formats::identity::normalize_text(subject);
+        let mut participants: Vec<&str> = m
+            .addresses
+            .iter()
+            .filter_map(|a| a.address.as_deref())
+            .collect();
         participants.sort_unstable();
         participants.dedup();
         participants.truncate(50);
@@ -436,11 +577,23 @@ impl Batch<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (message, part) DO NOTHING",
             )?;
             for a in &m.attachments {
-                st.execute(params![id, a.part, a.name, a.mime, a.disposition, a.content_id, a.size as i64, &a.sha256[..], a.is_message as i64])?;
+                st.execute(params![
+                    id,
+                    a.part,
+                    a.name,
+                    a.mime,
+                    a.disposition,
+                    a.content_id,
+                    a.size as i64,
+                    &a.sha256[..],
+                    a.is_message as i64
+                ])?;
             }
         }
         {
-            let mut st = self.tx.prepare_cached("INSERT INTO message_refs (ref, message) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?;
+            let mut st = self.tx.prepare_cached(
+                "INSERT INTO message_refs (ref, message) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?;
             for r in &refs {
                 st.execute(params![r, id])?;
             }
@@ -454,12 +607,19 @@ impl Batch<'_> {
 
     /// Asks the index to (re)build the document for a message or a loose document.
     pub fn enqueue(&mut self, kind: &str, key: &[u8]) -> Result<(), StoreError> {
-        self.tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES (?1, ?2)")?.execute(params![kind, key])?;
+        self.tx
+            .prepare_cached("INSERT INTO index_queue (kind, key) VALUES (?1, ?2)")?
+            .execute(params![kind, key])?;
         Ok(())
     }
 
     /// Points a message's attachment at the item opened from it.
-    pub fn link_attachment(&mut self, message_item: i64, part: u32, child: i64) -> Result<(), StoreError> {
+    pub fn link_attachment(
+        &mut self,
+        message_item: i64,
+        part: u32,
+        child: i64,
+    ) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
                 "UPDATE attachments SET item_id = ?3 WHERE part = ?2 AND item_id IS NULL
@@ -473,14 +633,18 @@ impl Batch<'_> {
     /// `container` (perhaps damaged), or `failed`/`skipped` when it could not be opened.
     pub fn complete(&mut self, id: i64, outcome: &Outcome) -> Result<(), StoreError> {
         self.tx
-            .prepare_cached("UPDATE items SET complete = 1, outcome = ?2, reason = ?3 WHERE id = ?1")?
+            .prepare_cached(
+                "UPDATE items SET complete = 1, outcome = ?2, reason = ?3 WHERE id = ?1",
+            )?
             .execute(params![id, outcome.as_str(), outcome.reason()])?;
         Ok(())
     }
 
     /// Records that every member of a container before `offset` is in the catalog.
     pub fn set_resume(&mut self, id: i64, offset: u64) -> Result<(), StoreError> {
-        self.tx.prepare_cached("UPDATE items SET resume_at = ?2 WHERE id = ?1")?.execute(params![id, offset as i64])?;
+        self.tx
+            .prepare_cached("UPDATE items SET resume_at = ?2 WHERE id = ?1")?
+            .execute(params![id, offset as i64])?;
         Ok(())
     }
 

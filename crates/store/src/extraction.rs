@@ -73,9 +73,22 @@ impl Catalog {
                AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = i.sha256)
              GROUP BY i.sha256 ORDER BY MIN(i.id)",
         )?;
-        for row in st.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?)))? {
+        for row in st.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
             let (s, name, size) = row?;
-            out.push(PendingDoc { sha256: sha(s), name, mime: None, size: size as u64, carrier: Carrier::Blob, ocr_pending: Vec::new() });
+            out.push(PendingDoc {
+                sha256: sha(s),
+                name,
+                mime: None,
+                size: size as u64,
+                carrier: Carrier::Blob,
+                ocr_pending: Vec::new(),
+            });
         }
         let loose: std::collections::HashSet<[u8; 32]> = out.iter().map(|d| d.sha256).collect();
         let mut st = self.conn.prepare(
@@ -86,14 +99,31 @@ impl Catalog {
         )?;
         let mut seen = loose;
         for row in st.query_map([], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, Vec<u8>>(4)?, r.get::<_, u32>(5)?))
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, Vec<u8>>(4)?,
+                r.get::<_, u32>(5)?,
+            ))
         })? {
             let (s, name, mime, size, msg, part) = row?;
             let s = sha(s);
             if !seen.insert(s) {
                 continue;
             }
-            out.push(PendingDoc { sha256: s, name, mime: Some(mime), size: size as u64, carrier: Carrier::Message { message_sha256: sha(msg), part }, ocr_pending: Vec::new() });
+            out.push(PendingDoc {
+                sha256: s,
+                name,
+                mime: Some(mime),
+                size: size as u64,
+                carrier: Carrier::Message {
+                    message_sha256: sha(msg),
+                    part,
+                },
+                ocr_pending: Vec::new(),
+            });
         }
         Ok(out)
     }
@@ -101,11 +131,15 @@ impl Catalog {
     /// Documents whose extraction left pages for OCR, with where their bytes are.
     pub fn pending_ocr(&self) -> Result<Vec<PendingDoc>, StoreError> {
         let mut st = self.conn.prepare("SELECT sha256, ocr_pending FROM extractions WHERE status = 'ocr-pending' ORDER BY rowid")?;
-        let rows: Vec<(Vec<u8>, Option<String>)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let rows: Vec<(Vec<u8>, Option<String>)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         let mut out = Vec::new();
         for (s, pending) in rows {
             let s = sha(s);
-            let pages: Vec<u32> = pending.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default();
+            let pages: Vec<u32> = pending
+                .and_then(|p| serde_json::from_str(&p).ok())
+                .unwrap_or_default();
             if let Some(mut d) = self.locate_document(&s)? {
                 d.ocr_pending = pages;
                 out.push(d);
@@ -122,7 +156,14 @@ impl Catalog {
             .query_row([&sha256[..]], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         if let Some((name, size)) = own {
-            return Ok(Some(PendingDoc { sha256: *sha256, name, mime: None, size: size as u64, carrier: Carrier::Blob, ocr_pending: Vec::new() }));
+            return Ok(Some(PendingDoc {
+                sha256: *sha256,
+                name,
+                mime: None,
+                size: size as u64,
+                carrier: Carrier::Blob,
+                ocr_pending: Vec::new(),
+            }));
         }
         let carried: Option<(Option<String>, String, i64, Vec<u8>, u32)> = self
             .conn
@@ -137,7 +178,10 @@ impl Catalog {
             name,
             mime: Some(mime),
             size: size as u64,
-            carrier: Carrier::Message { message_sha256: sha(msg), part },
+            carrier: Carrier::Message {
+                message_sha256: sha(msg),
+                part,
+            },
             ocr_pending: Vec::new(),
         }))
     }
@@ -148,17 +192,28 @@ impl Catalog {
     pub fn new_carriers(&mut self) -> Result<Vec<[u8; 32]>, StoreError> {
         let mark: i64 = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = 'extract_attachment_mark'", [], |r| r.get::<_, String>(0))
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'extract_attachment_mark'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
             .optional()?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
         // Messages (and their attachments) are written in id order, so a message id marks a
         // position in the attachments table.
-        let top: i64 = self.conn.query_row("SELECT COALESCE(MAX(message), 0) FROM attachments", [], |r| r.get(0))?;
+        let top: i64 = self.conn.query_row(
+            "SELECT COALESCE(MAX(message), 0) FROM attachments",
+            [],
+            |r| r.get(0),
+        )?;
         let mut st = self.conn.prepare(
             "SELECT DISTINCT a.sha256 FROM attachments a JOIN extractions e ON e.sha256 = a.sha256 WHERE a.message > ?1 AND a.message <= ?2",
         )?;
-        let out: Vec<[u8; 32]> = st.query_map([mark, top], |r| r.get::<_, Vec<u8>>(0))?.map(|r| r.map(sha)).collect::<Result<_, _>>()?;
+        let out: Vec<[u8; 32]> = st
+            .query_map([mark, top], |r| r.get::<_, Vec<u8>>(0))?
+            .map(|r| r.map(sha))
+            .collect::<Result<_, _>>()?;
         drop(st);
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES ('extract_attachment_mark', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -169,22 +224,41 @@ impl Catalog {
 
     /// Records extraction outcomes (text blobs appended to the packs, synced before the
     /// commit) and queues the documents for the index. `refresh` are documents only to queue.
-    pub fn write_extractions(&mut self, packs: &mut PackWriter, recs: &[ExtractionRecord], refresh: &[[u8; 32]]) -> Result<(), StoreError> {
+    pub fn write_extractions(
+        &mut self,
+        packs: &mut PackWriter,
+        recs: &[ExtractionRecord],
+        refresh: &[[u8; 32]],
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         for r in recs {
             let text_sha = match &r.text {
                 Some(blob) => {
                     let s = blob.sha256();
-                    let known = tx.prepare_cached("SELECT 1 FROM blobs WHERE sha256 = ?1")?.query_row([&s[..]], |_| Ok(())).optional()?.is_some();
+                    let known = tx
+                        .prepare_cached("SELECT 1 FROM blobs WHERE sha256 = ?1")?
+                        .query_row([&s[..]], |_| Ok(()))
+                        .optional()?
+                        .is_some();
                     if !known {
                         let (size, codec, pack, offset, stored) = match blob {
-                            BlobData::Inline { size, codec, bytes, .. } => {
-                                let Location::Pack { pack, offset, len } = packs.append(bytes)? else {
-                                    return Err(StoreError::Corrupt("pack append returned no pack".into()));
+                            BlobData::Inline {
+                                size, codec, bytes, ..
+                            } => {
+                                let Location::Pack { pack, offset, len } = packs.append(bytes)?
+                                else {
+                                    return Err(StoreError::Corrupt(
+                                        "pack append returned no pack".into(),
+                                    ));
                                 };
                                 (*size, *codec, Some(pack), Some(offset as i64), len)
                             }
-                            BlobData::Large { size, codec, stored_size, .. } => (*size, *codec, None, None, *stored_size),
+                            BlobData::Large {
+                                size,
+                                codec,
+                                stored_size,
+                                ..
+                            } => (*size, *codec, None, None, *stored_size),
                         };
                         tx.prepare_cached("INSERT INTO blobs (sha256, size, codec, pack, pack_offset, stored_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
                             .execute(params![&s[..], size as i64, codec.as_str(), pack, offset, stored as i64])?;
@@ -222,7 +296,8 @@ impl Catalog {
                 r.millis as i64,
                 crate::catalog::now(),
             ])?;
-            tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES ('document', ?1)")?.execute([&r.sha256[..]])?;
+            tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES ('document', ?1)")?
+                .execute([&r.sha256[..]])?;
             if !r.flags.is_empty() {
                 // Messages carrying a flagged attachment are flagged too (flag: and its facet).
                 tx.prepare_cached(
@@ -239,7 +314,8 @@ impl Catalog {
             }
         }
         for s in refresh {
-            tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES ('document', ?1)")?.execute([&s[..]])?;
+            tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES ('document', ?1)")?
+                .execute([&s[..]])?;
         }
         packs.sync()?;
         tx.commit()?;
@@ -331,17 +407,33 @@ pub fn report(cat: &Catalog) -> Result<ExtractionReport, StoreError> {
         [],
         |row| row.get::<_, i64>(0),
     )? as u64;
-    let extracted: i64 = conn.query_row("SELECT COUNT(*) FROM extractions", [], |row| row.get(0))?;
+    let extracted: i64 =
+        conn.query_row("SELECT COUNT(*) FROM extractions", [], |row| row.get(0))?;
     r.not_extracted = r.documents.saturating_sub(extracted as u64);
-    let mut st = conn.prepare("SELECT format, status, COUNT(*) FROM extractions GROUP BY format, status")?;
-    for row in st.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?)))? {
+    let mut st =
+        conn.prepare("SELECT format, status, COUNT(*) FROM extractions GROUP BY format, status")?;
+    for row in st.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, i64>(2)?,
+        ))
+    })? {
         let (f, s, n) = row?;
         *r.formats.entry(f).or_default().entry(s).or_default() += n as u64;
     }
     let mut st = conn.prepare("SELECT ocr_pending, ocr_pages, flags FROM extractions WHERE ocr_pending IS NOT NULL OR ocr_pages > 0 OR flags IS NOT NULL")?;
-    for row in st.query_map([], |row| Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?, row.get::<_, Option<String>>(2)?)))? {
+    for row in st.query_map([], |row| {
+        Ok((
+            row.get::<_, Option<String>>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, Option<String>>(2)?,
+        ))
+    })? {
         let (pending, done, flags) = row?;
-        r.ocr_pending_pages += pending.and_then(|p| serde_json::from_str::<Vec<u32>>(&p).ok()).map_or(0, |v| v.len() as u64);
+        r.ocr_pending_pages += pending
+            .and_then(|p| serde_json::from_str::<Vec<u32>>(&p).ok())
+            .map_or(0, |v| v.len() as u64);
         r.ocr_pages += done as u64;
         for f in flags.iter().flat_map(|f| f.split(',')) {
             *r.flags.entry(f.to_owned()).or_default() += 1;

@@ -62,25 +62,37 @@ impl Case {
             return Err(StoreError::AlreadyACase(root.to_path_buf()));
         }
         std::fs::create_dir_all(root)?;
-        let case = Case { root: root.to_path_buf() };
+        let case = Case {
+            root: root.to_path_buf(),
+        };
         for dir in ["index", "logs", "tmp"] {
             std::fs::create_dir_all(root.join(dir))?;
         }
         case.blob_dir().create()?;
         Catalog::open(&case.catalog_path())?;
         let meta = serde_json::json!({ "trove_case": CASE_FORMAT, "created_at": catalog::now() });
-        std::fs::write(root.join(CASE_FILE), serde_json::to_string_pretty(&meta).unwrap_or_default())?;
+        std::fs::write(
+            root.join(CASE_FILE),
+            serde_json::to_string_pretty(&meta).unwrap_or_default(),
+        )?;
         Ok(case)
     }
 
     /// Opens an existing case folder.
     pub fn open(root: &Path) -> Result<Case, StoreError> {
-        let meta = std::fs::read_to_string(root.join(CASE_FILE)).map_err(|_| StoreError::NotACase(root.to_path_buf()))?;
-        let meta: serde_json::Value = serde_json::from_str(&meta).map_err(|e| StoreError::Schema(e.to_string()))?;
+        let meta = std::fs::read_to_string(root.join(CASE_FILE))
+            .map_err(|_| StoreError::NotACase(root.to_path_buf()))?;
+        let meta: serde_json::Value =
+            serde_json::from_str(&meta).map_err(|e| StoreError::Schema(e.to_string()))?;
         if meta.get("trove_case").and_then(|v| v.as_u64()) != Some(CASE_FORMAT as u64) {
-            return Err(StoreError::Schema(format!("case format {:?}", meta.get("trove_case"))));
+            return Err(StoreError::Schema(format!(
+                "case format {:?}",
+                meta.get("trove_case")
+            )));
         }
-        Ok(Case { root: root.to_path_buf() })
+        Ok(Case {
+            root: root.to_path_buf(),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -119,7 +131,9 @@ impl Case {
 
     /// The bytes of a stored blob.
     pub fn read_blob(&self, catalog: &Catalog, sha256: &[u8; 32]) -> Result<Vec<u8>, StoreError> {
-        let blob = catalog.blob(sha256)?.ok_or_else(|| StoreError::NotFound(format!("blob {}", hex::encode(sha256))))?;
+        let blob = catalog
+            .blob(sha256)?
+            .ok_or_else(|| StoreError::NotFound(format!("blob {}", hex::encode(sha256))))?;
         Ok(self.blob_dir().read(&blob)?)
     }
 }

@@ -157,9 +157,19 @@ impl Codec {
 #[derive(Debug, Clone)]
 pub enum BlobData {
     /// Small blob, encoded in memory; the writer appends it to a pack.
-    Inline { sha256: [u8; 32], size: u64, codec: Codec, bytes: Vec<u8> },
+    Inline {
+        sha256: [u8; 32],
+        size: u64,
+        codec: Codec,
+        bytes: Vec<u8>,
+    },
     /// Large blob already written to its own file by the worker.
-    Large { sha256: [u8; 32], size: u64, codec: Codec, stored_size: u64 },
+    Large {
+        sha256: [u8; 32],
+        size: u64,
+        codec: Codec,
+        stored_size: u64,
+    },
 }
 
 impl BlobData {

@@ -74,11 +74,20 @@ pub fn report(cat: &Catalog) -> Result<Vec<SourceReport>, StoreError> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (sid, label) in sources {
-        let mut rep = SourceReport { source: label, ..Default::default() };
+        let mut rep = SourceReport {
+            source: label,
+            ..Default::default()
+        };
         let mut st = conn.prepare(
             "SELECT outcome, COUNT(*), COALESCE(SUM(size), 0) FROM items WHERE source_id = ?1 AND parent_id IS NULL GROUP BY outcome",
         )?;
-        for row in st.query_map([sid], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))? {
+        for row in st.query_map([sid], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
             let (o, n, b) = row?;
             rep.inputs.entry(o).or_default().add(n as u64, b as u64);
             rep.inputs_total.add(n as u64, b as u64);
@@ -87,11 +96,27 @@ pub fn report(cat: &Catalog) -> Result<Vec<SourceReport>, StoreError> {
             "SELECT kind, format, outcome, COUNT(*), COALESCE(SUM(size), 0) FROM items WHERE source_id = ?1 GROUP BY kind, format, outcome",
         )?;
         for row in st.query_map([sid], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
         })? {
             let (kind, format, o, n, b) = row?;
-            rep.items.entry(kind).or_default().entry(o.clone()).or_default().add(n as u64, b as u64);
-            rep.formats.entry(format).or_default().entry(o).or_default().add(n as u64, b as u64);
+            rep.items
+                .entry(kind)
+                .or_default()
+                .entry(o.clone())
+                .or_default()
+                .add(n as u64, b as u64);
+            rep.formats
+                .entry(format)
+                .or_default()
+                .entry(o)
+                .or_default()
+                .add(n as u64, b as u64);
         }
         rep.messages = conn.query_row(
             "SELECT COUNT(*) FROM items WHERE source_id = ?1 AND message IS NOT NULL AND outcome = 'stored'",
@@ -188,13 +213,21 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
         message: r.get(14)?,
         folder: r.get(15)?,
         flags: r.get(16)?,
-        meta: r.get::<_, Option<String>>(17)?.and_then(|m| serde_json::from_str(&m).ok()),
+        meta: r
+            .get::<_, Option<String>>(17)?
+            .and_then(|m| serde_json::from_str(&m).ok()),
         complete: r.get::<_, i64>(18)? != 0,
     })
 }
 
-fn items_where(cat: &Catalog, cond: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<ItemRow>, StoreError> {
-    let sql = format!("SELECT {ITEM_COLUMNS} FROM items i JOIN sources s ON s.id = i.source_id WHERE {cond} ORDER BY i.id");
+fn items_where(
+    cat: &Catalog,
+    cond: &str,
+    p: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<ItemRow>, StoreError> {
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS} FROM items i JOIN sources s ON s.id = i.source_id WHERE {cond} ORDER BY i.id"
+    );
     let mut st = cat.connection().prepare(&sql)?;
     let rows = st.query_map(p, item_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -220,7 +253,11 @@ pub fn find_items(cat: &Catalog, spec: &str) -> Result<Vec<ItemRow>, StoreError>
         }
     }
     let mid = spec.trim_start_matches('<').trim_end_matches('>');
-    let rows = items_where(cat, "i.message IN (SELECT id FROM messages WHERE message_id = ?1)", &[&mid])?;
+    let rows = items_where(
+        cat,
+        "i.message IN (SELECT id FROM messages WHERE message_id = ?1)",
+        &[&mid],
+    )?;
     if !rows.is_empty() {
         return Ok(rows);
     }
@@ -270,7 +307,10 @@ pub struct MessageRow {
 }
 
 pub fn message(cat: &Catalog, id: i64) -> Result<Option<MessageRow>, StoreError> {
-    let list = |s: Option<String>| s.and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok()).unwrap_or_default();
+    let list = |s: Option<String>| {
+        s.and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok())
+            .unwrap_or_default()
+    };
     Ok(cat
         .connection()
         .query_row(
@@ -370,28 +410,62 @@ pub fn status(cat: &Catalog) -> Result<Status, StoreError> {
         "SELECT s.label, i.outcome, COUNT(*), COALESCE(SUM(i.size), 0) FROM items i JOIN sources s ON s.id = i.source_id
          GROUP BY s.label, i.outcome",
     )?;
-    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?)))? {
+    for row in st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })? {
         let (src, o, n, b) = row?;
-        s.sources.entry(src).or_default().entry(o).or_default().add(n as u64, b as u64);
+        s.sources
+            .entry(src)
+            .or_default()
+            .entry(o)
+            .or_default()
+            .add(n as u64, b as u64);
     }
-    let mut st = conn.prepare("SELECT format, outcome, COUNT(*) FROM items GROUP BY format, outcome")?;
-    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))? {
+    let mut st =
+        conn.prepare("SELECT format, outcome, COUNT(*) FROM items GROUP BY format, outcome")?;
+    for row in st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })? {
         let (f, o, n) = row?;
         *s.formats.entry(f).or_default().entry(o).or_default() += n as u64;
     }
-    s.messages = conn.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get::<_, i64>(0))? as u64;
-    s.distinct_messages = conn.query_row("SELECT COUNT(DISTINCT content_key) FROM messages", [], |r| r.get::<_, i64>(0))? as u64;
-    let (n, b, stored): (i64, i64, i64) =
-        conn.query_row("SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(SUM(stored_size), 0) FROM blobs", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?;
-    s.blobs = Tally { items: n as u64, bytes: b as u64 };
+    s.messages =
+        conn.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get::<_, i64>(0))? as u64;
+    s.distinct_messages = conn.query_row(
+        "SELECT COUNT(DISTINCT content_key) FROM messages",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? as u64;
+    let (n, b, stored): (i64, i64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(SUM(stored_size), 0) FROM blobs",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    s.blobs = Tally {
+        items: n as u64,
+        bytes: b as u64,
+    };
     s.stored_bytes = stored as u64;
     let mut st = conn.prepare(
         "SELECT r.id, s.label, r.started_at, r.finished_at, r.status FROM runs r JOIN sources s ON s.id = r.source_id ORDER BY r.id",
     )?;
     for row in st.query_map(params![], |r| {
-        Ok(RunRow { id: r.get(0)?, source: r.get(1)?, started_at: r.get(2)?, finished_at: r.get(3)?, status: r.get(4)? })
+        Ok(RunRow {
+            id: r.get(0)?,
+            source: r.get(1)?,
+            started_at: r.get(2)?,
+            finished_at: r.get(3)?,
+            status: r.get(4)?,
+        })
     })? {
         s.runs.push(row?);
     }

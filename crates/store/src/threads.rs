@@ -33,10 +33,15 @@ pub struct ThreadInput<'a> {
 /// Finds the new message's thread, merging the threads it connects. Returns the thread id and
 /// the content keys of other messages whose thread changed (their index documents need
 /// rebuilding). Called before the message's own row and references are written.
-pub fn assign(tx: &Transaction<'_>, m: &ThreadInput<'_>) -> Result<(String, Vec<Vec<u8>>), StoreError> {
+pub fn assign(
+    tx: &Transaction<'_>,
+    m: &ThreadInput<'_>,
+) -> Result<(String, Vec<Vec<u8>>), StoreError> {
     let mut threads: BTreeSet<String> = BTreeSet::new();
     {
-        let mut by_id = tx.prepare_cached("SELECT thread FROM messages WHERE message_id = ?1 AND thread IS NOT NULL")?;
+        let mut by_id = tx.prepare_cached(
+            "SELECT thread FROM messages WHERE message_id = ?1 AND thread IS NOT NULL",
+        )?;
         let mut by_ref = tx.prepare_cached(
             "SELECT m.thread FROM message_refs r JOIN messages m ON m.id = r.message WHERE r.ref = ?1 AND m.thread IS NOT NULL",
         )?;
@@ -60,10 +65,12 @@ pub fn assign(tx: &Transaction<'_>, m: &ThreadInput<'_>) -> Result<(String, Vec<
         }
     }
     if let (Some(date), false) = (m.date, m.base_subject.is_empty()) {
-        if m.header_poor && threads.is_empty()
-            && let Some(t) = subject_match(tx, m, date - SUBJECT_WINDOW, date, false)? {
-                threads.insert(t);
-            }
+        if m.header_poor
+            && threads.is_empty()
+            && let Some(t) = subject_match(tx, m, date - SUBJECT_WINDOW, date, false)?
+        {
+            threads.insert(t);
+        }
         // Header-poor replies that arrived before the message they answer.
         let mut orphans = subject_matches(tx, m, date, date + SUBJECT_WINDOW)?;
         threads.append(&mut orphans);
@@ -76,21 +83,32 @@ pub fn assign(tx: &Transaction<'_>, m: &ThreadInput<'_>) -> Result<(String, Vec<
     }
     let mut changed = Vec::new();
     for t in threads.iter().filter(|t| **t != id) {
-        let mut st = tx.prepare_cached("SELECT DISTINCT content_key FROM messages WHERE thread = ?1")?;
+        let mut st =
+            tx.prepare_cached("SELECT DISTINCT content_key FROM messages WHERE thread = ?1")?;
         for k in st.query_map([t], |r| r.get::<_, Vec<u8>>(0))? {
             changed.push(k?);
         }
-        tx.prepare_cached("UPDATE messages SET thread = ?1 WHERE thread = ?2")?.execute(params![id, t])?;
+        tx.prepare_cached("UPDATE messages SET thread = ?1 WHERE thread = ?2")?
+            .execute(params![id, t])?;
     }
     Ok((id, changed))
 }
 
 fn participants_sql(n: usize) -> String {
-    (0..n).map(|i| format!("?{}", i + 5)).collect::<Vec<_>>().join(",")
+    (0..n)
+        .map(|i| format!("?{}", i + 5))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The thread of the latest earlier message with the same base subject sharing a participant.
-fn subject_match(tx: &Transaction<'_>, m: &ThreadInput<'_>, from: i64, to: i64, _: bool) -> Result<Option<String>, StoreError> {
+fn subject_match(
+    tx: &Transaction<'_>,
+    m: &ThreadInput<'_>,
+    from: i64,
+    to: i64,
+    _: bool,
+) -> Result<Option<String>, StoreError> {
     if m.participants.is_empty() {
         return Ok(None);
     }
@@ -106,11 +124,18 @@ fn subject_match(tx: &Transaction<'_>, m: &ThreadInput<'_>, from: i64, to: i64, 
     for a in &m.participants {
         p.push(a);
     }
-    Ok(st.query_row(p.as_slice(), |r| r.get::<_, String>(0)).optional()?)
+    Ok(st
+        .query_row(p.as_slice(), |r| r.get::<_, String>(0))
+        .optional()?)
 }
 
 /// Threads of later header-poor replies with the same base subject sharing a participant.
-fn subject_matches(tx: &Transaction<'_>, m: &ThreadInput<'_>, from: i64, to: i64) -> Result<BTreeSet<String>, StoreError> {
+fn subject_matches(
+    tx: &Transaction<'_>,
+    m: &ThreadInput<'_>,
+    from: i64,
+    to: i64,
+) -> Result<BTreeSet<String>, StoreError> {
     let mut out = BTreeSet::new();
     if m.participants.is_empty() {
         return Ok(out);

@@ -5,7 +5,10 @@ use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let out = PathBuf::from(args.next().ok_or("usage: synth OUT [MESSAGES] [SEED] [eml,maildir,mbox,zip]")?);
+    let out = PathBuf::from(
+        args.next()
+            .ok_or("usage: synth OUT [MESSAGES] [SEED] [eml,maildir,mbox,zip]")?,
+    );
     let mut cfg = trove_synth::SynthConfig::default();
     if let Some(n) = args.next() {
         cfg.messages = n.parse()?;

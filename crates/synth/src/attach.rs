@@ -59,7 +59,11 @@ pub fn pdf(doc: &DocText, when: When) -> Vec<u8> {
             }
         }
     }
-    let pages: Vec<&[(bool, String)]> = if rendered.is_empty() { vec![&[][..]] } else { rendered.chunks(LINES_PER_PAGE).collect() };
+    let pages: Vec<&[(bool, String)]> = if rendered.is_empty() {
+        vec![&[][..]]
+    } else {
+        rendered.chunks(LINES_PER_PAGE).collect()
+    };
     let npages = pages.len();
     // Objects: 1 catalog, 2 pages, 3 font, 4 bold font, 5 info, then (page, content) pairs.
     let total_objs = 5 + 2 * npages;
@@ -71,7 +75,14 @@ pub fn pdf(doc: &DocText, when: When) -> Vec<u8> {
     offsets[1] = out.len();
     out.extend_from_slice(b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
     offsets[2] = out.len();
-    out.extend_from_slice(format!("2 0 obj\n<< /Type /Pages /Kids [{}] /Count {} >>\nendobj\n", kids.join(" "), npages).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "2 0 obj\n<< /Type /Pages /Kids [{}] /Count {} >>\nendobj\n",
+            kids.join(" "),
+            npages
+        )
+        .as_bytes(),
+    );
     offsets[3] = out.len();
     out.extend_from_slice(b"3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>\nendobj\n");
     offsets[4] = out.len();
@@ -81,7 +92,9 @@ pub fn pdf(doc: &DocText, when: When) -> Vec<u8> {
     pdf_string(&doc.title, &mut out);
     out.extend_from_slice(b" /Author ");
     pdf_string(&doc.author, &mut out);
-    out.extend_from_slice(b" /Creator (Microsoft\\256 Word 2010) /Producer (Microsoft\\256 Word 2010) /CreationDate ");
+    out.extend_from_slice(
+        b" /Creator (Microsoft\\256 Word 2010) /Producer (Microsoft\\256 Word 2010) /CreationDate ",
+    );
     pdf_string(&when.pdf(), &mut out);
     out.extend_from_slice(b" /ModDate ");
     pdf_string(&when.pdf(), &mut out);
@@ -95,7 +108,11 @@ pub fn pdf(doc: &DocText, when: When) -> Vec<u8> {
         let mut cur_bold = false;
         for (bold, line) in page.iter() {
             if *bold != cur_bold {
-                content.extend_from_slice(if *bold { b"/F2 11 Tf\n" } else { b"/F1 10 Tf\n" });
+                content.extend_from_slice(if *bold {
+                    b"/F2 11 Tf\n"
+                } else {
+                    b"/F1 10 Tf\n"
+                });
                 cur_bold = *bold;
             }
             pdf_string(line, &mut content);
@@ -110,7 +127,13 @@ pub fn pdf(doc: &DocText, when: When) -> Vec<u8> {
             .as_bytes(),
         );
         offsets[content_obj] = out.len();
-        out.extend_from_slice(format!("{content_obj} 0 obj\n<< /Length {} >>\nstream\n", content.len()).as_bytes());
+        out.extend_from_slice(
+            format!(
+                "{content_obj} 0 obj\n<< /Length {} >>\nstream\n",
+                content.len()
+            )
+            .as_bytes(),
+        );
         out.extend_from_slice(&content);
         out.extend_from_slice(b"endstream\nendobj\n");
     }
@@ -120,7 +143,11 @@ pub fn pdf(doc: &DocText, when: When) -> Vec<u8> {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
     out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R /Info 5 0 R >>\nstartxref\n{xref}\n%%EOF\n", total_objs + 1).as_bytes(),
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R /Info 5 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            total_objs + 1
+        )
+        .as_bytes(),
     );
     out
 }
@@ -145,13 +172,22 @@ fn opts(when: When) -> SimpleFileOptions {
         .system(System::Dos)
 }
 
-fn zip_entries(entries: &[(&str, &[u8])], when: When, method: CompressionMethod) -> Result<Vec<u8>, SynthError> {
+fn zip_entries(
+    entries: &[(&str, &[u8])],
+    when: When,
+    method: CompressionMethod,
+) -> Result<Vec<u8>, SynthError> {
     let mut zw = ZipWriter::new(Cursor::new(Vec::with_capacity(4096)));
     for (name, data) in entries {
         let o = opts(when).compression_method(method);
-        let o = if method == CompressionMethod::Stored { o.compression_level(None) } else { o };
+        let o = if method == CompressionMethod::Stored {
+            o.compression_level(None)
+        } else {
+            o
+        };
         zw.start_file(*name, o)?;
-        zw.write_all(data).map_err(|e| SynthError::io("<zip attachment>", e))?;
+        zw.write_all(data)
+            .map_err(|e| SynthError::io("<zip attachment>", e))?;
     }
     Ok(zw.finish()?.into_inner())
 }
@@ -218,7 +254,12 @@ fn col_name(mut c: usize) -> String {
 }
 
 /// Minimal valid SpreadsheetML package with inline strings.
-pub fn xlsx(title: &str, author: &str, rows: &[Vec<Cell>], when: When) -> Result<Vec<u8>, SynthError> {
+pub fn xlsx(
+    title: &str,
+    author: &str,
+    rows: &[Vec<Cell>],
+    when: When,
+) -> Result<Vec<u8>, SynthError> {
     let content_types = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"{RELS_CT}\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/><Override PartName=\"/docProps/core.xml\" ContentType=\"application/vnd.openxmlformats-package.core-properties+xml\"/></Types>"
     );
@@ -238,7 +279,11 @@ pub fn xlsx(title: &str, author: &str, rows: &[Vec<Cell>], when: When) -> Result
                     sheet.push_str("</t></is></c>");
                 }
                 Cell::Num(n) => sheet.push_str(&format!("<c r=\"{rf}\"><v>{n}</v></c>")),
-                Cell::Money(cents) => sheet.push_str(&format!("<c r=\"{rf}\"><v>{}.{:02}</v></c>", cents / 100, cents % 100)),
+                Cell::Money(cents) => sheet.push_str(&format!(
+                    "<c r=\"{rf}\"><v>{}.{:02}</v></c>",
+                    cents / 100,
+                    cents % 100
+                )),
             }
         }
         sheet.push_str("</row>");
@@ -262,7 +307,10 @@ pub fn xlsx(title: &str, author: &str, rows: &[Vec<Cell>], when: When) -> Result
 /// Big-endian TIFF/EXIF block with ASCII tags (description, make, model, date, artist).
 fn exif(description: &str, artist: &str, when: When) -> Vec<u8> {
     let l = when.local();
-    let date = format!("{:04}:{:02}:{:02} {:02}:{:02}:{:02}", l.year, l.month, l.day, l.hour, l.minute, l.second);
+    let date = format!(
+        "{:04}:{:02}:{:02} {:02}:{:02}:{:02}",
+        l.year, l.month, l.day, l.hour, l.minute, l.second
+    );
     let tags: [(u16, Vec<u8>); 5] = [
         (0x010E, description.as_bytes().to_vec()),
         (0x010F, b"Apple".to_vec()),
@@ -299,7 +347,14 @@ fn exif(description: &str, artist: &str, when: When) -> Vec<u8> {
 }
 
 /// A small baseline JPEG (a smooth generated picture) with EXIF metadata.
-pub fn jpeg(w: u16, h: u16, colors: [u8; 6], description: &str, artist: &str, when: When) -> Result<Vec<u8>, SynthError> {
+pub fn jpeg(
+    w: u16,
+    h: u16,
+    colors: [u8; 6],
+    description: &str,
+    artist: &str,
+    when: When,
+) -> Result<Vec<u8>, SynthError> {
     let (w32, h32) = (u32::from(w.max(1)), u32::from(h.max(1)));
     let mut px = Vec::with_capacity((w32 * h32 * 3) as usize);
     for y in 0..h32 {
@@ -314,8 +369,10 @@ pub fn jpeg(w: u16, h: u16, colors: [u8; 6], description: &str, artist: &str, wh
     }
     let mut out = Vec::with_capacity(4096);
     let mut enc = jpeg_encoder::Encoder::new(&mut out, 80);
-    enc.add_exif_metadata(&exif(description, artist, when)).map_err(|e| SynthError::Jpeg(e.to_string()))?;
-    enc.encode(&px, w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| SynthError::Jpeg(e.to_string()))?;
+    enc.add_exif_metadata(&exif(description, artist, when))
+        .map_err(|e| SynthError::Jpeg(e.to_string()))?;
+    enc.encode(&px, w, h, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| SynthError::Jpeg(e.to_string()))?;
     Ok(out)
 }
 
@@ -335,7 +392,11 @@ pub fn zip_of(files: &[(String, Vec<u8>)], when: When) -> Result<Vec<u8>, SynthE
         }
         names.push(cand);
     }
-    let entries: Vec<(&str, &[u8])> = names.iter().zip(files).map(|(n, (_, d))| (n.as_str(), d.as_slice())).collect();
+    let entries: Vec<(&str, &[u8])> = names
+        .iter()
+        .zip(files)
+        .map(|(n, (_, d))| (n.as_str(), d.as_slice()))
+        .collect();
     zip_entries(&entries, when, CompressionMethod::Deflated)
 }
 
@@ -348,9 +409,18 @@ mod tests {
         let doc = DocText {
             title: "Memorándum (prueba)".into(),
             author: "José Núñez".into(),
-            lines: vec![(true, "SECRETARÍA DE LA DEFENSA NACIONAL".into()), (false, "Texto de prueba con información. ".repeat(400))],
+            lines: vec![
+                (true, "SECRETARÍA DE LA DEFENSA NACIONAL".into()),
+                (false, "Texto de prueba con información. ".repeat(400)),
+            ],
         };
-        let p = pdf(&doc, When { unix: 1_300_000_000, offset: -21600 });
+        let p = pdf(
+            &doc,
+            When {
+                unix: 1_300_000_000,
+                offset: -21600,
+            },
+        );
         assert!(p.starts_with(b"%PDF-1.4"));
         let find = |n: &[u8]| p.windows(n.len()).rposition(|w| w == n);
         let sx = find(b"startxref\n").unwrap();
@@ -359,7 +429,12 @@ mod tests {
         assert!(p[xref..].starts_with(b"xref"));
         let table = std::str::from_utf8(&p[xref..sx]).unwrap();
         let mut n = 0;
-        for (i, line) in table.lines().skip(3).take_while(|l| l.trim_end().ends_with(" n")).enumerate() {
+        for (i, line) in table
+            .lines()
+            .skip(3)
+            .take_while(|l| l.trim_end().ends_with(" n"))
+            .enumerate()
+        {
             let off: usize = line[..10].parse().unwrap();
             assert!(p[off..].starts_with(format!("{} 0 obj", i + 1).as_bytes()));
             n += 1;
@@ -370,8 +445,18 @@ mod tests {
 
     #[test]
     fn jpeg_is_jpeg() {
-        let j =
-            jpeg(64, 48, [10, 20, 30, 200, 150, 100], "Fotografía", "Tte. Pérez", When { unix: 1_300_000_000, offset: -21600 }).unwrap();
+        let j = jpeg(
+            64,
+            48,
+            [10, 20, 30, 200, 150, 100],
+            "Fotografía",
+            "Tte. Pérez",
+            When {
+                unix: 1_300_000_000,
+                offset: -21600,
+            },
+        )
+        .unwrap();
         assert_eq!(&j[..2], &[0xFF, 0xD8]);
         assert_eq!(&j[j.len() - 2..], &[0xFF, 0xD9]);
     }

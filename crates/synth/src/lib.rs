@@ -65,8 +65,8 @@ use std::sync::{Condvar, Mutex, mpsc};
 use serde::{Deserialize, Serialize};
 
 pub use manifest::{
-    AttachmentRecord, CustodianEntry, LayoutStats, Location, MANIFEST_FILE, MESSAGES_FILE, Manifest, MessageRecord, NestedZips,
-    read_messages,
+    AttachmentRecord, CustodianEntry, LayoutStats, Location, MANIFEST_FILE, MESSAGES_FILE,
+    Manifest, MessageRecord, NestedZips, read_messages,
 };
 
 /// Errors from [`generate`].
@@ -96,7 +96,10 @@ pub enum SynthError {
 
 impl SynthError {
     pub(crate) fn io(path: impl AsRef<Path>, source: std::io::Error) -> SynthError {
-        SynthError::Io { path: path.as_ref().to_path_buf(), source }
+        SynthError::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -161,7 +164,12 @@ pub struct SynthConfig {
 
 impl Default for SynthConfig {
     fn default() -> Self {
-        SynthConfig { seed: 1, messages: 1000, layouts: Layout::ALL.to_vec(), attachments: true }
+        SynthConfig {
+            seed: 1,
+            messages: 1000,
+            layouts: Layout::ALL.to_vec(),
+            attachments: true,
+        }
     }
 }
 
@@ -179,14 +187,22 @@ fn plan(seed: u64, messages: usize) -> Vec<Batch> {
     let mut batches = Vec::new();
     let mut total = 0usize;
     let mut thread = 0u64;
-    let mut cur = Batch { first_thread: 0, first_index: 0, sizes: Vec::with_capacity(THREADS_PER_BATCH) };
+    let mut cur = Batch {
+        first_thread: 0,
+        first_index: 0,
+        sizes: Vec::with_capacity(THREADS_PER_BATCH),
+    };
     while total < messages {
         let s = message::thread_size(&mut rng).min(messages - total);
         cur.sizes.push(s as u8);
         total += s;
         thread += 1;
         if cur.sizes.len() == THREADS_PER_BATCH {
-            let next = Batch { first_thread: thread, first_index: total as u64, sizes: Vec::with_capacity(THREADS_PER_BATCH) };
+            let next = Batch {
+                first_thread: thread,
+                first_index: total as u64,
+                sizes: Vec::with_capacity(THREADS_PER_BATCH),
+            };
             batches.push(std::mem::replace(&mut cur, next));
         }
     }
@@ -196,11 +212,21 @@ fn plan(seed: u64, messages: usize) -> Vec<Batch> {
     batches
 }
 
-fn render_batch(w: &world::World, attachments: bool, b: &Batch) -> Result<Vec<message::Rendered>, SynthError> {
+fn render_batch(
+    w: &world::World,
+    attachments: bool,
+    b: &Batch,
+) -> Result<Vec<message::Rendered>, SynthError> {
     let mut out = Vec::with_capacity(b.sizes.len() * 3);
     let mut index = b.first_index;
     for (i, &s) in b.sizes.iter().enumerate() {
-        out.extend(message::gen_thread(w, attachments, b.first_thread + i as u64, index, usize::from(s))?);
+        out.extend(message::gen_thread(
+            w,
+            attachments,
+            b.first_thread + i as u64,
+            index,
+            usize::from(s),
+        )?);
         index += u64::from(s);
     }
     Ok(out)
@@ -209,14 +235,21 @@ fn render_batch(w: &world::World, attachments: bool, b: &Batch) -> Result<Vec<me
 /// Generate the corpus into `out` (created if missing; must be empty) and write
 /// `out/manifest.json` plus `out/manifest-messages.jsonl`.
 pub fn generate(cfg: &SynthConfig, out: &Path) -> Result<Manifest, SynthError> {
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 16);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 16);
     generate_with_workers(cfg, out, workers)
 }
 
 /// [`generate`] with an explicit number of rendering threads (the output does not depend on
 /// it; tests use this to prove that).
 #[doc(hidden)]
-pub fn generate_with_workers(cfg: &SynthConfig, out: &Path, workers: usize) -> Result<Manifest, SynthError> {
+pub fn generate_with_workers(
+    cfg: &SynthConfig,
+    out: &Path,
+    workers: usize,
+) -> Result<Manifest, SynthError> {
     let workers = workers.clamp(1, 64);
     if cfg.layouts.is_empty() {
         return Err(SynthError::Config("at least one layout is required".into()));
@@ -245,7 +278,8 @@ pub fn generate_with_workers(cfg: &SynthConfig, out: &Path, workers: usize) -> R
     let gate = (Mutex::new(0usize), Condvar::new());
 
     let result: Result<(), SynthError> = std::thread::scope(|s| {
-        let (tx, rx) = mpsc::sync_channel::<(usize, Result<Vec<message::Rendered>, SynthError>)>(workers * 2);
+        let (tx, rx) =
+            mpsc::sync_channel::<(usize, Result<Vec<message::Rendered>, SynthError>)>(workers * 2);
         let mut io_handles = Vec::with_capacity(io_threads);
         for _ in 0..io_threads {
             let (io_rx, io_error) = (&io_rx, &io_error);
@@ -296,7 +330,8 @@ pub fn generate_with_workers(cfg: &SynthConfig, out: &Path, workers: usize) -> R
         }
         drop(tx);
 
-        let mut pending: BTreeMap<usize, Result<Vec<message::Rendered>, SynthError>> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, Result<Vec<message::Rendered>, SynthError>> =
+            BTreeMap::new();
         let mut next_write = 0usize;
         let mut outcome = Ok(());
         'recv: for (b, res) in rx.iter() {
@@ -335,7 +370,10 @@ pub fn generate_with_workers(cfg: &SynthConfig, out: &Path, workers: usize) -> R
             outcome = Err(e);
         }
         if outcome.is_ok() && next_write != batches.len() {
-            outcome = Err(SynthError::Worker(format!("only {next_write} of {} batches were written", batches.len())));
+            outcome = Err(SynthError::Worker(format!(
+                "only {next_write} of {} batches were written",
+                batches.len()
+            )));
         }
         outcome
     });

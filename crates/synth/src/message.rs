@@ -9,7 +9,9 @@ use sha2::{Digest, Sha256};
 
 use crate::attach::{self, Cell, DocText};
 use crate::manifest::{AttachmentRecord, MessageRecord};
-use crate::mime::{self, Charset, Ew, When, b64_lines, encode, encoded_words, needs_quotes, pct, qp};
+use crate::mime::{
+    self, Charset, Ew, When, b64_lines, encode, encoded_words, needs_quotes, pct, qp,
+};
 use crate::rng::{Rand, below, chance, mix64, pick_str, range, stream};
 use crate::text::{amount, curp, date_es, phone, rfc, thousands, wrap};
 use crate::vocab;
@@ -168,9 +170,18 @@ const FWD_ES: &[&str] = &[
     "Para su superior conocimiento.",
     "FYI",
 ];
-const REPLY_EN: &[&str] =
-    &["Thank you, noted.", "Received, thanks.", "Please see my comments below.", "Confirmed.", "Thanks for the update."];
-const FWD_EN: &[&str] = &["FYI, see below.", "Forwarding for your review.", "Please see the message below."];
+const REPLY_EN: &[&str] = &[
+    "Thank you, noted.",
+    "Received, thanks.",
+    "Please see my comments below.",
+    "Confirmed.",
+    "Thanks for the update.",
+];
+const FWD_EN: &[&str] = &[
+    "FYI, see below.",
+    "Forwarding for your review.",
+    "Please see the message below.",
+];
 
 /// Thread-size distribution (index = size - 1).
 const THREAD_SIZES: &[u32] = &[500, 200, 120, 70, 40, 25, 15, 10, 7, 5, 4, 4];
@@ -208,9 +219,21 @@ fn start_time(rng: &mut Rand) -> When {
 }
 
 fn with_local(local: i64) -> When {
-    let m = When { unix: local, offset: 0 }.utc().month;
-    let offset = if (4..=10).contains(&m) { -5 * 3600 } else { -6 * 3600 };
-    When { unix: local - i64::from(offset), offset }
+    let m = When {
+        unix: local,
+        offset: 0,
+    }
+    .utc()
+    .month;
+    let offset = if (4..=10).contains(&m) {
+        -5 * 3600
+    } else {
+        -6 * 3600
+    };
+    When {
+        unix: local - i64::from(offset),
+        offset,
+    }
 }
 
 fn advance(rng: &mut Rand, w: When) -> When {
@@ -236,7 +259,12 @@ fn advance(rng: &mut Rand, w: When) -> When {
 fn message_id(client: Client, domain: &str, uid: u64, rng: &mut Rand) -> String {
     let r: u64 = rng.random();
     match client {
-        Client::Outlook2007 => format!("<000001{:016x}${:08x}${:08x}@{domain}>", uid, r as u32, (r >> 32) as u32),
+        Client::Outlook2007 => format!(
+            "<000001{:016x}${:08x}${:08x}@{domain}>",
+            uid,
+            r as u32,
+            (r >> 32) as u32
+        ),
         Client::Outlook2010 | Client::Outlook2016 => {
             format!("<{uid:016X}{r:016X}@EXCH0{}.{domain}>", 1 + (r % 4))
         }
@@ -246,12 +274,27 @@ fn message_id(client: Client, domain: &str, uid: u64, rng: &mut Rand) -> String 
             b.extend_from_slice(&mix64(r).to_le_bytes()[..6]);
             format!("<CA{}@mail.gmail.com>", URL_SAFE_NO_PAD.encode(&b))
         }
-        Client::Hotmail => format!("<BLU{}-W{}{uid:016X}@phx.gbl>", 100 + r % 900, 10 + (r >> 20) % 90),
+        Client::Hotmail => format!(
+            "<BLU{}-W{}{uid:016X}@phx.gbl>",
+            100 + r % 900,
+            10 + (r >> 20) % 90
+        ),
         Client::Thunderbird => format!("<{:08X}.{:08X}@{domain}>", (uid >> 32) as u32, uid as u32),
-        Client::Notes => format!("<OF{uid:016X}-ON{:08X}.{:08X}@{domain}>", r as u32, (r >> 32) as u32),
+        Client::Notes => format!(
+            "<OF{uid:016X}-ON{:08X}.{:08X}@{domain}>",
+            r as u32,
+            (r >> 32) as u32
+        ),
         Client::IPhone => {
             let h = format!("{uid:016X}{r:016X}");
-            format!("<{}-{}-{}-{}-{}@{domain}>", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+            format!(
+                "<{}-{}-{}-{}-{}@{domain}>",
+                &h[0..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..32]
+            )
         }
     }
 }
@@ -317,49 +360,113 @@ fn root_subject(w: &World, rng: &mut Rand, topic: Topic, from: &Person, when: Wh
                 2 => format!("Respuesta a la solicitud de {}", lex.topic_np(rng)),
                 _ => cap_first(&lex.topic_np(rng)),
             };
-            format!("Oficio No. {}/{}/{} {what}", unit_code(from), range(rng, 100, 9999), l.year)
+            format!(
+                "Oficio No. {}/{}/{} {what}",
+                unit_code(from),
+                range(rng, 100, 9999),
+                l.year
+            )
         }
         Topic::Informe => match below(rng, 3) {
-            0 => format!("Informe {} de {}", pick_str(rng, &["semanal", "mensual", "trimestral", "quincenal"]), lex.topic_np(rng)),
-            1 => format!("Parte de novedades {} {:02}/{:02}/{}", unit_code(from), l.day, l.month, l.year),
+            0 => format!(
+                "Informe {} de {}",
+                pick_str(rng, &["semanal", "mensual", "trimestral", "quincenal"]),
+                lex.topic_np(rng)
+            ),
+            1 => format!(
+                "Parte de novedades {} {:02}/{:02}/{}",
+                unit_code(from),
+                l.day,
+                l.month,
+                l.year
+            ),
             _ => format!("Reporte de {} en {}", lex.topic_np(rng), lex.place(rng).0),
         },
         Topic::Contrato => match below(rng, 3) {
-            0 => format!("Contrato DGA-AD-{:03}/{} {}", range(rng, 1, 999), l.year, pick_str(rng, CONTRACT_OBJECTS)),
-            1 => format!("Licitación pública LA-007000999-E{}-{} {}", range(rng, 1, 120), l.year, pick_str(rng, CONTRACT_OBJECTS)),
-            _ => format!("Propuesta económica {}", cap_first(pick_str(rng, CONTRACT_OBJECTS))),
+            0 => format!(
+                "Contrato DGA-AD-{:03}/{} {}",
+                range(rng, 1, 999),
+                l.year,
+                pick_str(rng, CONTRACT_OBJECTS)
+            ),
+            1 => format!(
+                "Licitación pública LA-007000999-E{}-{} {}",
+                range(rng, 1, 120),
+                l.year,
+                pick_str(rng, CONTRACT_OBJECTS)
+            ),
+            _ => format!(
+                "Propuesta económica {}",
+                cap_first(pick_str(rng, CONTRACT_OBJECTS))
+            ),
         },
         Topic::Reunion => match below(rng, 3) {
             0 => format!("Convocatoria a reunión de trabajo {}", date_es(rng)),
             1 => format!("Reunión de coordinación sobre {}", lex.topic_np(rng)),
-            _ => format!("Videoconferencia {} {:02}:00 hrs.", vocab::DAYS_ES[below(rng, 5)], range(rng, 8, 18)),
+            _ => format!(
+                "Videoconferencia {} {:02}:00 hrs.",
+                vocab::DAYS_ES[below(rng, 5)],
+                range(rng, 8, 18)
+            ),
         },
         Topic::Inteligencia => {
             let (c, s) = lex.place(rng);
             match below(rng, 3) {
-                0 => format!("Resumen de inteligencia {c}, {s} {:02}/{:02}/{}", l.day, l.month, l.year),
+                0 => format!(
+                    "Resumen de inteligencia {c}, {s} {:02}/{:02}/{}",
+                    l.day, l.month, l.year
+                ),
                 1 => format!("Tarjeta informativa No. {}", range(rng, 10, 2999)),
                 _ => format!("Nota informativa: {}", lex.topic_np(rng)),
             }
         }
         Topic::Combustible => match below(rng, 3) {
-            0 => format!("Suministro de combustible {} {} {}", unit_code(from), vocab::MONTHS_ES[(l.month - 1) as usize], l.year),
+            0 => format!(
+                "Suministro de combustible {} {} {}",
+                unit_code(from),
+                vocab::MONTHS_ES[(l.month - 1) as usize],
+                l.year
+            ),
             1 => "Dotación de combustible y lubricantes".to_string(),
-            _ => format!("Vales de gasolina {}", vocab::MONTHS_ES[(l.month - 1) as usize]),
+            _ => format!(
+                "Vales de gasolina {}",
+                vocab::MONTHS_ES[(l.month - 1) as usize]
+            ),
         },
         Topic::Personal => match below(rng, 4) {
             0 => "Solicitud de vacaciones".to_string(),
             1 => format!("Cambio de adscripción {}", from.surname),
             2 => format!("Nómina quincenal {}/{}", range(rng, 1, 24), l.year),
-            _ => format!("Felicitación por {}", pick_str(rng, &["ascenso", "aniversario", "cumpleaños", "su nombramiento"])),
+            _ => format!(
+                "Felicitación por {}",
+                pick_str(
+                    rng,
+                    &["ascenso", "aniversario", "cumpleaños", "su nombramiento"]
+                )
+            ),
         },
         Topic::Informal => pick_str(
             rng,
-            &["hola", "fotos", "lo que me pediste", "comida del viernes", "¿ya viste esto?", "urgente!!", "pendientes", "Información"],
+            &[
+                "hola",
+                "fotos",
+                "lo que me pediste",
+                "comida del viernes",
+                "¿ya viste esto?",
+                "urgente!!",
+                "pendientes",
+                "Información",
+            ],
         )
         .to_string(),
-        Topic::EnQuote => format!("Quotation for armored vehicles - {}", pick_str(rng, &["Level IV", "Level V", "B6", "B7"])),
-        Topic::EnAttache => format!("Meeting with the Defense Attaché - {}", crate::text::date_en(rng)),
+        Topic::EnQuote => format!(
+            "Quotation for armored vehicles - {}",
+            pick_str(rng, &["Level IV", "Level V", "B6", "B7"])
+        ),
+        Topic::EnAttache => format!(
+            "Meeting with the Defense Attaché - {}",
+            crate::text::date_en(rng)
+        ),
         Topic::EnShipment => format!("Shipment PO-{} delivery schedule", range(rng, 1000, 99999)),
     }
 }
@@ -370,7 +477,10 @@ fn topic_sentence(w: &World, rng: &mut Rand, topic: Topic) -> String {
         Topic::Contrato => match below(rng, 5) {
             0 => format!(
                 "El proveedor {} presentó su propuesta económica por un monto de {}, incluyendo el Impuesto al Valor Agregado.",
-                pick_str(rng, &vocab::SUPPLIERS.iter().map(|s| s.0).collect::<Vec<_>>()),
+                pick_str(
+                    rng,
+                    &vocab::SUPPLIERS.iter().map(|s| s.0).collect::<Vec<_>>()
+                ),
                 amount(rng)
             ),
             1 => format!(
@@ -378,10 +488,21 @@ fn topic_sentence(w: &World, rng: &mut Rand, topic: Topic) -> String {
                 range(rng, 2, 250),
                 pick_str(rng, &["III", "IV", "V", "VI"])
             ),
-            2 => format!("La vigencia del contrato será del {} al {}.", date_es(rng), date_es(rng)),
+            2 => format!(
+                "La vigencia del contrato será del {} al {}.",
+                date_es(rng),
+                date_es(rng)
+            ),
             3 => format!(
                 "Se solicita la validación del área requirente para continuar con el procedimiento de {}.",
-                pick_str(rng, &["adjudicación directa", "licitación pública", "invitación a cuando menos tres personas"])
+                pick_str(
+                    rng,
+                    &[
+                        "adjudicación directa",
+                        "licitación pública",
+                        "invitación a cuando menos tres personas"
+                    ]
+                )
             ),
             _ => format!(
                 "El pago se realizará con cargo a la partida presupuestal {} del ejercicio fiscal {}.",
@@ -393,17 +514,35 @@ fn topic_sentence(w: &World, rng: &mut Rand, topic: Topic) -> String {
             let (c, s) = lex.place(rng);
             match below(rng, 5) {
                 0 => {
-                    let name =
-                        format!("{} {} {}", pick_str(rng, vocab::GIVEN_M), pick_str(rng, vocab::SURNAMES), pick_str(rng, vocab::SURNAMES));
+                    let name = format!(
+                        "{} {} {}",
+                        pick_str(rng, vocab::GIVEN_M),
+                        pick_str(rng, vocab::SURNAMES),
+                        pick_str(rng, vocab::SURNAMES)
+                    );
                     format!(
                         "Se tiene conocimiento de que {name} (a) \"{}\", presunto {} de {}, se encuentra en {c}, {s}.",
                         pick_str(rng, vocab::ALIASES),
-                        pick_str(rng, &["líder", "operador", "integrante", "jefe de plaza", "financiero"]),
+                        pick_str(
+                            rng,
+                            &[
+                                "líder",
+                                "operador",
+                                "integrante",
+                                "jefe de plaza",
+                                "financiero"
+                            ]
+                        ),
                         pick_str(rng, vocab::ORGS)
                     )
                 }
                 1 => {
-                    format!("Dicho sujeto utiliza el número telefónico {} y cuenta con CURP {} y RFC {}.", phone(rng), curp(rng), rfc(rng))
+                    format!(
+                        "Dicho sujeto utiliza el número telefónico {} y cuenta con CURP {} y RFC {}.",
+                        phone(rng),
+                        curp(rng),
+                        rfc(rng)
+                    )
                 }
                 2 => format!(
                     "Se ubicó un inmueble en {} No. {}, col. {}, {c}, {s}, donde se observó el arribo de {} vehículos.",
@@ -412,8 +551,14 @@ fn topic_sentence(w: &World, rng: &mut Rand, topic: Topic) -> String {
                     pick_str(rng, vocab::COLONIAS),
                     range(rng, 2, 12)
                 ),
-                3 => format!("Fuentes abiertas reportan {} en el municipio de {c}.", w.lex.topic_np(rng)),
-                _ => format!("Se recomienda reforzar el patrullaje en {c} y en la carretera {c} - {}.", lex.place(rng).0),
+                3 => format!(
+                    "Fuentes abiertas reportan {} en el municipio de {c}.",
+                    w.lex.topic_np(rng)
+                ),
+                _ => format!(
+                    "Se recomienda reforzar el patrullaje en {c} y en la carretera {c} - {}.",
+                    lex.place(rng).0
+                ),
             }
         }
         Topic::Reunion => match below(rng, 3) {
@@ -424,9 +569,16 @@ fn topic_sentence(w: &World, rng: &mut Rand, topic: Topic) -> String {
                 if chance(rng, 0.5) { 0 } else { 30 },
                 pick_str(rng, vocab::MEETING_PLACES)
             ),
-            1 => format!("Se solicita confirmar su asistencia a la extensión {}.", range(rng, 1000, 9999)),
+            1 => format!(
+                "Se solicita confirmar su asistencia a la extensión {}.",
+                range(rng, 1000, 9999)
+            ),
             _ => {
-                format!("Orden del día: 1. {}. 2. {}. 3. Asuntos generales.", cap_first(&lex.topic_np(rng)), cap_first(&lex.topic_np(rng)))
+                format!(
+                    "Orden del día: 1. {}. 2. {}. 3. Asuntos generales.",
+                    cap_first(&lex.topic_np(rng)),
+                    cap_first(&lex.topic_np(rng))
+                )
             }
         },
         Topic::Combustible => match below(rng, 2) {
@@ -464,13 +616,29 @@ fn topic_sentence(w: &World, rng: &mut Rand, topic: Topic) -> String {
                 pick_str(rng, &["primer", "segundo"]),
                 range(rng, 2010, 2022)
             ),
-            1 => format!("Se le comunica que a partir del {} causará alta en {}.", date_es(rng), crate::text::unit_with_article(rng)),
+            1 => format!(
+                "Se le comunica que a partir del {} causará alta en {}.",
+                date_es(rng),
+                crate::text::unit_with_article(rng)
+            ),
             2 => format!(
                 "El descuento por concepto de {} asciende a {}.",
-                pick_str(rng, &["préstamo hipotecario", "seguro de vida", "fondo de ahorro", "pensión alimenticia"]),
+                pick_str(
+                    rng,
+                    &[
+                        "préstamo hipotecario",
+                        "seguro de vida",
+                        "fondo de ahorro",
+                        "pensión alimenticia"
+                    ]
+                ),
                 amount(rng)
             ),
-            _ => format!("Se anexa el comprobante de percepciones de la quincena {} del {}.", range(rng, 1, 24), range(rng, 2010, 2022)),
+            _ => format!(
+                "Se anexa el comprobante de percepciones de la quincena {} del {}.",
+                range(rng, 1, 24),
+                range(rng, 2010, 2022)
+            ),
         },
         _ => lex.sentence_es(rng),
     }
@@ -482,8 +650,19 @@ fn salutation(rng: &mut Rand, to: &Person) -> String {
     }
     let first_surname = to.surname.split(' ').next().unwrap_or("");
     match below(rng, 4) {
-        0 if !to.rank.is_empty() => format!("C. {} {}\n{}\nPresente.", to.rank, to.name.to_uppercase(), to.cargo),
-        1 => format!("{} {} {}:", pick_str(rng, vocab::SALUTATIONS_ES), to.rank, first_surname).replace("  ", " "),
+        0 if !to.rank.is_empty() => format!(
+            "C. {} {}\n{}\nPresente.",
+            to.rank,
+            to.name.to_uppercase(),
+            to.cargo
+        ),
+        1 => format!(
+            "{} {} {}:",
+            pick_str(rng, vocab::SALUTATIONS_ES),
+            to.rank,
+            first_surname
+        )
+        .replace("  ", " "),
         2 => format!("Estimado {}:", to.first),
         _ => "Buen día,".to_string(),
     }
@@ -510,7 +689,11 @@ fn signature(rng: &mut Rand, p: &Person, formal: bool) -> String {
         s.push_str(&p.org);
     }
     if p.kind == Kind::Internal {
-        s.push_str(&format!("\nTel. {} - Red SEDENA {}", p.phone, range(rng, 1000, 9999)));
+        s.push_str(&format!(
+            "\nTel. {} - Red SEDENA {}",
+            p.phone,
+            range(rng, 1000, 9999)
+        ));
     } else {
         s.push_str(&format!("\nTel. {}", p.phone));
     }
@@ -553,7 +736,10 @@ fn body_new(w: &World, rng: &mut Rand, topic: Topic, from: &Person, to: &Person)
         Topic::EnQuote | Topic::EnAttache | Topic::EnShipment => {
             let title = if to.rank.is_empty() { "Mr." } else { to.rank };
             let last = to.surname.split(' ').next().unwrap_or("");
-            b.push_str(&format!("Dear {title} {last},\n\n{}\n\n", pick_str(rng, vocab::EN_OPENINGS)));
+            b.push_str(&format!(
+                "Dear {title} {last},\n\n{}\n\n",
+                pick_str(rng, vocab::EN_OPENINGS)
+            ));
             let k = 1 + below(rng, 3);
             for _ in 0..k {
                 let k = 2 + below(rng, 3);
@@ -569,7 +755,13 @@ fn body_new(w: &World, rng: &mut Rand, topic: Topic, from: &Person, to: &Person)
             if chance(rng, 0.15) {
                 b.push_str(">From our records, the previous order was delivered in full.\n\n");
             }
-            b.push_str(&format!("{}\n{}\n{}\n{}", pick_str(rng, vocab::EN_CLOSINGS), from.name, from.cargo, from.org));
+            b.push_str(&format!(
+                "{}\n{}\n{}\n{}",
+                pick_str(rng, vocab::EN_CLOSINGS),
+                from.name,
+                from.cargo,
+                from.org
+            ));
             if !from.phone.is_empty() {
                 b.push_str(&format!("\nPhone: {}", from.phone));
             }
@@ -619,7 +811,11 @@ fn names_list(w: &World, ids: &[usize]) -> String {
     ids.iter()
         .map(|&i| {
             let p = w.person(i);
-            if p.display.is_empty() { p.email.clone() } else { p.display.clone() }
+            if p.display.is_empty() {
+                p.email.clone()
+            } else {
+                p.display.clone()
+            }
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -639,20 +835,35 @@ fn truncate_chars(s: &str, max: usize) -> &str {
     }
 }
 
-fn quote_block(w: &World, rng: &mut Rand, client: Client, english: bool, parent: &Authored, forward: bool) -> String {
+fn quote_block(
+    w: &World,
+    rng: &mut Rand,
+    client: Client,
+    english: bool,
+    parent: &Authored,
+    forward: bool,
+) -> String {
     let pf = w.person(parent.from);
     let body = truncate_chars(&parent.body, 3000);
     let mut q = String::with_capacity(body.len() + 400);
     match client {
         Client::Gmail | Client::IPhone | Client::Thunderbird | Client::Notes if !forward => {
-            let when = if english { parent.when.rfc5322() } else { parent.when.gmail_es() };
+            let when = if english {
+                parent.when.rfc5322()
+            } else {
+                parent.when.gmail_es()
+            };
             if english {
                 q.push_str(&format!("On {when}, {} <{}> wrote:\n", pf.name, pf.email));
             } else {
-                q.push_str(&format!("El {when}, {} <{}> escribió:\n", pf.name, pf.email));
+                q.push_str(&format!(
+                    "El {when}, {} <{}> escribió:\n",
+                    pf.name, pf.email
+                ));
             }
             // Notes / old clients quote with a bare '>' (creates '>From ' lines).
-            let bare = client == Client::Notes || (client == Client::Thunderbird && chance(rng, 0.5));
+            let bare =
+                client == Client::Notes || (client == Client::Thunderbird && chance(rng, 0.5));
             for line in body.split('\n') {
                 if line.is_empty() {
                     q.push_str(">\n");
@@ -668,7 +879,11 @@ fn quote_block(w: &World, rng: &mut Rand, client: Client, english: bool, parent:
             }
         }
         Client::Gmail | Client::IPhone | Client::Thunderbird | Client::Notes => {
-            q.push_str(if english { "---------- Forwarded message ---------\n" } else { "---------- Mensaje reenviado ---------\n" });
+            q.push_str(if english {
+                "---------- Forwarded message ---------\n"
+            } else {
+                "---------- Mensaje reenviado ---------\n"
+            });
             q.push_str(&format!(
                 "De: {} <{}>\nDate: {}\nSubject: {}\nTo: {}\n\n",
                 pf.name,
@@ -694,10 +909,18 @@ fn quote_block(w: &World, rng: &mut Rand, client: Client, english: bool, parent:
                 }
                 q.push_str(&format!("Subject: {}\n\n", parent.subject));
             } else {
-                q.push_str(if forward { "_____________________________________________\n" } else { "-----Mensaje original-----\n" });
+                q.push_str(if forward {
+                    "_____________________________________________\n"
+                } else {
+                    "-----Mensaje original-----\n"
+                });
                 q.push_str(&format!(
                     "De: {} [mailto:{}]\nEnviado el: {}\nPara: {}\n",
-                    if pf.display.is_empty() { &pf.email } else { &pf.display },
+                    if pf.display.is_empty() {
+                        &pf.email
+                    } else {
+                        &pf.display
+                    },
                     pf.email,
                     parent.when.outlook_es(),
                     names_list(w, &parent.to)
@@ -831,8 +1054,16 @@ fn refs_header(out: &mut Vec<u8>, refs: &[String]) {
 }
 
 enum Node {
-    Leaf { head: Vec<u8>, body: Vec<u8> },
-    Multi { subtype: &'static str, boundary: String, parts: Vec<Node>, preamble: bool },
+    Leaf {
+        head: Vec<u8>,
+        body: Vec<u8>,
+    },
+    Multi {
+        subtype: &'static str,
+        boundary: String,
+        parts: Vec<Node>,
+        preamble: bool,
+    },
 }
 
 fn write_node(n: &Node, out: &mut Vec<u8>) {
@@ -842,8 +1073,16 @@ fn write_node(n: &Node, out: &mut Vec<u8>) {
             out.push(b'\n');
             out.extend_from_slice(body);
         }
-        Node::Multi { subtype, boundary, parts, preamble } => {
-            out.extend_from_slice(format!("Content-Type: multipart/{subtype};\n\tboundary=\"{boundary}\"\n\n").as_bytes());
+        Node::Multi {
+            subtype,
+            boundary,
+            parts,
+            preamble,
+        } => {
+            out.extend_from_slice(
+                format!("Content-Type: multipart/{subtype};\n\tboundary=\"{boundary}\"\n\n")
+                    .as_bytes(),
+            );
             if *preamble {
                 out.extend_from_slice(b"This is a multi-part message in MIME format.\n\n");
             }
@@ -882,23 +1121,40 @@ fn encode_body(bytes: Vec<u8>, cte: Cte) -> Vec<u8> {
     }
 }
 
-fn text_leaf(mime: &str, charset: Option<Charset>, cte: Cte, content: &str, client: Client) -> Node {
+fn text_leaf(
+    mime: &str,
+    charset: Option<Charset>,
+    cte: Cte,
+    content: &str,
+    client: Client,
+) -> Node {
     let cs_for_encoding = charset.unwrap_or(Charset::Cp1252);
     let bytes = encode(content, cs_for_encoding);
     let mut head = Vec::with_capacity(120);
     match charset {
         Some(cs) => {
-            let label = if client == Client::Gmail && cs == Charset::Utf8 { "UTF-8" } else { cs.label() };
-            if client == Client::Thunderbird && mime == "text/plain" {
-                head.extend_from_slice(format!("Content-Type: {mime}; charset={label}; format=flowed\n").as_bytes());
+            let label = if client == Client::Gmail && cs == Charset::Utf8 {
+                "UTF-8"
             } else {
-                head.extend_from_slice(format!("Content-Type: {mime}; charset=\"{label}\"\n").as_bytes());
+                cs.label()
+            };
+            if client == Client::Thunderbird && mime == "text/plain" {
+                head.extend_from_slice(
+                    format!("Content-Type: {mime}; charset={label}; format=flowed\n").as_bytes(),
+                );
+            } else {
+                head.extend_from_slice(
+                    format!("Content-Type: {mime}; charset=\"{label}\"\n").as_bytes(),
+                );
             }
         }
         None => head.extend_from_slice(format!("Content-Type: {mime}\n").as_bytes()),
     }
     head.extend_from_slice(format!("Content-Transfer-Encoding: {}\n", cte.label()).as_bytes());
-    Node::Leaf { head, body: encode_body(bytes, cte) }
+    Node::Leaf {
+        head,
+        body: encode_body(bytes, cte),
+    }
 }
 
 fn html_escape_line(s: &str, out: &mut String) {
@@ -919,7 +1175,9 @@ fn html_of(text: &str, client: Client, meta_charset: &str) -> String {
         h.push_str(
             "<html xmlns:o=\"urn:schemas-microsoft-com:office:office\" xmlns:w=\"urn:schemas-microsoft-com:office:word\">\n<head>\n",
         );
-        h.push_str(&format!("<meta http-equiv=\"Content-Type\" content=\"text/html; charset={meta_charset}\">\n"));
+        h.push_str(&format!(
+            "<meta http-equiv=\"Content-Type\" content=\"text/html; charset={meta_charset}\">\n"
+        ));
         h.push_str("<meta name=\"Generator\" content=\"Microsoft Word 14 (filtered medium)\">\n<style><!--\np.MsoNormal {margin:0cm; font-size:11.0pt; font-family:\"Calibri\",\"sans-serif\";}\n--></style>\n</head>\n<body lang=\"ES-MX\" link=\"blue\" vlink=\"purple\">\n<div class=\"WordSection1\">\n");
     } else {
         h.push_str(&format!(
@@ -927,7 +1185,11 @@ fn html_of(text: &str, client: Client, meta_charset: &str) -> String {
         ));
     }
     for block in text.split("\n\n") {
-        h.push_str(if outlook { "<p class=\"MsoNormal\">" } else { "<div>" });
+        h.push_str(if outlook {
+            "<p class=\"MsoNormal\">"
+        } else {
+            "<div>"
+        });
         for (i, line) in block.split('\n').enumerate() {
             if i > 0 {
                 h.push_str("<br>\n");
@@ -940,9 +1202,17 @@ fn html_of(text: &str, client: Client, meta_charset: &str) -> String {
                 h.push_str(&esc);
             }
         }
-        h.push_str(if outlook { "<o:p></o:p></p>\n<p class=\"MsoNormal\"><o:p>&nbsp;</o:p></p>\n" } else { "</div><div><br></div>\n" });
+        h.push_str(if outlook {
+            "<o:p></o:p></p>\n<p class=\"MsoNormal\"><o:p>&nbsp;</o:p></p>\n"
+        } else {
+            "</div><div><br></div>\n"
+        });
     }
-    h.push_str(if outlook { "</div>\n</body>\n</html>" } else { "</div></body></html>" });
+    h.push_str(if outlook {
+        "</div>\n</body>\n</html>"
+    } else {
+        "</div></body></html>"
+    });
     h
 }
 
@@ -951,9 +1221,16 @@ fn boundary(client: Client, rng: &mut Rand, uid: u64, level: u8) -> String {
     let u = mix64(uid ^ 0xB0B0);
     match client {
         Client::Outlook2007 | Client::Hotmail => {
-            format!("----=_NextPart_00{level}_{:04X}_{:08X}.{:08X}", (r & 0xFFFF) as u16, u as u32, (u >> 32) as u32)
+            format!(
+                "----=_NextPart_00{level}_{:04X}_{:08X}.{:08X}",
+                (r & 0xFFFF) as u16,
+                u as u32,
+                (u >> 32) as u32
+            )
         }
-        Client::Outlook2010 | Client::Outlook2016 => format!("_00{level}_{u:016X}{:08X}EXCH01sedenagobmx_", r as u32),
+        Client::Outlook2010 | Client::Outlook2016 => {
+            format!("_00{level}_{u:016X}{:08X}EXCH01sedenagobmx_", r as u32)
+        }
         Client::Gmail | Client::IPhone => format!("0000000000{:016x}{level}", u ^ r.rotate_left(7)),
         Client::Thunderbird => format!("------------{:016X}{:08X}{level}", u, r as u32),
         Client::Notes => format!("=_alternative {:016X}{level}_=", u),
@@ -983,8 +1260,17 @@ fn filename_params(name: &str, plan: &Plan, rng: &mut Rand) -> (Vec<u8>, Vec<u8>
         b.extend_from_slice(&raw);
         return (a, b);
     }
-    let cs = if plan.client == Client::Gmail { Charset::Utf8 } else { plan.ew_cs };
-    let (ew, _) = encoded_words(name, cs, if chance(rng, 0.5) { Ew::Q } else { Ew::B }, false);
+    let cs = if plan.client == Client::Gmail {
+        Charset::Utf8
+    } else {
+        plan.ew_cs
+    };
+    let (ew, _) = encoded_words(
+        name,
+        cs,
+        if chance(rng, 0.5) { Ew::Q } else { Ew::B },
+        false,
+    );
     let ew = ew.replace("\n ", " ");
     match below(rng, 5) {
         0 | 1 => {
@@ -996,8 +1282,10 @@ fn filename_params(name: &str, plan: &Plan, rng: &mut Rand) -> (Vec<u8>, Vec<u8>
                 while !rest.is_empty() {
                     let mut cut = rest.len().min(40);
                     // never split inside a %XX escape
-                    while cut < rest.len() && rest.as_bytes().get(cut.saturating_sub(1)) == Some(&b'%')
-                        || cut < rest.len() && rest.as_bytes().get(cut.saturating_sub(2)) == Some(&b'%')
+                    while cut < rest.len()
+                        && rest.as_bytes().get(cut.saturating_sub(1)) == Some(&b'%')
+                        || cut < rest.len()
+                            && rest.as_bytes().get(cut.saturating_sub(2)) == Some(&b'%')
                     {
                         cut += 1;
                     }
@@ -1007,7 +1295,13 @@ fn filename_params(name: &str, plan: &Plan, rng: &mut Rand) -> (Vec<u8>, Vec<u8>
                 parts
                     .iter()
                     .enumerate()
-                    .map(|(i, part)| if i == 0 { format!("filename*0*=utf-8''{part}") } else { format!("filename*{i}*={part}") })
+                    .map(|(i, part)| {
+                        if i == 0 {
+                            format!("filename*0*=utf-8''{part}")
+                        } else {
+                            format!("filename*{i}*={part}")
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(";\n\t")
             } else {
@@ -1015,8 +1309,14 @@ fn filename_params(name: &str, plan: &Plan, rng: &mut Rand) -> (Vec<u8>, Vec<u8>
             };
             (format!("name=\"{ew}\"").into_bytes(), disp.into_bytes())
         }
-        2 => (format!("name*=utf-8''{}", pct(name)).into_bytes(), format!("filename*=utf-8''{}", pct(name)).into_bytes()),
-        _ => (format!("name=\"{ew}\"").into_bytes(), format!("filename=\"{ew}\"").into_bytes()),
+        2 => (
+            format!("name*=utf-8''{}", pct(name)).into_bytes(),
+            format!("filename*=utf-8''{}", pct(name)).into_bytes(),
+        ),
+        _ => (
+            format!("name=\"{ew}\"").into_bytes(),
+            format!("filename=\"{ew}\"").into_bytes(),
+        ),
     }
 }
 
@@ -1033,11 +1333,20 @@ fn attachment_leaf(att: &Att, plan: &Plan, rng: &mut Rand, when: When) -> Node {
     head.extend_from_slice(&fp);
     if plan.client.is_outlook() {
         let d = when.rfc5322();
-        head.extend_from_slice(format!(";\n\tsize={};\n\tcreation-date=\"{d}\";\n\tmodification-date=\"{d}\"", att.data.len()).as_bytes());
+        head.extend_from_slice(
+            format!(
+                ";\n\tsize={};\n\tcreation-date=\"{d}\";\n\tmodification-date=\"{d}\"",
+                att.data.len()
+            )
+            .as_bytes(),
+        );
     }
     head.push(b'\n');
     head.extend_from_slice(b"Content-Transfer-Encoding: base64\n");
-    Node::Leaf { head, body: b64_lines(&att.data) }
+    Node::Leaf {
+        head,
+        body: b64_lines(&att.data),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1068,10 +1377,33 @@ fn doc_text(w: &World, rng: &mut Rand, ctx: &AttCtx<'_>, title: &str) -> DocText
     } else {
         let (c, s) = lex.place(rng);
         lines.push((true, "SECRETARÍA DE LA DEFENSA NACIONAL".to_string()));
-        lines.push((true, vocab::UNITS.get(ctx.from.unit).map(|u| u.0).unwrap_or("Estado Mayor de la Defensa Nacional").to_uppercase()));
-        lines.push((false, format!("Oficio No. {}/{}/{}", unit_code(ctx.from), range(rng, 100, 9999), l.year)));
+        lines.push((
+            true,
+            vocab::UNITS
+                .get(ctx.from.unit)
+                .map(|u| u.0)
+                .unwrap_or("Estado Mayor de la Defensa Nacional")
+                .to_uppercase(),
+        ));
+        lines.push((
+            false,
+            format!(
+                "Oficio No. {}/{}/{}",
+                unit_code(ctx.from),
+                range(rng, 100, 9999),
+                l.year
+            ),
+        ));
         lines.push((false, format!("ASUNTO: {}", ctx.subject)));
-        lines.push((false, format!("{c}, {s}, a {} de {} de {}.", l.day, vocab::MONTHS_ES[(l.month - 1) as usize], l.year)));
+        lines.push((
+            false,
+            format!(
+                "{c}, {s}, a {} de {} de {}.",
+                l.day,
+                vocab::MONTHS_ES[(l.month - 1) as usize],
+                l.year
+            ),
+        ));
         lines.push((false, String::new()));
         lines.push((false, title.to_string()));
         lines.push((false, String::new()));
@@ -1092,9 +1424,18 @@ fn doc_text(w: &World, rng: &mut Rand, ctx: &AttCtx<'_>, title: &str) -> DocText
         }
         lines.push((true, "ATENTAMENTE".to_string()));
         lines.push((false, "SUFRAGIO EFECTIVO. NO REELECCIÓN.".to_string()));
-        lines.push((false, format!("{} {}", ctx.from.rank, ctx.from.name).trim().to_string()));
+        lines.push((
+            false,
+            format!("{} {}", ctx.from.rank, ctx.from.name)
+                .trim()
+                .to_string(),
+        ));
     }
-    DocText { title: title.to_string(), author: ctx.from.name.clone(), lines }
+    DocText {
+        title: title.to_string(),
+        author: ctx.from.name.clone(),
+        lines,
+    }
 }
 
 fn sheet_rows(w: &World, rng: &mut Rand, ctx: &AttCtx<'_>) -> Vec<Vec<Cell>> {
@@ -1167,8 +1508,18 @@ fn sheet_rows(w: &World, rng: &mut Rand, ctx: &AttCtx<'_>) -> Vec<Vec<Cell>> {
                 let qn = range(rng, 1, 300) as i64;
                 let pu = range(rng, 10_000, 500_000_000) as i64;
                 total += qn * pu;
-                let concept = if chance(rng, 0.5) { cap_first(pick_str(rng, CONTRACT_OBJECTS)) } else { cap_first(&w.lex.topic_np(rng)) };
-                rows.push(vec![Cell::Num(i as i64 + 1), Cell::Text(concept), Cell::Num(qn), Cell::Money(pu), Cell::Money(qn * pu)]);
+                let concept = if chance(rng, 0.5) {
+                    cap_first(pick_str(rng, CONTRACT_OBJECTS))
+                } else {
+                    cap_first(&w.lex.topic_np(rng))
+                };
+                rows.push(vec![
+                    Cell::Num(i as i64 + 1),
+                    Cell::Text(concept),
+                    Cell::Num(qn),
+                    Cell::Money(pu),
+                    Cell::Money(qn * pu),
+                ]);
             }
             rows.push(vec![
                 Cell::Text(String::new()),
@@ -1187,7 +1538,15 @@ fn pdf_name(rng: &mut Rand, ctx: &AttCtx<'_>) -> String {
     if ctx.english {
         return format!(
             "{}_{}.pdf",
-            pick_str(rng, &["Quotation", "Technical_Proposal", "Report", "Meeting_Minutes"]),
+            pick_str(
+                rng,
+                &[
+                    "Quotation",
+                    "Technical_Proposal",
+                    "Report",
+                    "Meeting_Minutes"
+                ]
+            ),
             range(rng, 100, 9999)
         );
     }
@@ -1195,14 +1554,29 @@ fn pdf_name(rng: &mut Rand, ctx: &AttCtx<'_>) -> String {
         0 => format!("Memorándum {}-{}.pdf", range(rng, 100, 9999), l.year),
         1 => format!("Oficio {}-{}.pdf", range(rng, 100, 9999), l.year),
         2 => "Información solicitada.pdf".to_string(),
-        3 => format!("Resumen de inteligencia {:02}-{:02}-{}.pdf", l.day, l.month, l.year),
+        3 => format!(
+            "Resumen de inteligencia {:02}-{:02}-{}.pdf",
+            l.day, l.month, l.year
+        ),
         4 => "Acta de la reunión.pdf".to_string(),
         _ => format!("Propuesta económica {}.pdf", range(rng, 1, 99)),
     }
 }
 
-fn make_attachment(w: &World, rng: &mut Rand, ctx: &AttCtx<'_>, depth: u8) -> Result<Att, SynthError> {
-    let k = crate::rng::weighted(rng, if depth == 0 { &[35, 22, 15, 16, 8] } else { &[50, 30, 20, 0, 0] });
+fn make_attachment(
+    w: &World,
+    rng: &mut Rand,
+    ctx: &AttCtx<'_>,
+    depth: u8,
+) -> Result<Att, SynthError> {
+    let k = crate::rng::weighted(
+        rng,
+        if depth == 0 {
+            &[35, 22, 15, 16, 8]
+        } else {
+            &[50, 30, 20, 0, 0]
+        },
+    );
     let l = ctx.when.local();
     match k {
         0 => {
@@ -1222,10 +1596,17 @@ fn make_attachment(w: &World, rng: &mut Rand, ctx: &AttCtx<'_>, depth: u8) -> Re
                 "Technical_Specifications.docx".to_string()
             } else {
                 match below(rng, 4) {
-                    0 => format!("Oficio {} ({}).docx", range(rng, 100, 9999), unit_code(ctx.from).replace('/', "-")),
+                    0 => format!(
+                        "Oficio {} ({}).docx",
+                        range(rng, 100, 9999),
+                        unit_code(ctx.from).replace('/', "-")
+                    ),
                     1 => format!("Tarjeta informativa {}.docx", range(rng, 10, 2999)),
                     2 => "Memorándum.docx".to_string(),
-                    _ => format!("Minuta de reunión {:02}-{:02}-{}.docx", l.day, l.month, l.year),
+                    _ => format!(
+                        "Minuta de reunión {:02}-{:02}-{}.docx",
+                        l.day, l.month, l.year
+                    ),
                 }
             };
             let title = name.trim_end_matches(".docx").to_string();
@@ -1244,7 +1625,11 @@ fn make_attachment(w: &World, rng: &mut Rand, ctx: &AttCtx<'_>, depth: u8) -> Re
             } else {
                 match below(rng, 4) {
                     0 => "Relación de vehículos.xlsx".to_string(),
-                    1 => format!("Consumo de combustible {} {}.xlsx", vocab::MONTHS_ES[(l.month - 1) as usize], l.year),
+                    1 => format!(
+                        "Consumo de combustible {} {}.xlsx",
+                        vocab::MONTHS_ES[(l.month - 1) as usize],
+                        l.year
+                    ),
                     2 => format!("Cotización {}.xlsx", range(rng, 100, 9999)),
                     _ => format!("Información presupuestal {}.xlsx", l.year),
                 }
@@ -1275,23 +1660,40 @@ fn make_attachment(w: &World, rng: &mut Rand, ctx: &AttCtx<'_>, depth: u8) -> Re
                 filename: name,
                 content_type: "image/jpeg",
                 kind: "jpeg",
-                data: Arc::new(attach::jpeg(wd, ht, colors, &desc, &ctx.from.name, ctx.when)?),
+                data: Arc::new(attach::jpeg(
+                    wd,
+                    ht,
+                    colors,
+                    &desc,
+                    &ctx.from.name,
+                    ctx.when,
+                )?),
                 zip_in_zip: 0,
             })
         }
         _ => {
             let n = range(rng, 100, 9999);
-            let name = if chance(rng, 0.5) { format!("Documentación soporte {n}.zip") } else { format!("Anexos oficio {n}.zip") };
+            let name = if chance(rng, 0.5) {
+                format!("Documentación soporte {n}.zip")
+            } else {
+                format!("Anexos oficio {n}.zip")
+            };
             let mut files: Vec<(String, Vec<u8>)> = Vec::new();
             let doc = doc_text(w, rng, ctx, &format!("Oficio {n}"));
             files.push((format!("Oficio {n}.docx"), attach::docx(&doc, ctx.when)?));
             let doc2 = doc_text(w, rng, ctx, "Anexo técnico");
-            files.push(("Anexo técnico.pdf".to_string(), attach::pdf(&doc2, ctx.when)));
+            files.push((
+                "Anexo técnico.pdf".to_string(),
+                attach::pdf(&doc2, ctx.when),
+            ));
             let mut zip_in_zip = 0;
             if chance(rng, 0.3) {
                 let a = make_attachment(w, rng, ctx, 1)?;
                 let b = make_attachment(w, rng, ctx, 1)?;
-                let inner = attach::zip_of(&[(a.filename, a.data.to_vec()), (b.filename, b.data.to_vec())], ctx.when)?;
+                let inner = attach::zip_of(
+                    &[(a.filename, a.data.to_vec()), (b.filename, b.data.to_vec())],
+                    ctx.when,
+                )?;
                 files.push(("Anexos/Anexos adicionales.zip".to_string(), inner));
                 zip_in_zip = 1;
             }
@@ -1309,8 +1711,19 @@ fn make_attachment(w: &World, rng: &mut Rand, ctx: &AttCtx<'_>, depth: u8) -> Re
 // ---------------------------------------------------------------------------------------------
 // Threads
 
-fn ensure_custodian(w: &World, rng: &mut Rand, from: usize, to: &mut Vec<usize>, cc: &mut Vec<usize>, bcc: &[usize]) {
-    let any = std::iter::once(&from).chain(to.iter()).chain(cc.iter()).chain(bcc.iter()).any(|&p| w.person(p).custodian.is_some());
+fn ensure_custodian(
+    w: &World,
+    rng: &mut Rand,
+    from: usize,
+    to: &mut Vec<usize>,
+    cc: &mut Vec<usize>,
+    bcc: &[usize],
+) {
+    let any = std::iter::once(&from)
+        .chain(to.iter())
+        .chain(cc.iter())
+        .chain(bcc.iter())
+        .any(|&p| w.person(p).custodian.is_some());
     if !any {
         for _ in 0..8 {
             let c = w.custodian_person(rng);
@@ -1347,7 +1760,13 @@ fn cc_count(rng: &mut Rand) -> usize {
 }
 
 /// Author and render one thread.
-pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64, size: usize) -> Result<Vec<Rendered>, SynthError> {
+pub fn gen_thread(
+    w: &World,
+    attachments_on: bool,
+    thread: u64,
+    first_index: u64,
+    size: usize,
+) -> Result<Vec<Rendered>, SynthError> {
     let mut rng = stream(w.seed, 1, thread);
     let rng = &mut rng;
     let english = chance(rng, 0.05);
@@ -1362,8 +1781,19 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
         let (kind, parent_i) = if k == 0 {
             (MsgKind::New, None)
         } else {
-            let p = if chance(rng, 0.7) { k - 1 } else { below(rng, k) };
-            (if chance(rng, 0.8) { MsgKind::Reply } else { MsgKind::Forward }, Some(p))
+            let p = if chance(rng, 0.7) {
+                k - 1
+            } else {
+                below(rng, k)
+            };
+            (
+                if chance(rng, 0.8) {
+                    MsgKind::Reply
+                } else {
+                    MsgKind::Forward
+                },
+                Some(p),
+            )
         };
         if k > 0 {
             when = advance(rng, when);
@@ -1391,25 +1821,42 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
                     from = *crate::rng::pick(rng, &w.suppliers, &0);
                     to = vec![w.custodian_person(rng)];
                 } else {
-                    from = if chance(rng, 0.6) { w.custodian_person(rng) } else { w.internal_person(rng) };
+                    from = if chance(rng, 0.6) {
+                        w.custodian_person(rng)
+                    } else {
+                        w.internal_person(rng)
+                    };
                     let n = 1 + crate::rng::weighted(rng, &[60, 25, 15]);
                     to = some_people(w, rng, n);
                 }
                 let n = cc_count(rng);
                 let cc = some_people(w, rng, n);
                 let bcc = if chance(rng, 0.08) {
-                    vec![if chance(rng, 0.3) { *crate::rng::pick(rng, &w.webmail, &0) } else { w.internal_person(rng) }]
+                    vec![if chance(rng, 0.3) {
+                        *crate::rng::pick(rng, &w.webmail, &0)
+                    } else {
+                        w.internal_person(rng)
+                    }]
                 } else {
                     Vec::new()
                 };
                 (from, std::mem::take(&mut to), cc, bcc)
             }
             Some(p) => {
-                let mut cands: Vec<usize> = p.to.iter().chain(p.cc.iter()).copied().filter(|&x| x != p.from).collect();
+                let mut cands: Vec<usize> =
+                    p.to.iter()
+                        .chain(p.cc.iter())
+                        .copied()
+                        .filter(|&x| x != p.from)
+                        .collect();
                 if cands.is_empty() {
                     cands.push(w.custodian_person(rng));
                 }
-                let cust: Vec<usize> = cands.iter().copied().filter(|&x| w.person(x).custodian.is_some()).collect();
+                let cust: Vec<usize> = cands
+                    .iter()
+                    .copied()
+                    .filter(|&x| w.person(x).custodian.is_some())
+                    .collect();
                 let from = if !cust.is_empty() && chance(rng, 0.6) {
                     *crate::rng::pick(rng, &cust, &0)
                 } else {
@@ -1417,12 +1864,20 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
                 };
                 if kind == MsgKind::Reply {
                     let to = vec![p.from];
-                    let cc = if chance(rng, 0.4) { p.to.iter().chain(p.cc.iter()).copied().collect() } else { Vec::new() };
+                    let cc = if chance(rng, 0.4) {
+                        p.to.iter().chain(p.cc.iter()).copied().collect()
+                    } else {
+                        Vec::new()
+                    };
                     (from, to, cc, Vec::new())
                 } else {
                     let n = 1 + below(rng, 2);
                     let to = some_people(w, rng, n);
-                    let cc = if chance(rng, 0.3) { some_people(w, rng, 1) } else { Vec::new() };
+                    let cc = if chance(rng, 0.3) {
+                        some_people(w, rng, 1)
+                    } else {
+                        Vec::new()
+                    };
                     (from, to, cc, Vec::new())
                 }
             }
@@ -1435,7 +1890,11 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
         dedup(&mut bcc, &excl);
         if to.is_empty() {
             let c = w.custodian_person(rng);
-            to.push(if c == from { *crate::rng::pick(rng, &w.internal, &0) } else { c });
+            to.push(if c == from {
+                *crate::rng::pick(rng, &w.internal, &0)
+            } else {
+                c
+            });
         }
         ensure_custodian(w, rng, from, &mut to, &mut cc, &bcc);
 
@@ -1448,7 +1907,11 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
             None => root_subject(w, rng, topic, fp, when),
             Some(p) => {
                 let prefix = prefix_for(client, msg_english, kind == MsgKind::Forward);
-                if p.subject.starts_with(prefix) && chance(rng, 0.6) { p.subject.clone() } else { format!("{prefix}{}", p.subject) }
+                if p.subject.starts_with(prefix) && chance(rng, 0.6) {
+                    p.subject.clone()
+                } else {
+                    format!("{prefix}{}", p.subject)
+                }
             }
         };
 
@@ -1477,32 +1940,68 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
             Some(p) => {
                 let mut b = String::new();
                 let intro = if msg_english {
-                    pick_str(rng, if kind == MsgKind::Reply { REPLY_EN } else { FWD_EN }).to_string()
+                    pick_str(
+                        rng,
+                        if kind == MsgKind::Reply {
+                            REPLY_EN
+                        } else {
+                            FWD_EN
+                        },
+                    )
+                    .to_string()
                 } else {
-                    pick_str(rng, if kind == MsgKind::Reply { REPLY_ES } else { FWD_ES }).to_string()
+                    pick_str(
+                        rng,
+                        if kind == MsgKind::Reply {
+                            REPLY_ES
+                        } else {
+                            FWD_ES
+                        },
+                    )
+                    .to_string()
                 };
                 b.push_str(&intro);
                 if chance(rng, 0.5) {
                     b.push(' ');
-                    b.push_str(&if msg_english { w.lex.sentence_en(rng) } else { w.lex.sentence_es(rng) });
+                    b.push_str(&if msg_english {
+                        w.lex.sentence_en(rng)
+                    } else {
+                        w.lex.sentence_es(rng)
+                    });
                 }
                 b.push_str("\n\n");
-                b.push_str(&if msg_english { fp.name.clone() } else { format!("{} {}", fp.rank, fp.name).trim().to_string() });
+                b.push_str(&if msg_english {
+                    fp.name.clone()
+                } else {
+                    format!("{} {}", fp.rank, fp.name).trim().to_string()
+                });
                 b = wrap_body(&b);
                 if !rfc822 {
                     b.push_str("\n\n");
-                    b.push_str(&quote_block(w, rng, client, msg_english, p, kind == MsgKind::Forward));
+                    b.push_str(&quote_block(
+                        w,
+                        rng,
+                        client,
+                        msg_english,
+                        p,
+                        kind == MsgKind::Forward,
+                    ));
                 }
                 b
             }
         };
 
         // Encoding plan.
-        let raw = !msg_english && fp.kind == Kind::Internal && client.is_outlook() && chance(rng, 0.07);
+        let raw =
+            !msg_english && fp.kind == Kind::Internal && client.is_outlook() && chance(rng, 0.07);
         let charset = if raw {
             Charset::Cp1252
         } else if msg_english {
-            if body.is_ascii() && chance(rng, 0.7) { Charset::Ascii } else { Charset::Utf8 }
+            if body.is_ascii() && chance(rng, 0.7) {
+                Charset::Ascii
+            } else {
+                Charset::Utf8
+            }
         } else if matches!(client, Client::Gmail | Client::IPhone) {
             Charset::Utf8
         } else {
@@ -1512,7 +2011,9 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
                 _ => Charset::Cp1252,
             }
         };
-        if charset == Charset::Cp1252 || (charset == Charset::Utf8 && client.is_outlook() && chance(rng, 0.5)) {
+        if charset == Charset::Cp1252
+            || (charset == Charset::Utf8 && client.is_outlook() && chance(rng, 0.5))
+        {
             body = smartify(&body);
         }
         let cte = match charset {
@@ -1571,7 +2072,10 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
                 atts.extend(p.attachments.iter().cloned());
             }
             let p_new = match (kind, topic) {
-                (MsgKind::New, Topic::Contrato | Topic::Informe | Topic::Inteligencia | Topic::Oficio) => 0.30,
+                (
+                    MsgKind::New,
+                    Topic::Contrato | Topic::Informe | Topic::Inteligencia | Topic::Oficio,
+                ) => 0.30,
                 (MsgKind::New, Topic::Informal) => 0.12,
                 (MsgKind::New, _) => 0.22,
                 (MsgKind::Reply, _) => 0.08,
@@ -1579,7 +2083,13 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
             };
             if chance(rng, p_new) {
                 let n = 1 + crate::rng::weighted(rng, &[70, 22, 8]);
-                let ctx = AttCtx { topic, from: fp, when, subject: &subject, english: msg_english };
+                let ctx = AttCtx {
+                    topic,
+                    from: fp,
+                    when,
+                    subject: &subject,
+                    english: msg_english,
+                };
                 for _ in 0..n {
                     atts.push(make_attachment(w, rng, &ctx, 0)?);
                 }
@@ -1624,7 +2134,11 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
                 f.extend_from_slice(&addr_bytes(fp, &plan));
                 f.push(b'\n');
                 pre.extend_from_slice(&f);
-                header(&mut pre, "User-Agent", "Mozilla/5.0 (Windows NT 6.1; rv:31.0) Gecko/20100101 Thunderbird/31.2.0");
+                header(
+                    &mut pre,
+                    "User-Agent",
+                    "Mozilla/5.0 (Windows NT 6.1; rv:31.0) Gecko/20100101 Thunderbird/31.2.0",
+                );
                 pre.extend_from_slice(&mime_head);
                 addr_header(&mut pre, "To", w, &to, &plan);
                 addr_header(&mut pre, "CC", w, &cc, &plan);
@@ -1640,14 +2154,32 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
                 f.push(b'\n');
                 pre.extend_from_slice(&f);
                 addr_header(&mut pre, "To", w, &to, &plan);
-                addr_header(&mut pre, if client == Client::Outlook2007 { "Cc" } else { "CC" }, w, &cc, &plan);
+                addr_header(
+                    &mut pre,
+                    if client == Client::Outlook2007 {
+                        "Cc"
+                    } else {
+                        "CC"
+                    },
+                    w,
+                    &cc,
+                    &plan,
+                );
                 did_split = text_header(&mut post, "Subject", &subject, &plan, plan.split);
                 if client != Client::Notes {
-                    let topic_str = subject.trim_start_matches("RE: ").trim_start_matches("RV: ").trim_start_matches("FW: ").to_string();
+                    let topic_str = subject
+                        .trim_start_matches("RE: ")
+                        .trim_start_matches("RV: ")
+                        .trim_start_matches("FW: ")
+                        .to_string();
                     text_header(&mut post, "Thread-Topic", &topic_str, &plan, false);
                     let mut ti = [0u8; 22];
                     rng.fill(&mut ti);
-                    header(&mut post, "Thread-Index", &base64::engine::general_purpose::STANDARD.encode(ti));
+                    header(
+                        &mut post,
+                        "Thread-Index",
+                        &base64::engine::general_purpose::STANDARD.encode(ti),
+                    );
                 }
                 header(&mut post, "Date", &date);
                 header(&mut post, "Message-ID", &mid);
@@ -1656,13 +2188,35 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
                     header(&mut post, "In-Reply-To", irt);
                 }
                 match client {
-                    Client::Notes => header(&mut post, "X-Mailer", "Lotus Notes Release 8.5.2 August 10, 2010"),
-                    Client::Outlook2007 => header(&mut post, "X-Mailer", "Microsoft Office Outlook 12.0"),
-                    Client::Hotmail => header(&mut post, "X-Originating-IP", &format!("[198.51.100.{}]", range(rng, 1, 254))),
+                    Client::Notes => header(
+                        &mut post,
+                        "X-Mailer",
+                        "Lotus Notes Release 8.5.2 August 10, 2010",
+                    ),
+                    Client::Outlook2007 => {
+                        header(&mut post, "X-Mailer", "Microsoft Office Outlook 12.0")
+                    }
+                    Client::Hotmail => header(
+                        &mut post,
+                        "X-Originating-IP",
+                        &format!("[198.51.100.{}]", range(rng, 1, 254)),
+                    ),
                     _ => {
-                        header(&mut post, "Accept-Language", if msg_english { "en-US" } else { "es-MX, en-US" });
-                        header(&mut post, "Content-Language", if msg_english { "en-US" } else { "es-MX" });
-                        header(&mut post, "X-MS-Has-Attach", if has_att { "yes" } else { "" });
+                        header(
+                            &mut post,
+                            "Accept-Language",
+                            if msg_english { "en-US" } else { "es-MX, en-US" },
+                        );
+                        header(
+                            &mut post,
+                            "Content-Language",
+                            if msg_english { "en-US" } else { "es-MX" },
+                        );
+                        header(
+                            &mut post,
+                            "X-MS-Has-Attach",
+                            if has_att { "yes" } else { "" },
+                        );
                         header(&mut post, "X-MS-TNEF-Correlator", "");
                     }
                 }
@@ -1688,7 +2242,11 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
             }
             Structure::HtmlOnly => {
                 let html = html_of(&body, client, plan.charset.label());
-                let cte = if plan.cte == Cte::B64 { Cte::Qp } else { plan.cte };
+                let cte = if plan.cte == Cte::B64 {
+                    Cte::Qp
+                } else {
+                    plan.cte
+                };
                 // charset only in the <meta> tag
                 let mut n = text_leaf("text/html", None, cte, &html, client);
                 if let Node::Leaf { body, .. } = &mut n {
@@ -1719,7 +2277,10 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
                 });
             }
             if rfc822 && let Some(p) = parent {
-                let fname = format!("{}.eml", mime::ascii_fold(&p.subject).replace(['/', ':', '\\', '"', '?', '*'], "_"));
+                let fname = format!(
+                    "{}.eml",
+                    mime::ascii_fold(&p.subject).replace(['/', ':', '\\', '"', '?', '*'], "_")
+                );
                 let mut head = Vec::new();
                 head.extend_from_slice(b"Content-Type: message/rfc822\n");
                 head.extend_from_slice(if p.core.is_ascii() {
@@ -1727,8 +2288,14 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
                 } else {
                     b"Content-Transfer-Encoding: 8bit\n"
                 });
-                head.extend_from_slice(format!("Content-Disposition: attachment;\n\tfilename=\"{fname}\"\n").as_bytes());
-                parts.push(Node::Leaf { head, body: p.core.clone() });
+                head.extend_from_slice(
+                    format!("Content-Disposition: attachment;\n\tfilename=\"{fname}\"\n")
+                        .as_bytes(),
+                );
+                parts.push(Node::Leaf {
+                    head,
+                    body: p.core.clone(),
+                });
                 let digest = Sha256::digest(&p.core);
                 att_records.push(AttachmentRecord {
                     filename: fname,
@@ -1765,16 +2332,30 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
             data.extend_from_slice(&post);
             copies.push(finish_copy(w, rng, c, Folder::Sent, data, when, fp, index));
         }
-        let mut recips: Vec<usize> = to.iter().chain(cc.iter()).chain(bcc.iter()).copied().collect();
+        let mut recips: Vec<usize> = to
+            .iter()
+            .chain(cc.iter())
+            .chain(bcc.iter())
+            .copied()
+            .collect();
         dedup(&mut recips, &[from]);
         for r in recips {
             let rp = w.person(r);
             let Some(c) = rp.custodian else { continue };
-            let Some(cust) = w.custodians.get(c as usize) else { continue };
+            let Some(cust) = w.custodians.get(c as usize) else {
+                continue;
+            };
             let delay = range(rng, 2, 240) as i64;
-            let delivered = When { unix: when.unix + delay, offset: when.offset };
+            let delivered = When {
+                unix: when.unix + delay,
+                offset: when.offset,
+            };
             let l = when.local();
-            let folder = if cust.archive_years.contains(&l.year) && chance(rng, 0.8) { Folder::Archive(l.year) } else { Folder::Inbox };
+            let folder = if cust.archive_years.contains(&l.year) && chance(rng, 0.8) {
+                Folder::Archive(l.year)
+            } else {
+                Folder::Inbox
+            };
             let mut data = Vec::with_capacity(core.len() + 900);
             delivery_headers(&mut data, rng, fp, rp, delivered);
             data.extend_from_slice(&core);
@@ -1812,19 +2393,45 @@ pub fn gen_thread(w: &World, attachments_on: bool, thread: u64, first_index: u64
                 if has_att { "+mixed" } else { "" }
             ),
             header_poor,
-            raw_8bit: raw && (!subject.is_ascii() || !fp.display.is_ascii() || atts.iter().any(|a| !a.filename.is_ascii())),
+            raw_8bit: raw
+                && (!subject.is_ascii()
+                    || !fp.display.is_ascii()
+                    || atts.iter().any(|a| !a.filename.is_ascii())),
             split_encoded_word: did_split,
             attachments: att_records,
             copies: copies.len() as u32,
             locations: Vec::new(),
         };
-        out.push(Rendered { record, copies, nested_zip_attachments, zip_in_zip, rfc822 });
-        msgs.push(Authored { from, to, cc, subject, when, message_id: mid, references, body, attachments: atts, core });
+        out.push(Rendered {
+            record,
+            copies,
+            nested_zip_attachments,
+            zip_in_zip,
+            rfc822,
+        });
+        msgs.push(Authored {
+            from,
+            to,
+            cc,
+            subject,
+            when,
+            message_id: mid,
+            references,
+            body,
+            attachments: atts,
+            core,
+        });
     }
     Ok(out)
 }
 
-fn delivery_headers(out: &mut Vec<u8>, rng: &mut Rand, from: &Person, to: &Person, delivered: When) {
+fn delivery_headers(
+    out: &mut Vec<u8>,
+    rng: &mut Rand,
+    from: &Person,
+    to: &Person,
+    delivered: When,
+) {
     let d = delivered.rfc5322();
     header(out, "Return-Path", &format!("<{}>", from.email));
     header(out, "Delivered-To", &to.email);
@@ -1863,16 +2470,39 @@ fn delivery_headers(out: &mut Vec<u8>, rng: &mut Rand, from: &Person, to: &Perso
                 .as_bytes(),
             );
             header(out, "X-Virus-Scanned", "amavisd-new at sedena.gob.mx");
-            header(out, "X-Spam-Score", &format!("{}.{}", range(rng, 0, 4), range(rng, 0, 9)));
-            header(out, "X-MS-Exchange-Organization-SCL", &format!("{}", range(rng, 0, 4)));
+            header(
+                out,
+                "X-Spam-Score",
+                &format!("{}.{}", range(rng, 0, 4), range(rng, 0, 9)),
+            );
+            header(
+                out,
+                "X-MS-Exchange-Organization-SCL",
+                &format!("{}", range(rng, 0, 4)),
+            );
         }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn finish_copy(w: &World, rng: &mut Rand, c: u32, folder: Folder, data: Vec<u8>, delivered: When, from: &Person, index: u64) -> CopyOut {
+fn finish_copy(
+    w: &World,
+    rng: &mut Rand,
+    c: u32,
+    folder: Folder,
+    data: Vec<u8>,
+    delivered: When,
+    from: &Person,
+    index: u64,
+) -> CopyOut {
     let Some(cust) = w.custodians.get(c as usize) else {
-        return CopyOut { custodian: c, folder, data, maildir: None, delivered };
+        return CopyOut {
+            custodian: c,
+            folder,
+            data,
+            maildir: None,
+            delivered,
+        };
     };
     let mut data = data;
     if cust.layout == Layout::Mbox && !cust.dovecot_names {
@@ -1923,5 +2553,11 @@ fn finish_copy(w: &World, rng: &mut Rand, c: u32, folder: Folder, data: Vec<u8>,
         }
         Layout::Eml | Layout::Zip => {}
     }
-    CopyOut { custodian: c, folder, data, maildir, delivered }
+    CopyOut {
+        custodian: c,
+        folder,
+        data,
+        maildir,
+        delivered,
+    }
 }

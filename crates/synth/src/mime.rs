@@ -82,7 +82,16 @@ pub fn encode(s: &str, cs: Charset) -> Vec<u8> {
     match cs {
         Charset::Utf8 => s.as_bytes().to_vec(),
         Charset::Ascii => ascii_fold(s).into_bytes(),
-        Charset::Latin1 => latin1_safe(s).chars().map(|c| if (c as u32) < 0x100 { c as u32 as u8 } else { b'?' }).collect(),
+        Charset::Latin1 => latin1_safe(s)
+            .chars()
+            .map(|c| {
+                if (c as u32) < 0x100 {
+                    c as u32 as u8
+                } else {
+                    b'?'
+                }
+            })
+            .collect(),
         Charset::Cp1252 => {
             let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(s);
             bytes.into_owned()
@@ -101,7 +110,8 @@ pub fn qp(input: &[u8]) -> Vec<u8> {
         let n = line.len();
         for (i, &b) in line.iter().enumerate() {
             let last = i + 1 == n;
-            let literal = (b == b' ' || b == b'\t') && !last || (33..=126).contains(&b) && b != b'=';
+            let literal =
+                (b == b' ' || b == b'\t') && !last || (33..=126).contains(&b) && b != b'=';
             let width = if literal { 1 } else { 3 };
             // keep room for the soft-break '=' on non-final tokens
             if col + width > 75 {
@@ -142,7 +152,11 @@ pub enum Ew {
 }
 
 fn q_len(b: u8) -> usize {
-    if b.is_ascii_alphanumeric() || b"!*+-/ ".contains(&b) { 1 } else { 3 }
+    if b.is_ascii_alphanumeric() || b"!*+-/ ".contains(&b) {
+        1
+    } else {
+        3
+    }
 }
 
 fn q_push(out: &mut String, b: u8) {
@@ -266,7 +280,8 @@ pub struct Local {
 
 impl When {
     pub fn local(self) -> Local {
-        let dt = chrono::DateTime::from_timestamp(self.unix + i64::from(self.offset), 0).unwrap_or_default();
+        let dt = chrono::DateTime::from_timestamp(self.unix + i64::from(self.offset), 0)
+            .unwrap_or_default();
         Local {
             year: dt.year(),
             month: dt.month(),
@@ -279,7 +294,11 @@ impl When {
     }
 
     pub fn utc(self) -> Local {
-        When { unix: self.unix, offset: 0 }.local()
+        When {
+            unix: self.unix,
+            offset: 0,
+        }
+        .local()
     }
 
     /// RFC 5322 date: `Mon, 3 Jan 2011 10:00:00 -0600`.
@@ -367,7 +386,15 @@ impl When {
     pub fn zip_time(self) -> zip::DateTime {
         let l = self.local();
         let y = l.year.clamp(1980, 2107) as u16;
-        zip::DateTime::from_date_and_time(y, l.month as u8, l.day as u8, l.hour as u8, l.minute as u8, l.second as u8).unwrap_or_default()
+        zip::DateTime::from_date_and_time(
+            y,
+            l.month as u8,
+            l.day as u8,
+            l.hour as u8,
+            l.minute as u8,
+            l.second as u8,
+        )
+        .unwrap_or_default()
     }
 
     /// PDF date string: `D:20190314103200-06'00'`.
@@ -391,7 +418,10 @@ impl When {
     /// W3C/ISO date in UTC: `2019-03-14T16:32:00Z`.
     pub fn iso_utc(self) -> String {
         let l = self.utc();
-        format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", l.year, l.month, l.day, l.hour, l.minute, l.second)
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            l.year, l.month, l.day, l.hour, l.minute, l.second
+        )
     }
 }
 
@@ -462,7 +492,10 @@ mod tests {
 
     #[test]
     fn dates() {
-        let w = When { unix: 1_294_070_400, offset: -6 * 3600 };
+        let w = When {
+            unix: 1_294_070_400,
+            offset: -6 * 3600,
+        };
         assert_eq!(w.rfc5322(), "Mon, 3 Jan 2011 10:00:00 -0600");
         assert_eq!(w.asctime(), "Mon Jan  3 16:00:00 2011");
     }

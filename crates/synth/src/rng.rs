@@ -33,7 +33,11 @@ pub fn chance(rng: &mut Rand, p: f64) -> bool {
 
 #[inline]
 pub fn range(rng: &mut Rand, lo: u64, hi_incl: u64) -> u64 {
-    if hi_incl <= lo { lo } else { rng.random_range(lo..=hi_incl) }
+    if hi_incl <= lo {
+        lo
+    } else {
+        rng.random_range(lo..=hi_incl)
+    }
 }
 
 /// Uniform pick from a slice; `fallback` only for empty slices.

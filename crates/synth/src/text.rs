@@ -58,36 +58,299 @@ struct Verb {
 
 /// Irregular verbs: inf, pres3s, pret3s, pret3p, participle (ms), gerund, fut3s, subj3s.
 const IRREGULAR: &[[&str; 8]] = &[
-    ["detener", "detiene", "detuvo", "detuvieron", "detenido", "deteniendo", "detendrá", "detenga"],
-    ["proponer", "propone", "propuso", "propusieron", "propuesto", "proponiendo", "propondrá", "proponga"],
-    ["exponer", "expone", "expuso", "expusieron", "expuesto", "exponiendo", "expondrá", "exponga"],
-    ["prevenir", "previene", "previno", "previnieron", "prevenido", "previniendo", "prevendrá", "prevenga"],
-    ["reducir", "reduce", "redujo", "redujeron", "reducido", "reduciendo", "reducirá", "reduzca"],
-    ["sugerir", "sugiere", "sugirió", "sugirieron", "sugerido", "sugiriendo", "sugerirá", "sugiera"],
-    ["requerir", "requiere", "requirió", "requirieron", "requerido", "requiriendo", "requerirá", "requiera"],
-    ["advertir", "advierte", "advirtió", "advirtieron", "advertido", "advirtiendo", "advertirá", "advierta"],
-    ["transferir", "transfiere", "transfirió", "transfirieron", "transferido", "transfiriendo", "transferirá", "transfiera"],
-    ["devolver", "devuelve", "devolvió", "devolvieron", "devuelto", "devolviendo", "devolverá", "devuelva"],
-    ["distribuir", "distribuye", "distribuyó", "distribuyeron", "distribuido", "distribuyendo", "distribuirá", "distribuya"],
-    ["sustituir", "sustituye", "sustituyó", "sustituyeron", "sustituido", "sustituyendo", "sustituirá", "sustituya"],
-    ["concluir", "concluye", "concluyó", "concluyeron", "concluido", "concluyendo", "concluirá", "concluya"],
-    ["corregir", "corrige", "corrigió", "corrigieron", "corregido", "corrigiendo", "corregirá", "corrija"],
-    ["continuar", "continúa", "continuó", "continuaron", "continuado", "continuando", "continuará", "continúe"],
-    ["evaluar", "evalúa", "evaluó", "evaluaron", "evaluado", "evaluando", "evaluará", "evalúe"],
-    ["enviar", "envía", "envió", "enviaron", "enviado", "enviando", "enviará", "envíe"],
-    ["ampliar", "amplía", "amplió", "ampliaron", "ampliado", "ampliando", "ampliará", "amplíe"],
-    ["adquirir", "adquiere", "adquirió", "adquirieron", "adquirido", "adquiriendo", "adquirirá", "adquiera"],
-    ["prohibir", "prohíbe", "prohibió", "prohibieron", "prohibido", "prohibiendo", "prohibirá", "prohíba"],
-    ["desplegar", "despliega", "desplegó", "desplegaron", "desplegado", "desplegando", "desplegará", "despliegue"],
-    ["acordar", "acuerda", "acordó", "acordaron", "acordado", "acordando", "acordará", "acuerde"],
-    ["comprobar", "comprueba", "comprobó", "comprobaron", "comprobado", "comprobando", "comprobará", "compruebe"],
-    ["describir", "describe", "describió", "describieron", "descrito", "describiendo", "describirá", "describa"],
-    ["recomendar", "recomienda", "recomendó", "recomendaron", "recomendado", "recomendando", "recomendará", "recomiende"],
-    ["atender", "atiende", "atendió", "atendieron", "atendido", "atendiendo", "atenderá", "atienda"],
-    ["aprobar", "aprueba", "aprobó", "aprobaron", "aprobado", "aprobando", "aprobará", "apruebe"],
-    ["descontar", "descuenta", "descontó", "descontaron", "descontado", "descontando", "descontará", "descuente"],
-    ["reforzar", "refuerza", "reforzó", "reforzaron", "reforzado", "reforzando", "reforzará", "refuerce"],
-    ["imprimir", "imprime", "imprimió", "imprimieron", "impreso", "imprimiendo", "imprimirá", "imprima"],
+    [
+        "detener",
+        "detiene",
+        "detuvo",
+        "detuvieron",
+        "detenido",
+        "deteniendo",
+        "detendrá",
+        "detenga",
+    ],
+    [
+        "proponer",
+        "propone",
+        "propuso",
+        "propusieron",
+        "propuesto",
+        "proponiendo",
+        "propondrá",
+        "proponga",
+    ],
+    [
+        "exponer",
+        "expone",
+        "expuso",
+        "expusieron",
+        "expuesto",
+        "exponiendo",
+        "expondrá",
+        "exponga",
+    ],
+    [
+        "prevenir",
+        "previene",
+        "previno",
+        "previnieron",
+        "prevenido",
+        "previniendo",
+        "prevendrá",
+        "prevenga",
+    ],
+    [
+        "reducir",
+        "reduce",
+        "redujo",
+        "redujeron",
+        "reducido",
+        "reduciendo",
+        "reducirá",
+        "reduzca",
+    ],
+    [
+        "sugerir",
+        "sugiere",
+        "sugirió",
+        "sugirieron",
+        "sugerido",
+        "sugiriendo",
+        "sugerirá",
+        "sugiera",
+    ],
+    [
+        "requerir",
+        "requiere",
+        "requirió",
+        "requirieron",
+        "requerido",
+        "requiriendo",
+        "requerirá",
+        "requiera",
+    ],
+    [
+        "advertir",
+        "advierte",
+        "advirtió",
+        "advirtieron",
+        "advertido",
+        "advirtiendo",
+        "advertirá",
+        "advierta",
+    ],
+    [
+        "transferir",
+        "transfiere",
+        "transfirió",
+        "transfirieron",
+        "transferido",
+        "transfiriendo",
+        "transferirá",
+        "transfiera",
+    ],
+    [
+        "devolver",
+        "devuelve",
+        "devolvió",
+        "devolvieron",
+        "devuelto",
+        "devolviendo",
+        "devolverá",
+        "devuelva",
+    ],
+    [
+        "distribuir",
+        "distribuye",
+        "distribuyó",
+        "distribuyeron",
+        "distribuido",
+        "distribuyendo",
+        "distribuirá",
+        "distribuya",
+    ],
+    [
+        "sustituir",
+        "sustituye",
+        "sustituyó",
+        "sustituyeron",
+        "sustituido",
+        "sustituyendo",
+        "sustituirá",
+        "sustituya",
+    ],
+    [
+        "concluir",
+        "concluye",
+        "concluyó",
+        "concluyeron",
+        "concluido",
+        "concluyendo",
+        "concluirá",
+        "concluya",
+    ],
+    [
+        "corregir",
+        "corrige",
+        "corrigió",
+        "corrigieron",
+        "corregido",
+        "corrigiendo",
+        "corregirá",
+        "corrija",
+    ],
+    [
+        "continuar",
+        "continúa",
+        "continuó",
+        "continuaron",
+        "continuado",
+        "continuando",
+        "continuará",
+        "continúe",
+    ],
+    [
+        "evaluar",
+        "evalúa",
+        "evaluó",
+        "evaluaron",
+        "evaluado",
+        "evaluando",
+        "evaluará",
+        "evalúe",
+    ],
+    [
+        "enviar", "envía", "envió", "enviaron", "enviado", "enviando", "enviará", "envíe",
+    ],
+    [
+        "ampliar",
+        "amplía",
+        "amplió",
+        "ampliaron",
+        "ampliado",
+        "ampliando",
+        "ampliará",
+        "amplíe",
+    ],
+    [
+        "adquirir",
+        "adquiere",
+        "adquirió",
+        "adquirieron",
+        "adquirido",
+        "adquiriendo",
+        "adquirirá",
+        "adquiera",
+    ],
+    [
+        "prohibir",
+        "prohíbe",
+        "prohibió",
+        "prohibieron",
+        "prohibido",
+        "prohibiendo",
+        "prohibirá",
+        "prohíba",
+    ],
+    [
+        "desplegar",
+        "despliega",
+        "desplegó",
+        "desplegaron",
+        "desplegado",
+        "desplegando",
+        "desplegará",
+        "despliegue",
+    ],
+    [
+        "acordar",
+        "acuerda",
+        "acordó",
+        "acordaron",
+        "acordado",
+        "acordando",
+        "acordará",
+        "acuerde",
+    ],
+    [
+        "comprobar",
+        "comprueba",
+        "comprobó",
+        "comprobaron",
+        "comprobado",
+        "comprobando",
+        "comprobará",
+        "compruebe",
+    ],
+    [
+        "describir",
+        "describe",
+        "describió",
+        "describieron",
+        "descrito",
+        "describiendo",
+        "describirá",
+        "describa",
+    ],
+    [
+        "recomendar",
+        "recomienda",
+        "recomendó",
+        "recomendaron",
+        "recomendado",
+        "recomendando",
+        "recomendará",
+        "recomiende",
+    ],
+    [
+        "atender",
+        "atiende",
+        "atendió",
+        "atendieron",
+        "atendido",
+        "atendiendo",
+        "atenderá",
+        "atienda",
+    ],
+    [
+        "aprobar",
+        "aprueba",
+        "aprobó",
+        "aprobaron",
+        "aprobado",
+        "aprobando",
+        "aprobará",
+        "apruebe",
+    ],
+    [
+        "descontar",
+        "descuenta",
+        "descontó",
+        "descontaron",
+        "descontado",
+        "descontando",
+        "descontará",
+        "descuente",
+    ],
+    [
+        "reforzar",
+        "refuerza",
+        "reforzó",
+        "reforzaron",
+        "reforzado",
+        "reforzando",
+        "reforzará",
+        "refuerce",
+    ],
+    [
+        "imprimir",
+        "imprime",
+        "imprimió",
+        "imprimieron",
+        "impreso",
+        "imprimiendo",
+        "imprimirá",
+        "imprima",
+    ],
 ];
 
 fn strip_accent(c: char) -> char {
@@ -104,7 +367,9 @@ fn strip_accent(c: char) -> char {
 fn plural_of(sg: &str) -> String {
     let chars: Vec<char> = sg.chars().collect();
     let n = chars.len();
-    let Some(&last) = chars.last() else { return String::new() };
+    let Some(&last) = chars.last() else {
+        return String::new();
+    };
     match last {
         'a' | 'e' | 'i' | 'o' | 'u' | 'á' | 'é' | 'ó' => format!("{sg}s"),
         'z' => {
@@ -125,7 +390,12 @@ fn plural_of(sg: &str) -> String {
 
 fn adj_forms(base: &str) -> [String; 4] {
     if let Some(stem) = base.strip_suffix('o') {
-        [base.to_string(), format!("{stem}a"), format!("{stem}os"), format!("{stem}as")]
+        [
+            base.to_string(),
+            format!("{stem}a"),
+            format!("{stem}os"),
+            format!("{stem}as"),
+        ]
     } else if base.ends_with('e') {
         let p = format!("{base}s");
         [base.to_string(), base.to_string(), p.clone(), p]
@@ -148,8 +418,11 @@ fn regular_verb(inf: &str) -> Verb {
     } else {
         (inf, 'a')
     };
-    let (pres, pret3s, pret3p, part, ger) =
-        if class == 'a' { ("a", "ó", "aron", "ado", "ando") } else { ("e", "ió", "ieron", "ido", "iendo") };
+    let (pres, pret3s, pret3p, part, ger) = if class == 'a' {
+        ("a", "ó", "aron", "ado", "ando")
+    } else {
+        ("e", "ió", "ieron", "ido", "iendo")
+    };
     let subj = if class == 'a' {
         if let Some(s) = stem.strip_suffix('c') {
             format!("{s}que")
@@ -164,7 +437,11 @@ fn regular_verb(inf: &str) -> Verb {
         format!("{s}ja")
     } else if let Some(s) = stem.strip_suffix('c') {
         // abastecer -> abastezca, ejercer -> ejerza
-        if s.ends_with(['a', 'e', 'i', 'o', 'u']) { format!("{s}zca") } else { format!("{s}za") }
+        if s.ends_with(['a', 'e', 'i', 'o', 'u']) {
+            format!("{s}zca")
+        } else {
+            format!("{s}za")
+        }
     } else {
         format!("{stem}a")
     };
@@ -175,7 +452,9 @@ fn regular_verb(inf: &str) -> Verb {
         pres3p: format!("{stem}{pres}n"),
         pret3s: format!("{stem}{pret3s}"),
         pret3p: format!("{stem}{pret3p}"),
-        part: Adj { forms: adj_forms(&part_ms) },
+        part: Adj {
+            forms: adj_forms(&part_ms),
+        },
         ger: format!("{stem}{ger}"),
         fut3s: format!("{inf}á"),
         fut3p: format!("{inf}án"),
@@ -193,7 +472,9 @@ fn make_verb(inf: &str) -> Verb {
             pres3p: format!("{}n", f[1]),
             pret3s: f[2].to_string(),
             pret3p: f[3].to_string(),
-            part: Adj { forms: adj_forms(f[4]) },
+            part: Adj {
+                forms: adj_forms(f[4]),
+            },
             ger: f[5].to_string(),
             fut3p: format!("{fut3s}n"),
             fut3s,
@@ -233,7 +514,11 @@ impl Lexicon {
             .iter()
             .map(|spec| {
                 let mut it = spec.split(':');
-                let g = if it.next() == Some("f") { Gender::F } else { Gender::M };
+                let g = if it.next() == Some("f") {
+                    Gender::F
+                } else {
+                    Gender::M
+                };
                 let sg = it.next().unwrap_or("asunto").to_string();
                 let pl = match it.next() {
                     Some(p) => p.to_string(),
@@ -242,7 +527,12 @@ impl Lexicon {
                 Noun { g, sg, pl }
             })
             .collect();
-        let adjs: Vec<Adj> = vocab::ADJECTIVES.iter().map(|a| Adj { forms: adj_forms(a) }).collect();
+        let adjs: Vec<Adj> = vocab::ADJECTIVES
+            .iter()
+            .map(|a| Adj {
+                forms: adj_forms(a),
+            })
+            .collect();
         let verbs: Vec<Verb> = vocab::VERBS.iter().map(|v| make_verb(v)).collect();
         Lexicon {
             nz: Zipf::new(nouns.len(), 1.0, 2.0),
@@ -272,16 +562,26 @@ impl Lexicon {
         &self.verbs[i.min(self.verbs.len() - 1)]
     }
     pub fn adverb(&self, rng: &mut Rand) -> &'static str {
-        vocab::ADVERBS.get(self.advz.sample(rng)).copied().unwrap_or("oportunamente")
+        vocab::ADVERBS
+            .get(self.advz.sample(rng))
+            .copied()
+            .unwrap_or("oportunamente")
     }
     pub fn place(&self, rng: &mut Rand) -> (&'static str, &'static str) {
-        vocab::PLACES.get(self.placez.sample(rng)).copied().unwrap_or(("Ciudad de México", "Ciudad de México"))
+        vocab::PLACES
+            .get(self.placez.sample(rng))
+            .copied()
+            .unwrap_or(("Ciudad de México", "Ciudad de México"))
     }
 
     /// "City, State" (or just the city when both are the same).
     pub fn place_str(&self, rng: &mut Rand) -> String {
         let (c, st) = self.place(rng);
-        if c == st { c.to_string() } else { format!("{c}, {st}") }
+        if c == st {
+            c.to_string()
+        } else {
+            format!("{c}, {st}")
+        }
     }
 
     /// A Spanish noun phrase with its agreement features.
@@ -290,7 +590,9 @@ impl Lexicon {
         let num = if chance(rng, 0.68) { Num::Sg } else { Num::Pl };
         let word = if num == Num::Sg { &noun.sg } else { &noun.pl };
         let g = noun.g;
-        let el_fem = g == Gender::F && num == Num::Sg && matches!(noun.sg.as_str(), "arma" | "acta" | "área" | "aula" | "alta");
+        let el_fem = g == Gender::F
+            && num == Num::Sg
+            && matches!(noun.sg.as_str(), "arma" | "acta" | "área" | "aula" | "alta");
         let det = match below(rng, 20) {
             0..=11 => match (g, num) {
                 _ if el_fem => "el",
@@ -384,7 +686,12 @@ impl Lexicon {
                 let (s, g, n) = self.np(rng, 0);
                 let v = self.verb(rng);
                 let aux = if n == Num::Sg { "fue" } else { "fueron" };
-                format!("{s} {aux} {} {} el pasado {}", v.part.get(g, n), self.pp(rng), date_es(rng))
+                format!(
+                    "{s} {aux} {} {} el pasado {}",
+                    v.part.get(g, n),
+                    self.pp(rng),
+                    date_es(rng)
+                )
             }
             6 => {
                 let (s, _, n) = self.np(rng, 0);
@@ -392,12 +699,20 @@ impl Lexicon {
                 let (o, _, _) = self.np(rng, 1);
                 let pl = self.place_str(rng);
                 let vf = if n == Num::Sg { &v.pret3s } else { &v.pret3p };
-                format!("se informa que el día {} {s} {vf} {o} en {pl}", date_es(rng))
+                format!(
+                    "se informa que el día {} {s} {vf} {o} en {pl}",
+                    date_es(rng)
+                )
             }
             7 => {
                 let v = self.verb(rng);
                 let (o, _, _) = self.np(rng, 0);
-                format!("es necesario {} {o} {} {}", v.inf, self.adverb(rng), self.pp(rng))
+                format!(
+                    "es necesario {} {o} {} {}",
+                    v.inf,
+                    self.adverb(rng),
+                    self.pp(rng)
+                )
             }
             8 => {
                 let (o, _, n) = self.np(rng, 0);
@@ -408,13 +723,21 @@ impl Lexicon {
                 let (s, _, n) = self.np(rng, 0);
                 let v = self.verb(rng);
                 let vf = if n == Num::Sg { &v.subj3s } else { &v.subj3p };
-                format!("se solicita que {s} se {vf} {} {}", self.adverb(rng), self.pp(rng))
+                format!(
+                    "se solicita que {s} se {vf} {} {}",
+                    self.adverb(rng),
+                    self.pp(rng)
+                )
             }
             10 => {
                 let (o, _, n) = self.np(rng, 0);
                 let v = self.verb(rng);
                 let aux = if n == Num::Sg { "está" } else { "están" };
-                format!("actualmente se {aux} {} {o} en coordinación con {}", v.ger, unit_with_article(rng))
+                format!(
+                    "actualmente se {aux} {} {o} en coordinación con {}",
+                    v.ger,
+                    unit_with_article(rng)
+                )
             }
             11 => {
                 let (s, _, n) = self.np(rng, 0);
@@ -426,7 +749,11 @@ impl Lexicon {
             _ => {
                 let (s, g, n) = self.np(rng, 0);
                 let a = self.adj(rng);
-                let cop = if n == Num::Sg { "se encuentra" } else { "se encuentran" };
+                let cop = if n == Num::Sg {
+                    "se encuentra"
+                } else {
+                    "se encuentran"
+                };
                 format!("{s} {cop} {} {}", a.get(g, n), self.pp(rng))
             }
         };
@@ -435,19 +762,77 @@ impl Lexicon {
 
     /// An English sentence; some start with "From " on purpose (mbox escaping).
     pub fn sentence_en(&self, rng: &mut Rand) -> String {
-        let n = |rng: &mut Rand| vocab::EN_NOUNS.get(self.en_nz.sample(rng)).copied().unwrap_or("report");
-        let a = |rng: &mut Rand| vocab::EN_ADJECTIVES.get(self.en_az.sample(rng)).copied().unwrap_or("new");
-        let v = |rng: &mut Rand| vocab::EN_VERBS.get(self.en_vz.sample(rng)).copied().unwrap_or(("send", "sent"));
+        let n = |rng: &mut Rand| {
+            vocab::EN_NOUNS
+                .get(self.en_nz.sample(rng))
+                .copied()
+                .unwrap_or("report")
+        };
+        let a = |rng: &mut Rand| {
+            vocab::EN_ADJECTIVES
+                .get(self.en_az.sample(rng))
+                .copied()
+                .unwrap_or("new")
+        };
+        let v = |rng: &mut Rand| {
+            vocab::EN_VERBS
+                .get(self.en_vz.sample(rng))
+                .copied()
+                .unwrap_or(("send", "sent"))
+        };
         match below(rng, 9) {
-            0 => format!("Please find attached the {} {} for the {}.", a(rng), n(rng), n(rng)),
-            1 => format!("We would like to {} the {} with your team next {}.", v(rng).0, n(rng), pick_str(rng, vocab::DAYS_EN)),
-            2 => format!("The {} {} was {} on {}.", a(rng), n(rng), v(rng).1, date_en(rng)),
-            3 => format!("From the attached report you will see that the {} has been {}.", n(rng), v(rng).1),
-            4 => format!("Could you please {} the {} {} before the end of the {}?", v(rng).0, a(rng), n(rng), n(rng)),
-            5 => format!("Our {} team has {} the {} and the {} is ready.", n(rng), v(rng).1, n(rng), n(rng)),
+            0 => format!(
+                "Please find attached the {} {} for the {}.",
+                a(rng),
+                n(rng),
+                n(rng)
+            ),
+            1 => format!(
+                "We would like to {} the {} with your team next {}.",
+                v(rng).0,
+                n(rng),
+                pick_str(rng, vocab::DAYS_EN)
+            ),
+            2 => format!(
+                "The {} {} was {} on {}.",
+                a(rng),
+                n(rng),
+                v(rng).1,
+                date_en(rng)
+            ),
+            3 => format!(
+                "From the attached report you will see that the {} has been {}.",
+                n(rng),
+                v(rng).1
+            ),
+            4 => format!(
+                "Could you please {} the {} {} before the end of the {}?",
+                v(rng).0,
+                a(rng),
+                n(rng),
+                n(rng)
+            ),
+            5 => format!(
+                "Our {} team has {} the {} and the {} is ready.",
+                n(rng),
+                v(rng).1,
+                n(rng),
+                n(rng)
+            ),
             6 => format!("The total {} amounts to USD {}.", n(rng), usd(rng)),
-            7 => format!("From our side, the {} {} can be {} within {} weeks.", a(rng), n(rng), v(rng).1, range(rng, 2, 12)),
-            _ => format!("Let me know if you need any {} {} regarding the {}.", a(rng), n(rng), n(rng)),
+            7 => format!(
+                "From our side, the {} {} can be {} within {} weeks.",
+                a(rng),
+                n(rng),
+                v(rng).1,
+                range(rng, 2, 12)
+            ),
+            _ => format!(
+                "Let me know if you need any {} {} regarding the {}.",
+                a(rng),
+                n(rng),
+                n(rng)
+            ),
         }
     }
 
@@ -466,7 +851,11 @@ impl Lexicon {
     pub fn topic_np(&self, rng: &mut Rand) -> String {
         let noun = self.noun(rng);
         let num = if chance(rng, 0.7) { Num::Sg } else { Num::Pl };
-        let mut s = if num == Num::Sg { noun.sg.clone() } else { noun.pl.clone() };
+        let mut s = if num == Num::Sg {
+            noun.sg.clone()
+        } else {
+            noun.pl.clone()
+        };
         if chance(rng, 0.5) {
             s.push(' ');
             s.push_str(self.adj(rng).get(noun.g, num));
@@ -480,8 +869,14 @@ impl Lexicon {
     }
 
     pub fn en_topic(&self, rng: &mut Rand) -> String {
-        let n1 = vocab::EN_NOUNS.get(self.en_nz.sample(rng)).copied().unwrap_or("report");
-        let a = vocab::EN_ADJECTIVES.get(self.en_az.sample(rng)).copied().unwrap_or("new");
+        let n1 = vocab::EN_NOUNS
+            .get(self.en_nz.sample(rng))
+            .copied()
+            .unwrap_or("report");
+        let a = vocab::EN_ADJECTIVES
+            .get(self.en_az.sample(rng))
+            .copied()
+            .unwrap_or("new");
         format!("{a} {n1}")
     }
 }
@@ -502,7 +897,11 @@ pub fn contract(prep: &str, np: &str) -> String {
 fn finish_sentence(s: &str) -> String {
     let collapsed;
     let t = if s.contains("  ") {
-        collapsed = s.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+        collapsed = s
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
         collapsed.as_str()
     } else {
         s
@@ -519,13 +918,26 @@ fn finish_sentence(s: &str) -> String {
 }
 
 pub fn unit_name(rng: &mut Rand) -> &'static str {
-    vocab::UNITS.get(below(rng, vocab::UNITS.len())).map(|u| u.0).unwrap_or("Estado Mayor de la Defensa Nacional")
+    vocab::UNITS
+        .get(below(rng, vocab::UNITS.len()))
+        .map(|u| u.0)
+        .unwrap_or("Estado Mayor de la Defensa Nacional")
 }
 
 /// A unit with its article: "la Dirección General de Administración", "el Estado Mayor ...".
 pub fn unit_with_article(rng: &mut Rand) -> String {
     let u = unit_name(rng);
-    let fem = ["Dirección", "Unidad", "Zona", "Región", "Fábrica", "Fuerza", "S-"].iter().any(|w| u.contains(w));
+    let fem = [
+        "Dirección",
+        "Unidad",
+        "Zona",
+        "Región",
+        "Fábrica",
+        "Fuerza",
+        "S-",
+    ]
+    .iter()
+    .any(|w| u.contains(w));
     format!("{} {u}", if fem { "la" } else { "el" })
 }
 
@@ -563,32 +975,60 @@ pub fn usd(rng: &mut Rand) -> String {
 
 pub fn date_es(rng: &mut Rand) -> String {
     let m = below(rng, 12);
-    format!("{} de {} de {}", range(rng, 1, 28), vocab::MONTHS_ES[m], range(rng, 2010, 2022))
+    format!(
+        "{} de {} de {}",
+        range(rng, 1, 28),
+        vocab::MONTHS_ES[m],
+        range(rng, 2010, 2022)
+    )
 }
 
 pub fn date_en(rng: &mut Rand) -> String {
     let m = below(rng, 12);
-    format!("{} {}, {}", vocab::MONTHS_EN[m], range(rng, 1, 28), range(rng, 2010, 2022))
+    format!(
+        "{} {}, {}",
+        vocab::MONTHS_EN[m],
+        range(rng, 1, 28),
+        range(rng, 2010, 2022)
+    )
 }
 
 pub fn phone(rng: &mut Rand) -> String {
     match below(rng, 4) {
-        0 => format!("+52 55 {:04} {:04}", range(rng, 2000, 5999), range(rng, 0, 9999)),
+        0 => format!(
+            "+52 55 {:04} {:04}",
+            range(rng, 2000, 5999),
+            range(rng, 0, 9999)
+        ),
         1 => format!(
             "+52 1 {} {:03} {:04}",
             pick_str(rng, &["667", "81", "33", "664", "656", "744", "443", "998"]),
             range(rng, 100, 999),
             range(rng, 0, 9999)
         ),
-        2 => format!("(55) 2122 {:04} ext. {}", range(rng, 0, 9999), range(rng, 1000, 9999)),
+        2 => format!(
+            "(55) 2122 {:04} ext. {}",
+            range(rng, 0, 9999),
+            range(rng, 1000, 9999)
+        ),
         _ => format!("+52 55 5387 {:04}", range(rng, 0, 9999)),
     }
 }
 
-const STATE_CODES: &[&str] = &["DF", "SL", "NL", "JC", "BC", "CH", "TS", "GR", "MN", "SR", "YN", "OC", "CS", "VZ", "PL", "MC", "DG", "ZS"];
+const STATE_CODES: &[&str] = &[
+    "DF", "SL", "NL", "JC", "BC", "CH", "TS", "GR", "MN", "SR", "YN", "OC", "CS", "VZ", "PL", "MC",
+    "DG", "ZS",
+];
 
 fn letters(rng: &mut Rand, n: usize, set: &[u8]) -> String {
-    (0..n).map(|_| set.get(below(rng, set.len())).copied().map(char::from).unwrap_or('X')).collect()
+    (0..n)
+        .map(|_| {
+            set.get(below(rng, set.len()))
+                .copied()
+                .map(char::from)
+                .unwrap_or('X')
+        })
+        .collect()
 }
 
 /// CURP-shaped identifier (18 characters).
@@ -616,7 +1056,14 @@ pub fn curp(rng: &mut Rand) -> String {
 pub fn rfc(rng: &mut Rand) -> String {
     const UP: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     const ALNUM: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
-    format!("{}{:02}{:02}{:02}{}", letters(rng, 4, UP), range(rng, 50, 99), range(rng, 1, 12), range(rng, 1, 28), letters(rng, 3, ALNUM))
+    format!(
+        "{}{:02}{:02}{:02}{}",
+        letters(rng, 4, UP),
+        range(rng, 50, 99),
+        range(rng, 1, 12),
+        range(rng, 1, 28),
+        letters(rng, 3, ALNUM)
+    )
 }
 
 /// Word-wrap a paragraph at `width` characters.

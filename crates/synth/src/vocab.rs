@@ -254,7 +254,10 @@ pub const UNITS: &[(&str, &str)] = &[
     ("Dirección General de Sanidad", "DGS"),
     ("Dirección General de Justicia Militar", "DGJM"),
     ("Unidad de Transparencia", "UT"),
-    ("Unidad de Tecnologías de la Información y Comunicaciones", "UTIC"),
+    (
+        "Unidad de Tecnologías de la Información y Comunicaciones",
+        "UTIC",
+    ),
     ("1/a. Zona Militar", "1/a. Z.M."),
     ("5/a. Zona Militar", "5/a. Z.M."),
     ("9/a. Zona Militar", "9/a. Z.M."),
@@ -274,32 +277,68 @@ pub const UNITS: &[(&str, &str)] = &[
 ];
 
 pub const INTERNAL_DOMAINS: &[&str] = &["sedena.gob.mx", "defensa.gob.mx"];
-pub const WEBMAIL_DOMAINS: &[&str] = &["gmail.com", "hotmail.com", "yahoo.com.mx", "outlook.com", "prodigy.net.mx"];
+pub const WEBMAIL_DOMAINS: &[&str] = &[
+    "gmail.com",
+    "hotmail.com",
+    "yahoo.com.mx",
+    "outlook.com",
+    "prodigy.net.mx",
+];
 
 /// Invented suppliers: (company name, domain).
 pub const SUPPLIERS: &[(&str, &str)] = &[
-    ("Blindajes del Norte S.A. de C.V.", "blindajes-del-norte.com.mx"),
-    ("Combustibles y Lubricantes del Bajío S.A. de C.V.", "combustibles-bajio.com.mx"),
-    ("Tecnología Táctica de Occidente S.A. de C.V.", "tactica-occidente.com.mx"),
-    ("Servicios Automotrices Peñaloza S.A. de C.V.", "automotriz-penaloza.com.mx"),
-    ("Uniformes y Equipo Castrense S.A. de C.V.", "equipo-castrense.com.mx"),
-    ("Comunicaciones Seguras del Golfo S.A. de C.V.", "comseg-golfo.com.mx"),
-    ("Constructora Iturbide y Asociados S.A. de C.V.", "iturbide-asociados.com.mx"),
-    ("Alimentos y Víveres Nacionales S.A. de C.V.", "viveres-nacionales.com.mx"),
+    (
+        "Blindajes del Norte S.A. de C.V.",
+        "blindajes-del-norte.com.mx",
+    ),
+    (
+        "Combustibles y Lubricantes del Bajío S.A. de C.V.",
+        "combustibles-bajio.com.mx",
+    ),
+    (
+        "Tecnología Táctica de Occidente S.A. de C.V.",
+        "tactica-occidente.com.mx",
+    ),
+    (
+        "Servicios Automotrices Peñaloza S.A. de C.V.",
+        "automotriz-penaloza.com.mx",
+    ),
+    (
+        "Uniformes y Equipo Castrense S.A. de C.V.",
+        "equipo-castrense.com.mx",
+    ),
+    (
+        "Comunicaciones Seguras del Golfo S.A. de C.V.",
+        "comseg-golfo.com.mx",
+    ),
+    (
+        "Constructora Iturbide y Asociados S.A. de C.V.",
+        "iturbide-asociados.com.mx",
+    ),
+    (
+        "Alimentos y Víveres Nacionales S.A. de C.V.",
+        "viveres-nacionales.com.mx",
+    ),
 ];
 
 /// Invented foreign counterparts for the English share: (organisation, domain).
 pub const FOREIGN_ORGS: &[(&str, &str)] = &[
     ("Nordic Armor Systems AB", "nordic-armor-systems.com"),
     ("Texas Tactical Supply LLC", "texas-tactical-supply.com"),
-    ("Office of the Defense Attaché", "attache-office.example.org"),
+    (
+        "Office of the Defense Attaché",
+        "attache-office.example.org",
+    ),
     ("Atlantic Avionics Ltd", "atlantic-avionics.co.uk"),
-    ("Pacific Surveillance Technologies Inc.", "pacific-surveillance.com"),
+    (
+        "Pacific Surveillance Technologies Inc.",
+        "pacific-surveillance.com",
+    ),
 ];
 
 pub const EN_GIVEN: &[&str] = &[
-    "John", "Michael", "David", "Robert", "James", "Sarah", "Emily", "Laura", "Daniel", "Mark", "Karen", "Thomas", "Anna", "Peter",
-    "Linda", "Brian", "Susan", "Erik", "Ingrid", "Kevin",
+    "John", "Michael", "David", "Robert", "James", "Sarah", "Emily", "Laura", "Daniel", "Mark",
+    "Karen", "Thomas", "Anna", "Peter", "Linda", "Brian", "Susan", "Erik", "Ingrid", "Kevin",
 ];
 pub const EN_SURNAMES: &[&str] = &[
     "Miller",
@@ -451,12 +490,52 @@ pub const ORGS: &[&str] = &[
     "Grupo Delictivo Los Veintes",
 ];
 
-pub const MONTHS_ES: &[&str] =
-    &["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
-pub const DAYS_ES: &[&str] = &["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"];
-pub const MONTHS_EN: &[&str] =
-    &["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-pub const DAYS_EN: &[&str] = &["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+pub const MONTHS_ES: &[&str] = &[
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+pub const DAYS_ES: &[&str] = &[
+    "lunes",
+    "martes",
+    "miércoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "domingo",
+];
+pub const MONTHS_EN: &[&str] = &[
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+pub const DAYS_EN: &[&str] = &[
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 
 pub const NOUNS: &[&str] = &[
     "f:información",
@@ -1553,4 +1632,10 @@ pub const EN_OPENINGS: &[&str] = &[
     "Please find attached the documents you requested.",
     "I am writing on behalf of our company regarding the pending tender.",
 ];
-pub const EN_CLOSINGS: &[&str] = &["Best regards,", "Kind regards,", "Sincerely,", "Thanks and regards,", "Respectfully,"];
+pub const EN_CLOSINGS: &[&str] = &[
+    "Best regards,",
+    "Kind regards,",
+    "Sincerely,",
+    "Thanks and regards,",
+    "Respectfully,",
+];

@@ -31,7 +31,10 @@ pub enum Client {
 
 impl Client {
     pub fn is_outlook(self) -> bool {
-        matches!(self, Client::Outlook2007 | Client::Outlook2010 | Client::Outlook2016 | Client::Hotmail)
+        matches!(
+            self,
+            Client::Outlook2007 | Client::Outlook2010 | Client::Outlook2016 | Client::Hotmail
+        )
     }
 }
 
@@ -83,7 +86,10 @@ pub struct World {
 
 fn rank_pick(rng: &mut Rand) -> &'static str {
     let weights: Vec<u32> = vocab::RANKS.iter().map(|r| r.1).collect();
-    vocab::RANKS.get(weighted(rng, &weights)).map(|r| r.0).unwrap_or("Lic.")
+    vocab::RANKS
+        .get(weighted(rng, &weights))
+        .map(|r| r.0)
+        .unwrap_or("Lic.")
 }
 
 fn internal_client(rng: &mut Rand) -> Client {
@@ -109,7 +115,11 @@ impl World {
         let mut logins: BTreeSet<String> = BTreeSet::new();
 
         let mut unique_login = |base: String| -> String {
-            let base = if base.is_empty() { "usuario".to_string() } else { base };
+            let base = if base.is_empty() {
+                "usuario".to_string()
+            } else {
+                base
+            };
             if logins.insert(base.clone()) {
                 return base;
             }
@@ -125,7 +135,11 @@ impl World {
 
         for i in 0..(n_cust + n_internal) {
             let female = chance(&mut rng, 0.22);
-            let first = if female { pick_str(&mut rng, vocab::GIVEN_F) } else { pick_str(&mut rng, vocab::GIVEN_M) };
+            let first = if female {
+                pick_str(&mut rng, vocab::GIVEN_F)
+            } else {
+                pick_str(&mut rng, vocab::GIVEN_M)
+            };
             let s1 = pick_str(&mut rng, vocab::SURNAMES);
             let mut s2 = pick_str(&mut rng, vocab::SURNAMES);
             if s2 == s1 {
@@ -144,10 +158,18 @@ impl World {
                 7 if !rank.is_empty() => format!("{name} ({rank})"),
                 _ => name.clone(),
             };
-            let fi = ascii_fold(first).to_lowercase().chars().next().unwrap_or('x');
+            let fi = ascii_fold(first)
+                .to_lowercase()
+                .chars()
+                .next()
+                .unwrap_or('x');
             let login_base = format!("{fi}{}", ascii_fold(s1).to_lowercase().replace(' ', ""));
             let login = unique_login(login_base);
-            let domain = if chance(&mut rng, 0.8) { vocab::INTERNAL_DOMAINS[0] } else { vocab::INTERNAL_DOMAINS[1] };
+            let domain = if chance(&mut rng, 0.8) {
+                vocab::INTERNAL_DOMAINS[0]
+            } else {
+                vocab::INTERNAL_DOMAINS[1]
+            };
             let unit = below(&mut rng, vocab::UNITS.len());
             people.push(Person {
                 email: format!("{login}@{domain}"),
@@ -159,7 +181,10 @@ impl World {
                 display,
                 unit,
                 cargo: pick_str(&mut rng, vocab::CARGOS),
-                org: vocab::UNITS.get(unit).map(|u| u.0.to_string()).unwrap_or_default(),
+                org: vocab::UNITS
+                    .get(unit)
+                    .map(|u| u.0.to_string())
+                    .unwrap_or_default(),
                 kind: Kind::Internal,
                 client: internal_client(&mut rng),
                 custodian: if i < n_cust { Some(i as u32) } else { None },
@@ -171,20 +196,32 @@ impl World {
         let mut webmail = Vec::new();
         for _ in 0..(12 + n_cust) {
             let female = chance(&mut rng, 0.4);
-            let first = if female { pick_str(&mut rng, vocab::GIVEN_F) } else { pick_str(&mut rng, vocab::GIVEN_M) };
+            let first = if female {
+                pick_str(&mut rng, vocab::GIVEN_F)
+            } else {
+                pick_str(&mut rng, vocab::GIVEN_M)
+            };
             let s1 = pick_str(&mut rng, vocab::SURNAMES);
             let f = ascii_fold(first).to_lowercase().replace(' ', "");
             let s = ascii_fold(s1).to_lowercase();
             let local = match below(&mut rng, 4) {
                 0 => format!("{f}.{s}{}", range(&mut rng, 60, 99)),
-                1 => format!("{}{s}_{}", f.chars().next().unwrap_or('x'), range(&mut rng, 1, 999)),
+                1 => format!(
+                    "{}{s}_{}",
+                    f.chars().next().unwrap_or('x'),
+                    range(&mut rng, 1, 999)
+                ),
                 2 => format!("{f}{s}"),
                 _ => format!("{s}.{f}.{}", range(&mut rng, 1970, 1999)),
             };
             let local = unique_login(local);
             let domain = pick_str(&mut rng, vocab::WEBMAIL_DOMAINS);
             let client = if domain == "gmail.com" {
-                if chance(&mut rng, 0.3) { Client::IPhone } else { Client::Gmail }
+                if chance(&mut rng, 0.3) {
+                    Client::IPhone
+                } else {
+                    Client::Gmail
+                }
             } else if domain == "hotmail.com" || domain == "outlook.com" {
                 Client::Hotmail
             } else {
@@ -198,7 +235,11 @@ impl World {
                 first: first.to_string(),
                 surname: s1.to_string(),
                 rank: "",
-                display: if chance(&mut rng, 0.8) { format!("{first} {s1}") } else { String::new() },
+                display: if chance(&mut rng, 0.8) {
+                    format!("{first} {s1}")
+                } else {
+                    String::new()
+                },
                 unit: 0,
                 cargo: "",
                 org: String::new(),
@@ -215,9 +256,16 @@ impl World {
             for _ in 0..2 {
                 let first = pick_str(&mut rng, vocab::GIVEN_M);
                 let s1 = pick_str(&mut rng, vocab::SURNAMES);
-                let local =
-                    unique_login(format!("{}.{}", ascii_fold(first).to_lowercase().replace(' ', ""), ascii_fold(s1).to_lowercase()));
-                let title = if chance(&mut rng, 0.5) { "Ing." } else { "Lic." };
+                let local = unique_login(format!(
+                    "{}.{}",
+                    ascii_fold(first).to_lowercase().replace(' ', ""),
+                    ascii_fold(s1).to_lowercase()
+                ));
+                let title = if chance(&mut rng, 0.5) {
+                    "Ing."
+                } else {
+                    "Lic."
+                };
                 suppliers.push(people.len());
                 people.push(Person {
                     email: format!("{local}@{domain}"),
@@ -231,7 +279,11 @@ impl World {
                     cargo: "Gerente de Ventas Gobierno",
                     org: company.to_string(),
                     kind: Kind::Supplier(si),
-                    client: if chance(&mut rng, 0.7) { Client::Outlook2010 } else { Client::Gmail },
+                    client: if chance(&mut rng, 0.7) {
+                        Client::Outlook2010
+                    } else {
+                        Client::Gmail
+                    },
                     custodian: None,
                     phone: phone(&mut rng),
                     english: false,
@@ -244,7 +296,11 @@ impl World {
             for _ in 0..2 {
                 let first = pick_str(&mut rng, vocab::EN_GIVEN);
                 let last = pick_str(&mut rng, vocab::EN_SURNAMES);
-                let local = unique_login(format!("{}{}", first.to_lowercase().chars().next().unwrap_or('x'), last.to_lowercase()));
+                let local = unique_login(format!(
+                    "{}{}",
+                    first.to_lowercase().chars().next().unwrap_or('x'),
+                    last.to_lowercase()
+                ));
                 let title = if org.contains("Attach") { "Col." } else { "" };
                 foreign.push(people.len());
                 people.push(Person {
@@ -256,18 +312,34 @@ impl World {
                     rank: title,
                     display: format!("{first} {last}"),
                     unit: 0,
-                    cargo: if title.is_empty() { "Regional Sales Director" } else { "Defense Attaché" },
+                    cargo: if title.is_empty() {
+                        "Regional Sales Director"
+                    } else {
+                        "Defense Attaché"
+                    },
                     org: org.to_string(),
                     kind: Kind::Foreign(fi),
-                    client: if chance(&mut rng, 0.6) { Client::Outlook2016 } else { Client::IPhone },
+                    client: if chance(&mut rng, 0.6) {
+                        Client::Outlook2016
+                    } else {
+                        Client::IPhone
+                    },
                     custodian: None,
-                    phone: format!("+1 {} 555 {:04}", range(&mut rng, 202, 989), range(&mut rng, 0, 9999)),
+                    phone: format!(
+                        "+1 {} 555 {:04}",
+                        range(&mut rng, 202, 989),
+                        range(&mut rng, 0, 9999)
+                    ),
                     english: true,
                 });
             }
         }
 
-        let layouts: Vec<Layout> = if layouts.is_empty() { vec![Layout::Eml] } else { layouts.to_vec() };
+        let layouts: Vec<Layout> = if layouts.is_empty() {
+            vec![Layout::Eml]
+        } else {
+            layouts.to_vec()
+        };
         let mut custodians = Vec::with_capacity(n_cust);
         for c in 0..n_cust {
             let layout = layouts[c % layouts.len()];
@@ -327,7 +399,11 @@ impl World {
     }
 
     pub fn internal_person(&self, rng: &mut Rand) -> usize {
-        if chance(rng, 0.45) { self.custodian_person(rng) } else { *crate::rng::pick(rng, &self.internal, &0) }
+        if chance(rng, 0.45) {
+            self.custodian_person(rng)
+        } else {
+            *crate::rng::pick(rng, &self.internal, &0)
+        }
     }
 
     pub fn person(&self, i: usize) -> &Person {

@@ -96,7 +96,12 @@ fn mkdir(p: &Path) -> Result<(), SynthError> {
 }
 
 fn rel(parts: &[&str]) -> String {
-    parts.iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("/")
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn stats(t: &mut Totals, layout: Layout) -> &mut LayoutStats {
@@ -123,7 +128,15 @@ impl<'a> Writer<'a> {
             out: out.to_path_buf(),
             io: io_pool,
             world,
-            boxes: world.custodians.iter().map(|_| Mailbox { state: BoxState::Unopened, counters: BTreeMap::new(), copies: 0 }).collect(),
+            boxes: world
+                .custodians
+                .iter()
+                .map(|_| Mailbox {
+                    state: BoxState::Unopened,
+                    counters: BTreeMap::new(),
+                    copies: 0,
+                })
+                .collect(),
             jsonl: BufWriter::with_capacity(1 << 20, f),
             jsonl_path,
             totals,
@@ -135,16 +148,26 @@ impl<'a> Writer<'a> {
         self.io = None;
     }
 
-    fn put_file(io: &Option<std::sync::mpsc::SyncSender<FileJob>>, p: PathBuf, data: Vec<u8>) -> Result<(), SynthError> {
+    fn put_file(
+        io: &Option<std::sync::mpsc::SyncSender<FileJob>>,
+        p: PathBuf,
+        data: Vec<u8>,
+    ) -> Result<(), SynthError> {
         match io {
-            Some(tx) => tx.send((p, data)).map_err(|_| SynthError::Worker("the file writer pool stopped".into())),
+            Some(tx) => tx
+                .send((p, data))
+                .map_err(|_| SynthError::Worker("the file writer pool stopped".into())),
             None => fs::write(&p, &data).map_err(io_err(&p)),
         }
     }
 
     fn open(&mut self, c: usize) -> Result<(), SynthError> {
-        let Some(cust) = self.world.custodians.get(c) else { return Ok(()) };
-        let Some(mb) = self.boxes.get_mut(c) else { return Ok(()) };
+        let Some(cust) = self.world.custodians.get(c) else {
+            return Ok(());
+        };
+        let Some(mb) = self.boxes.get_mut(c) else {
+            return Ok(());
+        };
         if !matches!(mb.state, BoxState::Unopened) {
             return Ok(());
         }
@@ -155,11 +178,15 @@ impl<'a> Writer<'a> {
                 for d in ["cur", "new", "tmp"] {
                     mkdir(&root.join(d))?;
                 }
-                BoxState::Maildir { made: BTreeSet::from([Folder::Inbox]) }
+                BoxState::Maildir {
+                    made: BTreeSet::from([Folder::Inbox]),
+                }
             }
             Layout::Mbox => {
                 mkdir(&self.out.join("mbox").join(&cust.login))?;
-                BoxState::Mbox { files: BTreeMap::new() }
+                BoxState::Mbox {
+                    files: BTreeMap::new(),
+                }
             }
             Layout::Zip => {
                 let dir = self.out.join("zip");
@@ -192,8 +219,12 @@ impl<'a> Writer<'a> {
         for copy in r.copies {
             let c = copy.custodian as usize;
             self.open(c)?;
-            let Some(cust) = self.world.custodians.get(c) else { continue };
-            let Some(mb) = self.boxes.get_mut(c) else { continue };
+            let Some(cust) = self.world.custodians.get(c) else {
+                continue;
+            };
+            let Some(mb) = self.boxes.get_mut(c) else {
+                continue;
+            };
             let n = {
                 let e = mb.counters.entry(copy.folder).or_insert(0);
                 *e += 1;
@@ -228,7 +259,11 @@ impl<'a> Writer<'a> {
                 BoxState::Maildir { made } => {
                     let fdir = copy.folder.maildir_dir();
                     let root = self.out.join("maildir").join(&cust.login);
-                    let base = if fdir.is_empty() { root.clone() } else { root.join(&fdir) };
+                    let base = if fdir.is_empty() {
+                        root.clone()
+                    } else {
+                        root.join(&fdir)
+                    };
                     let s = stats(&mut self.totals, Layout::Maildir);
                     if made.insert(copy.folder) {
                         for d in ["cur", "new", "tmp"] {
@@ -240,8 +275,13 @@ impl<'a> Writer<'a> {
                             s.files += 1;
                         }
                     }
-                    let (sub, name) =
-                        copy.maildir.unwrap_or(("cur", format!("{}.M0P0Q{}.localhost:2,S", copy.delivered.unix, record.index)));
+                    let (sub, name) = copy.maildir.unwrap_or((
+                        "cur",
+                        format!(
+                            "{}.M0P0Q{}.localhost:2,S",
+                            copy.delivered.unix, record.index
+                        ),
+                    ));
                     Self::put_file(&self.io, base.join(sub).join(&name), copy.data)?;
                     s.files += 1;
                     s.copies += 1;
@@ -259,17 +299,25 @@ impl<'a> Writer<'a> {
                 BoxState::Mbox { files } => {
                     let relp = rel(&["mbox", &cust.login, &format!("{folder}.mbox")]);
                     let s = stats(&mut self.totals, Layout::Mbox);
-                    if let std::collections::btree_map::Entry::Vacant(e) = files.entry(copy.folder) {
+                    if let std::collections::btree_map::Entry::Vacant(e) = files.entry(copy.folder)
+                    {
                         let p = self.out.join(&relp);
                         if let Some(parent) = p.parent() {
                             mkdir(parent)?;
                         }
                         let f = File::create(&p).map_err(io(&p))?;
-                        e.insert(MboxFile { w: BufWriter::with_capacity(1 << 17, f), count: 0, offset: 0 });
+                        e.insert(MboxFile {
+                            w: BufWriter::with_capacity(1 << 17, f),
+                            count: 0,
+                            offset: 0,
+                        });
                         s.files += 1;
                     }
-                    let Some(mf) = files.get_mut(&copy.folder) else { continue };
-                    mf.w.write_all(&copy.data).map_err(io(self.out.join(&relp)))?;
+                    let Some(mf) = files.get_mut(&copy.folder) else {
+                        continue;
+                    };
+                    mf.w.write_all(&copy.data)
+                        .map_err(io(self.out.join(&relp)))?;
                     let loc = Location {
                         path: relp,
                         custodian: cust.login.clone(),
@@ -292,10 +340,14 @@ impl<'a> Writer<'a> {
                         .compression_level(Some(ZIP_LEVEL))
                         .last_modified_time(copy.delivered.zip_time())
                         .system(System::Dos);
-                    let to_respaldo = cust.respaldo && matches!(copy.folder, Folder::Archive(_)) && zb.respaldo_count < RESPALDO_CAP;
+                    let to_respaldo = cust.respaldo
+                        && matches!(copy.folder, Folder::Archive(_))
+                        && zb.respaldo_count < RESPALDO_CAP;
                     let relp = format!("zip/{}.zip", cust.login);
                     let loc = if to_respaldo {
-                        let rz = zb.respaldo.get_or_insert_with(|| ZipWriter::new(Cursor::new(Vec::with_capacity(1 << 16))));
+                        let rz = zb.respaldo.get_or_insert_with(|| {
+                            ZipWriter::new(Cursor::new(Vec::with_capacity(1 << 16)))
+                        });
                         rz.start_file(member.as_str(), opts)?;
                         rz.write_all(&copy.data).map_err(io(&relp))?;
                         zb.respaldo_count += 1;
@@ -367,7 +419,9 @@ impl<'a> Writer<'a> {
     /// Close every mailbox (finishing zips and nested archives) and return the totals.
     pub fn finish(mut self) -> Result<Totals, SynthError> {
         for (c, mb) in self.boxes.iter_mut().enumerate() {
-            let Some(cust) = self.world.custodians.get(c) else { continue };
+            let Some(cust) = self.world.custodians.get(c) else {
+                continue;
+            };
             let state = std::mem::replace(&mut mb.state, BoxState::Unopened);
             match state {
                 BoxState::Unopened | BoxState::Eml | BoxState::Maildir { .. } => {}
@@ -377,7 +431,12 @@ impl<'a> Writer<'a> {
                     }
                 }
                 BoxState::Zip(zb) => {
-                    let ZipBox { mut zw, respaldo, respaldo_time, .. } = *zb;
+                    let ZipBox {
+                        mut zw,
+                        respaldo,
+                        respaldo_time,
+                        ..
+                    } = *zb;
                     if let Some(rz) = respaldo {
                         let bytes = rz.finish()?.into_inner();
                         let opts = SimpleFileOptions::default()

@@ -8,7 +8,9 @@ use std::sync::OnceLock;
 
 use mail_parser::{MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
-use trove_synth::{Layout, Location, Manifest, MessageRecord, SynthConfig, SynthError, generate, read_messages};
+use trove_synth::{
+    Layout, Location, Manifest, MessageRecord, SynthConfig, SynthError, generate, read_messages,
+};
 
 /// One shared corpus per test binary (kept under the target directory, rebuilt each run).
 fn corpus() -> &'static (PathBuf, Manifest, Vec<MessageRecord>) {
@@ -16,7 +18,11 @@ fn corpus() -> &'static (PathBuf, Manifest, Vec<MessageRecord>) {
     C.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("trove-synth-corpus");
         let _ = fs::remove_dir_all(&dir);
-        let cfg = SynthConfig { seed: 42, messages: 3000, ..Default::default() };
+        let cfg = SynthConfig {
+            seed: 42,
+            messages: 3000,
+            ..Default::default()
+        };
         let m = generate(&cfg, &dir).expect("generate");
         let recs = read_messages(&dir).expect("read messages");
         (dir, m, recs)
@@ -24,7 +30,10 @@ fn corpus() -> &'static (PathBuf, Manifest, Vec<MessageRecord>) {
 }
 
 fn walk(root: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -40,7 +49,11 @@ fn tree_hash(root: &Path) -> String {
     walk(root, &mut files);
     let mut h = Sha256::new();
     for f in files {
-        let rel = f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let data = fs::read(&f).unwrap();
         h.update(rel.as_bytes());
         h.update([0]);
@@ -104,7 +117,10 @@ fn all_copies() -> &'static Vec<(usize, Location, Vec<u8>)> {
         for r in recs {
             for l in &r.locations {
                 if let Some(o) = l.offset {
-                    mbox_offsets.entry(l.path.clone()).or_default().push(o as usize);
+                    mbox_offsets
+                        .entry(l.path.clone())
+                        .or_default()
+                        .push(o as usize);
                 }
             }
         }
@@ -117,7 +133,9 @@ fn all_copies() -> &'static Vec<(usize, Location, Vec<u8>)> {
             for l in &r.locations {
                 let p = dir.join(&l.path);
                 let data = if let Some(off) = l.offset {
-                    let file = mbox_cache.entry(l.path.clone()).or_insert_with(|| fs::read(&p).unwrap());
+                    let file = mbox_cache
+                        .entry(l.path.clone())
+                        .or_insert_with(|| fs::read(&p).unwrap());
                     let offs = &mbox_offsets[&l.path];
                     let k = offs.binary_search(&(off as usize)).unwrap();
                     mbox_message(file, off as usize, offs.get(k + 1).copied())
@@ -137,7 +155,11 @@ fn all_copies() -> &'static Vec<(usize, Location, Vec<u8>)> {
 fn determinism_same_seed_same_tree() {
     let tmp = tempfile::tempdir().unwrap();
     let base = tmp.path();
-    let cfg = SynthConfig { seed: 7, messages: 700, ..Default::default() };
+    let cfg = SynthConfig {
+        seed: 7,
+        messages: 700,
+        ..Default::default()
+    };
     let a = base.join("a");
     let b = base.join("b");
     let c = base.join("c");
@@ -146,7 +168,11 @@ fn determinism_same_seed_same_tree() {
     let mb = trove_synth::generate_with_workers(&cfg, &b, 5).unwrap();
     assert_eq!(ma, mb);
     let ha = tree_hash(&a);
-    assert_eq!(ha, tree_hash(&b), "same seed must give a byte-identical tree");
+    assert_eq!(
+        ha,
+        tree_hash(&b),
+        "same seed must give a byte-identical tree"
+    );
     let cfg2 = SynthConfig { seed: 8, ..cfg };
     generate(&cfg2, &c).unwrap();
     assert_ne!(ha, tree_hash(&c), "different seed must differ");
@@ -163,7 +189,11 @@ fn manifest_counts_match_disk() {
     walk(dir, &mut files);
     let mut per_layout: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new(); // files, bytes, copies
     for f in &files {
-        let rel = f.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         if rel == "manifest.json" || rel == "manifest-messages.jsonl" {
             continue;
         }
@@ -194,7 +224,10 @@ fn manifest_counts_match_disk() {
                     prev_blank = line.is_empty() || line == b"\r";
                 }
                 // every "From " line at all must be an envelope (mboxrd escaping)
-                let all = data.split(|&b| b == b'\n').filter(|l| l.starts_with(b"From ")).count();
+                let all = data
+                    .split(|&b| b == b'\n')
+                    .filter(|l| l.starts_with(b"From "))
+                    .count();
                 assert_eq!(n, all, "unescaped From line in {rel}");
                 e.2 += n as u64;
             }
@@ -237,18 +270,46 @@ fn manifest_counts_match_disk() {
     assert_eq!(m.bytes, total_bytes);
     assert_eq!(m.copies, total_copies);
     assert_eq!(recs.iter().map(|r| r.copies as u64).sum::<u64>(), m.copies);
-    assert!(recs.iter().all(|r| r.copies >= 1 && r.copies as usize == r.locations.len()));
-    assert!(m.copies > m.logical_messages, "messages should be stored in several mailboxes");
-    assert_eq!(m.attachments, recs.iter().map(|r| r.attachments.len() as u64).sum::<u64>());
-    assert_eq!(m.nested_zips, m.nested_zip_detail.respaldo + m.nested_zip_detail.zip_attachments + m.nested_zip_detail.zip_in_zip);
+    assert!(
+        recs.iter()
+            .all(|r| r.copies >= 1 && r.copies as usize == r.locations.len())
+    );
+    assert!(
+        m.copies > m.logical_messages,
+        "messages should be stored in several mailboxes"
+    );
+    assert_eq!(
+        m.attachments,
+        recs.iter().map(|r| r.attachments.len() as u64).sum::<u64>()
+    );
+    assert_eq!(
+        m.nested_zips,
+        m.nested_zip_detail.respaldo
+            + m.nested_zip_detail.zip_attachments
+            + m.nested_zip_detail.zip_in_zip
+    );
     assert!(m.nested_zip_detail.respaldo > 0 && m.nested_zip_detail.zip_attachments > 0);
-    assert_eq!(m.threads, recs.iter().map(|r| r.thread).collect::<BTreeSet<_>>().len() as u64);
-    assert_eq!(m.raw_8bit_header_messages, recs.iter().filter(|r| r.raw_8bit).count() as u64);
+    assert_eq!(
+        m.threads,
+        recs.iter().map(|r| r.thread).collect::<BTreeSet<_>>().len() as u64
+    );
+    assert_eq!(
+        m.raw_8bit_header_messages,
+        recs.iter().filter(|r| r.raw_8bit).count() as u64
+    );
     let ids: BTreeSet<&str> = recs.iter().map(|r| r.message_id.as_str()).collect();
     assert_eq!(ids.len(), recs.len(), "Message-IDs are unique");
     // ~5% English, a few % raw 8-bit headers
-    assert!((60..=300).contains(&m.english_messages), "english {}", m.english_messages);
-    assert!(m.raw_8bit_header_messages >= 60, "raw {}", m.raw_8bit_header_messages);
+    assert!(
+        (60..=300).contains(&m.english_messages),
+        "english {}",
+        m.english_messages
+    );
+    assert!(
+        m.raw_8bit_header_messages >= 60,
+        "raw {}",
+        m.raw_8bit_header_messages
+    );
     // mbox locations point at envelope lines
     for r in recs {
         for l in &r.locations {
@@ -268,12 +329,29 @@ fn every_copy_parses_and_copies_agree() {
     let mut seen: BTreeMap<usize, (String, i64)> = BTreeMap::new();
     for (i, loc, data) in copies {
         let r = &recs[*i];
-        let msg = parser.parse(data).unwrap_or_else(|| panic!("{} does not parse", loc.path));
-        assert!(msg.from().and_then(|f| f.first()).and_then(|a| a.address()).is_some(), "From in {}", loc.path);
+        let msg = parser
+            .parse(data)
+            .unwrap_or_else(|| panic!("{} does not parse", loc.path));
+        assert!(
+            msg.from()
+                .and_then(|f| f.first())
+                .and_then(|a| a.address())
+                .is_some(),
+            "From in {}",
+            loc.path
+        );
         let date = msg.date().unwrap_or_else(|| panic!("Date in {}", loc.path));
         assert_eq!(date.to_timestamp(), r.unix, "date of {}", loc.path);
-        assert_eq!(Some(r.message_id.trim_matches(['<', '>'])), msg.message_id(), "Message-ID of {}", loc.path);
-        let subject = msg.subject().unwrap_or_else(|| panic!("Subject in {}", loc.path)).to_string();
+        assert_eq!(
+            Some(r.message_id.trim_matches(['<', '>'])),
+            msg.message_id(),
+            "Message-ID of {}",
+            loc.path
+        );
+        let subject = msg
+            .subject()
+            .unwrap_or_else(|| panic!("Subject in {}", loc.path))
+            .to_string();
         // Raw 8-bit and mid-character split words are decoded lossily by design.
         if !r.raw_8bit && !r.split_encoded_word {
             assert_eq!(subject, r.subject, "decoded subject of {}", loc.path);
@@ -314,9 +392,15 @@ fn encoded_words(line: &str) -> Vec<(String, String, String)> {
     while let Some(start) = rest.find("=?") {
         let after = &rest[start + 2..];
         let mut parts = after.splitn(3, '?');
-        let (Some(cs), Some(mode), Some(tail)) = (parts.next(), parts.next(), parts.next()) else { break };
+        let (Some(cs), Some(mode), Some(tail)) = (parts.next(), parts.next(), parts.next()) else {
+            break;
+        };
         let Some(end) = tail.find("?=") else { break };
-        out.push((cs.to_ascii_lowercase(), mode.to_ascii_uppercase(), tail[..end].to_string()));
+        out.push((
+            cs.to_ascii_lowercase(),
+            mode.to_ascii_uppercase(),
+            tail[..end].to_string(),
+        ));
         rest = &tail[end + 2..];
     }
     out
@@ -325,7 +409,9 @@ fn encoded_words(line: &str) -> Vec<(String, String, String)> {
 fn decode_word(mode: &str, payload: &str) -> Vec<u8> {
     use base64::Engine;
     if mode == "B" {
-        base64::engine::general_purpose::STANDARD.decode(payload).unwrap()
+        base64::engine::general_purpose::STANDARD
+            .decode(payload)
+            .unwrap()
     } else {
         let b = payload.as_bytes();
         let mut out = Vec::new();
@@ -347,7 +433,9 @@ fn decode_word(mode: &str, payload: &str) -> Vec<u8> {
 
 /// The unfolded Subject header of a raw message.
 fn raw_header(data: &[u8], name: &[u8]) -> Option<Vec<u8>> {
-    let head_end = find(data, b"\r\n\r\n").or_else(|| find(data, b"\n\n")).unwrap_or(data.len());
+    let head_end = find(data, b"\r\n\r\n")
+        .or_else(|| find(data, b"\n\n"))
+        .unwrap_or(data.len());
     let head = &data[..head_end];
     let mut value: Option<Vec<u8>> = None;
     for line in head.split(|&b| b == b'\n') {
@@ -359,7 +447,10 @@ fn raw_header(data: &[u8], name: &[u8]) -> Option<Vec<u8>> {
             }
             return value;
         }
-        if line.len() > name.len() && line[..name.len()].eq_ignore_ascii_case(name) && line[name.len()] == b':' {
+        if line.len() > name.len()
+            && line[..name.len()].eq_ignore_ascii_case(name)
+            && line[name.len()] == b':'
+        {
             value = Some(line[name.len() + 1..].to_vec());
         }
     }
@@ -389,13 +480,21 @@ fn encoding_oddities_are_present() {
         for (_, mode, _) in &words {
             ew_modes.insert(mode.clone());
         }
-        let utf8_words: Vec<Vec<u8>> = words.iter().filter(|w| w.0 == "utf-8").map(|w| decode_word(&w.1, &w.2)).collect();
+        let utf8_words: Vec<Vec<u8>> = words
+            .iter()
+            .filter(|w| w.0 == "utf-8")
+            .map(|w| decode_word(&w.1, &w.2))
+            .collect();
         if utf8_words.len() >= 2
             && utf8_words.iter().any(|w| std::str::from_utf8(w).is_err())
             && std::str::from_utf8(&utf8_words.concat()).is_ok()
         {
             split_word += 1;
-            assert!(r.split_encoded_word, "split word not recorded for {}", r.message_id);
+            assert!(
+                r.split_encoded_word,
+                "split word not recorded for {}",
+                r.message_id
+            );
         }
         if find(data, b"\r\n").is_some() {
             crlf += 1;
@@ -404,14 +503,22 @@ fn encoding_oddities_are_present() {
         }
         if r.structure.starts_with("html-only") {
             let head_end = find(data, b"\n\n").unwrap_or(0);
-            if find(data, b"Content-Type: text/html\n").or_else(|| find(data, b"Content-Type: text/html\r\n")).is_some()
-                && find(&data[head_end..], b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=").is_some()
+            if find(data, b"Content-Type: text/html\n")
+                .or_else(|| find(data, b"Content-Type: text/html\r\n"))
+                .is_some()
+                && find(
+                    &data[head_end..],
+                    b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=",
+                )
+                .is_some()
             {
                 meta_only_html += 1;
             }
         }
         for cs in ["iso-8859-1", "windows-1252", "utf-8"] {
-            if find(data, format!("charset=\"{cs}\"").as_bytes()).is_some() || find(data, format!("charset={cs}").as_bytes()).is_some() {
+            if find(data, format!("charset=\"{cs}\"").as_bytes()).is_some()
+                || find(data, format!("charset={cs}").as_bytes()).is_some()
+            {
                 body_charsets.insert(cs.to_string());
             }
         }
@@ -420,7 +527,10 @@ fn encoding_oddities_are_present() {
     assert!(split_word > 0, "no RFC 2047 word split mid-character");
     assert!(m.split_encoded_word_messages > 0);
     assert!(crlf > 0 && lf > 0, "crlf {crlf} lf {lf}");
-    assert!(meta_only_html > 0, "no HTML-only part with charset only in <meta>");
+    assert!(
+        meta_only_html > 0,
+        "no HTML-only part with charset only in <meta>"
+    );
     assert_eq!(body_charsets.len(), 3, "{body_charsets:?}");
     assert!(ew_modes.contains("Q") && ew_modes.contains("B"));
     for cs in ["iso-8859-1", "windows-1252", "utf-8"] {
@@ -434,7 +544,9 @@ fn encoding_oddities_are_present() {
     let mut cp1252_specials = 0;
     for (i, _, data) in copies.iter().take(4000) {
         if recs[*i].charset == "windows-1252"
-            && let Some(t) = parser.parse(data).and_then(|m| m.body_text(0).map(|t| t.into_owned()))
+            && let Some(t) = parser
+                .parse(data)
+                .and_then(|m| m.body_text(0).map(|t| t.into_owned()))
             && t.contains(['“', '”', '–', '€', '…'])
         {
             cp1252_specials += 1;
@@ -451,14 +563,25 @@ fn check_pdf(pdf: &[u8]) {
     assert!(pdf[xref..].starts_with(b"xref"));
     let table = std::str::from_utf8(&pdf[xref..sx]).unwrap();
     let mut n = 0;
-    for (i, line) in table.lines().skip(3).take_while(|l| l.trim_end().ends_with(" n")).enumerate() {
+    for (i, line) in table
+        .lines()
+        .skip(3)
+        .take_while(|l| l.trim_end().ends_with(" n"))
+        .enumerate()
+    {
         let off: usize = line[..10].parse().unwrap();
         let want = format!("{} 0 obj", i + 1);
-        assert!(pdf[off..].starts_with(want.as_bytes()), "xref entry {} -> {off}", i + 1);
+        assert!(
+            pdf[off..].starts_with(want.as_bytes()),
+            "xref entry {} -> {off}",
+            i + 1
+        );
         n += 1;
     }
     assert!(n >= 7);
-    assert!(find(pdf, b"/BaseFont /Helvetica").is_some() && find(pdf, b"/WinAnsiEncoding").is_some());
+    assert!(
+        find(pdf, b"/BaseFont /Helvetica").is_some() && find(pdf, b"/WinAnsiEncoding").is_some()
+    );
     assert!(pdf.ends_with(b"%%EOF\n"));
 }
 
@@ -485,11 +608,21 @@ fn attachments_are_valid_files() {
             continue;
         }
         let msg = parser.parse(data).unwrap();
-        assert_eq!(msg.attachment_count(), r.attachments.len(), "attachment count of {}", loc.path);
+        assert_eq!(
+            msg.attachment_count(),
+            r.attachments.len(),
+            "attachment count of {}",
+            loc.path
+        );
         for (k, want) in r.attachments.iter().enumerate() {
             let part = msg.attachment(k as u32).unwrap();
             if !r.raw_8bit {
-                assert_eq!(part.attachment_name(), Some(want.filename.as_str()), "filename in {}", loc.path);
+                assert_eq!(
+                    part.attachment_name(),
+                    Some(want.filename.as_str()),
+                    "filename in {}",
+                    loc.path
+                );
                 if !want.filename.is_ascii() {
                     accented_names += 1;
                 }
@@ -506,11 +639,20 @@ fn attachments_are_valid_files() {
                 "pdf" => check_pdf(body),
                 "docx" => {
                     let doc = zip_text(body, "word/document.xml");
-                    assert!(doc.contains("<w:document") && (doc.contains("SECRETARÍA DE LA DEFENSA NACIONAL") || r.lang == "en"));
+                    assert!(
+                        doc.contains("<w:document")
+                            && (doc.contains("SECRETARÍA DE LA DEFENSA NACIONAL")
+                                || r.lang == "en")
+                    );
                 }
                 "xlsx" => {
                     let sheet = zip_text(body, "xl/worksheets/sheet1.xml");
-                    assert!(["Concepto", "Estado", "Unidad", "Description"].iter().any(|w| sheet.contains(w)), "{sheet}");
+                    assert!(
+                        ["Concepto", "Estado", "Unidad", "Description"]
+                            .iter()
+                            .any(|w| sheet.contains(w)),
+                        "{sheet}"
+                    );
                     assert!(sheet.contains("t=\"inlineStr\""));
                     zip_text(body, "xl/workbook.xml");
                 }
@@ -521,10 +663,18 @@ fn attachments_are_valid_files() {
                 }
                 "zip" => {
                     let mut za = zip::ZipArchive::new(Cursor::new(body)).unwrap();
-                    let names: Vec<String> = za.file_names().map(|n| n.unwrap().into_owned()).collect();
-                    assert!(names.iter().any(|n| n.ends_with(".docx")) && names.iter().any(|n| n.ends_with(".pdf")), "{names:?}");
+                    let names: Vec<String> =
+                        za.file_names().map(|n| n.unwrap().into_owned()).collect();
+                    assert!(
+                        names.iter().any(|n| n.ends_with(".docx"))
+                            && names.iter().any(|n| n.ends_with(".pdf")),
+                        "{names:?}"
+                    );
                     let mut pdf = Vec::new();
-                    za.by_name("Anexo técnico.pdf").unwrap().read_to_end(&mut pdf).unwrap();
+                    za.by_name("Anexo técnico.pdf")
+                        .unwrap()
+                        .read_to_end(&mut pdf)
+                        .unwrap();
                     check_pdf(&pdf);
                 }
                 other => panic!("unexpected kind {other}"),
@@ -533,7 +683,10 @@ fn attachments_are_valid_files() {
         }
     }
     for k in ["pdf", "docx", "xlsx", "jpeg", "zip", "rfc822"] {
-        assert!(kinds.get(k).copied().unwrap_or(0) > 0, "no {k} attachment checked: {kinds:?}");
+        assert!(
+            kinds.get(k).copied().unwrap_or(0) > 0,
+            "no {k} attachment checked: {kinds:?}"
+        );
     }
     assert!(accented_names > 10);
 }
@@ -541,7 +694,8 @@ fn attachments_are_valid_files() {
 #[test]
 fn threads_are_consistent() {
     let (_, m, recs) = corpus();
-    let by_id: BTreeMap<&str, &MessageRecord> = recs.iter().map(|r| (r.message_id.as_str(), r)).collect();
+    let by_id: BTreeMap<&str, &MessageRecord> =
+        recs.iter().map(|r| (r.message_id.as_str(), r)).collect();
     let mut last_in_thread: BTreeMap<u64, i64> = BTreeMap::new();
     let (mut replies, mut poor) = (0, 0);
     for r in recs {
@@ -557,15 +711,29 @@ fn threads_are_consistent() {
                         let parent = by_id[p.as_str()];
                         assert_eq!(parent.thread, r.thread);
                         assert!(parent.unix < r.unix);
-                        let norm = |s: &str| s.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == ':' || c == ' ').to_string();
-                        assert!(r.subject.ends_with(&norm(&parent.subject)) || r.subject.contains(&parent.subject));
+                        let norm = |s: &str| {
+                            s.trim_start_matches(|c: char| {
+                                c.is_ascii_alphabetic() || c == ':' || c == ' '
+                            })
+                            .to_string()
+                        };
+                        assert!(
+                            r.subject.ends_with(&norm(&parent.subject))
+                                || r.subject.contains(&parent.subject)
+                        );
                     }
                     None => {
                         assert!(r.header_poor);
                         poor += 1;
                     }
                 }
-                assert!(["RE:", "Re:", "RV:", "FW:", "Fwd:"].iter().any(|p| r.subject.starts_with(p)), "{}", r.subject);
+                assert!(
+                    ["RE:", "Re:", "RV:", "FW:", "Fwd:"]
+                        .iter()
+                        .any(|p| r.subject.starts_with(p)),
+                    "{}",
+                    r.subject
+                );
             }
         }
     }
@@ -581,7 +749,12 @@ fn threads_are_consistent() {
         let r = &recs[*i];
         let msg = parser.parse(data).unwrap();
         if let Some(p) = &r.in_reply_to {
-            assert_eq!(msg.in_reply_to().as_text(), Some(p.trim_matches(['<', '>'])), "In-Reply-To of {}", loc.path);
+            assert_eq!(
+                msg.in_reply_to().as_text(),
+                Some(p.trim_matches(['<', '>'])),
+                "In-Reply-To of {}",
+                loc.path
+            );
             assert!(find(data, b"References: ").is_some());
         } else {
             assert!(msg.in_reply_to().is_empty());
@@ -593,16 +766,35 @@ fn threads_are_consistent() {
 fn layouts_look_like_their_formats() {
     let (dir, m, recs) = corpus();
     let locs: Vec<&Location> = recs.iter().flat_map(|r| r.locations.iter()).collect();
-    assert!(locs.iter().any(|l| l.path.starts_with("eml/") && l.path.contains("/Bandeja de entrada/")));
-    assert!(locs.iter().any(|l| l.path.starts_with("eml/") && l.path.contains("/Enviados/")));
-    assert!(locs.iter().any(|l| l.path.starts_with("maildir/") && l.path.contains("/.Enviados/cur/")));
-    assert!(locs.iter().any(|l| l.path.starts_with("maildir/") && l.path.contains("/new/")));
+    assert!(
+        locs.iter()
+            .any(|l| l.path.starts_with("eml/") && l.path.contains("/Bandeja de entrada/"))
+    );
+    assert!(
+        locs.iter()
+            .any(|l| l.path.starts_with("eml/") && l.path.contains("/Enviados/"))
+    );
+    assert!(
+        locs.iter()
+            .any(|l| l.path.starts_with("maildir/") && l.path.contains("/.Enviados/cur/"))
+    );
+    assert!(
+        locs.iter()
+            .any(|l| l.path.starts_with("maildir/") && l.path.contains("/new/"))
+    );
     assert!(locs.iter().any(|l| l.folder.starts_with("Archivo/")));
-    let flags: BTreeSet<&str> = locs.iter().filter(|l| l.path.contains("/cur/")).filter_map(|l| l.path.rsplit(":2,").next()).collect();
+    let flags: BTreeSet<&str> = locs
+        .iter()
+        .filter(|l| l.path.contains("/cur/"))
+        .filter_map(|l| l.path.rsplit(":2,").next())
+        .collect();
     for f in ["S", "RS", "FS", ""] {
         assert!(flags.contains(f), "maildir flag {f:?} missing: {flags:?}");
     }
-    assert!(locs.iter().any(|l| l.member.as_deref() == Some("respaldo.zip")));
+    assert!(
+        locs.iter()
+            .any(|l| l.member.as_deref() == Some("respaldo.zip"))
+    );
     assert!(locs.iter().any(|l| l.path.ends_with("Enviados.mbox")));
     // Every custodian with copies has a mailbox root on disk in its layout.
     for c in &m.custodians {
@@ -634,13 +826,24 @@ fn vocabulary_is_rich_and_spanish() {
         }
         let msg = parser.parse(data).unwrap();
         if let Some(t) = msg.body_text(0) {
-            for w in t.split(|c: char| !c.is_alphabetic()).filter(|w| w.len() > 1) {
+            for w in t
+                .split(|c: char| !c.is_alphabetic())
+                .filter(|w| w.len() > 1)
+            {
                 *words.entry(w.to_lowercase()).or_default() += 1;
             }
         }
     }
     assert!(words.len() > 2500, "only {} distinct words", words.len());
-    for w in ["adquisición", "contrato", "información", "oficio", "presente", "vehículos", "saludo"] {
+    for w in [
+        "adquisición",
+        "contrato",
+        "información",
+        "oficio",
+        "presente",
+        "vehículos",
+        "saludo",
+    ] {
         assert!(words.contains_key(w), "missing {w}");
     }
     // inflected forms
@@ -658,23 +861,53 @@ fn config_api() {
         assert_eq!(l.to_string().parse::<Layout>().unwrap(), l);
     }
     assert!("MBOX".parse::<Layout>().is_ok());
-    assert!(matches!("pst".parse::<Layout>(), Err(SynthError::UnknownLayout(_))));
+    assert!(matches!(
+        "pst".parse::<Layout>(),
+        Err(SynthError::UnknownLayout(_))
+    ));
     let d = SynthConfig::default();
-    assert_eq!((d.seed, d.messages, d.layouts.len(), d.attachments), (1, 1000, 4, true));
+    assert_eq!(
+        (d.seed, d.messages, d.layouts.len(), d.attachments),
+        (1, 1000, 4, true)
+    );
 
     let tmp = tempfile::tempdir().unwrap();
     let base = tmp.path();
-    let cfg = SynthConfig { layouts: vec![], ..Default::default() };
-    assert!(matches!(generate(&cfg, &base.join("x")), Err(SynthError::Config(_))));
+    let cfg = SynthConfig {
+        layouts: vec![],
+        ..Default::default()
+    };
+    assert!(matches!(
+        generate(&cfg, &base.join("x")),
+        Err(SynthError::Config(_))
+    ));
 
-    let only_mbox = SynthConfig { seed: 3, messages: 150, layouts: vec![Layout::Mbox], attachments: false };
+    let only_mbox = SynthConfig {
+        seed: 3,
+        messages: 150,
+        layouts: vec![Layout::Mbox],
+        attachments: false,
+    };
     let out = base.join("mbox-only");
     let m = generate(&only_mbox, &out).unwrap();
     assert_eq!(m.attachments, 0);
     assert_eq!(m.layouts["mbox"].copies, m.copies);
-    let top: BTreeSet<String> = fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert_eq!(top, BTreeSet::from(["mbox".to_string(), "manifest.json".to_string(), "manifest-messages.jsonl".to_string()]));
+    let top: BTreeSet<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        top,
+        BTreeSet::from([
+            "mbox".to_string(),
+            "manifest.json".to_string(),
+            "manifest-messages.jsonl".to_string()
+        ])
+    );
     assert_eq!(Manifest::load(&out).unwrap(), m);
     // refuses to overwrite
-    assert!(matches!(generate(&only_mbox, &out), Err(SynthError::OutputNotEmpty(_))));
+    assert!(matches!(
+        generate(&only_mbox, &out),
+        Err(SynthError::OutputNotEmpty(_))
+    ));
 }

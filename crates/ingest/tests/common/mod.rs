@@ -8,8 +8,14 @@ use trove_store::Case;
 
 /// A folder of the shared corpora, which must exist (a test that needs it fails without it).
 pub fn corpus(rel: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora").join(rel);
-    assert!(p.exists(), "test corpus missing: {} (../shared/corpora beside the checkout)", p.display());
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpora")
+        .join(rel);
+    assert!(
+        p.exists(),
+        "test corpus missing: {} (../shared/corpora beside the checkout)",
+        p.display()
+    );
     p
 }
 
@@ -36,13 +42,18 @@ impl TestCase {
 
     pub fn count(&self, sql: &str) -> i64 {
         let cat = self.case.reader().expect("reader");
-        cat.connection().query_row(sql, [], |r| r.get(0)).expect(sql)
+        cat.connection()
+            .query_row(sql, [], |r| r.get(0))
+            .expect(sql)
     }
 
     pub fn strings(&self, sql: &str) -> Vec<String> {
         let cat = self.case.reader().expect("reader");
         let mut st = cat.connection().prepare(sql).expect(sql);
-        st.query_map([], |r| r.get::<_, String>(0)).expect(sql).map(|r| r.expect("row")).collect()
+        st.query_map([], |r| r.get::<_, String>(0))
+            .expect(sql)
+            .map(|r| r.expect("row"))
+            .collect()
     }
 }
 

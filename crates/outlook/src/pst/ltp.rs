@@ -25,32 +25,61 @@ pub struct Heap {
 
 impl Heap {
     pub fn new(blocks: Vec<Vec<u8>>, variant: Variant) -> Result<Heap> {
-        let first = blocks.first().ok_or_else(|| OutlookError::corrupt("heap", "node has no data"))?;
+        let first = blocks
+            .first()
+            .ok_or_else(|| OutlookError::corrupt("heap", "node has no data"))?;
         if first.u8_at(2) != Some(0xEC) {
             return Err(OutlookError::corrupt("heap", "no heap signature"));
         }
         let client_sig = first.u8_at(3).unwrap_or(0);
         let user_root = first.u32_at(4).unwrap_or(0);
-        Ok(Heap { blocks, client_sig, user_root, wide_hid: variant == Variant::Unicode4k })
+        Ok(Heap {
+            blocks,
+            client_sig,
+            user_root,
+            wide_hid: variant == Variant::Unicode4k,
+        })
     }
 
     /// The bytes of one allocation.
     pub fn get(&self, hid: u32) -> Result<&[u8]> {
         if hid & 0x1F != 0 {
-            return Err(OutlookError::corrupt("heap", format!("{hid:#x} is not a heap id")));
+            return Err(OutlookError::corrupt(
+                "heap",
+                format!("{hid:#x} is not a heap id"),
+            ));
         }
         let (w1, w2) = ((hid & 0xFFFF) as usize, (hid >> 16) as usize);
-        let (index, block) = if self.wide_hid { ((w1 >> 5) | ((w2 & 7) << 11), w2 >> 3) } else { (w1 >> 5, w2) };
+        let (index, block) = if self.wide_hid {
+            ((w1 >> 5) | ((w2 & 7) << 11), w2 >> 3)
+        } else {
+            (w1 >> 5, w2)
+        };
         let bad = |d: String| OutlookError::corrupt("heap", d);
-        let b = self.blocks.get(block).ok_or_else(|| bad(format!("heap id {hid:#x}: no block {block}")))?;
+        let b = self
+            .blocks
+            .get(block)
+            .ok_or_else(|| bad(format!("heap id {hid:#x}: no block {block}")))?;
         let map = b.u16_at(0).ok_or_else(|| bad("block too short".into()))? as usize;
-        let c_alloc = b.u16_at(map).ok_or_else(|| bad("page map outside the block".into()))? as usize;
+        let c_alloc =
+            b.u16_at(map)
+                .ok_or_else(|| bad("page map outside the block".into()))? as usize;
         if index == 0 || index > c_alloc {
-            return Err(bad(format!("heap id {hid:#x}: allocation {index} of {c_alloc}")));
+            return Err(bad(format!(
+                "heap id {hid:#x}: allocation {index} of {c_alloc}"
+            )));
         }
-        let start = b.u16_at(map + 4 + 2 * (index - 1)).ok_or_else(|| bad("page map truncated".into()))? as usize;
-        let end = b.u16_at(map + 4 + 2 * index).ok_or_else(|| bad("page map truncated".into()))? as usize;
-        b.get(start..end).ok_or_else(|| bad(format!("heap id {hid:#x}: allocation {start}..{end} outside the block")))
+        let start = b
+            .u16_at(map + 4 + 2 * (index - 1))
+            .ok_or_else(|| bad("page map truncated".into()))? as usize;
+        let end = b
+            .u16_at(map + 4 + 2 * index)
+            .ok_or_else(|| bad("page map truncated".into()))? as usize;
+        b.get(start..end).ok_or_else(|| {
+            bad(format!(
+                "heap id {hid:#x}: allocation {start}..{end} outside the block"
+            ))
+        })
     }
 
     /// A BTree-on-heap's records (key, data), leaves only.
@@ -59,9 +88,17 @@ impl Heap {
         if h.u8_at(0) != Some(SIG_BTH) {
             return Err(OutlookError::corrupt("BTree-on-heap", "bad signature"));
         }
-        let (cb_key, cb_ent, levels, root) = (h.u8_at(1).unwrap_or(0) as usize, h.u8_at(2).unwrap_or(0) as usize, h.u8_at(3).unwrap_or(0), h.u32_at(4).unwrap_or(0));
+        let (cb_key, cb_ent, levels, root) = (
+            h.u8_at(1).unwrap_or(0) as usize,
+            h.u8_at(2).unwrap_or(0) as usize,
+            h.u8_at(3).unwrap_or(0),
+            h.u32_at(4).unwrap_or(0),
+        );
         if cb_key == 0 || cb_key > 16 || levels > 8 {
-            return Err(OutlookError::corrupt("BTree-on-heap", format!("key of {cb_key} bytes, {levels} levels")));
+            return Err(OutlookError::corrupt(
+                "BTree-on-heap",
+                format!("key of {cb_key} bytes, {levels} levels"),
+            ));
         }
         let mut out = Vec::new();
         if root != 0 {
@@ -84,14 +121,19 @@ impl Heap {
     ) -> Result<()> {
         // Each allocation is read once: a damaged tree cannot multiply its records.
         if !seen.insert(hid) {
-            return Err(OutlookError::corrupt("BTree-on-heap", "a page is referenced twice"));
+            return Err(OutlookError::corrupt(
+                "BTree-on-heap",
+                "a page is referenced twice",
+            ));
         }
         let b = self.get(hid)?;
         if level == 0 {
             let size = cb_key + cb_ent;
             for rec in b.chunks_exact(size) {
                 if out.len() >= max {
-                    return Err(OutlookError::Limit(format!("more than {max} records in one table")));
+                    return Err(OutlookError::Limit(format!(
+                        "more than {max} records in one table"
+                    )));
                 }
                 out.push((&rec[..cb_key], &rec[cb_key..]));
             }
@@ -120,12 +162,23 @@ impl<R: Read + Seek> NodeCtx<'_, R> {
         if hnid & 0x1F == 0 {
             return Ok(heap.get(hnid)?.to_vec());
         }
-        let sub = self.subs.get(&hnid).ok_or_else(|| OutlookError::corrupt("subnode", format!("value in subnode {hnid:#x}, which does not exist")))?;
+        let sub = self.subs.get(&hnid).ok_or_else(|| {
+            OutlookError::corrupt(
+                "subnode",
+                format!("value in subnode {hnid:#x}, which does not exist"),
+            )
+        })?;
         self.ndb.node_bytes(sub.data)
     }
 
     /// A value of variable size (or fixed size over 4 bytes) from an HNID.
-    fn value(&mut self, heap: &Heap, t: u16, hnid: u32, codepage: Option<i64>) -> Result<PropValue> {
+    fn value(
+        &mut self,
+        heap: &Heap,
+        t: u16,
+        hnid: u32,
+        codepage: Option<i64>,
+    ) -> Result<PropValue> {
         if t == ptype::OBJECT {
             return Ok(PropValue::Object);
         }
@@ -136,21 +189,32 @@ impl<R: Read + Seek> NodeCtx<'_, R> {
     /// A property context: every property of an object.
     pub fn pc(&mut self, heap: &Heap) -> Result<(PropBag, BTreeMap<u16, u32>)> {
         if heap.client_sig != SIG_PC {
-            return Err(OutlookError::corrupt("property context", format!("heap of type {:#x}", heap.client_sig)));
+            return Err(OutlookError::corrupt(
+                "property context",
+                format!("heap of type {:#x}", heap.client_sig),
+            ));
         }
         let max = self.ndb.limits.max_rows;
         let (cb_ent, recs) = heap.bth(heap.user_root, max)?;
         if cb_ent < 6 {
-            return Err(OutlookError::corrupt("property context", "records too short"));
+            return Err(OutlookError::corrupt(
+                "property context",
+                "records too short",
+            ));
         }
         let codepage = recs.iter().find_map(|(k, d)| {
             let id = k.u16_at(0)?;
-            (matches!(id, tag::MESSAGE_CODEPAGE | tag::INTERNET_CODEPAGE) && d.u16_at(0)? == ptype::I32).then(|| d.u32_at(2).map(i64::from)).flatten()
+            (matches!(id, tag::MESSAGE_CODEPAGE | tag::INTERNET_CODEPAGE)
+                && d.u16_at(0)? == ptype::I32)
+                .then(|| d.u32_at(2).map(i64::from))
+                .flatten()
         });
         let mut bag = PropBag::default();
         let mut objects = BTreeMap::new();
         for (k, d) in recs {
-            let (Some(id), Some(t), Some(v)) = (k.u16_at(0), d.u16_at(0), d.u32_at(2)) else { continue };
+            let (Some(id), Some(t), Some(v)) = (k.u16_at(0), d.u16_at(0), d.u32_at(2)) else {
+                continue;
+            };
             let value = match ptype::fixed_size(t) {
                 Some(n) if n <= 4 && t & ptype::MV == 0 => fixed_value(t, &v.to_le_bytes()),
                 _ => {
@@ -184,7 +248,10 @@ impl<R: Read + Seek> NodeCtx<'_, R> {
         let row_blocks: Vec<Vec<u8>> = if t.hnid_rows & 0x1F == 0 {
             vec![heap.get(t.hnid_rows)?.to_vec()]
         } else {
-            let sub = self.subs.get(&t.hnid_rows).ok_or_else(|| OutlookError::corrupt("table", "row matrix subnode missing"))?;
+            let sub = self
+                .subs
+                .get(&t.hnid_rows)
+                .ok_or_else(|| OutlookError::corrupt("table", "row matrix subnode missing"))?;
             self.ndb.node_blocks(sub.data)?
         };
         let rs = t.row_size;
@@ -195,17 +262,29 @@ impl<R: Read + Seek> NodeCtx<'_, R> {
         let mut out = Vec::with_capacity(ids.len());
         for (row_id, index) in ids {
             let Some(row) = rows.get(index as usize) else {
-                return Err(OutlookError::corrupt("table", format!("row {index} of {} missing", rows.len())));
+                return Err(OutlookError::corrupt(
+                    "table",
+                    format!("row {index} of {} missing", rows.len()),
+                ));
             };
             let mut bag = PropBag::default();
-            let codepage = t.cols.iter().find(|c| c.tag >> 16 == tag::MESSAGE_CODEPAGE as u32).and_then(|c| row.u32_at(c.ib as usize)).map(i64::from);
+            let codepage = t
+                .cols
+                .iter()
+                .find(|c| c.tag >> 16 == tag::MESSAGE_CODEPAGE as u32)
+                .and_then(|c| row.u32_at(c.ib as usize))
+                .map(i64::from);
             for c in &t.cols {
-                let present = row.u8_at(t.ceb + c.bit as usize / 8).is_some_and(|b| b & (0x80 >> (c.bit % 8)) != 0);
+                let present = row
+                    .u8_at(t.ceb + c.bit as usize / 8)
+                    .is_some_and(|b| b & (0x80 >> (c.bit % 8)) != 0);
                 if !present {
                     continue;
                 }
                 let (id, ty) = ((c.tag >> 16) as u16, (c.tag & 0xFFFF) as u16);
-                let Some(cell) = row.range(c.ib as usize, c.cb as usize) else { continue };
+                let Some(cell) = row.range(c.ib as usize, c.cb as usize) else {
+                    continue;
+                };
                 let value = match ptype::fixed_size(ty) {
                     Some(n) if ty & ptype::MV == 0 && n <= 8 => fixed_value(ty, cell),
                     _ => {
@@ -225,7 +304,11 @@ impl<R: Read + Seek> NodeCtx<'_, R> {
 
 /// Where an object property's data is: `(nid, size)` in the heap, or the nid itself.
 fn object_nid(heap: &Heap, hnid: u32) -> u32 {
-    if hnid & 0x1F == 0 { heap.get(hnid).ok().and_then(|b| b.u32_at(0)).unwrap_or(0) } else { hnid }
+    if hnid & 0x1F == 0 {
+        heap.get(hnid).ok().and_then(|b| b.u32_at(0)).unwrap_or(0)
+    } else {
+        hnid
+    }
 }
 
 /// Decodes a value from its bytes: fixed-size, variable-size and multi-valued types.
@@ -235,14 +318,20 @@ pub fn decode_value(t: u16, b: &[u8], codepage: Option<i64>) -> PropValue {
     }
     let base = t & !ptype::MV;
     if let Some(n) = ptype::fixed_size(base) {
-        return PropValue::Multi(b.chunks_exact(n).filter_map(|c| fixed_value(base, c)).collect());
+        return PropValue::Multi(
+            b.chunks_exact(n)
+                .filter_map(|c| fixed_value(base, c))
+                .collect(),
+        );
     }
     // Variable-size multi-values: a count, offsets, then the values.
     let count = b.u32_at(0).unwrap_or(0) as usize;
     if count.saturating_mul(4) > b.len() {
         return PropValue::Other(t, b.to_vec());
     }
-    let offs: Vec<usize> = (0..count).filter_map(|i| b.u32_at(4 + 4 * i).map(|o| o as usize)).collect();
+    let offs: Vec<usize> = (0..count)
+        .filter_map(|i| b.u32_at(4 + 4 * i).map(|o| o as usize))
+        .collect();
     let mut out = Vec::with_capacity(count);
     for (i, &start) in offs.iter().enumerate() {
         let end = offs.get(i + 1).copied().unwrap_or(b.len());
@@ -272,11 +361,17 @@ struct TableInfo {
 impl TableInfo {
     fn read(heap: &Heap) -> Result<TableInfo> {
         if heap.client_sig != SIG_TC {
-            return Err(OutlookError::corrupt("table context", format!("heap of type {:#x}", heap.client_sig)));
+            return Err(OutlookError::corrupt(
+                "table context",
+                format!("heap of type {:#x}", heap.client_sig),
+            ));
         }
         let h = heap.get(heap.user_root)?;
         if h.u8_at(0) != Some(SIG_TC) {
-            return Err(OutlookError::corrupt("table context", "bad TCINFO signature"));
+            return Err(OutlookError::corrupt(
+                "table context",
+                "bad TCINFO signature",
+            ));
         }
         let n = h.u8_at(1).unwrap_or(0) as usize;
         let ceb = h.u16_at(6).unwrap_or(0) as usize;
@@ -285,8 +380,15 @@ impl TableInfo {
         let hnid_rows = h.u32_at(14).unwrap_or(0);
         let mut cols = Vec::with_capacity(n);
         for i in 0..n {
-            let Some(c) = h.range(22 + 8 * i, 8) else { break };
-            let col = Col { tag: c.u32_at(0).unwrap_or(0), ib: c.u16_at(4).unwrap_or(0), cb: c.u8_at(6).unwrap_or(0), bit: c.u8_at(7).unwrap_or(0) };
+            let Some(c) = h.range(22 + 8 * i, 8) else {
+                break;
+            };
+            let col = Col {
+                tag: c.u32_at(0).unwrap_or(0),
+                ib: c.u16_at(4).unwrap_or(0),
+                cb: c.u8_at(6).unwrap_or(0),
+                bit: c.u8_at(7).unwrap_or(0),
+            };
             if col.ib as usize + col.cb as usize > row_size {
                 continue;
             }
@@ -295,7 +397,13 @@ impl TableInfo {
         if row_size == 0 {
             return Err(OutlookError::corrupt("table context", "rows of 0 bytes"));
         }
-        Ok(TableInfo { cols, ceb, row_size, row_index, hnid_rows })
+        Ok(TableInfo {
+            cols,
+            ceb,
+            row_size,
+            row_index,
+            hnid_rows,
+        })
     }
 
     /// (row id, row index), in row-id order.
@@ -307,7 +415,11 @@ impl TableInfo {
         Ok(recs
             .into_iter()
             .filter_map(|(k, d)| {
-                let idx = if d.len() >= 4 { d.u32_at(0)? } else { d.u16_at(0)? as u32 };
+                let idx = if d.len() >= 4 {
+                    d.u32_at(0)?
+                } else {
+                    d.u16_at(0)? as u32
+                };
                 Some((k.u32_at(0)?, idx))
             })
             .collect())
@@ -317,5 +429,8 @@ impl TableInfo {
 /// Row ids of a table context (the ids of a folder's contents table are message nids).
 pub fn table_row_ids(heap: &Heap, max: usize) -> Result<Vec<u32>> {
     let t = TableInfo::read(heap)?;
-    Ok(t.row_ids(heap, max)?.into_iter().map(|(id, _)| id).collect())
+    Ok(t.row_ids(heap, max)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
 }

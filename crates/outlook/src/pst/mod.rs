@@ -111,15 +111,23 @@ impl<R: Read + Seek> PstFile<R> {
             variant: ndb.variant.name(),
             ..Default::default()
         };
-        let mut f = PstFile { ndb, names: HashMap::new(), info, item_bytes: 0 };
+        let mut f = PstFile {
+            ndb,
+            names: HashMap::new(),
+            info,
+            item_bytes: 0,
+        };
         match f.load_names() {
             Ok(n) => f.names = n,
-            Err(e) => tracing::warn!(error = %e, "named-property map unreadable; named properties keep their ids"),
+            Err(e) => {
+                tracing::warn!(error = %e, "named-property map unreadable; named properties keep their ids")
+            }
         }
         let store = f.node_props(NID_MESSAGE_STORE)?;
         f.info.display_name = store.str(tag::DISPLAY_NAME).map(str::to_owned);
         // PidTagPstPassword means a password only in a PST (OSTs use the id otherwise).
-        f.info.password_protected = !f.ndb.is_ost && store.int(tag::PST_PASSWORD).is_some_and(|p| p != 0);
+        f.info.password_protected =
+            !f.ndb.is_ost && store.int(tag::PST_PASSWORD).is_some_and(|p| p != 0);
         Ok(f)
     }
 
@@ -129,10 +137,16 @@ impl<R: Read + Seek> PstFile<R> {
 
     /// The properties of a top-level node (store, folder).
     fn node_props(&mut self, nid: u32) -> Result<PropBag> {
-        let node = self.ndb.node(nid)?.ok_or_else(|| OutlookError::corrupt("store", format!("node {nid:#x} missing")))?;
+        let node = self
+            .ndb
+            .node(nid)?
+            .ok_or_else(|| OutlookError::corrupt("store", format!("node {nid:#x} missing")))?;
         let subs = self.ndb.subnodes(node.sub)?;
         let heap = Heap::new(self.ndb.node_blocks(node.data)?, self.ndb.variant)?;
-        let mut ctx = NodeCtx { ndb: &mut self.ndb, subs: &subs };
+        let mut ctx = NodeCtx {
+            ndb: &mut self.ndb,
+            subs: &subs,
+        };
         let (bag, _) = ctx.pc(&heap)?;
         Ok(self.resolve(bag))
     }
@@ -150,7 +164,12 @@ impl<R: Read + Seek> PstFile<R> {
         if self.names.is_empty() {
             return bag;
         }
-        let named: Vec<PropKey> = bag.props.keys().filter(|k| matches!(k, PropKey::Id(id) if *id >= 0x8000)).cloned().collect();
+        let named: Vec<PropKey> = bag
+            .props
+            .keys()
+            .filter(|k| matches!(k, PropKey::Id(id) if *id >= 0x8000))
+            .cloned()
+            .collect();
         for k in named {
             if let PropKey::Id(id) = k
                 && let Some(name) = self.names.get(&id)
@@ -173,9 +192,16 @@ impl<R: Read + Seek> PstFile<R> {
             TYPE_ASSOC_MESSAGE => *assoc.entry(n.parent).or_default() += 1,
             _ => {}
         })?;
-        let mut cat = StoreCatalog { nodes: stats.nodes, bad_pages: stats.bad_pages, ..Default::default() };
+        let mut cat = StoreCatalog {
+            nodes: stats.nodes,
+            bad_pages: stats.bad_pages,
+            ..Default::default()
+        };
         if stats.bad_pages > 0 {
-            cat.problems.push(format!("{} node B-tree pages unreadable: the nodes they held are lost", stats.bad_pages));
+            cat.problems.push(format!(
+                "{} node B-tree pages unreadable: the nodes they held are lost",
+                stats.bad_pages
+            ));
         }
         let mut by_nid: HashMap<u32, usize> = HashMap::new();
         for n in &folder_nodes {
@@ -197,9 +223,13 @@ impl<R: Read + Seek> PstFile<R> {
                 Ok(p) => {
                     f.name = p.str(tag::DISPLAY_NAME).unwrap_or_default().to_owned();
                     f.container_class = p.str(tag::CONTAINER_CLASS).map(str::to_owned);
-                    f.content_count = p.int(tag::CONTENT_COUNT).and_then(|c| u64::try_from(c).ok());
+                    f.content_count = p
+                        .int(tag::CONTENT_COUNT)
+                        .and_then(|c| u64::try_from(c).ok());
                 }
-                Err(e) => cat.problems.push(format!("folder {:#x}: properties unreadable: {e}", n.nid)),
+                Err(e) => cat
+                    .problems
+                    .push(format!("folder {:#x}: properties unreadable: {e}", n.nid)),
             }
             by_nid.insert(n.nid, cat.folders.len());
             cat.folders.push(f);
@@ -242,15 +272,26 @@ impl<R: Read + Seek> PstFile<R> {
                     cat.folders[i].table_rows = Some(ids.len() as u64);
                     listed.insert(i, ids.into_iter().collect());
                 }
-                Err(e) => cat.problems.push(format!("folder {}: contents table unreadable: {e}", cat.folders[i].path)),
+                Err(e) => cat.problems.push(format!(
+                    "folder {}: contents table unreadable: {e}",
+                    cat.folders[i].path
+                )),
             }
         }
         let mut refs: Vec<MessageRef> = messages
             .iter()
             .map(|m| {
                 let folder = by_nid.get(&m.parent).copied();
-                let listed = folder.and_then(|f| listed.get(&f)).is_some_and(|s| s.contains(&m.nid));
-                MessageRef { nid: m.nid, folder, listed, data: m.data, sub: m.sub }
+                let listed = folder
+                    .and_then(|f| listed.get(&f))
+                    .is_some_and(|s| s.contains(&m.nid));
+                MessageRef {
+                    nid: m.nid,
+                    folder,
+                    listed,
+                    data: m.data,
+                    sub: m.sub,
+                }
             })
             .collect();
         for r in &refs {
@@ -260,7 +301,8 @@ impl<R: Read + Seek> PstFile<R> {
         }
         let present: HashSet<u32> = messages.iter().map(|m| m.nid).collect();
         for (f, ids) in &listed {
-            cat.folders[*f].listed_missing = ids.iter().filter(|id| !present.contains(id)).count() as u64;
+            cat.folders[*f].listed_missing =
+                ids.iter().filter(|id| !present.contains(id)).count() as u64;
         }
         let order: Vec<String> = cat.folders.iter().map(|f| f.path.clone()).collect();
         refs.sort_by(|a, b| {
@@ -273,7 +315,9 @@ impl<R: Read + Seek> PstFile<R> {
     }
 
     fn row_ids(&mut self, nid: u32) -> Result<Vec<u32>> {
-        let node = self.ndb.node(nid)?.ok_or_else(|| OutlookError::corrupt("folder", format!("table node {nid:#x} missing")))?;
+        let node = self.ndb.node(nid)?.ok_or_else(|| {
+            OutlookError::corrupt("folder", format!("table node {nid:#x} missing"))
+        })?;
         let heap = Heap::new(self.ndb.node_blocks(node.data)?, self.ndb.variant)?;
         table_row_ids(&heap, self.ndb.limits.max_nodes)
     }
@@ -289,7 +333,11 @@ impl<R: Read + Seek> PstFile<R> {
     pub fn message_props(&mut self, m: &MessageRef) -> Result<PropBag> {
         let heap = Heap::new(self.ndb.node_blocks(m.data)?, self.ndb.variant)?;
         let none = BTreeMap::new();
-        let (bag, _) = NodeCtx { ndb: &mut self.ndb, subs: &none }.pc(&heap)?;
+        let (bag, _) = NodeCtx {
+            ndb: &mut self.ndb,
+            subs: &none,
+        }
+        .pc(&heap)?;
         Ok(bag)
     }
 
@@ -314,12 +362,23 @@ impl<R: Read + Seek> PstFile<R> {
     fn read_object(&mut self, data: u64, sub: u64, depth: u32) -> Result<Item> {
         let subs = self.ndb.subnodes(sub)?;
         let heap = Heap::new(self.ndb.node_blocks(data)?, self.ndb.variant)?;
-        let (props, _) = NodeCtx { ndb: &mut self.ndb, subs: &subs }.pc(&heap)?;
-        let mut item = Item { props: self.resolve(props), ..Default::default() };
+        let (props, _) = NodeCtx {
+            ndb: &mut self.ndb,
+            subs: &subs,
+        }
+        .pc(&heap)?;
+        let mut item = Item {
+            props: self.resolve(props),
+            ..Default::default()
+        };
         if let Some(s) = subs.get(&NID_RECIPIENT_TABLE) {
             match self.table(*s) {
-                Ok(rows) => item.recipients = rows.into_iter().map(|(_, b)| self.resolve(b)).collect(),
-                Err(e) => item.problems.push(format!("recipient table unreadable: {e}")),
+                Ok(rows) => {
+                    item.recipients = rows.into_iter().map(|(_, b)| self.resolve(b)).collect()
+                }
+                Err(e) => item
+                    .problems
+                    .push(format!("recipient table unreadable: {e}")),
             }
         }
         if let Some(s) = subs.get(&NID_ATTACHMENT_TABLE) {
@@ -328,18 +387,31 @@ impl<R: Read + Seek> PstFile<R> {
                     for (row_id, row) in rows.into_iter().take(self.ndb.limits.max_rows) {
                         let att = match subs.get(&row_id) {
                             Some(a) => self.read_attachment(*a, depth).unwrap_or_else(|e| {
-                                item.problems.push(format!("attachment {row_id:#x} unreadable: {e}"));
-                                Attachment { props: self.resolve(row.clone()), content: AttachContent::Missing(format!("unreadable: {e}")) }
+                                item.problems
+                                    .push(format!("attachment {row_id:#x} unreadable: {e}"));
+                                Attachment {
+                                    props: self.resolve(row.clone()),
+                                    content: AttachContent::Missing(format!("unreadable: {e}")),
+                                }
                             }),
                             None => {
-                                item.problems.push(format!("attachment {row_id:#x} listed but its node is missing"));
-                                Attachment { props: self.resolve(row), content: AttachContent::Missing("node missing from the store".into()) }
+                                item.problems.push(format!(
+                                    "attachment {row_id:#x} listed but its node is missing"
+                                ));
+                                Attachment {
+                                    props: self.resolve(row),
+                                    content: AttachContent::Missing(
+                                        "node missing from the store".into(),
+                                    ),
+                                }
                             }
                         };
                         item.attachments.push(att);
                     }
                 }
-                Err(e) => item.problems.push(format!("attachment table unreadable: {e}")),
+                Err(e) => item
+                    .problems
+                    .push(format!("attachment table unreadable: {e}")),
             }
         }
         Ok(item)
@@ -348,13 +420,21 @@ impl<R: Read + Seek> PstFile<R> {
     fn table(&mut self, s: Sub) -> Result<Vec<(u32, PropBag)>> {
         let subs = self.ndb.subnodes(s.sub)?;
         let heap = Heap::new(self.ndb.node_blocks(s.data)?, self.ndb.variant)?;
-        NodeCtx { ndb: &mut self.ndb, subs: &subs }.tc(&heap)
+        NodeCtx {
+            ndb: &mut self.ndb,
+            subs: &subs,
+        }
+        .tc(&heap)
     }
 
     fn read_attachment(&mut self, s: Sub, depth: u32) -> Result<Attachment> {
         let subs = self.ndb.subnodes(s.sub)?;
         let heap = Heap::new(self.ndb.node_blocks(s.data)?, self.ndb.variant)?;
-        let (props, objects) = NodeCtx { ndb: &mut self.ndb, subs: &subs }.pc(&heap)?;
+        let (props, objects) = NodeCtx {
+            ndb: &mut self.ndb,
+            subs: &subs,
+        }
+        .pc(&heap)?;
         let props = self.resolve(props);
         let method = props.int(tag::ATTACH_METHOD).unwrap_or(1);
         let content = match props.get(tag::ATTACH_DATA) {
@@ -365,11 +445,16 @@ impl<R: Read + Seek> PstFile<R> {
                     None => AttachContent::Missing(format!("object subnode {nid:#x} missing")),
                     Some(o) if method == 5 => {
                         if depth + 1 > self.ndb.limits.max_depth {
-                            AttachContent::Missing(format!("embedded message not read: nesting depth limit of {} reached", self.ndb.limits.max_depth))
+                            AttachContent::Missing(format!(
+                                "embedded message not read: nesting depth limit of {} reached",
+                                self.ndb.limits.max_depth
+                            ))
                         } else {
                             match self.read_object(o.data, o.sub, depth + 1) {
                                 Ok(m) => AttachContent::Message(Box::new(m)),
-                                Err(e) => AttachContent::Missing(format!("embedded message unreadable: {e}")),
+                                Err(e) => AttachContent::Missing(format!(
+                                    "embedded message unreadable: {e}"
+                                )),
                             }
                         }
                     }
@@ -379,15 +464,23 @@ impl<R: Read + Seek> PstFile<R> {
                     },
                 }
             }
-            Some(PropValue::Other(_, e)) => AttachContent::Missing(format!("data unreadable: {}", String::from_utf8_lossy(e))),
-            _ if method == 2 || method == 3 || method == 4 => AttachContent::Missing("attached by reference to a file outside the store".into()),
+            Some(PropValue::Other(_, e)) => {
+                AttachContent::Missing(format!("data unreadable: {}", String::from_utf8_lossy(e)))
+            }
+            _ if method == 2 || method == 3 || method == 4 => {
+                AttachContent::Missing("attached by reference to a file outside the store".into())
+            }
             _ => AttachContent::Missing("no data".into()),
         };
         let content = match content {
             AttachContent::Bytes(b) => {
                 self.item_bytes += b.len() as u64;
                 if self.item_bytes > self.ndb.limits.max_item_bytes {
-                    AttachContent::Missing(format!("not read: the item's attachments pass {} bytes ({} bytes here)", self.ndb.limits.max_item_bytes, b.len()))
+                    AttachContent::Missing(format!(
+                        "not read: the item's attachments pass {} bytes ({} bytes here)",
+                        self.ndb.limits.max_item_bytes,
+                        b.len()
+                    ))
                 } else {
                     AttachContent::Bytes(b)
                 }
@@ -424,13 +517,21 @@ pub struct StoreSummary {
 impl StoreSummary {
     /// Lines that say where what was read differs from what the store says it holds.
     pub fn mismatches(&self) -> Vec<String> {
-        reconcile(&self.catalog, |f| self.read.get(&f).copied().unwrap_or(0), |f| self.failed.get(&f).copied().unwrap_or(0))
+        reconcile(
+            &self.catalog,
+            |f| self.read.get(&f).copied().unwrap_or(0),
+            |f| self.failed.get(&f).copied().unwrap_or(0),
+        )
     }
 }
 
 /// Per-folder reconciliation: a line for each folder where the store's count, its contents
 /// table, the message nodes and the messages read do not all agree.
-pub fn reconcile(cat: &StoreCatalog, read: impl Fn(Option<usize>) -> u64, failed: impl Fn(Option<usize>) -> u64) -> Vec<String> {
+pub fn reconcile(
+    cat: &StoreCatalog,
+    read: impl Fn(Option<usize>) -> u64,
+    failed: impl Fn(Option<usize>) -> u64,
+) -> Vec<String> {
     let mut out = cat.problems.clone();
     for (i, f) in cat.folders.iter().enumerate() {
         if f.search {
@@ -440,25 +541,46 @@ pub fn reconcile(cat: &StoreCatalog, read: impl Fn(Option<usize>) -> u64, failed
         let fl = failed(Some(i));
         let table = f.table_rows;
         let count = f.content_count;
-        let agree = table.is_none_or(|t| t == f.nodes) && count.is_none_or(|c| c == f.nodes) && r == f.nodes && f.listed_missing == 0;
+        let agree = table.is_none_or(|t| t == f.nodes)
+            && count.is_none_or(|c| c == f.nodes)
+            && r == f.nodes
+            && f.listed_missing == 0;
         if !agree {
-            let mut s = format!("folder \"{}\": store count {}, contents table {}, message nodes {}, read {r}", f.path, opt(count), opt(table), f.nodes);
+            let mut s = format!(
+                "folder \"{}\": store count {}, contents table {}, message nodes {}, read {r}",
+                f.path,
+                opt(count),
+                opt(table),
+                f.nodes
+            );
             if fl > 0 {
                 s.push_str(&format!(", failed {fl}"));
             }
             if f.listed_missing > 0 {
-                s.push_str(&format!(", {} listed but missing from the store", f.listed_missing));
+                s.push_str(&format!(
+                    ", {} listed but missing from the store",
+                    f.listed_missing
+                ));
             }
-            let unlisted = cat.messages.iter().filter(|m| m.folder == Some(i) && !m.listed).count();
+            let unlisted = cat
+                .messages
+                .iter()
+                .filter(|m| m.folder == Some(i) && !m.listed)
+                .count();
             if unlisted > 0 && table.is_some() {
-                s.push_str(&format!(", {unlisted} recovered that the contents table no longer lists"));
+                s.push_str(&format!(
+                    ", {unlisted} recovered that the contents table no longer lists"
+                ));
             }
             out.push(s);
         }
     }
     let orphans = cat.messages.iter().filter(|m| m.folder.is_none()).count() as u64;
     if orphans > 0 {
-        out.push(format!("{orphans} orphan messages (their folder is gone) recovered, read {}", read(None)));
+        out.push(format!(
+            "{orphans} orphan messages (their folder is gone) recovered, read {}",
+            read(None)
+        ));
     }
     out
 }
@@ -469,15 +591,32 @@ fn opt(v: Option<u64>) -> String {
 
 /// Reads a whole store, handing every message to `visit` one at a time (memory stays
 /// bounded by one message). `visit` may stop the walk.
-pub fn read_store<R: Read + Seek>(r: R, limits: Limits, visit: &mut dyn FnMut(StoreEntry<'_>) -> ControlFlow<()>) -> Result<StoreSummary> {
+pub fn read_store<R: Read + Seek>(
+    r: R,
+    limits: Limits,
+    visit: &mut dyn FnMut(StoreEntry<'_>) -> ControlFlow<()>,
+) -> Result<StoreSummary> {
     let mut pst = PstFile::open(r, limits)?;
     let catalog = pst.catalog()?;
-    let mut summary = StoreSummary { info: pst.info.clone(), ..Default::default() };
+    let mut summary = StoreSummary {
+        info: pst.info.clone(),
+        ..Default::default()
+    };
     summary.book = pst.address_book(&catalog);
     for m in &catalog.messages {
         let item = pst.read_message(m);
-        *(if item.is_ok() { summary.read.entry(m.folder) } else { summary.failed.entry(m.folder) }).or_default() += 1;
-        let entry = StoreEntry { folder: m.folder.map(|f| &catalog.folders[f]), message: m, item, book: &summary.book };
+        *(if item.is_ok() {
+            summary.read.entry(m.folder)
+        } else {
+            summary.failed.entry(m.folder)
+        })
+        .or_default() += 1;
+        let entry = StoreEntry {
+            folder: m.folder.map(|f| &catalog.folders[f]),
+            message: m,
+            item,
+            book: &summary.book,
+        };
         if visit(entry).is_break() {
             break;
         }
@@ -490,12 +629,17 @@ pub fn read_store<R: Read + Seek>(r: R, limits: Limits, visit: &mut dyn FnMut(St
 pub fn parse_name_map(guids: &[u8], entries: &[u8], strings: &[u8]) -> HashMap<u16, PropKey> {
     let mut out = HashMap::new();
     for e in entries.chunks_exact(8) {
-        let (Some(id), Some(w)) = (e.u32_at(0), e.u16_at(4)) else { continue };
+        let (Some(id), Some(w)) = (e.u32_at(0), e.u16_at(4)) else {
+            continue;
+        };
         let idx = e.u16_at(6).unwrap_or(0);
         let set = match w >> 1 {
             1 => guid::PS_MAPI,
             2 => guid::PS_PUBLIC_STRINGS,
-            n => match guids.range((n as usize).saturating_sub(3) * 16, 16).and_then(|g| <[u8; 16]>::try_from(g).ok()) {
+            n => match guids
+                .range((n as usize).saturating_sub(3) * 16, 16)
+                .and_then(|g| <[u8; 16]>::try_from(g).ok())
+            {
                 Some(g) if n >= 3 => g,
                 _ => continue,
             },
@@ -504,8 +648,12 @@ pub fn parse_name_map(guids: &[u8], entries: &[u8], strings: &[u8]) -> HashMap<u
             NameKind::Lid(id)
         } else {
             let at = id as usize;
-            let Some(len) = strings.u32_at(at) else { continue };
-            let Some(b) = strings.range(at + 4, len as usize) else { continue };
+            let Some(len) = strings.u32_at(at) else {
+                continue;
+            };
+            let Some(b) = strings.range(at + 4, len as usize) else {
+                continue;
+            };
             NameKind::Name(crate::props::utf16le(b))
         };
         out.insert(0x8000u16.wrapping_add(idx), PropKey::Named(set, kind));

@@ -20,7 +20,11 @@ pub enum Variant {
 
 impl Variant {
     fn page_size(self) -> usize {
-        if self == Variant::Unicode4k { 4096 } else { 512 }
+        if self == Variant::Unicode4k {
+            4096
+        } else {
+            512
+        }
     }
     /// Size of ids and offsets in entries.
     pub fn id_size(self) -> usize {
@@ -101,7 +105,9 @@ impl<R: Read + Seek> Ndb<R> {
         }
         let client = h.range(8, 2).unwrap_or_default();
         let is_ost = client == b"SO";
-        let ver = h.u16_at(10).ok_or_else(|| OutlookError::corrupt("header", "truncated"))?;
+        let ver = h
+            .u16_at(10)
+            .ok_or_else(|| OutlookError::corrupt("header", "truncated"))?;
         let variant = match ver {
             14 | 15 => Variant::Ansi,
             36 => Variant::Unicode4k,
@@ -115,18 +121,42 @@ impl<R: Read + Seek> Ndb<R> {
                 h.u32_at(0xC4).ok_or_else(short)? as u64,
                 h.u8_at(0x1CD).ok_or_else(short)?,
             ),
-            _ => (h.u64_at(0xE0).ok_or_else(short)?, h.u64_at(0xF0).ok_or_else(short)?, h.u8_at(0x201).ok_or_else(short)?),
+            _ => (
+                h.u64_at(0xE0).ok_or_else(short)?,
+                h.u64_at(0xF0).ok_or_else(short)?,
+                h.u8_at(0x201).ok_or_else(short)?,
+            ),
         };
         if crypt > 2 {
-            return Err(OutlookError::Unsupported(format!("encryption method {crypt} (0x10 is Outlook's high encryption)")));
+            return Err(OutlookError::Unsupported(format!(
+                "encryption method {crypt} (0x10 is Outlook's high encryption)"
+            )));
         }
-        Ok(Ndb { r, variant, is_ost, crypt, file_len, nbt_root, bbt_root, pages: HashMap::new(), limits })
+        Ok(Ndb {
+            r,
+            variant,
+            is_ost,
+            crypt,
+            file_len,
+            nbt_root,
+            bbt_root,
+            pages: HashMap::new(),
+            limits,
+        })
     }
 
     fn read_at(&mut self, ib: u64, len: usize) -> Result<Vec<u8>> {
-        let end = ib.checked_add(len as u64).ok_or_else(|| OutlookError::corrupt("offset", format!("{ib:#x} overflows")))?;
+        let end = ib
+            .checked_add(len as u64)
+            .ok_or_else(|| OutlookError::corrupt("offset", format!("{ib:#x} overflows")))?;
         if end > self.file_len {
-            return Err(OutlookError::corrupt("offset", format!("{len} bytes at {ib:#x} run past the end of the file ({} bytes)", self.file_len)));
+            return Err(OutlookError::corrupt(
+                "offset",
+                format!(
+                    "{len} bytes at {ib:#x} run past the end of the file ({} bytes)",
+                    self.file_len
+                ),
+            ));
         }
         self.r.seek(SeekFrom::Start(ib))?;
         let mut v = vec![0u8; len];
@@ -140,7 +170,10 @@ impl<R: Read + Seek> Ndb<R> {
         }
         let p: Rc<[u8]> = self.read_at(ib, self.variant.page_size())?.into();
         if p.u8_at(self.variant.ptype_at()) != Some(ptype) {
-            return Err(OutlookError::corrupt("B-tree page", format!("page at {ib:#x} is not of type {ptype:#x}")));
+            return Err(OutlookError::corrupt(
+                "B-tree page",
+                format!("page at {ib:#x} is not of type {ptype:#x}"),
+            ));
         }
         if self.pages.len() >= self.limits.cache_pages {
             self.pages.clear();
@@ -153,19 +186,38 @@ impl<R: Read + Seek> Ndb<R> {
     fn page_meta(&self, p: &[u8], ib: u64) -> Result<(usize, usize, u8)> {
         let es = self.variant.entries_size();
         let (c_ent, cb_ent, level) = if self.variant == Variant::Unicode4k {
-            (p.u16_at(es).unwrap_or(0) as usize, p.u8_at(es + 4).unwrap_or(0) as usize, p.u8_at(es + 5).unwrap_or(0))
+            (
+                p.u16_at(es).unwrap_or(0) as usize,
+                p.u8_at(es + 4).unwrap_or(0) as usize,
+                p.u8_at(es + 5).unwrap_or(0),
+            )
         } else {
-            (p.u8_at(es).unwrap_or(0) as usize, p.u8_at(es + 2).unwrap_or(0) as usize, p.u8_at(es + 3).unwrap_or(0))
+            (
+                p.u8_at(es).unwrap_or(0) as usize,
+                p.u8_at(es + 2).unwrap_or(0) as usize,
+                p.u8_at(es + 3).unwrap_or(0),
+            )
         };
-        let min = if self.variant == Variant::Ansi { 12 } else { 24 };
+        let min = if self.variant == Variant::Ansi {
+            12
+        } else {
+            24
+        };
         if cb_ent < min || c_ent * cb_ent > es {
-            return Err(OutlookError::corrupt("B-tree page", format!("page at {ib:#x}: {c_ent} entries of {cb_ent} bytes")));
+            return Err(OutlookError::corrupt(
+                "B-tree page",
+                format!("page at {ib:#x}: {c_ent} entries of {cb_ent} bytes"),
+            ));
         }
         Ok((c_ent, cb_ent, level))
     }
 
     fn id(&self, b: &[u8], at: usize) -> u64 {
-        if self.variant == Variant::Ansi { b.u32_at(at).unwrap_or(0) as u64 } else { b.u64_at(at).unwrap_or(0) }
+        if self.variant == Variant::Ansi {
+            b.u32_at(at).unwrap_or(0) as u64
+        } else {
+            b.u64_at(at).unwrap_or(0)
+        }
     }
 
     /// Child page offset of an intermediate entry.
@@ -180,9 +232,14 @@ impl<R: Read + Seek> Ndb<R> {
         for _ in 0..MAX_TREE_DEPTH {
             let p = self.page(ib, ptype)?;
             let (c_ent, cb_ent, level) = self.page_meta(&p, ib)?;
-            let entries: Vec<&[u8]> = (0..c_ent).filter_map(|i| p.range(i * cb_ent, cb_ent)).collect();
+            let entries: Vec<&[u8]> = (0..c_ent)
+                .filter_map(|i| p.range(i * cb_ent, cb_ent))
+                .collect();
             if level == 0 {
-                return Ok(entries.into_iter().find(|e| self.id(e, 0) & mask == key & mask).map(<[u8]>::to_vec));
+                return Ok(entries
+                    .into_iter()
+                    .find(|e| self.id(e, 0) & mask == key & mask)
+                    .map(<[u8]>::to_vec));
             }
             let mut next = None;
             for e in &entries {
@@ -203,11 +260,20 @@ impl<R: Read + Seek> Ndb<R> {
     fn block_ref(&mut self, bid: u64) -> Result<BlockRef> {
         let e = self
             .find(self.bbt_root, PTYPE_BBT, bid, !1)?
-            .ok_or_else(|| OutlookError::corrupt("block", format!("block {bid:#x} is not in the block B-tree")))?;
+            .ok_or_else(|| {
+                OutlookError::corrupt(
+                    "block",
+                    format!("block {bid:#x} is not in the block B-tree"),
+                )
+            })?;
         let n = self.variant.id_size();
         let ib = self.id(&e, n);
         let cb = e.u16_at(2 * n).unwrap_or(0);
-        let inflated = if self.variant == Variant::Unicode4k { e.u16_at(2 * n + 2).unwrap_or(cb) } else { cb };
+        let inflated = if self.variant == Variant::Unicode4k {
+            e.u16_at(2 * n + 2).unwrap_or(cb)
+        } else {
+            cb
+        };
         Ok(BlockRef { ib, cb, inflated })
     }
 
@@ -227,7 +293,9 @@ impl<R: Read + Seek> Ndb<R> {
         if self.variant == Variant::Unicode4k && br.inflated != br.cb {
             let mut out = Vec::with_capacity(br.inflated as usize);
             let mut z = flate2::read::ZlibDecoder::new(&data[..]).take(br.inflated as u64);
-            z.read_to_end(&mut out).map_err(|e| OutlookError::corrupt("compressed block", format!("block {bid:#x}: {e}")))?;
+            z.read_to_end(&mut out).map_err(|e| {
+                OutlookError::corrupt("compressed block", format!("block {bid:#x}: {e}"))
+            })?;
             data = out;
         }
         Ok(data)
@@ -244,31 +312,56 @@ impl<R: Read + Seek> Ndb<R> {
         Ok(out)
     }
 
-    fn collect_blocks(&mut self, bid: u64, depth: u32, out: &mut Vec<Vec<u8>>, total: &mut u64) -> Result<()> {
+    fn collect_blocks(
+        &mut self,
+        bid: u64,
+        depth: u32,
+        out: &mut Vec<Vec<u8>>,
+        total: &mut u64,
+    ) -> Result<()> {
         let b = self.block(bid)?;
         if bid & 2 == 0 {
             *total += b.len() as u64;
             if *total > self.limits.max_value_bytes {
-                return Err(OutlookError::Limit(format!("node data over {} bytes", self.limits.max_value_bytes)));
+                return Err(OutlookError::Limit(format!(
+                    "node data over {} bytes",
+                    self.limits.max_value_bytes
+                )));
             }
             out.push(b);
             return Ok(());
         }
         if depth > 2 {
-            return Err(OutlookError::corrupt("XBLOCK", "nested deeper than an XXBLOCK"));
+            return Err(OutlookError::corrupt(
+                "XBLOCK",
+                "nested deeper than an XXBLOCK",
+            ));
         }
-        let (btype, level, c_ent) = (b.u8_at(0).unwrap_or(0), b.u8_at(1).unwrap_or(0), b.u16_at(2).unwrap_or(0) as usize);
+        let (btype, level, c_ent) = (
+            b.u8_at(0).unwrap_or(0),
+            b.u8_at(1).unwrap_or(0),
+            b.u16_at(2).unwrap_or(0) as usize,
+        );
         if btype != 1 || !(1..=2).contains(&level) {
-            return Err(OutlookError::corrupt("XBLOCK", format!("block {bid:#x}: type {btype} level {level}")));
+            return Err(OutlookError::corrupt(
+                "XBLOCK",
+                format!("block {bid:#x}: type {btype} level {level}"),
+            ));
         }
         let lcb_total = b.u32_at(4).unwrap_or(0) as u64;
         if lcb_total > self.limits.max_value_bytes {
-            return Err(OutlookError::Limit(format!("node of {lcb_total} bytes is over {} bytes", self.limits.max_value_bytes)));
+            return Err(OutlookError::Limit(format!(
+                "node of {lcb_total} bytes is over {} bytes",
+                self.limits.max_value_bytes
+            )));
         }
         let n = self.variant.id_size();
         for i in 0..c_ent {
             let Some(child) = b.range(8 + i * n, n).map(|e| self.id(e, 0)) else {
-                return Err(OutlookError::corrupt("XBLOCK", format!("block {bid:#x} lists {c_ent} entries but holds fewer")));
+                return Err(OutlookError::corrupt(
+                    "XBLOCK",
+                    format!("block {bid:#x} lists {c_ent} entries but holds fewer"),
+                ));
             };
             if level == 2 && child & 2 == 0 {
                 return Err(OutlookError::corrupt("XXBLOCK", "entry is not an XBLOCK"));
@@ -296,28 +389,50 @@ impl<R: Read + Seek> Ndb<R> {
         Ok(out)
     }
 
-    fn collect_subnodes(&mut self, bid: u64, depth: u32, out: &mut BTreeMap<u32, Sub>, seen: &mut HashSet<u64>) -> Result<()> {
+    fn collect_subnodes(
+        &mut self,
+        bid: u64,
+        depth: u32,
+        out: &mut BTreeMap<u32, Sub>,
+        seen: &mut HashSet<u64>,
+    ) -> Result<()> {
         if depth > 4 || !seen.insert(bid) {
             return Err(OutlookError::corrupt("subnode tree", "too deep or looping"));
         }
         let b = self.block(bid)?;
-        let (btype, level, c_ent) = (b.u8_at(0).unwrap_or(0), b.u8_at(1).unwrap_or(0), b.u16_at(2).unwrap_or(0) as usize);
+        let (btype, level, c_ent) = (
+            b.u8_at(0).unwrap_or(0),
+            b.u8_at(1).unwrap_or(0),
+            b.u16_at(2).unwrap_or(0) as usize,
+        );
         if btype != 2 {
-            return Err(OutlookError::corrupt("subnode block", format!("block {bid:#x} has type {btype}")));
+            return Err(OutlookError::corrupt(
+                "subnode block",
+                format!("block {bid:#x} has type {btype}"),
+            ));
         }
         let n = self.variant.id_size();
         let start = if self.variant == Variant::Ansi { 4 } else { 8 };
         let size = if level == 0 { 3 * n } else { 2 * n };
         for i in 0..c_ent {
             let Some(e) = b.range(start + i * size, size) else {
-                return Err(OutlookError::corrupt("subnode block", format!("block {bid:#x} lists {c_ent} entries but holds fewer")));
+                return Err(OutlookError::corrupt(
+                    "subnode block",
+                    format!("block {bid:#x} lists {c_ent} entries but holds fewer"),
+                ));
             };
             let nid = self.id(e, 0) as u32;
             if level == 0 {
                 if out.len() >= self.limits.max_nodes {
                     return Err(OutlookError::Limit("too many subnodes".into()));
                 }
-                out.insert(nid, Sub { data: self.id(e, n), sub: self.id(e, 2 * n) });
+                out.insert(
+                    nid,
+                    Sub {
+                        data: self.id(e, n),
+                        sub: self.id(e, 2 * n),
+                    },
+                );
             } else {
                 let child = self.id(e, n);
                 self.collect_subnodes(child, depth + 1, out, seen)?;
@@ -350,13 +465,22 @@ impl<R: Read + Seek> Ndb<R> {
         Ok(stats)
     }
 
-    fn walk(&mut self, ib: u64, depth: usize, seen: &mut HashSet<u64>, stats: &mut WalkStats, visit: &mut dyn FnMut(NodeEntry)) -> Result<()> {
+    fn walk(
+        &mut self,
+        ib: u64,
+        depth: usize,
+        seen: &mut HashSet<u64>,
+        stats: &mut WalkStats,
+        visit: &mut dyn FnMut(NodeEntry),
+    ) -> Result<()> {
         if depth > MAX_TREE_DEPTH || !seen.insert(ib) {
             stats.bad_pages += 1;
             return Ok(());
         }
         // A damaged page below the root loses its nodes, counted; a damaged root is an error.
-        let read = self.page(ib, PTYPE_NBT).and_then(|p| self.page_meta(&p, ib).map(|m| (p, m)));
+        let read = self
+            .page(ib, PTYPE_NBT)
+            .and_then(|p| self.page_meta(&p, ib).map(|m| (p, m)));
         let (page, (c_ent, cb_ent, level)) = match read {
             Ok(x) => x,
             Err(e) if depth > 0 => {
@@ -367,11 +491,16 @@ impl<R: Read + Seek> Ndb<R> {
             Err(e) => return Err(e),
         };
         for i in 0..c_ent {
-            let Some(e) = page.range(i * cb_ent, cb_ent) else { break };
+            let Some(e) = page.range(i * cb_ent, cb_ent) else {
+                break;
+            };
             if level == 0 {
                 stats.nodes += 1;
                 if stats.nodes as usize > self.limits.max_nodes {
-                    return Err(OutlookError::Limit(format!("more than {} nodes", self.limits.max_nodes)));
+                    return Err(OutlookError::Limit(format!(
+                        "more than {} nodes",
+                        self.limits.max_nodes
+                    )));
                 }
                 visit(self.node_entry(e));
             } else {
@@ -393,35 +522,36 @@ pub struct WalkStats {
 
 /// MS-PST 5.1, mpbbR: the encoding table of the permutative cipher (mpbbI is its inverse).
 const MPBB_R: [u8; 256] = [
-    65, 54, 19, 98, 168, 33, 110, 187, 244, 22, 204, 4, 127, 100, 232, 93, 30, 242, 203, 42, 116, 197, 94, 53, 210, 149, 71, 158, 150, 45,
-    154, 136, 76, 125, 132, 63, 219, 172, 49, 182, 72, 95, 246, 196, 216, 57, 139, 231, 35, 59, 56, 142, 200, 193, 223, 37, 177, 32, 165,
-    70, 96, 78, 156, 251, 170, 211, 86, 81, 69, 124, 85, 0, 7, 201, 43, 157, 133, 155, 9, 160, 143, 173, 179, 15, 99, 171, 137, 75, 215,
-    167, 21, 90, 113, 102, 66, 191, 38, 74, 107, 152, 250, 234, 119, 83, 178, 112, 5, 44, 253, 89, 58, 134, 126, 206, 6, 235, 130, 120, 87,
-    199, 141, 67, 175, 180, 28, 212, 91, 205, 226, 233, 39, 79, 195, 8, 114, 128, 207, 176, 239, 245, 40, 109, 190, 48, 77, 52, 146, 213,
-    14, 60, 34, 50, 229, 228, 249, 159, 194, 209, 10, 129, 18, 225, 238, 145, 131, 118, 227, 151, 230, 97, 138, 23, 121, 164, 183, 220,
-    144, 122, 92, 140, 2, 166, 202, 105, 222, 80, 26, 17, 147, 185, 82, 135, 88, 252, 237, 29, 55, 73, 27, 106, 224, 41, 51, 153, 189, 108,
-    217, 148, 243, 64, 84, 111, 240, 198, 115, 184, 214, 62, 101, 24, 68, 31, 221, 103, 16, 241, 12, 25, 236, 174, 3, 161, 20, 123, 169,
-    11, 255, 248, 163, 192, 162, 1, 247, 46, 188, 36, 104, 117, 13, 254, 186, 47, 181, 208, 218, 61,
+    65, 54, 19, 98, 168, 33, 110, 187, 244, 22, 204, 4, 127, 100, 232, 93, 30, 242, 203, 42, 116,
+    197, 94, 53, 210, 149, 71, 158, 150, 45, 154, 136, 76, 125, 132, 63, 219, 172, 49, 182, 72, 95,
+    246, 196, 216, 57, 139, 231, 35, 59, 56, 142, 200, 193, 223, 37, 177, 32, 165, 70, 96, 78, 156,
+    251, 170, 211, 86, 81, 69, 124, 85, 0, 7, 201, 43, 157, 133, 155, 9, 160, 143, 173, 179, 15,
+    99, 171, 137, 75, 215, 167, 21, 90, 113, 102, 66, 191, 38, 74, 107, 152, 250, 234, 119, 83,
+    178, 112, 5, 44, 253, 89, 58, 134, 126, 206, 6, 235, 130, 120, 87, 199, 141, 67, 175, 180, 28,
+    212, 91, 205, 226, 233, 39, 79, 195, 8, 114, 128, 207, 176, 239, 245, 40, 109, 190, 48, 77, 52,
+    146, 213, 14, 60, 34, 50, 229, 228, 249, 159, 194, 209, 10, 129, 18, 225, 238, 145, 131, 118,
+    227, 151, 230, 97, 138, 23, 121, 164, 183, 220, 144, 122, 92, 140, 2, 166, 202, 105, 222, 80,
+    26, 17, 147, 185, 82, 135, 88, 252, 237, 29, 55, 73, 27, 106, 224, 41, 51, 153, 189, 108, 217,
+    148, 243, 64, 84, 111, 240, 198, 115, 184, 214, 62, 101, 24, 68, 31, 221, 103, 16, 241, 12, 25,
+    236, 174, 3, 161, 20, 123, 169, 11, 255, 248, 163, 192, 162, 1, 247, 46, 188, 36, 104, 117, 13,
+    254, 186, 47, 181, 208, 218, 61,
 ];
 
 /// MS-PST 5.1, mpbbS: the middle table of the cyclic cipher.
 const MPBB_S: [u8; 256] = [
-    20, 83, 15, 86, 179, 200, 122, 156, 235, 101, 72, 23, 22, 21, 159, 2,
-    204, 84, 124, 131, 0, 13, 12, 11, 162, 98, 168, 118, 219, 217, 237, 199,
-    197, 164, 220, 172, 133, 116, 214, 208, 167, 155, 174, 154, 150, 113, 102, 195,
-    99, 153, 184, 221, 115, 146, 142, 132, 125, 165, 94, 209, 93, 147, 177, 87,
-    81, 80, 128, 137, 82, 148, 79, 78, 10, 107, 188, 141, 127, 110, 71, 70,
-    65, 64, 68, 1, 17, 203, 3, 63, 247, 244, 225, 169, 143, 60, 58, 249,
-    251, 240, 25, 48, 130, 9, 46, 201, 157, 160, 134, 73, 238, 111, 77, 109,
-    196, 45, 129, 52, 37, 135, 27, 136, 170, 252, 6, 161, 18, 56, 253, 76,
-    66, 114, 100, 19, 55, 36, 106, 117, 119, 67, 255, 230, 180, 75, 54, 92,
-    228, 216, 53, 61, 69, 185, 44, 236, 183, 49, 43, 41, 7, 104, 163, 14,
-    105, 123, 24, 158, 33, 57, 190, 40, 26, 91, 120, 245, 35, 202, 42, 176,
-    175, 62, 254, 4, 140, 231, 229, 152, 50, 149, 211, 246, 74, 232, 166, 234,
-    233, 243, 213, 47, 112, 32, 242, 31, 5, 103, 173, 85, 16, 206, 205, 227,
-    39, 59, 218, 186, 215, 194, 38, 212, 145, 29, 210, 28, 34, 51, 248, 250,
-    241, 90, 239, 207, 144, 182, 139, 181, 189, 192, 191, 8, 151, 30, 108, 226,
-    97, 224, 198, 193, 89, 171, 187, 88, 222, 95, 223, 96, 121, 126, 178, 138,
+    20, 83, 15, 86, 179, 200, 122, 156, 235, 101, 72, 23, 22, 21, 159, 2, 204, 84, 124, 131, 0, 13,
+    12, 11, 162, 98, 168, 118, 219, 217, 237, 199, 197, 164, 220, 172, 133, 116, 214, 208, 167,
+    155, 174, 154, 150, 113, 102, 195, 99, 153, 184, 221, 115, 146, 142, 132, 125, 165, 94, 209,
+    93, 147, 177, 87, 81, 80, 128, 137, 82, 148, 79, 78, 10, 107, 188, 141, 127, 110, 71, 70, 65,
+    64, 68, 1, 17, 203, 3, 63, 247, 244, 225, 169, 143, 60, 58, 249, 251, 240, 25, 48, 130, 9, 46,
+    201, 157, 160, 134, 73, 238, 111, 77, 109, 196, 45, 129, 52, 37, 135, 27, 136, 170, 252, 6,
+    161, 18, 56, 253, 76, 66, 114, 100, 19, 55, 36, 106, 117, 119, 67, 255, 230, 180, 75, 54, 92,
+    228, 216, 53, 61, 69, 185, 44, 236, 183, 49, 43, 41, 7, 104, 163, 14, 105, 123, 24, 158, 33,
+    57, 190, 40, 26, 91, 120, 245, 35, 202, 42, 176, 175, 62, 254, 4, 140, 231, 229, 152, 50, 149,
+    211, 246, 74, 232, 166, 234, 233, 243, 213, 47, 112, 32, 242, 31, 5, 103, 173, 85, 16, 206,
+    205, 227, 39, 59, 218, 186, 215, 194, 38, 212, 145, 29, 210, 28, 34, 51, 248, 250, 241, 90,
+    239, 207, 144, 182, 139, 181, 189, 192, 191, 8, 151, 30, 108, 226, 97, 224, 198, 193, 89, 171,
+    187, 88, 222, 95, 223, 96, 121, 126, 178, 138,
 ];
 
 const fn inverse(t: &[u8; 256]) -> [u8; 256] {
