@@ -382,11 +382,7 @@ impl Searchable {
             let carrier = match carrier {
                 Some(c) => Some(c),
                 None => conn
-                    .prepare_cached(&format!(
-                        "{} SELECT m.content_key, (SELECT s.name FROM items s WHERE s.sha256 = ?1 AND s.message IS NULL ORDER BY s.id LIMIT 1)
-                         FROM up JOIN messages m ON m.id = up.message ORDER BY up.depth LIMIT 1",
-                        trove_store::query::UP_TO_MESSAGE
-                    ))?
+                    .prepare_cached(&nested_carrier_sql())?
                     .query_row([&bytes], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?,
             };
@@ -923,8 +919,28 @@ fn month_index(t: i64) -> i32 {
     (y * 12 + m - 1) as i32
 }
 
+/// The nearest message up the container chain of a file inside an attached archive, and the
+/// file's name.
+fn nested_carrier_sql() -> String {
+    format!(
+        "{} SELECT m.content_key, (SELECT s.name FROM items s WHERE s.sha256 = ?1 AND s.message IS NULL ORDER BY s.id LIMIT 1)
+         FROM up CROSS JOIN messages m ON m.id = up.message ORDER BY up.depth LIMIT 1",
+        trove_store::query::UP_TO_MESSAGE
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    /// Run once per document hit: a scan here would be one per hit shown.
+    #[test]
+    fn nested_carrier_searches_no_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = trove_store::Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
+        let scans =
+            trove_store::query::full_scans(cat.connection(), &super::nested_carrier_sql()).unwrap();
+        assert!(scans.is_empty(), "{scans:?}");
+    }
+
     use super::month_index;
 
     #[test]

@@ -306,11 +306,8 @@ impl Catalog {
                 )?
                 .execute([&r.sha256[..]])?;
                 // And messages carrying it inside an attached archive.
-                tx.prepare_cached(&format!(
-                    "INSERT INTO index_queue (kind, key) {} SELECT DISTINCT 'message', m.content_key FROM up JOIN messages m ON m.id = up.message",
-                    crate::query::UP_TO_MESSAGE
-                ))?
-                .execute([&r.sha256[..]])?;
+                tx.prepare_cached(&requeue_nested_carriers_sql())?
+                    .execute([&r.sha256[..]])?;
             }
         }
         for s in refresh {
@@ -455,4 +452,26 @@ pub fn report(cat: &Catalog) -> Result<ExtractionReport, StoreError> {
         r.reasons.push(row?);
     }
     Ok(r)
+}
+
+/// Queues for re-indexing the messages carrying a file inside an attached archive.
+fn requeue_nested_carriers_sql() -> String {
+    format!(
+        "INSERT INTO index_queue (kind, key) {} SELECT DISTINCT 'message', m.content_key FROM up CROSS JOIN messages m ON m.id = up.message",
+        crate::query::UP_TO_MESSAGE
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    /// Run once per extracted file.
+    #[test]
+    fn requeue_searches_no_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = crate::Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
+        let scans =
+            crate::query::full_scans(cat.connection(), &super::requeue_nested_carriers_sql())
+                .unwrap();
+        assert!(scans.is_empty(), "{scans:?}");
+    }
 }

@@ -147,6 +147,7 @@ CREATE TABLE IF NOT EXISTS tags (
     created_at  TEXT NOT NULL,
     PRIMARY KEY (content_key, tag)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag);
 
 -- Notes on messages, shared within the case (written by the web app).
 CREATE TABLE IF NOT EXISTS notes (
