@@ -153,7 +153,11 @@ fn build_docs(
             .map(|(part, cat)| {
                 s.spawn(move || {
                     let cat: &Catalog = cat;
-                    part.iter()
+                    // One read transaction for the part: a snapshot of the catalog, and one
+                    // lock instead of one per statement.
+                    let snapshot = cat.connection().execute_batch("BEGIN DEFERRED").is_ok();
+                    let docs = part
+                        .iter()
                         .map(|e| {
                             let doc = match e.kind.as_str() {
                                 "message" => message_doc(case, cat, &e.key),
@@ -162,7 +166,11 @@ fn build_docs(
                             };
                             (hex::encode(&e.key), doc)
                         })
-                        .collect::<Vec<_>>()
+                        .collect::<Vec<_>>();
+                    if snapshot {
+                        let _ = cat.connection().execute_batch("COMMIT");
+                    }
+                    docs
                 })
             })
             .collect();

@@ -85,6 +85,7 @@ impl Catalog {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(60))?;
+        conn.pragma_update(None, "cache_size", -32768)?;
         Ok(Catalog { conn })
     }
 
