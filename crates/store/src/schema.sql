@@ -95,6 +95,8 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread);
 CREATE INDEX IF NOT EXISTS messages_base_subject ON messages(base_subject, date);
+-- Header-poor replies only: every new message looks for those that arrived before it.
+CREATE INDEX IF NOT EXISTS messages_poor_subject ON messages(base_subject, date) WHERE header_poor = 1;
 
 -- Message-ids each message refers to (In-Reply-To and References), for threading.
 CREATE TABLE IF NOT EXISTS message_refs (

@@ -18,6 +18,13 @@ use crate::StoreError;
 /// How far apart a header-poor reply and its thread may be.
 pub const SUBJECT_WINDOW: i64 = 90 * 86_400;
 
+/// Threads of the messages with Message-ID `?1`.
+const BY_ID: &str = "SELECT thread FROM messages WHERE message_id = ?1 AND thread IS NOT NULL";
+/// Threads of the messages referring to `?1`.
+const BY_REF: &str = "SELECT m.thread FROM message_refs r JOIN messages m ON m.id = r.message WHERE r.ref = ?1 AND m.thread IS NOT NULL";
+/// Messages of thread `?1`.
+const THREAD_KEYS: &str = "SELECT DISTINCT content_key FROM messages WHERE thread = ?1";
+
 /// What threading needs to know about a new message.
 pub struct ThreadInput<'a> {
     pub message: i64,
@@ -39,12 +46,8 @@ pub fn assign(
 ) -> Result<(String, Vec<Vec<u8>>), StoreError> {
     let mut threads: BTreeSet<String> = BTreeSet::new();
     {
-        let mut by_id = tx.prepare_cached(
-            "SELECT thread FROM messages WHERE message_id = ?1 AND thread IS NOT NULL",
-        )?;
-        let mut by_ref = tx.prepare_cached(
-            "SELECT m.thread FROM message_refs r JOIN messages m ON m.id = r.message WHERE r.ref = ?1 AND m.thread IS NOT NULL",
-        )?;
+        let mut by_id = tx.prepare_cached(BY_ID)?;
+        let mut by_ref = tx.prepare_cached(BY_REF)?;
         for r in &m.refs {
             for t in by_id.query_map([r], |row| row.get::<_, String>(0))? {
                 threads.insert(t?);
@@ -83,8 +86,7 @@ pub fn assign(
     }
     let mut changed = Vec::new();
     for t in threads.iter().filter(|t| **t != id) {
-        let mut st =
-            tx.prepare_cached("SELECT DISTINCT content_key FROM messages WHERE thread = ?1")?;
+        let mut st = tx.prepare_cached(THREAD_KEYS)?;
         for k in st.query_map([t], |r| r.get::<_, Vec<u8>>(0))? {
             changed.push(k?);
         }
@@ -101,6 +103,29 @@ fn participants_sql(n: usize) -> String {
         .join(",")
 }
 
+/// The latest earlier message with the base subject `?1`, dated `?2..?3`, that is not `?4` and
+/// shares one of the `n` participants `?5…`.
+fn earlier_sql(n: usize) -> String {
+    format!(
+        "SELECT x.thread FROM messages x WHERE x.base_subject = ?1 AND x.date BETWEEN ?2 AND ?3 AND x.id != ?4
+           AND x.thread IS NOT NULL
+           AND EXISTS (SELECT 1 FROM addresses a WHERE a.message = x.id AND a.address IN ({}))
+         ORDER BY x.date DESC, x.thread LIMIT 1",
+        participants_sql(n)
+    )
+}
+
+/// The same, of header-poor messages only (run for every message written: it reads only the
+/// partial index of header-poor messages, not every message with the subject).
+fn orphans_sql(n: usize) -> String {
+    format!(
+        "SELECT DISTINCT x.thread FROM messages x WHERE x.base_subject = ?1 AND x.date BETWEEN ?2 AND ?3 AND x.id != ?4
+           AND x.header_poor = 1 AND x.thread IS NOT NULL
+           AND EXISTS (SELECT 1 FROM addresses a WHERE a.message = x.id AND a.address IN ({}))",
+        participants_sql(n)
+    )
+}
+
 /// The thread of the latest earlier message with the same base subject sharing a participant.
 fn subject_match(
     tx: &Transaction<'_>,
@@ -112,14 +137,7 @@ fn subject_match(
     if m.participants.is_empty() {
         return Ok(None);
     }
-    let sql = format!(
-        "SELECT x.thread FROM messages x WHERE x.base_subject = ?1 AND x.date BETWEEN ?2 AND ?3 AND x.id != ?4
-           AND x.thread IS NOT NULL
-           AND EXISTS (SELECT 1 FROM addresses a WHERE a.message = x.id AND a.address IN ({}))
-         ORDER BY x.date DESC, x.thread LIMIT 1",
-        participants_sql(m.participants.len())
-    );
-    let mut st = tx.prepare_cached(&sql)?;
+    let mut st = tx.prepare_cached(&earlier_sql(m.participants.len()))?;
     let mut p: Vec<&dyn rusqlite::ToSql> = vec![&m.base_subject, &from, &to, &m.message];
     for a in &m.participants {
         p.push(a);
@@ -140,13 +158,7 @@ fn subject_matches(
     if m.participants.is_empty() {
         return Ok(out);
     }
-    let sql = format!(
-        "SELECT DISTINCT x.thread FROM messages x WHERE x.base_subject = ?1 AND x.date BETWEEN ?2 AND ?3 AND x.id != ?4
-           AND x.header_poor = 1 AND x.thread IS NOT NULL
-           AND EXISTS (SELECT 1 FROM addresses a WHERE a.message = x.id AND a.address IN ({}))",
-        participants_sql(m.participants.len())
-    );
-    let mut st = tx.prepare_cached(&sql)?;
+    let mut st = tx.prepare_cached(&orphans_sql(m.participants.len()))?;
     let mut p: Vec<&dyn rusqlite::ToSql> = vec![&m.base_subject, &from, &to, &m.message];
     for a in &m.participants {
         p.push(a);
@@ -155,4 +167,47 @@ fn subject_matches(
         out.insert(t?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(sql: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = crate::Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
+        assert_eq!(
+            crate::query::full_scans(cat.connection(), sql).unwrap(),
+            Vec::<String>::new(),
+            "{sql}"
+        );
+        let mut st = cat
+            .connection()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let n = st.parameter_count();
+        let steps: Vec<String> = st
+            .query_map(
+                rusqlite::params_from_iter(vec![rusqlite::types::Value::Null; n]),
+                |r| r.get(3),
+            )
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        steps.join("\n")
+    }
+
+    #[test]
+    fn threading_reads_indexes_only() {
+        assert!(plan(&earlier_sql(2)).contains("messages_base_subject"));
+        // Every message written asks for orphans: only header-poor ones may be read.
+        assert!(
+            plan(&orphans_sql(2)).contains("messages_poor_subject"),
+            "{}",
+            plan(&orphans_sql(2))
+        );
+        for sql in [BY_ID, BY_REF, THREAD_KEYS] {
+            plan(sql);
+        }
+    }
 }
