@@ -18,8 +18,8 @@ use trove_store::model::{Outcome, Parent};
 use crate::Progress;
 use crate::unit::{MemberOf, ToWriter};
 
-const BATCH_ITEMS: usize = 4000;
-const BATCH_TIME: Duration = Duration::from_millis(500);
+const BATCH_ITEMS: usize = 16000;
+const BATCH_TIME: Duration = Duration::from_millis(2000);
 
 struct Pending {
     id: i64,
