@@ -115,10 +115,16 @@ pub fn normalize_body(s: &str) -> String {
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.push_str(w);
+            // Word by word is the same as the whole (spaces end every case context, even
+            // Greek final sigma's), and ASCII words need no Unicode tables.
+            if w.is_ascii() {
+                out.extend(w.bytes().map(|b| b.to_ascii_lowercase() as char));
+            } else {
+                out.push_str(&w.to_lowercase());
+            }
         }
     }
-    out.to_lowercase()
+    out
 }
 
 /// A subject without reply and forward prefixes (`Re:`, `RE:`, `RV:`, `Fwd:`, `FW:`, `Re[2]:`,
@@ -208,5 +214,30 @@ mod tests {
         assert_eq!(base_subject("Rv: "), "");
         assert_eq!(base_subject("RE: İstanbul"), "i̇stanbul");
         assert_eq!(base_subject("Respuesta"), "respuesta");
+    }
+
+    #[test]
+    fn body_normalisation_is_lowercasing_the_whole() {
+        for body in [
+            "Hola  MUNDO\r\n>From Juan\n  ÁREA   Ñandú",
+            "ΟΔΟΣ ΟΔΟΣ.\nΣ Σ ΑΣ",
+            "İstanbul ǅemal ß ẞ",
+            "",
+        ] {
+            let reference = body
+                .lines()
+                .map(|l| {
+                    if l.trim_start_matches('>').starts_with("From ") {
+                        l.trim_start_matches('>')
+                    } else {
+                        l
+                    }
+                })
+                .flat_map(str::split_whitespace)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
+            assert_eq!(normalize_body(body), reference, "{body}");
+        }
     }
 }

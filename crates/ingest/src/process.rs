@@ -456,13 +456,18 @@ fn message_record(
         addresses,
         attachments,
         problems: p.problems.iter().map(|pr| pr.as_str()).collect(),
-        lang: Some(
-            trove_index::analysis::detect(&format!(
-                "{}\n{}",
-                p.subject.as_deref().unwrap_or(""),
-                p.text
-            ))
-            .code(),
-        ),
+        lang: Some(trove_index::analysis::detect(&detect_sample(p)).code()),
     }
+}
+
+/// Subject and the start of the body: as much as language detection reads (it samples the
+/// first 1,500 characters), without copying a long body.
+fn detect_sample(p: &ParsedMessage) -> String {
+    let subject = p.subject.as_deref().unwrap_or("");
+    let end = p
+        .text
+        .char_indices()
+        .nth(1500)
+        .map_or(p.text.len(), |(i, _)| i);
+    format!("{subject}\n{}", &p.text[..end])
 }
