@@ -14,7 +14,7 @@ use crate::blobs::{BlobRef, Location, PackWriter};
 use crate::model::{BlobData, Codec, NewItem, Outcome, Parent};
 
 pub const SCHEMA_VERSION: &str = "2";
-const SCHEMA: &str = include_str!("schema.sql");
+pub(crate) const SCHEMA: &str = include_str!("schema.sql");
 
 /// The catalog database of a case.
 pub struct Catalog {

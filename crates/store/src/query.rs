@@ -17,17 +17,25 @@ pub const UP_TO_MESSAGE: &str = "WITH RECURSIVE up(id, parent_id, message, depth
        UNION ALL SELECT i.id, i.parent_id, i.message, up.depth + 1 FROM items i JOIN up ON i.id = up.parent_id
        WHERE up.depth < 64 AND up.message IS NULL)";
 
-/// The steps of a statement's query plan that read a whole table or index (`SCAN …`) rather
-/// than search it, leaving out the recursive CTEs a statement walks (`up`, `down`) and
-/// constant rows. Tests use it to keep per-item statements (one run per message or file)
-/// from turning into a full scan per item, which the planner does silently.
-pub fn full_scans(conn: &rusqlite::Connection, sql: &str) -> Result<Vec<String>, StoreError> {
+/// The steps of a statement's query plan on a catalog. Plans depend on the schema alone (trove
+/// runs no `ANALYZE`), so an empty catalog in memory shows what a full one does.
+pub fn plan(sql: &str) -> Result<Vec<String>, StoreError> {
+    let conn = rusqlite::Connection::open_in_memory()?;
+    conn.execute_batch(crate::catalog::SCHEMA)?;
     let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     let nulls = vec![rusqlite::types::Value::Null; st.parameter_count()];
-    let steps: Vec<String> = st
+    let steps = st
         .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))?
         .collect::<Result<_, _>>()?;
-    Ok(steps
+    Ok(steps)
+}
+
+/// The steps of a statement's plan that read a whole table or index (`SCAN …`) rather than
+/// search it, leaving out the recursive CTEs a statement walks (`up`, `down`) and constant
+/// rows. Tests use it to keep per-item statements (one run per message or file) from turning
+/// into a full scan per item, which the planner does silently.
+pub fn full_scans(sql: &str) -> Result<Vec<String>, StoreError> {
+    Ok(plan(sql)?
         .into_iter()
         .filter(|s| {
             s.starts_with("SCAN ")

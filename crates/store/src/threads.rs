@@ -174,27 +174,12 @@ mod tests {
     use super::*;
 
     fn plan(sql: &str) -> String {
-        let dir = tempfile::tempdir().unwrap();
-        let cat = crate::Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
         assert_eq!(
-            crate::query::full_scans(cat.connection(), sql).unwrap(),
+            crate::query::full_scans(sql).unwrap(),
             Vec::<String>::new(),
             "{sql}"
         );
-        let mut st = cat
-            .connection()
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .unwrap();
-        let n = st.parameter_count();
-        let steps: Vec<String> = st
-            .query_map(
-                rusqlite::params_from_iter(vec![rusqlite::types::Value::Null; n]),
-                |r| r.get(3),
-            )
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        steps.join("\n")
+        crate::query::plan(sql).unwrap().join("\n")
     }
 
     #[test]
