@@ -85,9 +85,16 @@ pub fn run(
 ) -> Result<StageStats, StageError> {
     let mut cat = case.catalog()?;
     let refresh = cat.new_carriers()?;
-    let pending = cat.pending_extractions()?;
+    let total = cat.pending_count()?;
     drop(cat);
-    process(case, opts, pending, refresh, false, progress)
+    process(
+        case,
+        opts,
+        Pending::Catalog(total),
+        refresh,
+        false,
+        progress,
+    )
 }
 
 /// OCRs the pages that extraction left waiting.
@@ -99,8 +106,27 @@ pub fn run_ocr(
     let pending = case.reader()?.pending_ocr()?;
     let mut o = opts.clone();
     o.extract.ocr = OcrMode::Now;
-    process(case, &o, pending, Vec::new(), true, progress)
+    process(
+        case,
+        &o,
+        Pending::Listed(pending),
+        Vec::new(),
+        true,
+        progress,
+    )
 }
+
+/// The documents a stage run works through.
+enum Pending {
+    /// Listed beforehand (the OCR pass: the documents extraction left pages of).
+    Listed(Vec<PendingDoc>),
+    /// Read from the catalog page by page as the workers take them (there may be millions),
+    /// with how many there are.
+    Catalog(u64),
+}
+
+/// Documents taken from the catalog at a time.
+const PAGE: usize = 4096;
 
 /// Documents that share a carrier message are done together (the message is parsed once).
 fn groups(docs: Vec<PendingDoc>) -> Vec<Vec<PendingDoc>> {
@@ -124,21 +150,20 @@ fn groups(docs: Vec<PendingDoc>) -> Vec<Vec<PendingDoc>> {
 fn process(
     case: &Case,
     opts: &StageOptions,
-    pending: Vec<PendingDoc>,
+    pending: Pending,
     refresh: Vec<[u8; 32]>,
     ocr_pass: bool,
     progress: &StageProgress,
 ) -> Result<StageStats, StageError> {
     let started = Instant::now();
-    let mut stats = StageStats {
-        documents: pending.len() as u64,
-        ..Default::default()
+    let total = match &pending {
+        Pending::Listed(docs) => docs.len() as u64,
+        Pending::Catalog(n) => *n,
     };
-    progress
-        .total
-        .fetch_add(pending.len() as u64, Ordering::Relaxed);
+    let mut stats = StageStats::default();
+    progress.total.fetch_add(total, Ordering::Relaxed);
     let mut cat = case.catalog()?;
-    if pending.is_empty() {
+    if total == 0 {
         if !refresh.is_empty() {
             let mut packs = PackWriter::open(case.blob_dir(), &cat.pack_ends()?)?;
             cat.write_extractions(&mut packs, &[], &refresh)?;
@@ -171,12 +196,34 @@ fn process(
         }
         drop(job_rx);
         drop(rec_tx);
-        let feeder = s.spawn(move || {
-            for g in groups(pending) {
-                if job_tx.send(g).is_err() {
-                    break;
+        let feeder = s.spawn(move || -> Result<u64, StageError> {
+            let mut sent = 0u64;
+            let mut send = |docs: Vec<PendingDoc>| {
+                for g in groups(docs) {
+                    let n = g.len() as u64;
+                    if job_tx.send(g).is_err() {
+                        return false;
+                    }
+                    sent += n;
+                }
+                true
+            };
+            match pending {
+                Pending::Listed(docs) => {
+                    send(docs);
+                }
+                Pending::Catalog(_) => {
+                    let reader = case.reader()?;
+                    let mut cursor = trove_store::extraction::PendingCursor::default();
+                    loop {
+                        let page = reader.pending_page(&mut cursor, PAGE)?;
+                        if page.is_empty() || !send(page) {
+                            break;
+                        }
+                    }
                 }
             }
+            Ok(sent)
         });
         let mut batch: Vec<ExtractionRecord> = Vec::new();
         let mut refresh = Some(refresh);
@@ -211,7 +258,11 @@ fn process(
             }
         }
         drop(rec_rx);
-        let _ = feeder.join();
+        match feeder.join() {
+            Ok(Ok(sent)) => stats.documents = sent,
+            Ok(Err(e)) => outcome = outcome.and(Err(e)),
+            Err(_) => outcome = outcome.and(Err(StageError::Thread)),
+        }
         outcome
     });
     result?;

@@ -102,3 +102,88 @@ fn synthetic_leak_matches_its_manifest() {
         "the corpus exercises the hard cases ({raw8}, {split})"
     );
 }
+
+/// The extraction queue comes from the catalog page by page (a leak has millions of
+/// documents): small pages hand out every pending document exactly once, keep each message's
+/// attachments together, and the stage then extracts exactly what was counted.
+#[test]
+fn extraction_queue_pages_cover_every_document_once() {
+    use std::collections::{BTreeSet, HashSet};
+    use trove_store::extraction::{Carrier, PendingCursor};
+
+    let t = TestCase::new();
+    let leak = t.dir.path().join("leak");
+    let cfg = SynthConfig {
+        seed: 5,
+        messages: 600,
+        layouts: Layout::ALL.to_vec(),
+        attachments: true,
+    };
+    generate(&cfg, &leak).unwrap();
+    let mut opts = trove_ingest::IngestOptions::new("synth", vec![leak.clone()]);
+    opts.extract = None;
+    opts.index = false;
+    t.ingest_with(opts);
+
+    let expected: BTreeSet<Vec<u8>> = {
+        let cat = t.case.reader().unwrap();
+        let mut st = cat
+            .connection()
+            .prepare(
+                "SELECT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL
+                 UNION SELECT sha256 FROM attachments WHERE is_message = 0",
+            )
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let loose = t.count("SELECT COUNT(*) FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL");
+    assert!(
+        loose > 20 && expected.len() as i64 > loose + 100,
+        "{loose} loose of {}",
+        expected.len()
+    );
+
+    let cat = t.case.reader().unwrap();
+    assert_eq!(cat.pending_count().unwrap(), expected.len() as u64);
+    let mut cursor = PendingCursor::default();
+    let (mut got, mut pages) = (BTreeSet::new(), 0);
+    let mut carriers_done: HashSet<[u8; 32]> = HashSet::new();
+    loop {
+        let page = cat.pending_page(&mut cursor, 5).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        pages += 1;
+        let mut in_page = HashSet::new();
+        for d in page {
+            assert!(got.insert(d.sha256.to_vec()), "handed out twice");
+            if let Carrier::Message { message_sha256, .. } = d.carrier {
+                assert!(
+                    !carriers_done.contains(&message_sha256),
+                    "a message's attachments split over pages"
+                );
+                in_page.insert(message_sha256);
+            }
+        }
+        carriers_done.extend(in_page);
+    }
+    assert!(pages > expected.len() / 5 / 2, "{pages} pages");
+
+    assert_eq!(got, expected);
+
+    let stats = trove_extract::stage::run(
+        &t.case,
+        &trove_extract::stage::StageOptions::default(),
+        &trove_extract::stage::StageProgress::default(),
+    )
+    .unwrap();
+    assert_eq!(stats.documents, expected.len() as u64);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM extractions") as usize,
+        expected.len()
+    );
+    assert_eq!(t.case.reader().unwrap().pending_count().unwrap(), 0);
+}

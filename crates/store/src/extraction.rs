@@ -41,6 +41,26 @@ pub enum Carrier {
     Message { message_sha256: [u8; 32], part: u32 },
 }
 
+/// Where [`Catalog::pending_page`] goes on from.
+#[derive(Debug, Clone)]
+pub struct PendingCursor {
+    /// Loose files after this item id (`None`: done with them).
+    loose: Option<i64>,
+    /// Attachments after this (message, part) (`None`: done).
+    attachments: Option<(i64, u32)>,
+    seen: std::collections::HashSet<[u8; 32]>,
+}
+
+impl Default for PendingCursor {
+    fn default() -> Self {
+        PendingCursor {
+            loose: Some(0),
+            attachments: Some((0, 0)),
+            seen: Default::default(),
+        }
+    }
+}
+
 /// A document waiting for extraction (or OCR).
 #[derive(Debug, Clone)]
 pub struct PendingDoc {
@@ -62,70 +82,121 @@ fn sha(v: Vec<u8>) -> [u8; 32] {
 }
 
 impl Catalog {
-    /// Distinct documents with no extraction yet: loose files first, then attachments (one
-    /// carrier message each, ordered by message so that a message is parsed once for all its
-    /// attachments).
-    pub fn pending_extractions(&self) -> Result<Vec<PendingDoc>, StoreError> {
+    /// How many distinct documents have no extraction yet (for progress; the documents
+    /// themselves come page by page from [`Catalog::pending_page`]).
+    pub fn pending_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row(sql::PENDING_COUNT, [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// The next page of distinct documents with no extraction yet, at most about `limit`:
+    /// loose files first (by item), then attachments (one carrier message each, by message,
+    /// a message's attachments in one page so that it is parsed once for all of them).
+    /// Empty when there are no more. Memory stays bounded by the page whatever the case's
+    /// size, but for `cursor`'s record of the documents handed out (32 bytes each), which
+    /// keeps a document carried by several messages from being handed out twice while its
+    /// extraction is not written yet.
+    pub fn pending_page(
+        &self,
+        cursor: &mut PendingCursor,
+        limit: usize,
+    ) -> Result<Vec<PendingDoc>, StoreError> {
+        let limit = limit.max(1);
         let mut out = Vec::new();
-        let mut st = self.conn.prepare(
-            "SELECT i.sha256, MIN(i.name), i.size FROM items i
-             WHERE i.message IS NULL AND i.outcome = 'stored' AND i.sha256 IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = i.sha256)
-             GROUP BY i.sha256 ORDER BY MIN(i.id)",
-        )?;
-        for row in st.query_map([], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })? {
-            let (s, name, size) = row?;
-            out.push(PendingDoc {
-                sha256: sha(s),
-                name,
-                mime: None,
-                size: size as u64,
-                carrier: Carrier::Blob,
-                ocr_pending: Vec::new(),
-            });
-        }
-        let loose: std::collections::HashSet<[u8; 32]> = out.iter().map(|d| d.sha256).collect();
-        let mut st = self.conn.prepare(
-            "SELECT a.sha256, a.name, a.mime, a.size, m.sha256, a.part FROM attachments a JOIN messages m ON m.id = a.message
-             WHERE a.is_message = 0
-               AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = a.sha256)
-             ORDER BY m.id, a.part",
-        )?;
-        let mut seen = loose;
-        for row in st.query_map([], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, Vec<u8>>(4)?,
-                r.get::<_, u32>(5)?,
-            ))
-        })? {
-            let (s, name, mime, size, msg, part) = row?;
-            let s = sha(s);
-            if !seen.insert(s) {
-                continue;
+        // A page of rows can all be documents handed out already: read on until one is new.
+        while out.is_empty() && (cursor.loose.is_some() || cursor.attachments.is_some()) {
+            if let Some(after) = cursor.loose {
+                self.loose_page(cursor, after, limit, &mut out)?;
+            } else if let Some(after) = cursor.attachments {
+                self.attachment_page(cursor, after, limit, &mut out)?;
             }
-            out.push(PendingDoc {
-                sha256: s,
-                name,
-                mime: Some(mime),
-                size: size as u64,
-                carrier: Carrier::Message {
-                    message_sha256: sha(msg),
-                    part,
-                },
-                ocr_pending: Vec::new(),
-            });
         }
         Ok(out)
+    }
+
+    fn loose_page(
+        &self,
+        cursor: &mut PendingCursor,
+        after: i64,
+        limit: usize,
+        out: &mut Vec<PendingDoc>,
+    ) -> Result<(), StoreError> {
+        let mut st = self.conn.prepare_cached(sql::PENDING_LOOSE)?;
+        let rows: Vec<(i64, Vec<u8>, String, i64)> = st
+            .query_map(params![after, limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        cursor.loose = match rows.last() {
+            Some((id, ..)) if rows.len() == limit => Some(*id),
+            _ => None,
+        };
+        for (_, s, name, size) in rows {
+            let s = sha(s);
+            if cursor.seen.insert(s) {
+                out.push(PendingDoc {
+                    sha256: s,
+                    name: Some(name),
+                    mime: None,
+                    size: size as u64,
+                    carrier: Carrier::Blob,
+                    ocr_pending: Vec::new(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn attachment_page(
+        &self,
+        cursor: &mut PendingCursor,
+        (after_msg, after_part): (i64, u32),
+        limit: usize,
+        out: &mut Vec<PendingDoc>,
+    ) -> Result<(), StoreError> {
+        let mut st = self.conn.prepare_cached(sql::PENDING_ATTACHMENTS)?;
+        type Row = (i64, u32, Vec<u8>, Option<String>, String, i64, Vec<u8>);
+        let mut rows: Vec<Row> = st
+            .query_map(params![after_msg, after_part, limit as i64], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        if rows.len() < limit {
+            cursor.attachments = None;
+        } else {
+            // Keep the last message whole for the next page, unless it fills the page.
+            let last = rows[rows.len() - 1].0;
+            if rows[0].0 != last {
+                rows.retain(|r| r.0 != last);
+            }
+            cursor.attachments = rows.last().map(|r| (r.0, r.1));
+        }
+        for (_, part, s, name, mime, size, msg) in rows {
+            let s = sha(s);
+            if cursor.seen.insert(s) {
+                out.push(PendingDoc {
+                    sha256: s,
+                    name,
+                    mime: Some(mime),
+                    size: size as u64,
+                    carrier: Carrier::Message {
+                        message_sha256: sha(msg),
+                        part,
+                    },
+                    ocr_pending: Vec::new(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Documents whose extraction left pages for OCR, with where their bytes are.
@@ -454,6 +525,27 @@ pub fn report(cat: &Catalog) -> Result<ExtractionReport, StoreError> {
     Ok(r)
 }
 
+/// The pending-extraction statements (run page by page: each walks its table's key once in
+/// all).
+mod sql {
+    /// Loose files: the stored item of each document outside any message, by item id.
+    pub const PENDING_LOOSE: &str = "SELECT i.id, i.sha256, i.name, i.size FROM items i
+         WHERE i.id > ?1 AND i.message IS NULL AND i.outcome = 'stored' AND i.sha256 IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = i.sha256)
+         ORDER BY i.id LIMIT ?2";
+    /// Attachments, by (message, part); the carrier message's blob with each.
+    pub const PENDING_ATTACHMENTS: &str =
+        "SELECT a.message, a.part, a.sha256, a.name, a.mime, a.size, m.sha256 FROM attachments a
+           JOIN messages m ON m.id = a.message
+         WHERE (a.message, a.part) > (?1, ?2) AND a.is_message = 0
+           AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = a.sha256)
+         ORDER BY a.message, a.part LIMIT ?3";
+    pub const PENDING_COUNT: &str = "SELECT COUNT(*) FROM (
+           SELECT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL
+           UNION SELECT sha256 FROM attachments WHERE is_message = 0) d
+         WHERE NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = d.sha256)";
+}
+
 /// Queues for re-indexing the messages carrying a file inside an attached archive.
 fn requeue_nested_carriers_sql() -> String {
     format!(
@@ -465,6 +557,25 @@ fn requeue_nested_carriers_sql() -> String {
 #[cfg(test)]
 mod tests {
     /// Run once per extracted file.
+    #[test]
+    fn pending_pages_walk_keys() {
+        for sql in [super::sql::PENDING_LOOSE, super::sql::PENDING_ATTACHMENTS] {
+            let plan = crate::query::plan(sql).unwrap().join("\n");
+            assert!(
+                !plan.contains("TEMP B-TREE"),
+                "a page must not sort: {plan}"
+            );
+        }
+        let plan = crate::query::plan(super::sql::PENDING_LOOSE)
+            .unwrap()
+            .join("\n");
+        assert!(plan.contains("INTEGER PRIMARY KEY (rowid>?)"), "{plan}");
+        let plan = crate::query::plan(super::sql::PENDING_ATTACHMENTS)
+            .unwrap()
+            .join("\n");
+        assert!(plan.contains("SEARCH a USING PRIMARY KEY"), "{plan}");
+    }
+
     #[test]
     fn requeue_searches_no_table() {
         let scans = crate::query::full_scans(&super::requeue_nested_carriers_sql()).unwrap();
