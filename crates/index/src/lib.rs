@@ -312,6 +312,18 @@ pub fn reindex(
     threads: usize,
     progress: &dyn Fn(u64),
 ) -> Result<IndexStats, IndexError> {
+    reindex_in_pages(case, heap_bytes, threads, progress, 10_000)
+}
+
+/// [`reindex`], reading the catalog's keys `page` at a time (memory stays bounded by the page,
+/// however large the case).
+pub fn reindex_in_pages(
+    case: &Case,
+    heap_bytes: usize,
+    threads: usize,
+    progress: &dyn Fn(u64),
+    page: usize,
+) -> Result<IndexStats, IndexError> {
     let started = Instant::now();
     let dir = case.index_dir();
     if dir.exists() {
@@ -325,28 +337,54 @@ pub fn reindex(
             .query_row("SELECT COALESCE(MAX(seq), 0) FROM index_queue", [], |r| {
                 r.get(0)
             })?;
-    let mut entries: Vec<Entry> = cat
-        .connection()
-        .prepare("SELECT DISTINCT content_key FROM messages")?
-        .query_map([], |r| {
-            Ok(Entry {
-                kind: "message".into(),
-                key: r.get(0)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    entries.extend(
-        cat.connection()
-            .prepare(
-                "SELECT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL
-                 UNION SELECT sha256 FROM attachments WHERE is_message = 0",
-            )?
-            .query_map([], |r| Ok(Entry { kind: "document".into(), key: r.get(0)? }))?
-            .collect::<Result<Vec<_>, _>>()?,
+    // Every message, then every document (loose or attached, each once), read page by page:
+    // a case has millions of keys.
+    let mut batch: Vec<Entry> = Vec::with_capacity(REINDEX_BATCH);
+    let mut done = 0u64;
+    let mut flush = |batch: &mut Vec<Entry>, indexer: &mut Indexer<'_>| -> Result<(), IndexError> {
+        indexer.put_entries(batch)?;
+        done += batch.len() as u64;
+        progress(done);
+        batch.clear();
+        Ok(())
+    };
+    let mut messages = KeyPages::new(&cat, keys::MESSAGES, page);
+    while let Some(key) = messages.pop()? {
+        batch.push(Entry {
+            kind: "message".into(),
+            key,
+        });
+        if batch.len() == REINDEX_BATCH {
+            flush(&mut batch, &mut indexer)?;
+        }
+    }
+    let (mut loose, mut attached) = (
+        KeyPages::new(&cat, keys::LOOSE, page),
+        KeyPages::new(&cat, keys::ATTACHED, page),
     );
-    for (i, chunk) in entries.chunks(4000).enumerate() {
-        indexer.put_entries(chunk)?;
-        progress((i * 4000 + chunk.len()) as u64);
+    loop {
+        let key = match (loose.peek()?, attached.peek()?) {
+            (None, None) => break,
+            (Some(a), Some(b)) if a == b => {
+                attached.pop()?;
+                loose.pop()?
+            }
+            (Some(a), Some(b)) if a < b => loose.pop()?,
+            (Some(_), None) => loose.pop()?,
+            _ => attached.pop()?,
+        };
+        if let Some(key) = key {
+            batch.push(Entry {
+                kind: "document".into(),
+                key,
+            });
+        }
+        if batch.len() == REINDEX_BATCH {
+            flush(&mut batch, &mut indexer)?;
+        }
+    }
+    if !batch.is_empty() {
+        flush(&mut batch, &mut indexer)?;
     }
     indexer.commit()?;
     let mut stats = indexer.finish()?;
@@ -354,9 +392,77 @@ pub fn reindex(
     Ok(stats)
 }
 
+/// Entries indexed at a time by `reindex`.
+const REINDEX_BATCH: usize = 4000;
+
+/// The keys `reindex` walks, each in key order from a key (`?1`), a page (`?2`) at a time.
+mod keys {
+    pub const MESSAGES: &str = "SELECT DISTINCT content_key FROM messages WHERE content_key > ?1 ORDER BY content_key LIMIT ?2";
+    pub const LOOSE: &str = "SELECT DISTINCT sha256 FROM items
+         WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL AND sha256 > ?1 ORDER BY sha256 LIMIT ?2";
+    pub const ATTACHED: &str = "SELECT DISTINCT sha256 FROM attachments WHERE is_message = 0 AND sha256 > ?1 ORDER BY sha256 LIMIT ?2";
+}
+
+/// Keys read in order, a page at a time.
+struct KeyPages<'c> {
+    cat: &'c Catalog,
+    sql: &'static str,
+    after: Vec<u8>,
+    size: usize,
+    page: std::collections::VecDeque<Vec<u8>>,
+    exhausted: bool,
+}
+
+impl<'c> KeyPages<'c> {
+    fn new(cat: &'c Catalog, sql: &'static str, size: usize) -> Self {
+        KeyPages {
+            cat,
+            sql,
+            size: size.max(1),
+            after: Vec::new(),
+            page: Default::default(),
+            exhausted: false,
+        }
+    }
+
+    fn peek(&mut self) -> Result<Option<&Vec<u8>>, IndexError> {
+        if self.page.is_empty() && !self.exhausted {
+            let mut st = self.cat.connection().prepare_cached(self.sql)?;
+            let rows: Vec<Vec<u8>> = st
+                .query_map(rusqlite::params![self.after, self.size as i64], |r| {
+                    r.get(0)
+                })?
+                .collect::<Result<_, _>>()?;
+            self.exhausted = rows.len() < self.size;
+            if let Some(last) = rows.last() {
+                self.after = last.clone();
+            }
+            self.page.extend(rows);
+        }
+        Ok(self.page.front())
+    }
+
+    fn pop(&mut self) -> Result<Option<Vec<u8>>, IndexError> {
+        self.peek()?;
+        Ok(self.page.pop_front())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each page searches an index from where the last ended: no scan, no sort.
+    #[test]
+    fn reindex_pages_walk_indexes() {
+        for sql in [keys::MESSAGES, keys::LOOSE, keys::ATTACHED] {
+            let plan = trove_store::query::plan(sql).unwrap().join("\n");
+            assert!(
+                plan.starts_with("SEARCH") && !plan.contains("TEMP B-TREE"),
+                "{sql}: {plan}"
+            );
+        }
+    }
 
     #[test]
     fn an_index_of_another_schema_is_refused_with_the_fix() {
