@@ -515,13 +515,15 @@ pub struct Verification {
 pub fn verify(case: &crate::Case, cat: &Catalog) -> Result<Verification, StoreError> {
     use sha2::{Digest, Sha256};
     let mut v = Verification::default();
-    let shas: Vec<Vec<u8>> = cat
+    // Streamed in pack order (the reads go through the packs front to back); SQLite's sorter
+    // spills to disk, so memory does not grow with the number of blobs.
+    let mut st = cat
         .connection()
-        .prepare("SELECT sha256 FROM blobs ORDER BY pack, pack_offset")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+        .prepare("SELECT sha256 FROM blobs ORDER BY pack, pack_offset")?;
+    let mut rows = st.query([])?;
     let dir = case.blob_dir();
-    for sha in shas {
+    while let Some(row) = rows.next()? {
+        let sha: Vec<u8> = row.get(0)?;
         let mut key = [0u8; 32];
         if sha.len() != 32 {
             v.bad.push(hex::encode(&sha));
