@@ -1,7 +1,6 @@
 //! The producer: walks the inputs, skips what a previous run finished, streams containers and
 //! sends every leaf to the workers.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -71,8 +70,6 @@ pub(crate) struct Producer<'a> {
     pub writer: Sender<ToWriter>,
     pub inflight: &'a InFlight,
     pub progress: &'a Progress,
-    /// Children of partly read containers: locator → (id, complete).
-    known: HashMap<String, (i64, bool)>,
     /// The source already has items: ask the catalog what is done. A fresh run need not.
     resuming: bool,
 }
@@ -105,7 +102,6 @@ impl<'a> Producer<'a> {
             writer,
             inflight,
             progress,
-            known: HashMap::new(),
             resuming,
         }
     }
@@ -389,29 +385,20 @@ impl Sink for Producer<'_> {
         if !self.resuming {
             return Seen::New;
         }
-        let state = match self.known.get(locator) {
-            Some(&(id, complete)) => Some((id, complete, None)),
-            None => match self.catalog.item_state(self.source, locator) {
-                Ok(Some(s)) => Some((s.id, s.complete, s.resume_at)),
-                Ok(None) => None,
-                Err(e) => {
-                    tracing::warn!(%locator, error = %e, "catalog lookup failed; treating the item as new");
-                    None
-                }
-            },
+        // One indexed lookup per member of a container being resumed: nothing is preloaded,
+        // so memory does not grow with the size of the container.
+        let state = match self.catalog.item_state(self.source, locator) {
+            Ok(Some(s)) => Some((s.complete, s.resume_at)),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(%locator, error = %e, "catalog lookup failed; treating the item as new");
+                None
+            }
         };
         match state {
             None => Seen::New,
-            Some((_, true, _)) => Seen::Done,
-            Some((id, false, resume_at)) => {
-                match self.catalog.children_state(id) {
-                    Ok(children) => self.known.extend(children),
-                    Err(e) => {
-                        tracing::warn!(%locator, error = %e, "could not list recorded members")
-                    }
-                }
-                Seen::Partial { resume_at }
-            }
+            Some((true, _)) => Seen::Done,
+            Some((false, resume_at)) => Seen::Partial { resume_at },
         }
     }
 }

@@ -4,7 +4,6 @@
 //! transaction committed after the pack bytes it references are synced. Reads may come from
 //! any number of connections (WAL mode).
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
@@ -166,32 +165,6 @@ impl Catalog {
                 })
             })
             .optional()?)
-    }
-
-    /// Locators of an item's direct children already recorded.
-    pub fn child_locators(&self, parent: i64) -> Result<HashSet<String>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT locator FROM items WHERE parent_id = ?1")?;
-        let rows = st.query_map([parent], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Direct children of an item: locator → (id, complete).
-    pub fn children_state(
-        &self,
-        parent: i64,
-    ) -> Result<std::collections::HashMap<String, (i64, bool)>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT locator, id, complete FROM items WHERE parent_id = ?1")?;
-        let rows = st.query_map([parent], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                (r.get::<_, i64>(1)?, r.get::<_, i64>(2)? != 0),
-            ))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Where a blob is.
