@@ -10,7 +10,7 @@ pub mod parse;
 pub mod search;
 
 pub use parse::{QueryError, parse};
-pub use search::{Request, Response, Searchable, Sort};
+pub use search::{FacetCache, Request, Response, Searchable, Sort};
 
 /// Errors of searching.
 #[derive(Debug, thiserror::Error)]

@@ -198,6 +198,65 @@ pub struct Searchable {
     pub case: Case,
     pub index: Arc<SearchIndex>,
     pub catalog: Catalog,
+    facet_cache: Arc<FacetCache>,
+}
+
+/// What the searcher sees: its segments and their deletes. (Tantivy's generation id changes
+/// on every reload, and the index is reloaded for every search.)
+fn index_state(searcher: &Searcher) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for (segment, deletes) in searcher.generation().segments() {
+        segment.hash(&mut h);
+        deletes.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Facets of recent queries, shared by the handles on one index, so that paging through the
+/// results of a query (or a colleague running the same one) does not count every match again.
+/// Keyed by the query and the index's segments, so a commit makes them stale; queries with
+/// `tag:` are never kept, since tags change without the index.
+#[derive(Debug, Default)]
+pub struct FacetCache {
+    recent: std::sync::Mutex<std::collections::VecDeque<(String, u64, Facets)>>,
+    hits: std::sync::atomic::AtomicU64,
+}
+
+impl FacetCache {
+    /// Queries whose facets are kept.
+    const KEEP: usize = 32;
+
+    fn get(&self, query: &str, generation: u64) -> Option<Facets> {
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let found = recent
+            .iter()
+            .find(|(q, g, _)| q == query && *g == generation)
+            .map(|(_, _, f)| f.clone());
+        if found.is_some() {
+            self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        found
+    }
+
+    fn put(&self, query: &str, generation: u64, facets: &Facets) {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        recent.retain(|(q, _, _)| q != query);
+        if recent.len() == Self::KEEP {
+            recent.pop_back();
+        }
+        recent.push_front((query.to_owned(), generation, facets.clone()));
+    }
+
+    /// How many searches took their facets from here.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether a query's facets may be kept: not when it reads tags.
+    fn keeps(query: &str) -> bool {
+        !query.to_ascii_lowercase().contains("tag:")
+    }
 }
 
 impl Searchable {
@@ -206,16 +265,28 @@ impl Searchable {
             case: case.clone(),
             index: Arc::new(SearchIndex::for_case(case)?),
             catalog: case.reader()?,
+            facet_cache: Arc::default(),
         })
     }
 
-    /// Another handle on an open index, with a catalog connection of its own.
-    pub fn with_index(case: &Case, index: Arc<SearchIndex>) -> Result<Self, SearchError> {
+    /// Another handle on an open index, with a catalog connection of its own, sharing the
+    /// index's facet cache with the other handles.
+    pub fn with_index(
+        case: &Case,
+        index: Arc<SearchIndex>,
+        facet_cache: Arc<FacetCache>,
+    ) -> Result<Self, SearchError> {
         Ok(Searchable {
             case: case.clone(),
             index,
             catalog: case.reader()?,
+            facet_cache,
         })
+    }
+
+    /// The facet cache this handle uses.
+    pub fn facet_cache(&self) -> &FacetCache {
+        &self.facet_cache
     }
 
     /// Parses and compiles a query. `tag:` is looked up in the catalog (tags are set in the
@@ -267,26 +338,41 @@ impl Searchable {
         let query = plan.query;
         let limit = req.limit.max(1);
         let top = TopDocs::with_limit(limit).and_offset(req.offset);
-        let (total, docs): (usize, Vec<(f32, DocAddress)>) = match req.sort {
-            Sort::Relevance => searcher.search(&*query, &(Count, top.order_by_score()))?,
+        // Facets from the cache, else counted in the same pass over the matches as the page.
+        let generation = index_state(&searcher);
+        let keep = req.facets && FacetCache::keeps(&req.query);
+        let cached = if keep {
+            self.facet_cache.get(&req.query, generation)
+        } else {
+            None
+        };
+        let count_facets = (req.facets && cached.is_none()).then_some(FacetCollector);
+        let (total, docs, counted): (usize, Vec<(f32, DocAddress)>, Option<Facets>) = match req.sort
+        {
+            Sort::Relevance => {
+                searcher.search(&*query, &(Count, top.order_by_score(), count_facets))?
+            }
             Sort::Newest | Sort::Oldest => {
                 let order = if req.sort == Sort::Newest {
                     Order::Desc
                 } else {
                     Order::Asc
                 };
-                let (n, d) = searcher.search(
+                let (n, d, f) = searcher.search(
                     &*query,
-                    &(Count, top.order_by_fast_field::<i64>("date", order)),
+                    &(
+                        Count,
+                        top.order_by_fast_field::<i64>("date", order),
+                        count_facets,
+                    ),
                 )?;
-                (n, d.into_iter().map(|(_, a)| (0.0, a)).collect())
+                (n, d.into_iter().map(|(_, a)| (0.0, a)).collect(), f)
             }
         };
-        let facets = if req.facets {
-            Some(searcher.search(&*query, &FacetCollector)?)
-        } else {
-            None
-        };
+        if let (true, Some(f)) = (keep, &counted) {
+            self.facet_cache.put(&req.query, generation, f);
+        }
+        let facets = cached.or(counted);
         let mut snippets = Snippets::new(&searcher, &*query, &self.index)?;
         let mut hits: Vec<Hit> = Vec::with_capacity(docs.len());
         for (score, addr) in docs {

@@ -460,3 +460,70 @@ fn shared_corpora_known_answers() {
     assert_eq!(count("*") as i64, messages + count("kind:document") as i64);
     assert_eq!(count("source:spam") + count("source:perceval"), count("*"));
 }
+
+/// Paging through a query's results takes its facets from the cache, which the next commit to
+/// the index makes stale; queries with `tag:` are never cached.
+#[test]
+fn facets_cached_until_the_index_changes() {
+    let f = fixture();
+    let page = |q: &str, offset: usize| {
+        let mut req = Request::new(q);
+        req.facets = true;
+        req.limit = 1;
+        req.offset = offset;
+        f.s.search(&req).unwrap()
+    };
+    let json = |r: &trove_query::Response| serde_json::to_value(&r.facets).unwrap();
+    let first = page("*", 0);
+    assert_eq!(f.s.facet_cache().hits(), 0);
+    let second = page("*", 1);
+    assert_eq!(f.s.facet_cache().hits(), 1);
+    assert_eq!(json(&first), json(&second));
+    assert_ne!(first.hits[0].key, second.hits[0].key);
+    page("tag:x OR *", 0);
+    page("tag:x OR *", 1);
+    assert_eq!(
+        f.s.facet_cache().hits(),
+        1,
+        "tag: queries read tags, which change without the index"
+    );
+
+    // A second source: a new commit, so the facets are counted again and show it.
+    let more = f._dir.path().join("more");
+    write(
+        &more,
+        "a.eml",
+        &msg(
+            "nuevo-1@semar.gob.mx",
+            "x@semar.gob.mx",
+            "y@semar.gob.mx",
+            "Nuevo",
+            "Mon, 02 Dec 2019 10:00:00 -0600",
+            "texto",
+        ),
+    );
+    ingest(
+        &f.case,
+        &IngestOptions::new("SEMAR", vec![more]),
+        &Progress::default(),
+    )
+    .unwrap();
+    let third = page("*", 1);
+    assert_eq!(f.s.facet_cache().hits(), 1);
+    let sources = |r: &trove_query::Response| {
+        r.facets
+            .as_ref()
+            .unwrap()
+            .source
+            .iter()
+            .map(|b| b.value.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sources(&first), ["SEDENA"]);
+    assert!(
+        sources(&third).contains(&"SEMAR".to_owned()),
+        "{:?}",
+        sources(&third)
+    );
+    assert_eq!(third.total, first.total + 1);
+}

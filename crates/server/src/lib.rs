@@ -80,6 +80,7 @@ pub struct CaseEntry {
     pub name: String,
     pub case: Case,
     pub index: Arc<SearchIndex>,
+    facets: Arc<trove_query::FacetCache>,
     pool: Mutex<Vec<Searchable>>,
 }
 
@@ -92,6 +93,7 @@ impl CaseEntry {
             name,
             case,
             index,
+            facets: Arc::default(),
             pool: Mutex::new(Vec::new()),
         })
     }
@@ -101,7 +103,7 @@ impl CaseEntry {
         let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let s = match pooled {
             Some(s) => s,
-            None => Searchable::with_index(&self.case, self.index.clone())?,
+            None => Searchable::with_index(&self.case, self.index.clone(), self.facets.clone())?,
         };
         Ok(Pooled {
             entry: self.clone(),
