@@ -146,6 +146,21 @@ describe('a reporter investigates', () => {
     await page.keyboard.press('j');
     await page.keyboard.press('k');
     assert.equal(await page.$eval('#results > li.hit.selected', (l) => l.dataset.index), '0');
+    // Off the end of the page: j turns to the next page and selects its first hit; k back.
+    for (let i = 0; i < 24; i++) await page.keyboard.press('j');
+    assert.equal(await page.$eval('#results > li.hit.selected', (l) => l.dataset.index), '24');
+    await page.keyboard.press('j');
+    await page.waitForFunction(() => /^26–/.test(document.getElementById('range')?.textContent || '')
+      && document.querySelector('#results > li.hit.selected')?.dataset.index === '0');
+    await page.keyboard.press('k');
+    await page.waitForFunction(() => /^1–25 /.test(document.getElementById('range')?.textContent || '')
+      && document.querySelector('#results > li.hit.selected')?.dataset.index === '24');
+    await page.keyboard.press('j');
+    await page.waitForFunction(() => /^26–/.test(document.getElementById('range')?.textContent || ''));
+    await page.keyboard.press('k');
+    await page.waitForFunction(() => document.querySelector('#results > li.hit.selected')?.dataset.index === '24');
+    for (let i = 0; i < 24; i++) await page.keyboard.press('k');
+    assert.equal(await page.$eval('#results > li.hit.selected', (l) => l.dataset.index), '0');
     await page.keyboard.press('j');
     const second = await page.$eval('#results > li.hit.selected', (l) => l.dataset.item);
     await page.keyboard.press('Enter');

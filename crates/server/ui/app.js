@@ -201,6 +201,7 @@ const S = {
   help: null, // the query language, as markdown
   seq: 0, // render generation: stale answers are dropped
   cursor: -1, // selected result (j/k)
+  selectOnRender: null, // 'first' or 'last': j/k turned the page
 };
 
 const canWrite = () => S.session && (S.session.role === 'admin' || S.session.role === 'reporter');
@@ -552,6 +553,12 @@ async function pageSearch(_parts, params, seq) {
     pager(p, resp));
   add(body, facets, col);
   add(root, body);
+  if (S.selectOnRender) {
+    // Arrived here by j/k off the edge of the previous page: once this page is shown.
+    const which = S.selectOnRender;
+    S.selectOnRender = null;
+    setTimeout(() => selectHit(which === 'first' ? 0 : Infinity), 0);
+  }
   return root;
 }
 
@@ -1736,7 +1743,17 @@ document.addEventListener('keydown', (ev) => {
     const q = document.getElementById('q') || document.getElementById('graph-q');
     if (q) { ev.preventDefault(); q.focus(); q.select(); }
   } else if (page === 'search' && (ev.key === 'j' || ev.key === 'k')) {
-    selectHit(S.cursor + (ev.key === 'j' ? 1 : -1));
+    // Past the last hit of a page (or before the first), j/k turn the page and select on.
+    const n = document.querySelectorAll('#results > li.hit').length;
+    const turn = ev.key === 'j' && S.cursor >= n - 1 ? ['next-page', 'first']
+      : ev.key === 'k' && S.cursor <= 0 && n ? ['prev-page', 'last'] : null;
+    const a = turn && document.querySelector(`a#${turn[0]}`);
+    if (a) {
+      S.selectOnRender = turn[1];
+      go(a.getAttribute('href'));
+    } else {
+      selectHit(S.cursor + (ev.key === 'j' ? 1 : -1));
+    }
   } else if (page === 'search' && (ev.key === 'Enter' || ev.key === 'o') && S.cursor >= 0) {
     const a = document.querySelector('#results > li.hit.selected a.subject');
     if (a) go(a.getAttribute('href'));
