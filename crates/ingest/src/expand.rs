@@ -731,7 +731,16 @@ fn expand_mbox(
     };
     let folder = mbox_folder(&c.rel);
     let mut damage = None;
-    for entry in MboxReader::new(reader, ctx.limits.max_message_bytes).starting_at(start) {
+    // A message of LARGE_BLOB and up is parsed from its head and streamed to the blob store
+    // (`process::load`): from a file on disk it goes as a byte range, not held here first.
+    let limit = match &disk_path {
+        Some(_) => ctx
+            .limits
+            .max_message_bytes
+            .min(trove_store::blobs::LARGE_BLOB),
+        None => ctx.limits.max_message_bytes,
+    };
+    for entry in MboxReader::new(reader, limit).starting_at(start) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
