@@ -220,7 +220,7 @@ pub fn parse_message(
         catch_unwind(AssertUnwindSafe(|| MessageParser::default().parse(content)))
     };
     match parsed {
-        Ok(Some(m)) => fill_mime(&mut msg, &m, limits),
+        Ok(Some(m)) => fill_mime(&mut msg, &m, limits, truncated),
         Ok(None) => {
             // No header block at all: the whole thing is text.
             let (text, note) = decode_text(&content[block.body_start - block.start..], None);
@@ -435,7 +435,12 @@ fn choose_date(msg: &mut ParsedMessage, hints: DateHints) {
     msg.date_source = Some(source);
 }
 
-fn fill_mime(msg: &mut ParsedMessage, m: &mail_parser::Message<'_>, limits: &Limits) {
+fn fill_mime(
+    msg: &mut ParsedMessage,
+    m: &mail_parser::Message<'_>,
+    limits: &Limits,
+    truncated: bool,
+) {
     let raw = m.raw_message();
     msg.parts = m.parts.len();
     if m.parts.iter().any(|p| p.is_encoding_problem) {
@@ -475,6 +480,11 @@ fn fill_mime(msg: &mut ParsedMessage, m: &mail_parser::Message<'_>, limits: &Lim
         let Some(part) = m.parts.get(id as usize) else {
             continue;
         };
+        if truncated && part.offset_end as usize >= raw.len() {
+            // Cut off by the end of the bytes parsed: its size and hash would be those of a
+            // piece. The message is stored whole and flagged truncated.
+            continue;
+        }
         msg.attachments.push(attachment(id, part, raw));
     }
     if m.parts.len() > limits.max_parts {
@@ -924,5 +934,38 @@ xyz\r\n\
             vec!["a@b", "c@d", "e@f"]
         );
         assert_eq!(message_ids("a@b"), vec!["a@b"]);
+    }
+
+    /// A message parsed from its first bytes only: the attachments that end there are kept
+    /// with their exact hash, the one cut off is not (its size and hash would be a piece's).
+    #[test]
+    fn truncated_parse_keeps_only_whole_attachments() {
+        use base64::Engine;
+        let b64 =
+            |n: usize, byte: u8| base64::engine::general_purpose::STANDARD.encode(vec![byte; n]);
+        let raw = format!(
+            "From: a@b.mx\nSubject: dos\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: text/plain\n\nanexos\n--z\nContent-Type: application/pdf; name=uno.pdf\nContent-Transfer-Encoding: base64\n\n{}\n--z\nContent-Type: application/pdf; name=dos.pdf\nContent-Transfer-Encoding: base64\n\n{}\n--z--\n",
+            b64(3000, 1),
+            b64(30000, 2)
+        );
+        let whole = parse_message(
+            raw.as_bytes(),
+            &Limits::default(),
+            DateHints::default(),
+            false,
+        );
+        assert_eq!(whole.attachments.len(), 2);
+        let cut = raw.find("dos.pdf").unwrap() + 2000;
+        let head = parse_message(
+            &raw.as_bytes()[..cut],
+            &Limits::default(),
+            DateHints::default(),
+            true,
+        );
+        assert!(head.problems.contains(&Problem::Truncated));
+        assert_eq!(head.attachments.len(), 1);
+        assert_eq!(head.attachments[0].name.as_deref(), Some("uno.pdf"));
+        assert_eq!(head.attachments[0].sha256, whole.attachments[0].sha256);
+        assert_eq!(head.text.trim(), "anexos");
     }
 }

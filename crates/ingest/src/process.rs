@@ -263,14 +263,7 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
         container: unit.container_date,
     };
     let mut item = unit_item(&unit, Outcome::Stored);
-    let loaded = match load(
-        sink.ctx,
-        sink.blobs,
-        unit.payload,
-        size,
-        true,
-        limits.max_header_bytes as u64 + 4096,
-    ) {
+    let loaded = match load(sink.ctx, sink.blobs, unit.payload, size, true, LARGE_BLOB) {
         Ok(l) => l,
         Err(e) => {
             item.outcome = Outcome::Failed {
@@ -294,7 +287,8 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
             }
         }
         Loaded::Large { head, blob } => {
-            // Over the parse limit: headers only, flagged; the whole message is stored.
+            // Over the parse limit: parsed from its first LARGE_BLOB bytes (the attachments that
+            // end there are recorded, the one cut off is not), flagged; the whole message is stored.
             let parsed = parse_message(&head, &limits, hints, true);
             (parsed, blob)
         }
