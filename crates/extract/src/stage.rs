@@ -305,12 +305,13 @@ fn extract_group(
     // Attachments: parse their message once.
     let parsed = match group.first().map(|d| &d.carrier) {
         Some(Carrier::Message { message_sha256, .. }) => {
-            match case.read_blob(reader, message_sha256) {
-                Ok(b) => Some(Ok(parse_message(
+            // A message of LARGE_BLOB and up: its head, where the ingest found its attachments.
+            match case.read_message(reader, message_sha256) {
+                Ok((b, whole)) => Some(Ok(parse_message(
                     &b,
                     &Limits::default(),
                     DateHints::default(),
-                    false,
+                    !whole,
                 ))),
                 Err(e) => Some(Err(e.to_string())),
             }

@@ -257,8 +257,9 @@ pub fn message_doc(
     if first.0.len() == 32 {
         sha.copy_from_slice(&first.0);
     }
-    let bytes = case.read_blob(cat, &sha)?;
-    let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), false);
+    let (bytes, whole) = case.read_message(cat, &sha)?;
+    let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), !whole);
+    drop(bytes);
     let body = parsed.text;
     let subject = first.2.clone().unwrap_or_default();
     let lang = match first.7.as_deref() {

@@ -675,8 +675,8 @@ impl Searchable {
             })
             .ok()?;
         let key: [u8; 32] = sha.try_into().ok()?;
-        let bytes = self.case.read_blob(&self.catalog, &key).ok()?;
-        let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), false);
+        let (bytes, whole) = self.case.read_message(&self.catalog, &key).ok()?;
+        let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), !whole);
         snippets.best(&parsed.text)
     }
 }

@@ -136,4 +136,27 @@ impl Case {
             .ok_or_else(|| StoreError::NotFound(format!("blob {}", hex::encode(sha256))))?;
         Ok(self.blob_dir().read(&blob)?)
     }
+
+    /// A stored message's bytes for parsing: whole when under [`blobs::LARGE_BLOB`], else their
+    /// first `LARGE_BLOB` bytes (the ingest parses such messages from their head too), so that
+    /// memory does not follow the size of the largest message. The flag says whether they are
+    /// whole.
+    pub fn read_message(
+        &self,
+        catalog: &Catalog,
+        sha256: &[u8; 32],
+    ) -> Result<(Vec<u8>, bool), StoreError> {
+        let blob = catalog
+            .blob(sha256)?
+            .ok_or_else(|| StoreError::NotFound(format!("blob {}", hex::encode(sha256))))?;
+        if blob.size < blobs::LARGE_BLOB {
+            return Ok((self.blob_dir().read(&blob)?, true));
+        }
+        let mut head = Vec::with_capacity(blobs::LARGE_BLOB as usize);
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(self.blob_dir().open(&blob)?, blobs::LARGE_BLOB),
+            &mut head,
+        )?;
+        Ok((head, false))
+    }
 }
