@@ -73,6 +73,30 @@ pub struct PendingDoc {
     pub ocr_pending: Vec<u32>,
 }
 
+impl PendingDoc {
+    /// An attachment, found in the message with bytes `message` at MIME part `part`.
+    fn attachment(
+        sha256: [u8; 32],
+        name: Option<String>,
+        mime: String,
+        size: i64,
+        message: Vec<u8>,
+        part: u32,
+    ) -> Self {
+        PendingDoc {
+            sha256,
+            name,
+            mime: Some(mime),
+            size: size as u64,
+            carrier: Carrier::Message {
+                message_sha256: sha(message),
+                part,
+            },
+            ocr_pending: Vec::new(),
+        }
+    }
+}
+
 fn sha(v: Vec<u8>) -> [u8; 32] {
     let mut s = [0u8; 32];
     if v.len() == 32 {
@@ -183,17 +207,7 @@ impl Catalog {
         for (_, part, s, name, mime, size, msg) in rows {
             let s = sha(s);
             if cursor.seen.insert(s) {
-                out.push(PendingDoc {
-                    sha256: s,
-                    name,
-                    mime: Some(mime),
-                    size: size as u64,
-                    carrier: Carrier::Message {
-                        message_sha256: sha(msg),
-                        part,
-                    },
-                    ocr_pending: Vec::new(),
-                });
+                out.push(PendingDoc::attachment(s, name, mime, size, msg, part));
             }
         }
         Ok(())
@@ -244,16 +258,8 @@ impl Catalog {
             )?
             .query_row([&sha256[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
             .optional()?;
-        Ok(carried.map(|(name, mime, size, msg, part)| PendingDoc {
-            sha256: *sha256,
-            name,
-            mime: Some(mime),
-            size: size as u64,
-            carrier: Carrier::Message {
-                message_sha256: sha(msg),
-                part,
-            },
-            ocr_pending: Vec::new(),
+        Ok(carried.map(|(name, mime, size, msg, part)| {
+            PendingDoc::attachment(*sha256, name, mime, size, msg, part)
         }))
     }
 
