@@ -412,8 +412,9 @@ async fn thread(
 
 // ── messages ────────────────────────────────────────────────────────────────────────────────
 
-/// An item of the case, with its stored bytes when it has them.
-fn load_item(s: &trove_query::Searchable, item: i64) -> Res<(q::ItemRow, Option<Vec<u8>>)> {
+/// An item of the case, with its stored bytes for parsing when it has them: whole under 32
+/// MiB, else their start (see `Case::read_message`; the flag says whether they are whole).
+fn load_item(s: &trove_query::Searchable, item: i64) -> Res<(q::ItemRow, Option<(Vec<u8>, bool)>)> {
     let row =
         q::item(&s.catalog, item)?.ok_or_else(|| ServerError::NotFound(format!("item {item}")))?;
     let bytes = match (&row.sha256, row.outcome.as_str()) {
@@ -421,7 +422,7 @@ fn load_item(s: &trove_query::Searchable, item: i64) -> Res<(q::ItemRow, Option<
             let mut k = [0u8; 32];
             hex::decode_to_slice(sha, &mut k)
                 .map_err(|_| ServerError::Internal("bad sha256".into()))?;
-            Some(s.case.read_blob(&s.catalog, &k)?)
+            Some(s.case.read_message(&s.catalog, &k)?)
         }
         _ => None,
     };
@@ -452,11 +453,11 @@ async fn message(
             && let Some(k) = row.sha256.as_deref().and_then(|h| hex::decode(h).ok()) {
                 v["extraction"] = json!(trove_store::extraction::extraction(&s.catalog, &k)?);
             }
-        let (Some(mid), Some(bytes)) = (row.message, bytes) else { return Ok(v) };
+        let (Some(mid), Some((bytes, whole))) = (row.message, bytes) else { return Ok(v) };
         let m = q::message(&s.catalog, mid)?;
         let atts = q::attachments(&s.catalog, mid)?;
         let copies = q::copies(&s.catalog, mid)?;
-        let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), false);
+        let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), !whole);
         let safe = parsed.html.as_deref().map(|h| html::sanitise(h, &inline_images(&parsed)));
         let key = m.as_ref().map(|m| m.content_key.clone()).unwrap_or_default();
         let kb = hex::decode(&key).unwrap_or_default();
@@ -530,8 +531,9 @@ async fn message_html(
     let safe = blocking(move || {
         let s = entry.searchable()?;
         let (_, bytes) = load_item(&s, item)?;
-        let bytes = bytes.ok_or_else(|| ServerError::NotFound("no stored bytes".into()))?;
-        let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), false);
+        let (bytes, whole) =
+            bytes.ok_or_else(|| ServerError::NotFound("no stored bytes".into()))?;
+        let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), !whole);
         let html = parsed
             .html
             .as_deref()
@@ -557,7 +559,7 @@ async fn message_html(
 }
 
 /// A file to download: never rendered by the browser.
-fn download(bytes: Vec<u8>, name: &str) -> Response {
+fn download(bytes: impl Into<Body>, name: &str) -> Response {
     let clean: String = name
         .chars()
         .map(|c| {
@@ -569,7 +571,7 @@ fn download(bytes: Vec<u8>, name: &str) -> Response {
         })
         .take(120)
         .collect();
-    let mut res = (StatusCode::OK, bytes).into_response();
+    let mut res = (StatusCode::OK, bytes.into()).into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -605,8 +607,24 @@ async fn raw(
     Path((case, item)): Path<(String, i64)>,
 ) -> Res<Response> {
     let entry = c.case(&app, &case)?;
-    let (row, bytes) = blocking(move || load_item(&*entry.searchable()?, item)).await?;
-    let bytes = bytes.ok_or_else(|| ServerError::NotFound("no stored bytes".into()))?;
+    let stored = entry.case.clone();
+    let (row, blob) = blocking(move || {
+        let s = entry.searchable()?;
+        let row = q::item(&s.catalog, item)?
+            .ok_or_else(|| ServerError::NotFound(format!("item {item}")))?;
+        let blob = match (&row.sha256, row.outcome.as_str()) {
+            (Some(sha), "stored" | "duplicate") => {
+                let mut k = [0u8; 32];
+                hex::decode_to_slice(sha, &mut k)
+                    .map_err(|_| ServerError::Internal("bad sha256".into()))?;
+                s.catalog.blob(&k)?
+            }
+            _ => None,
+        };
+        Ok((row, blob))
+    })
+    .await?;
+    let blob = blob.ok_or_else(|| ServerError::NotFound("no stored bytes".into()))?;
     audit(
         &app,
         &c,
@@ -615,7 +633,45 @@ async fn raw(
         json!({ "item": item, "sha256": row.sha256 }),
     );
     let ext = if row.message.is_some() { "eml" } else { "bin" };
-    Ok(download(bytes, &format!("trove-{item}.{ext}")))
+    let size = blob.size;
+    let mut res = download(stream_blob(stored, blob), &format!("trove-{item}.{ext}"));
+    res.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    Ok(res)
+}
+
+/// A stored blob sent as it is read, 256 KiB at a time on a blocking thread: a download holds
+/// a chunk in memory, not the file (a stored message can be gigabytes).
+fn stream_blob(case: trove_store::Case, blob: trove_store::BlobRef) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut r = match case.blob_dir().open(&blob) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        };
+        loop {
+            let mut buf = vec![0u8; 256 << 10];
+            match std::io::Read::read(&mut r, &mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.blocking_send(Ok(buf)).is_err() {
+                        break; // the client went away
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    }))
 }
 
 async fn attachment(
@@ -626,8 +682,9 @@ async fn attachment(
     let entry = c.case(&app, &case)?;
     let (name, data, sha) = blocking(move || {
         let (_, bytes) = load_item(&*entry.searchable()?, item)?;
-        let bytes = bytes.ok_or_else(|| ServerError::NotFound("no stored bytes".into()))?;
-        let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), false);
+        let (bytes, whole) =
+            bytes.ok_or_else(|| ServerError::NotFound("no stored bytes".into()))?;
+        let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), !whole);
         let a = parsed
             .attachments
             .into_iter()

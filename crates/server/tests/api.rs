@@ -672,6 +672,17 @@ fn downloads_are_attachments_never_rendered() {
         assert!(a.header("content-security-policy").contains("sandbox"));
         assert!(!a.body.is_empty());
     }
+    // The stored message is streamed from the blob store: exactly its bytes.
+    use sha2::Digest;
+    let raw = ana.get(&format!("/api/cases/sedena/items/{}/raw", i.item));
+    let item = ana
+        .get(&format!("/api/cases/sedena/items/{}", i.item))
+        .json();
+    assert_eq!(raw.header("content-length"), raw.body.len().to_string());
+    assert_eq!(
+        item["item"]["sha256"].as_str().unwrap(),
+        hex::encode(sha2::Sha256::digest(&raw.body))
+    );
     // A loose document's text (a file outside any message, here from a zip in the leak).
     let docs = ana
         .get("/api/cases/sedena/search?q=kind:document&limit=50")
