@@ -417,16 +417,22 @@ async fn thread(
 fn load_item(s: &trove_query::Searchable, item: i64) -> Res<(q::ItemRow, Option<(Vec<u8>, bool)>)> {
     let row =
         q::item(&s.catalog, item)?.ok_or_else(|| ServerError::NotFound(format!("item {item}")))?;
-    let bytes = match (&row.sha256, row.outcome.as_str()) {
-        (Some(sha), "stored" | "duplicate") => {
-            let mut k = [0u8; 32];
-            hex::decode_to_slice(sha, &mut k)
-                .map_err(|_| ServerError::Internal("bad sha256".into()))?;
-            Some(s.case.read_message(&s.catalog, &k)?)
-        }
-        _ => None,
+    let bytes = match stored_sha(&row)? {
+        Some(k) => Some(s.case.read_message(&s.catalog, &k)?),
+        None => None,
     };
     Ok((row, bytes))
+}
+
+/// The SHA-256 of an item's stored bytes, when it has them (stored, or a duplicate of stored
+/// bytes).
+fn stored_sha(row: &q::ItemRow) -> Res<Option<[u8; 32]>> {
+    let (Some(sha), "stored" | "duplicate") = (&row.sha256, row.outcome.as_str()) else {
+        return Ok(None);
+    };
+    let mut k = [0u8; 32];
+    hex::decode_to_slice(sha, &mut k).map_err(|_| ServerError::Internal("bad sha256".into()))?;
+    Ok(Some(k))
 }
 
 #[derive(Deserialize, Default)]
@@ -612,14 +618,9 @@ async fn raw(
         let s = entry.searchable()?;
         let row = q::item(&s.catalog, item)?
             .ok_or_else(|| ServerError::NotFound(format!("item {item}")))?;
-        let blob = match (&row.sha256, row.outcome.as_str()) {
-            (Some(sha), "stored" | "duplicate") => {
-                let mut k = [0u8; 32];
-                hex::decode_to_slice(sha, &mut k)
-                    .map_err(|_| ServerError::Internal("bad sha256".into()))?;
-                s.catalog.blob(&k)?
-            }
-            _ => None,
+        let blob = match stored_sha(&row)? {
+            Some(k) => s.catalog.blob(&k)?,
+            None => None,
         };
         Ok((row, blob))
     })

@@ -111,7 +111,7 @@ impl Catalog {
     pub fn pending_count(&self) -> Result<u64, StoreError> {
         Ok(self
             .conn
-            .query_row(sql::PENDING_COUNT, [], |r| r.get::<_, i64>(0))? as u64)
+            .query_row(&sql::pending_count(), [], |r| r.get::<_, i64>(0))? as u64)
     }
 
     /// The next page of distinct documents with no extraction yet, at most about `limit`:
@@ -476,8 +476,7 @@ pub fn report(cat: &Catalog) -> Result<ExtractionReport, StoreError> {
     let conn = &cat.conn;
     let mut r = ExtractionReport::default();
     r.documents = conn.query_row(
-        "SELECT COUNT(*) FROM (SELECT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL
-           UNION SELECT sha256 FROM attachments WHERE is_message = 0)",
+        &format!("SELECT COUNT(*) FROM ({})", sql::DOCUMENTS),
         [],
         |row| row.get::<_, i64>(0),
     )? as u64;
@@ -546,10 +545,15 @@ mod sql {
          WHERE (a.message, a.part) > (?1, ?2) AND a.is_message = 0
            AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = a.sha256)
          ORDER BY a.message, a.part LIMIT ?3";
-    pub const PENDING_COUNT: &str = "SELECT COUNT(*) FROM (
-           SELECT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL
-           UNION SELECT sha256 FROM attachments WHERE is_message = 0) d
-         WHERE NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = d.sha256)";
+    /// Every distinct document: the stored loose files and the attachments (`sha256`).
+    pub const DOCUMENTS: &str = "SELECT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL
+           UNION SELECT sha256 FROM attachments WHERE is_message = 0";
+
+    pub fn pending_count() -> String {
+        format!(
+            "SELECT COUNT(*) FROM ({DOCUMENTS}) d WHERE NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = d.sha256)"
+        )
+    }
 }
 
 /// Queues for re-indexing the messages carrying a file inside an attached archive.
