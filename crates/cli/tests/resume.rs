@@ -66,7 +66,8 @@ fn walkdir(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The catalog as a comparable set: every item with its outcome, bytes and duplicate target.
+/// The catalog as a comparable set: every item with its outcome, bytes, duplicate target and
+/// thread.
 fn snapshot(case: &Path) -> Vec<String> {
     let case = Case::open(case).unwrap();
     let cat = case.reader().unwrap();
@@ -74,13 +75,14 @@ fn snapshot(case: &Path) -> Vec<String> {
         .connection()
         .prepare(
             "SELECT i.locator, i.outcome, COALESCE(hex(i.sha256), ''), COALESCE(d.locator, ''), i.complete,
-                    COALESCE(hex(m.content_key), ''), COALESCE(i.byte_offset, -1), COALESCE(i.byte_length, -1)
+                    COALESCE(hex(m.content_key), ''), COALESCE(i.byte_offset, -1), COALESCE(i.byte_length, -1),
+                    COALESCE(m.thread, '')
              FROM items i LEFT JOIN items d ON d.id = i.duplicate_of LEFT JOIN messages m ON m.id = i.message ORDER BY i.locator",
         )
         .unwrap();
     st.query_map([], |r| {
         Ok(format!(
-            "{}|{}|{}|{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}",
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
@@ -88,7 +90,8 @@ fn snapshot(case: &Path) -> Vec<String> {
             r.get::<_, i64>(4)?,
             r.get::<_, String>(5)?,
             r.get::<_, i64>(6)?,
-            r.get::<_, i64>(7)?
+            r.get::<_, i64>(7)?,
+            r.get::<_, String>(8)?
         ))
     })
     .unwrap()

@@ -15,6 +15,21 @@ use crate::model::{BlobData, Codec, NewItem, Outcome, Parent};
 pub const SCHEMA_VERSION: &str = "2";
 pub(crate) const SCHEMA: &str = include_str!("schema.sql");
 
+/// Brings a catalog of an earlier build of this schema version up to date: columns added since
+/// (`CREATE TABLE IF NOT EXISTS` leaves an existing table as it was).
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let has = |table: &str, column: &str| -> Result<bool, StoreError> {
+        let mut st = conn.prepare(&format!("SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"))?;
+        Ok(st.exists([column])?)
+    };
+    for (column, ty) in [("subject_parent", "BLOB"), ("subject_parent_date", "INTEGER")] {
+        if !has("messages", column)? {
+            conn.execute_batch(&format!("ALTER TABLE messages ADD COLUMN {column} {ty}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// The catalog database of a case.
 pub struct Catalog {
     pub(crate) conn: Connection,
@@ -55,6 +70,7 @@ impl Catalog {
         // Every statement of the write path stays prepared.
         conn.set_prepared_statement_cache_capacity(256);
         conn.execute_batch(SCHEMA)?;
+        migrate(&conn)?;
         let version: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
                 r.get(0)
@@ -497,7 +513,7 @@ impl Batch<'_> {
         participants.truncate(50);
         let input = crate::threads::ThreadInput {
             message: id,
-            key_hex: hex::encode(m.content_key),
+            key: &m.content_key,
             message_id: m.message_id.as_deref(),
             refs: refs.clone(),
             base_subject: &base,
@@ -505,13 +521,17 @@ impl Batch<'_> {
             date: m.date,
             participants,
         };
-        let (thread, merged) = crate::threads::assign(&self.tx, &input)?;
+        let assigned = crate::threads::assign(&self.tx, &input)?;
+        let (parent, parent_date) = match &assigned.subject_parent {
+            Some((key, date)) => (Some(key.as_slice()), Some(*date)),
+            None => (None, None),
+        };
         self.tx
             .prepare_cached(
                 "INSERT INTO messages (id, sha256, item_id, content_key, message_id, in_reply_to, refs, subject, date, date_raw,
                     date_source, from_name, from_addr, size, text_len, has_html, attachments, problems, base_subject,
-                    header_poor, thread, lang)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+                    header_poor, thread, lang, subject_parent, subject_parent_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
             )?
             .execute(params![
                 id,
@@ -534,8 +554,10 @@ impl Batch<'_> {
                 (!m.problems.is_empty()).then(|| m.problems.join(",")),
                 base,
                 header_poor as i64,
-                thread,
+                assigned.thread,
                 m.lang,
+                parent,
+                parent_date,
             ])?;
         {
             let mut st = self.tx.prepare_cached(
@@ -572,9 +594,16 @@ impl Batch<'_> {
                 st.execute(params![r, id])?;
             }
         }
+        let mut changed = assigned.changed;
+        if assigned.regroup {
+            // A reply moved to this message from its old subject parent: that thread may split.
+            changed.extend(crate::threads::regroup(&self.tx, &assigned.thread)?);
+        }
         self.enqueue("message", &m.content_key)?;
-        for key in merged {
-            self.enqueue("message", &key)?;
+        changed.sort_unstable();
+        changed.dedup();
+        for key in changed.iter().filter(|k| k.as_slice() != m.content_key.as_slice()) {
+            self.enqueue("message", key)?;
         }
         Ok(())
     }

@@ -91,7 +91,9 @@ CREATE TABLE IF NOT EXISTS messages (
     base_subject TEXT,                  -- subject without Re:/RV:/Fwd: prefixes, normalised
     header_poor INTEGER NOT NULL DEFAULT 0, -- a reply by its subject, with no In-Reply-To/References
     lang        TEXT,                   -- language of subject and body (es, en, pt…)
-    thread      TEXT                    -- thread id: the smallest content key (hex) in the thread
+    thread      TEXT,                   -- thread id: the smallest content key (hex) in the thread
+    subject_parent BLOB,                -- header-poor replies: content key of the subject parent
+    subject_parent_date INTEGER         -- and its date (see threads.rs)
 );
 CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread);
 CREATE INDEX IF NOT EXISTS messages_base_subject ON messages(base_subject, date);
