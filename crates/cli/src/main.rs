@@ -61,6 +61,10 @@ enum Command {
         /// Do not update the search index (run `trove index` later).
         #[arg(long)]
         no_index: bool,
+        /// Seconds to wait for another trove process's index writer lock before giving up
+        /// (the catalog is still written; `trove index` finishes the index later).
+        #[arg(long, default_value_t = 60, value_name = "SECS")]
+        index_lock_wait: u64,
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
@@ -351,6 +355,7 @@ fn run(cli: Cli) -> Result<()> {
             max_message_mib,
             json,
             no_index,
+            index_lock_wait,
             quiet,
             ocr,
             ocr_languages,
@@ -367,6 +372,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             opts.command = std::env::args().collect::<Vec<_>>().join(" ");
             opts.index = !no_index;
+            opts.index_lock_wait = std::time::Duration::from_secs(index_lock_wait);
             opts.extract = if no_extract {
                 None
             } else {
@@ -692,7 +698,10 @@ fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<
             }
         );
         if let Some(e) = &summary.extraction_error {
-            eprintln!("warning: text extraction stopped ({e}); run `trove extract` to finish it");
+            eprintln!("error: text extraction stopped ({e}); run `trove extract` to finish it");
+        }
+        if let Some(e) = &summary.index_error {
+            eprintln!("error: the search index is behind the catalog: {e}");
         }
         if summary.index_failed > 0 {
             eprintln!(
@@ -703,6 +712,14 @@ fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<
         println!(
             "see `trove report {}` for the completeness report",
             case.root().display()
+        );
+    }
+    if !summary.succeeded() {
+        // A stage that failed is never reported as success, in text or JSON.
+        anyhow::bail!(
+            "run {} did not finish every stage (status {})",
+            summary.run,
+            summary.status
         );
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! `trove status` and `trove report`.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use trove_store::Case;
 use trove_store::model::OUTCOMES;
 use trove_store::query::{self, Tally};
@@ -32,8 +32,12 @@ fn pct(part: u64, whole: u64) -> String {
 pub fn status(case: &Case, json: bool) -> Result<()> {
     let cat = case.reader()?;
     let s = query::status(&cat)?;
+    let index = trove_index::SearchIndex::for_case(case).context("opening the search index")?;
+    let pending = trove_index::pending(&cat, &index)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        let mut v = serde_json::to_value(&s)?;
+        v["index_pending"] = pending.into();
+        println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     println!("case {}", case.root().display());
@@ -70,6 +74,13 @@ pub fn status(case: &Case, json: bool) -> Result<()> {
             last.status,
             last.started_at
         );
+    }
+    match pending {
+        0 => println!("search index: up to date"),
+        n => println!(
+            "search index: {n} queued entries not yet searchable; run `trove index {}`",
+            case.root().display()
+        ),
     }
     Ok(())
 }

@@ -45,13 +45,26 @@ pub enum IndexError {
         "the search index in {0} was built by another version of trove; rebuild it with `trove reindex CASE`"
     )]
     OtherSchema(String),
+    #[error(
+        "the search index in {dir} is being written by another trove process (waited {waited:?} for its lock); \
+         the catalog is complete: run `trove index CASE` when that process has ended"
+    )]
+    Locked { dir: String, waited: Duration },
 }
+
+/// How long a writer waits for another process's writer lock by default. The lock is an
+/// advisory file lock that the kernel releases when its holder dies, so a lock held after a
+/// crash is a process still ending (or another trove still writing), never a stale file to
+/// break: waiting a bounded time is the safe remedy.
+pub const WRITER_LOCK_WAIT: Duration = Duration::from_secs(60);
 
 /// An open index.
 pub struct SearchIndex {
     pub index: Index,
     pub fields: Fields,
     reader: IndexReader,
+    dir: std::path::PathBuf,
+    lock_wait: Duration,
 }
 
 impl SearchIndex {
@@ -79,7 +92,15 @@ impl SearchIndex {
             index,
             fields,
             reader,
+            dir: dir.to_path_buf(),
+            lock_wait: WRITER_LOCK_WAIT,
         })
+    }
+
+    /// How long [`SearchIndex::writer`] waits for another process's writer lock.
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
     }
 
     /// The case's index.
@@ -99,11 +120,33 @@ impl SearchIndex {
         Ok(metas.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
     }
 
-    /// A writer. One per index at a time.
+    /// A writer. One per index at a time: while another process holds the lock, waits up to
+    /// the lock wait, then fails with [`IndexError::Locked`].
     pub fn writer(&self, heap_bytes: usize, threads: usize) -> Result<IndexWriter, IndexError> {
-        Ok(self
-            .index
-            .writer_with_num_threads(threads.max(1), heap_bytes.max(threads.max(1) * 20_000_000))?)
+        let started = Instant::now();
+        loop {
+            match self
+                .index
+                .writer_with_num_threads(threads.max(1), heap_bytes.max(threads.max(1) * 20_000_000))
+            {
+                Ok(w) => return Ok(w),
+                Err(tantivy::TantivyError::LockFailure(
+                    tantivy::directory::error::LockError::LockBusy,
+                    _,
+                )) => {
+                    let waited = started.elapsed();
+                    if waited >= self.lock_wait {
+                        return Err(IndexError::Locked {
+                            dir: self.dir.display().to_string(),
+                            waited,
+                        });
+                    }
+                    tracing::info!(dir = %self.dir.display(), "index writer lock busy; waiting");
+                    std::thread::sleep(Duration::from_millis(250).min(self.lock_wait - waited));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 }
 
@@ -303,6 +346,17 @@ pub fn trim_queue(cat: &Catalog, index: &SearchIndex) -> Result<usize, IndexErro
     Ok(cat
         .connection()
         .execute("DELETE FROM index_queue WHERE seq <= ?1", [seq])?)
+}
+
+/// Queue entries the index has not committed yet: items in the catalog not yet searchable.
+pub fn pending(cat: &Catalog, index: &SearchIndex) -> Result<u64, IndexError> {
+    let seq = index.committed_seq()?;
+    let n: i64 = cat.connection().query_row(
+        "SELECT COUNT(*) FROM index_queue WHERE seq > ?1",
+        [seq],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
 }
 
 /// Rebuilds the whole index from the catalog and the blobs.

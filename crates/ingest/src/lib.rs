@@ -56,6 +56,8 @@ pub struct IngestOptions {
     pub index: bool,
     /// Memory for the index writer.
     pub index_heap: usize,
+    /// How long to wait for another process's index writer lock.
+    pub index_lock_wait: std::time::Duration,
     /// Extract text from the attachments and documents stored (after the messages), or not
     /// (then `trove extract` does it).
     pub extract: Option<trove_extract::stage::StageOptions>,
@@ -73,6 +75,7 @@ impl IngestOptions {
             command: String::new(),
             index: true,
             index_heap: 192 << 20,
+            index_lock_wait: trove_index::WRITER_LOCK_WAIT,
             extract: Some(trove_extract::stage::StageOptions::default()),
         }
     }
@@ -147,6 +150,8 @@ pub enum IngestError {
 pub struct RunSummary {
     pub run: i64,
     pub source: String,
+    /// The run's status as recorded: finished, incomplete, extraction-stopped, index-failed.
+    pub status: String,
     pub seconds: f64,
     /// Items written by this run, by outcome (final outcomes, after duplicates were decided).
     pub outcomes: std::collections::BTreeMap<String, u64>,
@@ -162,6 +167,17 @@ pub struct RunSummary {
     /// Why the extraction stage stopped, if it did (`trove extract` finishes it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extraction_error: Option<String>,
+    /// Why the search index could not keep up, if it could not (`trove index` finishes it):
+    /// the catalog holds everything, but the new items are not searchable yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_error: Option<String>,
+}
+
+impl RunSummary {
+    /// Every stage of the run finished: the catalog, extraction and the index.
+    pub fn succeeded(&self) -> bool {
+        self.incomplete == 0 && self.extraction_error.is_none() && self.index_error.is_none()
+    }
 }
 
 /// Ingests the inputs into the case.
@@ -200,7 +216,7 @@ pub fn ingest(
             std::thread::Builder::new()
                 .name("trove-indexer".into())
                 .spawn_scoped(s, move || {
-                    index_while(case, opts.index_heap, done, progress)
+                    index_while(case, opts, done, progress)
                 })
         });
         let writer = std::thread::Builder::new()
@@ -249,6 +265,7 @@ pub fn ingest(
             .join()
             .map_err(|_| IngestError::Thread("catalog writer panicked".into()));
         let mut extraction_error = None;
+        let mut index_error = None;
         if let (Ok(Ok(_)), Some(x)) = (&written, &opts.extract) {
             // Attachments and documents: text, metadata and flags (the indexer keeps up).
             if let Err(e) = trove_extract::stage::run(case, x, &progress.extract) {
@@ -264,20 +281,28 @@ pub fn ingest(
                 .map_err(|_| IngestError::Thread("indexer panicked".into()))?;
             if let Err(e) = indexed {
                 tracing::error!(error = %e, "indexing failed; run `trove index` to finish it");
+                index_error = Some(e.to_string());
             }
         }
         let incomplete = written??;
         if produced.is_err() && incomplete == 0 {
             return Err(IngestError::Thread("the producer stopped early".into()));
         }
-        Ok((incomplete, extraction_error))
+        Ok((incomplete, extraction_error, index_error))
     });
 
     let catalog = case.catalog()?;
-    let (status, incomplete, extraction_error) = match &outcome {
-        Ok((0, e)) => ("finished", 0, e.clone()),
-        Ok((n, e)) => ("incomplete", *n, e.clone()),
-        Err(_) => ("failed", 0, None),
+    let (status, incomplete, extraction_error, index_error) = match &outcome {
+        Ok((n, x, i)) => {
+            let status = match (n, x, i) {
+                (0, None, None) => "finished",
+                (0, None, Some(_)) => "index-failed",
+                (0, Some(_), _) => "extraction-stopped",
+                _ => "incomplete",
+            };
+            (status, *n, x.clone(), i.clone())
+        }
+        Err(_) => ("failed", 0, None, None),
     };
     let mut outcomes = std::collections::BTreeMap::new();
     {
@@ -296,6 +321,7 @@ pub fn ingest(
     let summary = RunSummary {
         run,
         source: opts.source.clone(),
+        status: status.to_string(),
         seconds: started.elapsed().as_secs_f64(),
         outcomes,
         messages: Progress::get(&progress.messages),
@@ -305,6 +331,7 @@ pub fn ingest(
         indexed: Progress::get(&progress.indexed),
         index_failed: Progress::get(&progress.index_failed),
         extraction_error,
+        index_error,
     };
     catalog.finish_run(
         run,
@@ -319,13 +346,13 @@ pub fn ingest(
 /// what is left and commits.
 fn index_while(
     case: &Case,
-    heap: usize,
+    opts: &IngestOptions,
     done: &std::sync::atomic::AtomicBool,
     progress: &Progress,
 ) -> Result<(), IngestError> {
-    let index = trove_index::SearchIndex::for_case(case)?;
+    let index = trove_index::SearchIndex::for_case(case)?.with_lock_wait(opts.index_lock_wait);
     let reader = case.reader()?;
-    let mut indexer = trove_index::Indexer::new(case, &index, heap, 2)?;
+    let mut indexer = trove_index::Indexer::new(case, &index, opts.index_heap, 2)?;
     loop {
         let finished = done.load(std::sync::atomic::Ordering::Acquire);
         let n = indexer.drain_once(&reader)?;
