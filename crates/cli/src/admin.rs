@@ -39,7 +39,7 @@ fn password() -> Result<String> {
     if let Ok(p) = std::env::var("TROVE_PASSWORD") {
         return Ok(p);
     }
-    eprintln!("password (at least 10 characters), then Enter:");
+    errln!("password (at least 10 characters), then Enter:");
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
@@ -63,7 +63,7 @@ pub fn user(data: &Path, cmd: UserCommand) -> Result<()> {
                 serde_json::json!({ "name": name, "role": r }),
                 None,
             )?;
-            println!("created {name} ({r})");
+            outln!("created {name} ({r})");
         }
         UserCommand::Passwd { name } => {
             db.set_password(&name, &password()?)?;
@@ -74,7 +74,7 @@ pub fn user(data: &Path, cmd: UserCommand) -> Result<()> {
                 serde_json::json!({ "name": name, "password_changed": true }),
                 None,
             )?;
-            println!("password of {name} changed");
+            outln!("password of {name} changed");
         }
         UserCommand::Role { name, role: r } => {
             db.set_role(&name, role(&r)?)?;
@@ -85,7 +85,7 @@ pub fn user(data: &Path, cmd: UserCommand) -> Result<()> {
                 serde_json::json!({ "name": name, "role": r }),
                 None,
             )?;
-            println!("{name} is now {r}");
+            outln!("{name} is now {r}");
         }
         UserCommand::Grant { name, case } => {
             db.grant(&name, &case, true)?;
@@ -96,7 +96,7 @@ pub fn user(data: &Path, cmd: UserCommand) -> Result<()> {
                 serde_json::json!({ "name": name }),
                 None,
             )?;
-            println!("{name} may now see {case}");
+            outln!("{name} may now see {case}");
         }
         UserCommand::Revoke { name, case } => {
             db.grant(&name, &case, false)?;
@@ -107,7 +107,7 @@ pub fn user(data: &Path, cmd: UserCommand) -> Result<()> {
                 serde_json::json!({ "name": name }),
                 None,
             )?;
-            println!("{name} may no longer see {case}");
+            outln!("{name} may no longer see {case}");
         }
         UserCommand::Disable { name } => {
             db.set_disabled(&name, true)?;
@@ -118,7 +118,7 @@ pub fn user(data: &Path, cmd: UserCommand) -> Result<()> {
                 serde_json::json!({ "name": name, "disabled": true }),
                 None,
             )?;
-            println!("{name} disabled");
+            outln!("{name} disabled");
         }
         UserCommand::Enable { name } => {
             db.set_disabled(&name, false)?;
@@ -129,7 +129,7 @@ pub fn user(data: &Path, cmd: UserCommand) -> Result<()> {
                 serde_json::json!({ "name": name, "disabled": false }),
                 None,
             )?;
-            println!("{name} enabled");
+            outln!("{name} enabled");
         }
         UserCommand::List { json } => {
             let users = db.users()?;
@@ -137,7 +137,7 @@ pub fn user(data: &Path, cmd: UserCommand) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&users)?);
             } else {
                 for u in users {
-                    println!(
+                    outln!(
                         "{:<20} {:<9} {}{}",
                         u.name,
                         u.role.as_str(),
@@ -164,13 +164,13 @@ pub fn audit(
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else if csv {
-        println!("{}", trove_server::db::AuditEntry::CSV_HEADER);
+        outln!("{}", trove_server::db::AuditEntry::CSV_HEADER);
         for r in rows {
-            println!("{}", r.csv_row());
+            outln!("{}", r.csv_row());
         }
     } else {
         for r in rows {
-            println!(
+            outln!(
                 "{}  {:<12} {:<14} {:<18} {}",
                 r.at,
                 r.user.unwrap_or_default(),
@@ -194,7 +194,7 @@ pub fn serve(
     }
     let db = Db::open(&data)?;
     if db.users()?.is_empty() {
-        eprintln!(
+        errln!(
             "no accounts yet: create one with `trove user add NAME --role admin --data {}`",
             data.display()
         );
@@ -203,7 +203,7 @@ pub fn serve(
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    eprintln!("serving {} case(s) on http://{addr}/", cases.len());
+    errln!("serving {} case(s) on http://{addr}/", cases.len());
     rt.block_on(trove_server::serve(trove_server::ServeOptions {
         data,
         cases,

@@ -64,7 +64,7 @@ fn finish(case: &Case, stats: &StageStats, json: bool) -> Result<()> {
             )?
         );
     } else {
-        println!(
+        outln!(
             "{} documents in {:.1}s: {} extracted, {} waiting for OCR, {} failed, {} skipped; {} pages, {} read by OCR; {} index documents updated",
             stats.documents,
             stats.seconds,
@@ -77,12 +77,12 @@ fn finish(case: &Case, stats: &StageStats, json: bool) -> Result<()> {
             indexed.documents
         );
         if stats.pool.crashed + stats.pool.timed_out > 0 {
-            println!(
+            outln!(
                 "{} worker crashes and {} timeouts, each recorded as that document's failure",
                 stats.pool.crashed, stats.pool.timed_out
             );
         }
-        println!(
+        outln!(
             "see `trove report {}` for every outcome",
             case.root().display()
         );

@@ -1,5 +1,7 @@
 //! The `trove` command line: a thin layer over the library crates.
 
+#[macro_use]
+mod term;
 mod admin;
 mod bench;
 mod bench_http;
@@ -330,7 +332,7 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     if let Err(e) = run(cli) {
-        eprintln!("error: {e:#}");
+        errln!("error: {e:#}");
         std::process::exit(1);
     }
 }
@@ -343,7 +345,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init { case } => {
             Case::init(&case).with_context(|| format!("creating case {}", case.display()))?;
-            println!("created case {}", case.display());
+            outln!("created case {}", case.display());
             Ok(())
         }
         Command::Ingest {
@@ -553,7 +555,7 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                println!(
+                outln!(
                     "{} blobs, {} checked: {} bad, {} stored items without their blob",
                     v.blobs,
                     report::bytes(v.bytes),
@@ -561,7 +563,7 @@ fn run(cli: Cli) -> Result<()> {
                     v.orphans
                 );
                 for b in &v.bad {
-                    println!("  bad blob {b}");
+                    outln!("  bad blob {b}");
                 }
             }
             if !v.bad.is_empty() || v.orphans > 0 {
@@ -610,7 +612,7 @@ fn synth(
     if json {
         println!("{}", serde_json::to_string_pretty(&manifest)?);
     } else {
-        println!(
+        outln!(
             "wrote {} logical messages as {} copies in {} files ({}) to {} in {:.1}s",
             manifest.logical_messages,
             manifest.copies,
@@ -680,7 +682,7 @@ fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<
             .iter()
             .map(|(k, v)| format!("{v} {k}"))
             .collect();
-        println!(
+        outln!(
             "run {} ({}): {} in {:.1}s, {} read{}",
             summary.run,
             summary.source,
@@ -698,18 +700,18 @@ fn ingest(case: &Case, opts: &IngestOptions, json: bool, quiet: bool) -> Result<
             }
         );
         if let Some(e) = &summary.extraction_error {
-            eprintln!("error: text extraction stopped ({e}); run `trove extract` to finish it");
+            errln!("error: text extraction stopped ({e}); run `trove extract` to finish it");
         }
         if let Some(e) = &summary.index_error {
-            eprintln!("error: the search index is behind the catalog: {e}");
+            errln!("error: the search index is behind the catalog: {e}");
         }
         if summary.index_failed > 0 {
-            eprintln!(
+            errln!(
                 "warning: {} documents could not be indexed (see the log); run `trove reindex` after fixing the cause",
                 summary.index_failed
             );
         }
-        println!(
+        outln!(
             "see `trove report {}` for the completeness report",
             case.root().display()
         );

@@ -1,5 +1,6 @@
 //! `trove status` and `trove report`.
 
+use crate::term::line;
 use anyhow::{Context, Result};
 use trove_store::Case;
 use trove_store::model::OUTCOMES;
@@ -40,8 +41,8 @@ pub fn status(case: &Case, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    println!("case {}", case.root().display());
-    println!(
+    outln!("case {}", case.root().display());
+    outln!(
         "{} message blobs, {} distinct messages after linking copies; {} blobs, {} stored as {}",
         s.messages,
         s.distinct_messages,
@@ -55,18 +56,18 @@ pub fn status(case: &Case, json: bool) -> Result<()> {
             .iter()
             .filter_map(|o| outcomes.get(*o).map(|t| format!("{} {o}", t.items)))
             .collect();
-        println!("source {source}: {total} items: {}", parts.join(", "));
+        outln!("source {source}: {total} items: {}", parts.join(", "));
     }
-    println!("by format:");
+    outln!("by format:");
     for (format, outcomes) in &s.formats {
         let parts: Vec<String> = OUTCOMES
             .iter()
             .filter_map(|o| outcomes.get(*o).map(|n| format!("{n} {o}")))
             .collect();
-        println!("  {format:<12} {}", parts.join(", "));
+        outln!("  {format:<12} {}", parts.join(", "));
     }
     if let Some(last) = s.runs.last() {
-        println!(
+        outln!(
             "runs: {} (last: #{} {} {}, started {})",
             s.runs.len(),
             last.id,
@@ -76,8 +77,8 @@ pub fn status(case: &Case, json: bool) -> Result<()> {
         );
     }
     match pending {
-        0 => println!("search index: up to date"),
-        n => println!(
+        0 => outln!("search index: up to date"),
+        n => outln!(
             "search index: {n} queued entries not yet searchable; run `trove index {}`",
             case.root().display()
         ),
@@ -101,8 +102,8 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
     }
     for r in &reports {
         let total = r.inputs_total;
-        println!("source {}", r.source);
-        println!(
+        outln!("source {}", r.source);
+        outln!(
             "  input files: {} files, {} — each in exactly one outcome:",
             total.items,
             bytes(total.bytes)
@@ -112,7 +113,7 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
             let t = r.inputs.get(o).copied().unwrap_or_default();
             sum.items += t.items;
             sum.bytes += t.bytes;
-            println!(
+            outln!(
                 "    {o:<10} {:>10} files {:>8}   {:>12} {:>8}",
                 t.items,
                 pct(t.items, total.items),
@@ -120,7 +121,7 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
                 pct(t.bytes, total.bytes)
             );
         }
-        println!(
+        outln!(
             "    {:<10} {:>10} files {:>8}   {:>12} {:>8}",
             "total",
             sum.items,
@@ -128,7 +129,7 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
             bytes(sum.bytes),
             pct(sum.bytes, total.bytes)
         );
-        println!(
+        outln!(
             "  every item at any depth (files, archive members, mbox messages, opened attachments):"
         );
         for (kind, outcomes) in &r.items {
@@ -136,53 +137,56 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
                 .iter()
                 .filter_map(|o| outcomes.get(*o).map(|t| format!("{} {o}", t.items)))
                 .collect();
-            println!("    {kind:<13} {}", parts.join(", "));
+            outln!("    {kind:<13} {}", parts.join(", "));
         }
-        println!("  by format:");
+        outln!("  by format:");
         for (format, outcomes) in &r.formats {
             let parts: Vec<String> = OUTCOMES
                 .iter()
                 .filter_map(|o| outcomes.get(*o).map(|t| format!("{} {o}", t.items)))
                 .collect();
-            println!("    {format:<13} {}", parts.join(", "));
+            outln!("    {format:<13} {}", parts.join(", "));
         }
-        println!(
+        outln!(
             "  messages: {} locations, {} distinct blobs, {} distinct after linking copies",
             r.message_locations, r.messages, r.distinct_messages
         );
         if !r.problems.is_empty() {
             let parts: Vec<String> = r.problems.iter().map(|(p, n)| format!("{p} {n}")).collect();
-            println!(
+            outln!(
                 "  stored with problems (flagged, nothing dropped): {}",
                 parts.join(", ")
             );
         }
         if r.incomplete > 0 {
-            println!(
+            outln!(
                 "  INCOMPLETE: {} containers not fully read; run the same ingest again to finish",
                 r.incomplete
             );
         }
         if !r.reasons.is_empty() {
-            println!("  reasons:");
+            outln!("  reasons:");
             for rc in &r.reasons {
-                println!(
+                outln!(
                     "    {:<9} {:>7} × {}  (e.g. {})",
-                    rc.outcome, rc.items, rc.reason, rc.example
+                    rc.outcome,
+                    rc.items,
+                    line(&rc.reason),
+                    line(&rc.example)
                 );
             }
         }
     }
     print_extraction(&extraction);
     if all {
-        println!("every skipped and failed item:");
+        outln!("every skipped and failed item:");
         for row in unresolved(&cat)? {
-            println!(
+            outln!(
                 "  #{} {} {}: {}",
                 row.id,
                 row.outcome,
-                row.locator,
-                row.reason.unwrap_or_default()
+                line(&row.locator),
+                line(&row.reason.unwrap_or_default())
             );
         }
     }
@@ -207,7 +211,7 @@ const EXTRACTION_STATUSES: [&str; 4] = ["extracted", "ocr-pending", "failed", "s
 
 /// The extraction half of the report: every distinct attachment and document, one outcome each.
 fn print_extraction(r: &trove_store::extraction::ExtractionReport) {
-    println!(
+    outln!(
         "documents (attachments and files, each distinct document once): {}",
         r.documents
     );
@@ -222,7 +226,7 @@ fn print_extraction(r: &trove_store::extraction::ExtractionReport) {
         .iter()
         .map(|s| format!("{} {s}", totals.get(s).copied().unwrap_or(0)))
         .collect();
-    println!(
+    outln!(
         "  text extraction: {} — {}{}",
         done,
         parts.join(", "),
@@ -240,10 +244,10 @@ fn print_extraction(r: &trove_store::extraction::ExtractionReport) {
             .iter()
             .filter_map(|s| m.get(*s).map(|n| format!("{n} {s}")))
             .collect();
-        println!("    {format:<16} {}", parts.join(", "));
+        outln!("    {format:<16} {}", parts.join(", "));
     }
     if r.ocr_pending_pages > 0 || r.ocr_pages > 0 {
-        println!(
+        outln!(
             "  OCR: {} pages read by OCR, {} pages waiting{}",
             r.ocr_pages,
             r.ocr_pending_pages,
@@ -256,12 +260,12 @@ fn print_extraction(r: &trove_store::extraction::ExtractionReport) {
     }
     if !r.flags.is_empty() {
         let parts: Vec<String> = r.flags.iter().map(|(f, n)| format!("{f} {n}")).collect();
-        println!("  flagged (search flag:NAME): {}", parts.join(", "));
+        outln!("  flagged (search flag:NAME): {}", parts.join(", "));
     }
     if !r.reasons.is_empty() {
-        println!("  extraction reasons:");
+        outln!("  extraction reasons:");
         for rc in &r.reasons {
-            println!(
+            outln!(
                 "    {:<8} {:>6} × {} {}  (e.g. {})",
                 rc.status,
                 rc.documents,

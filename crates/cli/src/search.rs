@@ -1,5 +1,6 @@
 //! `trove search`, `trove count`, `trove export`, `trove index`, `trove reindex`.
 
+use crate::term::line;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -41,7 +42,7 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
         let stats =
             export::export(&s, &a.query, Format::Jsonl, a.copies, &mut out).map_err(query_error)?;
         out.flush()?;
-        eprintln!("{} results, {} rows", stats.hits, stats.rows);
+        errln!("{} results, {} rows", stats.hits, stats.rows);
         return Ok(());
     }
     let req = Request {
@@ -64,7 +65,7 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
     } else {
         ("«", "»")
     };
-    println!(
+    outln!(
         "{} results ({:.1} ms){}",
         resp.total,
         resp.took_ms,
@@ -91,11 +92,14 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
         } else {
             String::new()
         };
-        println!(
-            "\n#{} {date}  {from}\n    {}{copies}",
+        outln!(
+            "\n#{} {date}  {}\n    {}{}",
             h.item.unwrap_or(0),
-            h.subject.as_deref().unwrap_or("(no subject)")
+            line(&from),
+            line(h.subject.as_deref().unwrap_or("(no subject)")),
+            line(&copies)
         );
+        // Escaped by `highlighted` (the highlight itself may be a terminal colour).
         if let Some(sn) = &h.snippet {
             println!("    {}", highlighted(sn, hl_on, hl_off));
         }
@@ -105,16 +109,17 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
             } else {
                 format!(" [{}]", a.flags.join(", "))
             };
-            println!(
-                "    ↳ in attachment {}{flags}",
-                a.name.as_deref().unwrap_or("(no name)")
+            outln!(
+                "    ↳ in attachment {}{}",
+                line(a.name.as_deref().unwrap_or("(no name)")),
+                line(&flags)
             );
             if let Some(sn) = &a.snippet {
                 println!("      {}", highlighted(sn, hl_on, hl_off));
             }
         }
         for l in &h.locations {
-            println!("      {} {} {}", l.source, l.outcome, l.locator);
+            outln!("      {} {} {}", line(&l.source), l.outcome, line(&l.locator));
         }
     }
     if let Some(f) = &resp.facets {
@@ -123,7 +128,8 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
     Ok(())
 }
 
-/// A snippet's text with its highlighted ranges between `on` and `off`.
+/// A snippet's text, escaped for the terminal, with its highlighted ranges between `on` and
+/// `off`.
 fn highlighted(sn: &trove_query::search::Snippet, on: &str, off: &str) -> String {
     let mut text = String::new();
     let mut at = 0;
@@ -133,14 +139,14 @@ fn highlighted(sn: &trove_query::search::Snippet, on: &str, off: &str) -> String
             && sn.text.is_char_boundary(s)
             && sn.text.is_char_boundary(e)
         {
-            text.push_str(&sn.text[at..s]);
+            text.push_str(&line(&sn.text[at..s]));
             text.push_str(on);
-            text.push_str(&sn.text[s..e]);
+            text.push_str(&line(&sn.text[s..e]));
             text.push_str(off);
             at = e;
         }
     }
-    text.push_str(&sn.text[at..]);
+    text.push_str(&line(&sn.text[at..]));
     text
 }
 
@@ -152,11 +158,11 @@ fn print_facets(f: &Facets) {
         let parts: Vec<String> = b
             .iter()
             .take(10)
-            .map(|x| format!("{} {}", x.value, x.count))
+            .map(|x| format!("{} {}", line(&x.value), x.count))
             .collect();
-        println!("  {name:<14} {}", parts.join(" · "));
+        outln!("  {name:<14} {}", parts.join(" · "));
     };
-    println!("\nfacets:");
+    outln!("\nfacets:");
     line("source", &f.source);
     line("sender domain", &f.sender_domain);
     line("sender", &f.sender);
@@ -170,7 +176,7 @@ fn print_facets(f: &Facets) {
 
 pub fn count(case: &Case, query: &str) -> Result<()> {
     let n = open(case)?.count(query).map_err(query_error)?;
-    println!("{n}");
+    outln!("{n}");
     Ok(())
 }
 
@@ -201,7 +207,7 @@ pub fn export(
             export::export(&s, query, format, copies, &mut w).map_err(query_error)?
         }
     };
-    eprintln!(
+    errln!(
         "exported {} results as {} rows ({} bytes)",
         stats.hits, stats.rows, stats.bytes
     );
@@ -219,7 +225,7 @@ pub fn index(case: &Case, full: bool) -> Result<()> {
     } else {
         trove_ingest::index_pending(case, 256 << 20)?
     };
-    println!(
+    outln!(
         "indexed {} documents in {:.1}s",
         stats.documents, stats.seconds
     );

@@ -1,5 +1,6 @@
 //! `trove show`: one item with its provenance, headers, bodies and attachments.
 
+use crate::term::line;
 use std::io::Write;
 
 use anyhow::{Context, Result, bail};
@@ -18,7 +19,7 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
             // Several locations of one message: show the first, list the others.
             let first = many[0].clone();
             if !raw && !json {
-                eprintln!(
+                errln!(
                     "{} items match; showing #{} (see 'copies' below)",
                     many.len(),
                     first.id
@@ -80,11 +81,11 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "item #{}  {}  {}  {} bytes",
         item.id, item.kind, item.format, item.size
     );
-    println!(
+    outln!(
         "outcome: {}{}",
         item.outcome,
         item.reason
@@ -93,32 +94,33 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
             .unwrap_or_default()
     );
     if let Some(d) = item.duplicate_of {
-        println!("duplicate of item #{d}");
+        outln!("duplicate of item #{d}");
     }
     if let Some(sha) = &item.sha256 {
-        println!("sha256: {sha}");
+        outln!("sha256: {sha}");
     }
-    println!("source: {}", item.source);
-    println!("provenance:");
+    outln!("source: {}", item.source);
+    outln!("provenance:");
     for (depth, c) in chain.iter().enumerate() {
         let range = match (c.offset, c.length) {
             (Some(o), Some(l)) => format!(" bytes {o}..{}", o + l),
             (Some(o), None) => format!(" at byte {o}"),
             _ => String::new(),
         };
-        println!(
+        outln!(
             "  {:indent$}#{} {} {}{range}",
             "",
             c.id,
             c.format,
-            c.name,
+            line(&c.name),
             indent = depth * 2
         );
     }
-    println!("locator: {}", item.locator);
+    outln!("locator: {}", line(&item.locator));
     if let Some(f) = &item.folder {
-        println!(
-            "folder: {f}{}",
+        outln!(
+            "folder: {}{}",
+            line(f),
             item.flags
                 .as_deref()
                 .map(|fl| format!("  flags: {fl}"))
@@ -126,38 +128,38 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
         );
     }
     if let Some(m) = &item.meta {
-        println!("meta: {m}");
+        outln!("meta: {m}");
     }
     if let (Some(m), Some(p)) = (&message, &parsed) {
-        println!("\n── headers ({}) ──", p.headers.len());
+        outln!("\n── headers ({}) ──", p.headers.len());
         for h in &p.headers {
-            println!("{}: {}", h.name, h.value);
+            outln!("{}: {}", line(&h.name), line(&h.value));
         }
-        println!("\n── message ──");
+        outln!("\n── message ──");
         if let Some(d) = m.date {
             let when = chrono::DateTime::from_timestamp(d, 0)
                 .map(|t| t.to_rfc3339())
                 .unwrap_or_default();
-            println!(
+            outln!(
                 "date (UTC): {when}  from {}",
                 m.date_source.as_deref().unwrap_or("?")
             );
         }
         if !m.problems.is_empty() {
-            println!("problems: {}", m.problems.join(", "));
+            outln!("problems: {}", m.problems.join(", "));
         }
-        println!("\n{}", p.text.trim_end());
+        outln!("\n{}", p.text.trim_end());
         if p.html.is_some() {
-            println!("\n(an HTML body is also present)");
+            outln!("\n(an HTML body is also present)");
         }
         if !attachments.is_empty() {
-            println!("\n── attachments ──");
+            outln!("\n── attachments ──");
             for a in &attachments {
-                println!(
+                outln!(
                     "  part {:<3} {:<40} {:<30} {:>10} bytes  sha256 {}{}",
                     a.part,
-                    a.name.as_deref().unwrap_or("(no name)"),
-                    a.mime,
+                    line(a.name.as_deref().unwrap_or("(no name)")),
+                    line(&a.mime),
                     a.size,
                     a.sha256,
                     a.item_id
@@ -168,17 +170,17 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
                     .map_err(anyhow::Error::from)
                     .and_then(|k| Ok(trove_store::extraction::extraction(&cat, &k)?))
                 {
-                    println!("           {}", extraction_line(&e));
+                    outln!("           {}", extraction_line(&e));
                 }
             }
         }
         if copies.len() > 1 {
-            println!(
+            outln!(
                 "\n── {} locations of this message (copies in other mailboxes included) ──",
                 copies.len()
             );
             for c in &copies {
-                println!("  #{} {} {}", c.id, c.outcome, c.locator);
+                outln!("  #{} {} {}", c.id, c.outcome, line(&c.locator));
             }
         }
     }
@@ -186,16 +188,16 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
         && let Some(sha) = &item.sha256
         && let Some(e) = trove_store::extraction::extraction(&cat, &hex::decode(sha)?)?
     {
-        println!("\n── extraction ──\n{}", extraction_line(&e));
+        outln!("\n── extraction ──\n{}", extraction_line(&e));
         print_extraction_detail(case, &cat, &e)?;
     }
     if !children.is_empty() {
-        println!("\n── {} items inside ──", children.len());
+        outln!("\n── {} items inside ──", children.len());
         for c in children.iter().take(50) {
-            println!("  #{} {} {} {}", c.id, c.outcome, c.format, c.name);
+            outln!("  #{} {} {} {}", c.id, c.outcome, c.format, line(&c.name));
         }
         if children.len() > 50 {
-            println!("  … and {} more", children.len() - 50);
+            outln!("  … and {} more", children.len() - 50);
         }
     }
     Ok(())
@@ -231,13 +233,13 @@ fn print_extraction_detail(
     e: &trove_store::extraction::ExtractionRow,
 ) -> Result<()> {
     if let Some(m) = &e.meta {
-        println!("metadata: {m}");
+        outln!("metadata: {m}");
     }
     if let Some(t) = &e.text_sha256 {
         let mut k = [0u8; 32];
         hex::decode_to_slice(t, &mut k)?;
         let text = String::from_utf8_lossy(&case.read_blob(cat, &k)?).into_owned();
-        println!("\n{}", text.replace('\x0c', "\n── page ──\n").trim_end());
+        outln!("\n{}", text.replace('\x0c', "\n── page ──\n").trim_end());
     }
     Ok(())
 }
@@ -279,9 +281,9 @@ fn show_document(case: &Case, cat: &trove_store::Catalog, spec: &str, json: bool
         );
         return Ok(());
     }
-    println!("document {}\n{}", e.sha256, extraction_line(&e));
+    outln!("document {}\n{}", e.sha256, extraction_line(&e));
     for (item, name) in &carriers {
-        println!(
+        outln!(
             "  attached as {} to message item #{item}",
             name.as_deref().unwrap_or("(no name)")
         );

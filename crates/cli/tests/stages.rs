@@ -89,3 +89,72 @@ fn ingest_with_free_index_succeeds_and_is_searchable() {
     let found = text(&run(&[&"count", &case, &"cuartel"]).stdout);
     assert_eq!(found.trim(), "1");
 }
+
+/// Control characters in member names, subjects and headers reach the terminal escaped: no
+/// escape sequence gets through, and a name cannot forge a line of the report.
+#[test]
+fn control_characters_never_reach_the_terminal_raw() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("caso");
+    let dump = tmp.path().join("dump");
+    std::fs::create_dir_all(&dump).unwrap();
+    let evil = "x\x1b]0;pwned\x07\x1b[2J\u{9b}1;1H\u{202e}\n  #999 stored forged.gz";
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(dump.join("c.zip")).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    // A gzip stream that is not one: the member fails and is listed by `report --all`.
+    zip.start_file(evil, opts).unwrap();
+    zip.write_all(b"\x1f\x8b\x08\x00garbage that does not inflate").unwrap();
+    zip.start_file("aviso.eml", opts).unwrap();
+    zip.write_all(
+        "From: ana@sedena.example\nTo: beto@sedena.example\n\
+         Subject: =?utf-8?q?aviso_=1B]0;titulo=07_=1B[2J_fin?=\n\
+         X-Note: ok\x1b[31mrojo\nDate: Tue, 5 Mar 2019 10:00:00 -0600\n\n\
+         aviso del cuartel \x1b]2;otro\x07 fin\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    zip.finish().unwrap();
+    assert!(run(&[&"init", &case]).status.success());
+    let out = run(&[&"ingest", &case, &dump, &"--source", &"s\x1b[5m", &"--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let report = run(&[&"report", &case, &"--all"]);
+    let status = run(&[&"status", &case]);
+    let search = run(&[&"search", &case, &"cuartel"]);
+    let facets = run(&[&"search", &case, &"*", &"--facets"]);
+    let case_str = case.to_str().unwrap();
+    let item = String::from_utf8(
+        run(&[&"search", &case, &"cuartel", &"--json"]).stdout,
+    )
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&item).unwrap();
+    let id = v["hits"][0]["item"].as_i64().expect("a hit").to_string();
+    let show = run(&[&"show", &case_str, &id]);
+    for (name, out) in [
+        ("report", &report),
+        ("status", &status),
+        ("search", &search),
+        ("facets", &facets),
+        ("show", &show),
+    ] {
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        for stream in [&out.stdout, &out.stderr] {
+            let s = text(stream);
+            assert!(
+                !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t'
+                    || c == '\u{202e}'),
+                "{name} printed a raw control character: {s:?}"
+            );
+            assert!(
+                !s.lines().any(|l| l.starts_with("  #999")),
+                "{name}: a name forged a line: {s}"
+            );
+        }
+    }
+    let report = text(&report.stdout);
+    assert!(report.contains("x\\x1B]0;pwned\\x07\\x1B[2J\\u{009B}1;1H\\u{202E}\\n  #999 stored forged.gz"), "{report}");
+    let show = text(&show.stdout);
+    assert!(show.contains("aviso \\x1B]0;titulo\\x07 \\x1B[2J fin"), "{show}");
+    assert!(show.contains("aviso del cuartel \\x1B]2;otro\\x07 fin"), "{show}");
+}
