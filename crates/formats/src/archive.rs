@@ -170,15 +170,70 @@ fn member_limit(limits: &Limits, compressed: Option<u64>) -> (u64, &'static str)
 /// The visitor's answer: go on, or stop reading this archive.
 pub type Visit = ControlFlow<()>;
 
-/// Reads the members of a zip file.
+/// The member description of a zip entry (a `ZipFile` or a `ZipFileEntry`, which share these
+/// methods without a trait).
+macro_rules! zip_info {
+    ($f:expr) => {{
+        let f = &$f;
+        let raw = f.name_raw();
+        let name = match std::str::from_utf8(raw) {
+            Ok(s) => s.to_owned(),
+            // No UTF-8: an OEM code page. Spanish Windows writes CP850 (which agrees with CP437
+            // on á é í ó ú ñ but not on Á Í Ó Ú).
+            Err(_) => oem_cp::decode_string_complete_table(
+                raw,
+                &oem_cp::code_table::DECODING_TABLE_CP850,
+            ),
+        };
+        let kind = if f.is_dir() {
+            MemberKind::Directory
+        } else if f.is_symlink() {
+            MemberKind::Link
+        } else {
+            MemberKind::File
+        };
+        let mtime = f.last_modified().and_then(|d| {
+            let date =
+                NaiveDate::from_ymd_opt(d.year() as i32, d.month() as u32, d.day() as u32)?;
+            let dt = date.and_hms_opt(d.hour() as u32, d.minute() as u32, d.second() as u32)?;
+            Some(Utc.from_utc_datetime(&dt).fixed_offset())
+        });
+        MemberInfo {
+            name,
+            kind,
+            size: Some(f.size()),
+            compressed_size: Some(f.compressed_size()),
+            offset: Some(f.header_start()),
+            mtime,
+            encryption: f.encrypted().then_some("zip encryption"),
+        }
+    }};
+}
+/// Reads the members of a zip file, every entry of its central directory in order (entries that
+/// share a name included: each is a member of its own).
+///
+/// The central directory is walked entry by entry (`zip::unstable::read::ZipIterable`, hence
+/// the exact `zip` version in the workspace), never held whole: memory does not grow with the
+/// number of members, and entries with a repeated name are all kept, where `ZipArchive` keys
+/// entries by name and keeps one.
 pub fn read_zip<R: Read + Seek>(
     mut r: R,
     limits: &Limits,
     budget: &Budget,
     visit: &mut dyn FnMut(&MemberInfo, Option<&mut dyn Read>) -> Visit,
 ) -> Result<ArchiveSummary, ArchiveError> {
-    let mut archive = match zip::ZipArchive::new(&mut r) {
-        Ok(a) => a,
+    use zip::unstable::read::ZipIterable;
+    // A first pass over the central directory alone: a directory that does not read to its
+    // end is not trusted, and the local headers are walked instead.
+    let checked = ZipIterable::try_new(&mut r, zip::read::Config::default()).and_then(|mut z| {
+        let n = z.len();
+        for entry in z.files()? {
+            entry?;
+        }
+        Ok(n)
+    });
+    let total = match checked {
+        Ok(n) => n,
         Err(e) => {
             // No readable central directory (a truncated download, a damaged disk): walk the
             // local headers from the start instead.
@@ -202,23 +257,35 @@ pub fn read_zip<R: Read + Seek>(
             return Ok(summary);
         }
     };
+    let mut archive = ZipIterable::try_new(&mut r, zip::read::Config::default())
+        .map_err(|e| ArchiveError::Unreadable {
+            format: "zip",
+            reason: e.to_string(),
+        })?;
+    let files = archive.files().map_err(|e| ArchiveError::Unreadable {
+        format: "zip",
+        reason: e.to_string(),
+    })?;
     let mut summary = ArchiveSummary::default();
-    for i in 0..archive.len() {
+    let mut i = 0usize;
+    while let Some(entry) = files.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                summary.damage = Some(format!("central directory entry {i}: {e}"));
+                break;
+            }
+        };
         if summary.members >= limits.max_members {
             summary.damage = Some(format!(
                 "member limit of {} reached; {} members not read",
                 limits.max_members,
-                archive.len() - i
+                total - i
             ));
             break;
         }
-        let info = match archive.by_index_raw(i) {
-            Ok(f) => zip_info(&f),
-            Err(e) => {
-                summary.damage = Some(format!("member {i}: {e}"));
-                continue;
-            }
-        };
+        i += 1;
+        let info = zip_info!(entry);
         summary.members += 1;
         if info.kind != MemberKind::File || info.encryption.is_some() {
             if visit(&info, None).is_break() {
@@ -226,7 +293,7 @@ pub fn read_zip<R: Read + Seek>(
             }
             continue;
         }
-        let flow = match archive.by_index(i) {
+        let flow = match entry.with_reader(files.reader_mut(), zip::ZipReadOptions::new()) {
             Ok(f) => {
                 let (limit, what) = member_limit(limits, info.compressed_size);
                 let mut b = Bounded::new(f, limit, what, budget.clone());
@@ -256,7 +323,7 @@ fn read_zip_stream<R: Read>(
         match zip::read::read_zipfile_from_stream(r) {
             Ok(Some(f)) => {
                 summary.members += 1;
-                let info = zip_info(&f);
+                let info = zip_info!(f);
                 let flow = if info.kind == MemberKind::File && info.encryption.is_none() {
                     let (limit, what) = member_limit(limits, info.compressed_size);
                     let mut b = Bounded::new(f, limit, what, budget.clone());
@@ -276,39 +343,6 @@ fn read_zip_stream<R: Read>(
         }
     }
     summary
-}
-
-fn zip_info<R: Read>(f: &zip::read::ZipFile<'_, R>) -> MemberInfo {
-    let raw = f.name_raw();
-    let name = match std::str::from_utf8(raw) {
-        Ok(s) => s.to_owned(),
-        // No UTF-8: an OEM code page. Spanish Windows writes CP850 (which agrees with CP437 on
-        // á é í ó ú ñ but not on Á Í Ó Ú).
-        Err(_) => {
-            oem_cp::decode_string_complete_table(raw, &oem_cp::code_table::DECODING_TABLE_CP850)
-        }
-    };
-    let kind = if f.is_dir() {
-        MemberKind::Directory
-    } else if f.is_symlink() {
-        MemberKind::Link
-    } else {
-        MemberKind::File
-    };
-    let mtime = f.last_modified().and_then(|d| {
-        let date = NaiveDate::from_ymd_opt(d.year() as i32, d.month() as u32, d.day() as u32)?;
-        let dt = date.and_hms_opt(d.hour() as u32, d.minute() as u32, d.second() as u32)?;
-        Some(Utc.from_utc_datetime(&dt).fixed_offset())
-    });
-    MemberInfo {
-        name,
-        kind,
-        size: Some(f.size()),
-        compressed_size: Some(f.compressed_size()),
-        offset: Some(f.header_start()),
-        mtime,
-        encryption: f.encrypted().then_some("zip encryption"),
-    }
 }
 
 struct ErrReader(Option<io::Error>);
@@ -553,6 +587,25 @@ mod tests {
         assert_eq!(seen[0].1.as_deref().unwrap(), b"Subject: 1\n\nx");
         let (_, res) = collect_zip(b"PK\x03\x04garbage", &Limits::default());
         assert!(matches!(res, Err(ArchiveError::Unreadable { .. })));
+    }
+
+    #[test]
+    fn zip_entries_with_one_name_are_all_members() {
+        // The zip writer refuses a repeated name: write two, then give both one name.
+        let data = zip_bytes(&[("dup-1.eml", b"uno"), ("dup-2.eml", b"dos")]);
+        let mut patched = data.clone();
+        for i in 0..patched.len() - 9 {
+            if &patched[i..i + 9] == b"dup-2.eml" {
+                patched[i..i + 9].copy_from_slice(b"dup-1.eml");
+            }
+        }
+        let (seen, res) = collect_zip(&patched, &Limits::default());
+        assert_eq!(res.unwrap().members, 2);
+        let got: Vec<(&str, &[u8])> = seen
+            .iter()
+            .map(|(n, c)| (n.as_str(), c.as_deref().unwrap()))
+            .collect();
+        assert_eq!(got, [("dup-1.eml", &b"uno"[..]), ("dup-1.eml", &b"dos"[..])]);
     }
 
     #[test]
