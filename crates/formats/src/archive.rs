@@ -40,6 +40,9 @@ pub struct MemberInfo {
     pub mtime: Option<DateTime<FixedOffset>>,
     /// Set when the member is encrypted: how.
     pub encryption: Option<&'static str>,
+    /// Set when the reader refuses to read the member (handed to the visitor without a
+    /// reader): why.
+    pub refused: Option<String>,
 }
 
 /// How an archive read ended.
@@ -82,17 +85,30 @@ impl LimitReached {
 }
 
 /// Decompressed bytes that one outermost input may still expand to, shared by every nested
-/// reader of that input (across threads).
+/// reader of that input (across threads). Every layer counts: the bytes of a zip inside a zip
+/// are counted when the outer member is read and again as the inner members are, so a
+/// zip-of-zips bomb (42.zip) spends the budget level by level. See [`Limits::expansion_budget`].
 #[derive(Debug, Clone)]
-pub struct Budget(Arc<AtomicU64>);
+pub struct Budget {
+    left: Arc<AtomicU64>,
+    total: u64,
+}
 
 impl Budget {
     pub fn new(bytes: u64) -> Self {
-        Budget(Arc::new(AtomicU64::new(bytes)))
+        Budget {
+            left: Arc::new(AtomicU64::new(bytes)),
+            total: bytes,
+        }
+    }
+
+    /// The budget of an outermost input of `input_size` bytes.
+    pub fn for_input(limits: &Limits, input_size: u64) -> Self {
+        Budget::new(limits.expansion_budget(input_size))
     }
 
     fn take(&self, n: u64) -> bool {
-        self.0
+        self.left
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
                 left.checked_sub(n)
             })
@@ -100,7 +116,12 @@ impl Budget {
     }
 
     pub fn remaining(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.left.load(Ordering::Relaxed)
+    }
+
+    /// What the budget was to start with.
+    pub fn total(&self) -> u64 {
+        self.total
     }
 }
 
@@ -143,8 +164,8 @@ impl<R: Read> Read for Bounded<R> {
         }
         if !self.budget.take(n as u64) {
             return Err(io::Error::other(LimitReached {
-                what: "expansion budget",
-                limit: 0,
+                what: "total expansion",
+                limit: self.budget.total(),
             }));
         }
         Ok(n)
@@ -206,6 +227,7 @@ macro_rules! zip_info {
             offset: Some(f.header_start()),
             mtime,
             encryption: f.encrypted().then_some("zip encryption"),
+            refused: None,
         }
     }};
 }
@@ -267,6 +289,7 @@ pub fn read_zip<R: Read + Seek>(
         reason: e.to_string(),
     })?;
     let mut summary = ArchiveSummary::default();
+    let mut taken = Extents::default();
     let mut i = 0usize;
     while let Some(entry) = files.next() {
         let entry = match entry {
@@ -285,9 +308,24 @@ pub fn read_zip<R: Read + Seek>(
             break;
         }
         i += 1;
-        let info = zip_info!(entry);
+        let mut info = zip_info!(entry);
         summary.members += 1;
-        if info.kind != MemberKind::File || info.encryption.is_some() {
+        if info.kind == MemberKind::File && info.encryption.is_none() {
+            // Entries whose bytes overlap (many central-directory entries pointing at one
+            // local entry, or into another's data) would inflate the same bytes again and
+            // again: the first to claim the bytes is read, the others are refused.
+            let compressed = entry.compressed_size();
+            if let Some((start, end)) =
+                local_extent(files.reader_mut(), entry.header_start(), compressed)
+            {
+                if taken.overlaps(start, end) {
+                    info.refused = Some(OVERLAPPING.to_owned());
+                } else {
+                    taken.insert(start, end);
+                }
+            }
+        }
+        if info.kind != MemberKind::File || info.encryption.is_some() || info.refused.is_some() {
             if visit(&info, None).is_break() {
                 break;
             }
@@ -309,6 +347,54 @@ pub fn read_zip<R: Read + Seek>(
         }
     }
     Ok(summary)
+}
+
+/// Why an overlapping zip entry is not read.
+pub const OVERLAPPING: &str =
+    "overlapping zip entry (its bytes are an earlier member's); not read";
+
+/// Where a zip entry lies in the archive: from its local header to the end of its data.
+fn local_extent<R: Read + Seek + ?Sized>(
+    r: &mut R,
+    header: u64,
+    compressed: u64,
+) -> Option<(u64, u64)> {
+    r.seek(SeekFrom::Start(header)).ok()?;
+    let mut h = [0u8; 30];
+    r.read_exact(&mut h).ok()?;
+    if h[..4] != *b"PK\x03\x04" {
+        return None;
+    }
+    let names = u16::from_le_bytes([h[26], h[27]]) as u64 + u16::from_le_bytes([h[28], h[29]]) as u64;
+    let end = header
+        .checked_add(30 + names)?
+        .checked_add(compressed)?;
+    Some((header, end))
+}
+
+/// The byte ranges of an archive already read, as a union of disjoint ranges (touching ones
+/// merged: the members of an ordinary zip make one range).
+#[derive(Debug, Default)]
+struct Extents(std::collections::BTreeMap<u64, u64>);
+
+impl Extents {
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.0.range(..=start).next_back().is_some_and(|(_, &e)| e > start)
+            || self.0.range(start..).next().is_some_and(|(&s, _)| s < end)
+    }
+
+    fn insert(&mut self, mut start: u64, mut end: u64) {
+        if let Some((&s, &e)) = self.0.range(..=start).next_back()
+            && e == start
+        {
+            self.0.remove(&s);
+            start = s;
+        }
+        if let Some(e) = self.0.remove(&end) {
+            end = e;
+        }
+        self.0.insert(start, end);
+    }
 }
 
 /// Walks zip local headers in order, for zips without a readable central directory.
@@ -410,6 +496,7 @@ pub fn read_tar<R: Read>(
             offset: Some(entry.raw_file_position()),
             mtime,
             encryption: None,
+            refused: None,
         };
         let flow = if kind == MemberKind::File {
             let mut b = Bounded::new(
@@ -471,6 +558,7 @@ pub fn read_7z<R: Read + Seek>(
             offset: None,
             mtime,
             encryption: None,
+            refused: None,
         };
         let flow = if kind == MemberKind::File {
             let mut b = Bounded::new(data, limits.max_member_bytes, "member size", budget.clone());
@@ -563,7 +651,11 @@ mod tests {
                     let mut v = Vec::new();
                     r.read_to_end(&mut v).map(|_| v).map_err(|e| e.to_string())
                 }
-                None => Err(format!("{:?} {:?}", info.kind, info.encryption)),
+                None => Err(format!(
+                    "{:?} {:?}",
+                    info.kind,
+                    info.encryption.or(info.refused.as_ref().map(|_| "refused"))
+                )),
             };
             seen.push((info.name.clone(), content));
             ControlFlow::Continue(())
@@ -609,6 +701,23 @@ mod tests {
     }
 
     #[test]
+    fn overlapping_zip_entries_are_read_once() {
+        let data = zip_bytes(&[("a.txt", b"the same bytes"), ("b.txt", b"other bytes")]);
+        // Point the second central-directory entry at the first local entry.
+        let mut patched = data.clone();
+        let cds: Vec<usize> = (0..patched.len() - 4)
+            .filter(|&i| patched[i..i + 4] == *b"PK\x01\x02")
+            .collect();
+        assert_eq!(cds.len(), 2);
+        patched[cds[1] + 42..cds[1] + 46].copy_from_slice(&0u32.to_le_bytes());
+        let (seen, res) = collect_zip(&patched, &Limits::default());
+        assert_eq!(res.unwrap().members, 2);
+        assert_eq!(seen[0].1.as_deref().unwrap(), b"the same bytes");
+        assert_eq!(seen[1].0, "b.txt");
+        assert_eq!(seen[1].1.as_ref().unwrap_err(), "File Some(\"refused\")");
+    }
+
+    #[test]
     fn zip_cp850_names() {
         // "Oficio ÚLTIMO.txt" in CP850 (Ú = 0xE9), no UTF-8 flag.
         let data = zip_bytes(&[("placeholder-name.txt", b"x")]);
@@ -643,7 +752,8 @@ mod tests {
             ..Limits::default()
         };
         let (seen, _) = collect_zip(&data, &limits);
-        assert!(seen[0].1.as_ref().unwrap_err().contains("budget"));
+        let err = seen[0].1.as_ref().unwrap_err();
+        assert!(err.contains("total expansion limit of 1048576 bytes"), "{err}");
     }
 
     #[test]

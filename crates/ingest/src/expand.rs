@@ -369,6 +369,17 @@ fn member(
         it.meta = (!meta.is_empty()).then(|| serde_json::Value::Object(meta.clone()));
         it
     };
+    if let Some(why) = &info.refused {
+        return sink.record(
+            decided(
+                Outcome::Skipped {
+                    reason: why.clone(),
+                },
+                "unknown",
+            ),
+            member_of,
+        );
+    }
     let reader = match (info.kind, info.encryption, reader) {
         (MemberKind::Link, _, _) => {
             return sink.record(

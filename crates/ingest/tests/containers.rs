@@ -255,7 +255,137 @@ fn a_generated_name_never_takes_a_real_one() {
     assert_report_sums(&t);
 }
 
-#[allow(dead_code)]
+/// Options for the hostile inputs: no index, no extraction (what is measured is expansion).
 fn opts(dir: &Path) -> IngestOptions {
-    IngestOptions::new("c", vec![dir.to_path_buf()])
+    let mut o = IngestOptions::new("c", vec![dir.to_path_buf()]);
+    o.index = false;
+    o.extract = None;
+    o
+}
+
+#[test]
+fn overlapping_zip_entries_are_read_once() {
+    // 64 central-directory entries pointing at one local entry of 1 MiB of zeros (the 1.1 MB
+    // zip of 1,024 entries on one 1 GiB entry, scaled down).
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    let mut z = HandZip::new();
+    let zeros = z.add("ceros.bin", &vec![0u8; 1 << 20], true);
+    let names: Vec<String> = (0..64).map(|i| format!("ceros-{i:02}.bin")).collect();
+    let cd: Vec<(usize, &str)> = names.iter().map(|n| (zeros, n.as_str())).collect();
+    // And a stored entry whose data is another entry, local header and all.
+    let mut inner = HandZip::new();
+    inner.add("dentro.eml", eml("dentro", "x").as_bytes(), false);
+    let mut q = HandZip::new();
+    let outer = q.add("fuera.bin", &inner.bytes, false);
+    let mut quoted = inner.locals[0].clone();
+    quoted.1 += q.locals[outer].1 + 30 + "fuera.bin".len() as u32;
+    q.locals.push(quoted);
+    let bomb = write(&dir, "bomba.zip", &z.finish(&cd));
+    let quoting = write(&dir, "cita.zip", &q.finish(&[(0, "fuera.bin"), (1, "dentro.eml")]));
+    t.ingest_with(opts(&dir));
+
+    let b = bomb.display().to_string();
+    let rows = t.strings(&format!(
+        "SELECT name || '|' || outcome || '|' || size || '|' || COALESCE(reason, '') FROM items
+         WHERE parent_id = (SELECT id FROM items WHERE locator = '{b}') ORDER BY name"
+    ));
+    assert_eq!(rows.len(), 64);
+    assert_eq!(rows[0], "ceros-00.bin|stored|1048576|");
+    for r in &rows[1..] {
+        assert!(
+            r.ends_with(
+                "|skipped|1048576|overlapping zip entry (its bytes are an earlier member's); not read"
+            ),
+            "{r}"
+        );
+    }
+    // One member's bytes were inflated, not 64.
+    assert_eq!(
+        t.count("SELECT COALESCE(SUM(size), 0) FROM items WHERE outcome IN ('stored', 'duplicate') AND parent_id IS NOT NULL AND format = 'unknown'"),
+        0
+    );
+    assert_eq!(
+        t.count(&format!("SELECT SUM(size) FROM items WHERE outcome IN ('stored', 'duplicate') AND locator LIKE '{b}!/%'")),
+        1 << 20
+    );
+    let c = quoting.display().to_string();
+    assert_eq!(
+        t.strings(&format!(
+            "SELECT name || '|' || outcome FROM items WHERE locator LIKE '{c}!/%' ORDER BY name"
+        )),
+        // fuera.bin holds a local entry, so it is a zip itself (read from its local headers).
+        [
+            "dentro.eml|skipped",
+            "dentro.eml|stored",
+            "fuera.bin|container"
+        ]
+        .map(String::from)
+    );
+    assert_eq!(
+        t.strings(&format!(
+            "SELECT reason FROM items WHERE locator = '{c}!/dentro.eml'"
+        )),
+        ["overlapping zip entry (its bytes are an earlier member's); not read"].map(String::from)
+    );
+    assert_report_sums(&t);
+}
+
+/// A zip of `copies` members, each these bytes.
+fn zip_of_copies(name: &str, data: &[u8], copies: usize) -> Vec<u8> {
+    let mut z = HandZip::new();
+    let cd: Vec<(usize, String)> = (0..copies)
+        .map(|i| (z.add(&format!("{i:x}-{name}"), data, true), format!("{i:x}-{name}")))
+        .collect();
+    let cd: Vec<(usize, &str)> = cd.iter().map(|(i, n)| (*i, n.as_str())).collect();
+    z.finish(&cd)
+}
+
+#[test]
+fn a_zip_of_zips_stops_at_the_inputs_budget() {
+    // 42.zip in small: 16 zips of 16 zips of 16 members of 1 MiB of zeros, 4 GiB in all, from
+    // a file of some tens of KB. Every member is small enough for its own ratio limit; the
+    // budget of the input (ratio × its size, here at least 8 MiB) stops the whole.
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    let mut z = zip_of_copies("ceros.bin", &vec![0u8; 1 << 20], 16);
+    for level in 0..2 {
+        z = zip_of_copies(&format!("nivel{level}.zip"), &z, 16);
+    }
+    let size = z.len() as u64;
+    assert!(size < 200 << 10, "{size}");
+    let bomb = write(&dir, "42.zip", &z);
+    let mut o = opts(&dir);
+    o.limits.max_ratio = 100;
+    o.limits.min_expanded_bytes = 8 << 20;
+    let budget = o.limits.expansion_budget(size);
+    assert_eq!(budget, 8 << 20);
+    t.ingest_with(o);
+
+    let b = bomb.display().to_string();
+    let leaves = t.count(&format!(
+        "SELECT COUNT(*) FROM items WHERE locator LIKE '{b}!/%' AND name LIKE '%ceros.bin' AND outcome IN ('stored', 'duplicate')"
+    ));
+    let leaf_bytes = t.count(&format!(
+        "SELECT COALESCE(SUM(size), 0) FROM items WHERE locator LIKE '{b}!/%' AND outcome IN ('stored', 'duplicate')"
+    ));
+    assert!(leaves >= 1 && leaves < 8, "{leaves}");
+    assert!(leaf_bytes as u64 <= budget, "{leaf_bytes}");
+    let reason = format!("not read: total expansion limit of {budget} bytes reached");
+    let refused = t.count(&format!(
+        "SELECT COUNT(*) FROM items WHERE outcome = 'skipped' AND reason = '{reason}'"
+    ));
+    assert!(refused >= 16, "{refused}");
+    // Nothing else: every item met is read, refused with that reason, or a container.
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM items WHERE NOT (outcome IN ('stored', 'duplicate', 'container') OR reason = '{reason}')"
+        )),
+        0
+    );
+    // The report names the reason.
+    let cat = t.case.reader().unwrap();
+    let reports = trove_store::query::report(&cat).unwrap();
+    assert!(reports[0].reasons.iter().any(|r| r.reason == reason));
+    assert_report_sums(&t);
 }
