@@ -40,6 +40,9 @@ pub struct MemberInfo {
     pub mtime: Option<DateTime<FixedOffset>>,
     /// Set when the member is encrypted: how.
     pub encryption: Option<&'static str>,
+    /// Set when the reader refuses to read the member (handed to the visitor without a
+    /// reader): why.
+    pub refused: Option<String>,
 }
 
 /// How an archive read ended.
@@ -82,17 +85,30 @@ impl LimitReached {
 }
 
 /// Decompressed bytes that one outermost input may still expand to, shared by every nested
-/// reader of that input (across threads).
+/// reader of that input (across threads). Every layer counts: the bytes of a zip inside a zip
+/// are counted when the outer member is read and again as the inner members are, so a
+/// zip-of-zips bomb (42.zip) spends the budget level by level. See [`Limits::expansion_budget`].
 #[derive(Debug, Clone)]
-pub struct Budget(Arc<AtomicU64>);
+pub struct Budget {
+    left: Arc<AtomicU64>,
+    total: u64,
+}
 
 impl Budget {
     pub fn new(bytes: u64) -> Self {
-        Budget(Arc::new(AtomicU64::new(bytes)))
+        Budget {
+            left: Arc::new(AtomicU64::new(bytes)),
+            total: bytes,
+        }
+    }
+
+    /// The budget of an outermost input of `input_size` bytes.
+    pub fn for_input(limits: &Limits, input_size: u64) -> Self {
+        Budget::new(limits.expansion_budget(input_size))
     }
 
     fn take(&self, n: u64) -> bool {
-        self.0
+        self.left
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
                 left.checked_sub(n)
             })
@@ -100,7 +116,12 @@ impl Budget {
     }
 
     pub fn remaining(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.left.load(Ordering::Relaxed)
+    }
+
+    /// What the budget was to start with.
+    pub fn total(&self) -> u64 {
+        self.total
     }
 }
 
@@ -143,8 +164,8 @@ impl<R: Read> Read for Bounded<R> {
         }
         if !self.budget.take(n as u64) {
             return Err(io::Error::other(LimitReached {
-                what: "expansion budget",
-                limit: 0,
+                what: "total expansion",
+                limit: self.budget.total(),
             }));
         }
         Ok(n)
@@ -170,15 +191,71 @@ fn member_limit(limits: &Limits, compressed: Option<u64>) -> (u64, &'static str)
 /// The visitor's answer: go on, or stop reading this archive.
 pub type Visit = ControlFlow<()>;
 
-/// Reads the members of a zip file.
+/// The member description of a zip entry (a `ZipFile` or a `ZipFileEntry`, which share these
+/// methods without a trait).
+macro_rules! zip_info {
+    ($f:expr) => {{
+        let f = &$f;
+        let raw = f.name_raw();
+        let name = match std::str::from_utf8(raw) {
+            Ok(s) => s.to_owned(),
+            // No UTF-8: an OEM code page. Spanish Windows writes CP850 (which agrees with CP437
+            // on á é í ó ú ñ but not on Á Í Ó Ú).
+            Err(_) => oem_cp::decode_string_complete_table(
+                raw,
+                &oem_cp::code_table::DECODING_TABLE_CP850,
+            ),
+        };
+        let kind = if f.is_dir() {
+            MemberKind::Directory
+        } else if f.is_symlink() {
+            MemberKind::Link
+        } else {
+            MemberKind::File
+        };
+        let mtime = f.last_modified().and_then(|d| {
+            let date =
+                NaiveDate::from_ymd_opt(d.year() as i32, d.month() as u32, d.day() as u32)?;
+            let dt = date.and_hms_opt(d.hour() as u32, d.minute() as u32, d.second() as u32)?;
+            Some(Utc.from_utc_datetime(&dt).fixed_offset())
+        });
+        MemberInfo {
+            name,
+            kind,
+            size: Some(f.size()),
+            compressed_size: Some(f.compressed_size()),
+            offset: Some(f.header_start()),
+            mtime,
+            encryption: f.encrypted().then_some("zip encryption"),
+            refused: None,
+        }
+    }};
+}
+/// Reads the members of a zip file, every entry of its central directory in order (entries that
+/// share a name included: each is a member of its own).
+///
+/// The central directory is walked entry by entry (`zip::unstable::read::ZipIterable`, hence
+/// the exact `zip` version in the workspace), never held whole: memory does not grow with the
+/// number of members, and entries with a repeated name are all kept, where `ZipArchive` keys
+/// entries by name and keeps one.
 pub fn read_zip<R: Read + Seek>(
     mut r: R,
     limits: &Limits,
     budget: &Budget,
     visit: &mut dyn FnMut(&MemberInfo, Option<&mut dyn Read>) -> Visit,
 ) -> Result<ArchiveSummary, ArchiveError> {
-    let mut archive = match zip::ZipArchive::new(&mut r) {
-        Ok(a) => a,
+    use zip::unstable::read::ZipIterable;
+    // A first pass over the central directory alone: a directory that does not read to its
+    // end is not trusted, and the local headers are walked instead.
+    let checked = ZipIterable::try_new(&mut r, zip::read::Config::default()).and_then(|mut z| {
+        let n = z.len();
+        for entry in z.files()? {
+            entry?;
+        }
+        Ok(n)
+    });
+    let total = match checked {
+        Ok(n) => n,
         Err(e) => {
             // No readable central directory (a truncated download, a damaged disk): walk the
             // local headers from the start instead.
@@ -202,31 +279,59 @@ pub fn read_zip<R: Read + Seek>(
             return Ok(summary);
         }
     };
+    let mut archive = ZipIterable::try_new(&mut r, zip::read::Config::default())
+        .map_err(|e| ArchiveError::Unreadable {
+            format: "zip",
+            reason: e.to_string(),
+        })?;
+    let files = archive.files().map_err(|e| ArchiveError::Unreadable {
+        format: "zip",
+        reason: e.to_string(),
+    })?;
     let mut summary = ArchiveSummary::default();
-    for i in 0..archive.len() {
+    let mut taken = Extents::default();
+    let mut i = 0usize;
+    while let Some(entry) = files.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                summary.damage = Some(format!("central directory entry {i}: {e}"));
+                break;
+            }
+        };
         if summary.members >= limits.max_members {
             summary.damage = Some(format!(
                 "member limit of {} reached; {} members not read",
                 limits.max_members,
-                archive.len() - i
+                total - i
             ));
             break;
         }
-        let info = match archive.by_index_raw(i) {
-            Ok(f) => zip_info(&f),
-            Err(e) => {
-                summary.damage = Some(format!("member {i}: {e}"));
-                continue;
-            }
-        };
+        i += 1;
+        let mut info = zip_info!(entry);
         summary.members += 1;
-        if info.kind != MemberKind::File || info.encryption.is_some() {
+        if info.kind == MemberKind::File && info.encryption.is_none() {
+            // Entries whose bytes overlap (many central-directory entries pointing at one
+            // local entry, or into another's data) would inflate the same bytes again and
+            // again: the first to claim the bytes is read, the others are refused.
+            let compressed = entry.compressed_size();
+            if let Some((start, end)) =
+                local_extent(files.reader_mut(), entry.header_start(), compressed)
+            {
+                if taken.overlaps(start, end) {
+                    info.refused = Some(OVERLAPPING.to_owned());
+                } else {
+                    taken.insert(start, end);
+                }
+            }
+        }
+        if info.kind != MemberKind::File || info.encryption.is_some() || info.refused.is_some() {
             if visit(&info, None).is_break() {
                 break;
             }
             continue;
         }
-        let flow = match archive.by_index(i) {
+        let flow = match entry.with_reader(files.reader_mut(), zip::ZipReadOptions::new()) {
             Ok(f) => {
                 let (limit, what) = member_limit(limits, info.compressed_size);
                 let mut b = Bounded::new(f, limit, what, budget.clone());
@@ -244,6 +349,54 @@ pub fn read_zip<R: Read + Seek>(
     Ok(summary)
 }
 
+/// Why an overlapping zip entry is not read.
+pub const OVERLAPPING: &str =
+    "overlapping zip entry (its bytes are an earlier member's); not read";
+
+/// Where a zip entry lies in the archive: from its local header to the end of its data.
+fn local_extent<R: Read + Seek + ?Sized>(
+    r: &mut R,
+    header: u64,
+    compressed: u64,
+) -> Option<(u64, u64)> {
+    r.seek(SeekFrom::Start(header)).ok()?;
+    let mut h = [0u8; 30];
+    r.read_exact(&mut h).ok()?;
+    if h[..4] != *b"PK\x03\x04" {
+        return None;
+    }
+    let names = u16::from_le_bytes([h[26], h[27]]) as u64 + u16::from_le_bytes([h[28], h[29]]) as u64;
+    let end = header
+        .checked_add(30 + names)?
+        .checked_add(compressed)?;
+    Some((header, end))
+}
+
+/// The byte ranges of an archive already read, as a union of disjoint ranges (touching ones
+/// merged: the members of an ordinary zip make one range).
+#[derive(Debug, Default)]
+struct Extents(std::collections::BTreeMap<u64, u64>);
+
+impl Extents {
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.0.range(..=start).next_back().is_some_and(|(_, &e)| e > start)
+            || self.0.range(start..).next().is_some_and(|(&s, _)| s < end)
+    }
+
+    fn insert(&mut self, mut start: u64, mut end: u64) {
+        if let Some((&s, &e)) = self.0.range(..=start).next_back()
+            && e == start
+        {
+            self.0.remove(&s);
+            start = s;
+        }
+        if let Some(e) = self.0.remove(&end) {
+            end = e;
+        }
+        self.0.insert(start, end);
+    }
+}
+
 /// Walks zip local headers in order, for zips without a readable central directory.
 fn read_zip_stream<R: Read>(
     r: &mut R,
@@ -256,7 +409,7 @@ fn read_zip_stream<R: Read>(
         match zip::read::read_zipfile_from_stream(r) {
             Ok(Some(f)) => {
                 summary.members += 1;
-                let info = zip_info(&f);
+                let info = zip_info!(f);
                 let flow = if info.kind == MemberKind::File && info.encryption.is_none() {
                     let (limit, what) = member_limit(limits, info.compressed_size);
                     let mut b = Bounded::new(f, limit, what, budget.clone());
@@ -276,39 +429,6 @@ fn read_zip_stream<R: Read>(
         }
     }
     summary
-}
-
-fn zip_info<R: Read>(f: &zip::read::ZipFile<'_, R>) -> MemberInfo {
-    let raw = f.name_raw();
-    let name = match std::str::from_utf8(raw) {
-        Ok(s) => s.to_owned(),
-        // No UTF-8: an OEM code page. Spanish Windows writes CP850 (which agrees with CP437 on
-        // á é í ó ú ñ but not on Á Í Ó Ú).
-        Err(_) => {
-            oem_cp::decode_string_complete_table(raw, &oem_cp::code_table::DECODING_TABLE_CP850)
-        }
-    };
-    let kind = if f.is_dir() {
-        MemberKind::Directory
-    } else if f.is_symlink() {
-        MemberKind::Link
-    } else {
-        MemberKind::File
-    };
-    let mtime = f.last_modified().and_then(|d| {
-        let date = NaiveDate::from_ymd_opt(d.year() as i32, d.month() as u32, d.day() as u32)?;
-        let dt = date.and_hms_opt(d.hour() as u32, d.minute() as u32, d.second() as u32)?;
-        Some(Utc.from_utc_datetime(&dt).fixed_offset())
-    });
-    MemberInfo {
-        name,
-        kind,
-        size: Some(f.size()),
-        compressed_size: Some(f.compressed_size()),
-        offset: Some(f.header_start()),
-        mtime,
-        encryption: f.encrypted().then_some("zip encryption"),
-    }
 }
 
 struct ErrReader(Option<io::Error>);
@@ -376,6 +496,7 @@ pub fn read_tar<R: Read>(
             offset: Some(entry.raw_file_position()),
             mtime,
             encryption: None,
+            refused: None,
         };
         let flow = if kind == MemberKind::File {
             let mut b = Bounded::new(
@@ -437,6 +558,7 @@ pub fn read_7z<R: Read + Seek>(
             offset: None,
             mtime,
             encryption: None,
+            refused: None,
         };
         let flow = if kind == MemberKind::File {
             let mut b = Bounded::new(data, limits.max_member_bytes, "member size", budget.clone());
@@ -529,7 +651,11 @@ mod tests {
                     let mut v = Vec::new();
                     r.read_to_end(&mut v).map(|_| v).map_err(|e| e.to_string())
                 }
-                None => Err(format!("{:?} {:?}", info.kind, info.encryption)),
+                None => Err(format!(
+                    "{:?} {:?}",
+                    info.kind,
+                    info.encryption.or(info.refused.as_ref().map(|_| "refused"))
+                )),
             };
             seen.push((info.name.clone(), content));
             ControlFlow::Continue(())
@@ -553,6 +679,42 @@ mod tests {
         assert_eq!(seen[0].1.as_deref().unwrap(), b"Subject: 1\n\nx");
         let (_, res) = collect_zip(b"PK\x03\x04garbage", &Limits::default());
         assert!(matches!(res, Err(ArchiveError::Unreadable { .. })));
+    }
+
+    #[test]
+    fn zip_entries_with_one_name_are_all_members() {
+        // The zip writer refuses a repeated name: write two, then give both one name.
+        let data = zip_bytes(&[("dup-1.eml", b"uno"), ("dup-2.eml", b"dos")]);
+        let mut patched = data.clone();
+        for i in 0..patched.len() - 9 {
+            if &patched[i..i + 9] == b"dup-2.eml" {
+                patched[i..i + 9].copy_from_slice(b"dup-1.eml");
+            }
+        }
+        let (seen, res) = collect_zip(&patched, &Limits::default());
+        assert_eq!(res.unwrap().members, 2);
+        let got: Vec<(&str, &[u8])> = seen
+            .iter()
+            .map(|(n, c)| (n.as_str(), c.as_deref().unwrap()))
+            .collect();
+        assert_eq!(got, [("dup-1.eml", &b"uno"[..]), ("dup-1.eml", &b"dos"[..])]);
+    }
+
+    #[test]
+    fn overlapping_zip_entries_are_read_once() {
+        let data = zip_bytes(&[("a.txt", b"the same bytes"), ("b.txt", b"other bytes")]);
+        // Point the second central-directory entry at the first local entry.
+        let mut patched = data.clone();
+        let cds: Vec<usize> = (0..patched.len() - 4)
+            .filter(|&i| patched[i..i + 4] == *b"PK\x01\x02")
+            .collect();
+        assert_eq!(cds.len(), 2);
+        patched[cds[1] + 42..cds[1] + 46].copy_from_slice(&0u32.to_le_bytes());
+        let (seen, res) = collect_zip(&patched, &Limits::default());
+        assert_eq!(res.unwrap().members, 2);
+        assert_eq!(seen[0].1.as_deref().unwrap(), b"the same bytes");
+        assert_eq!(seen[1].0, "b.txt");
+        assert_eq!(seen[1].1.as_ref().unwrap_err(), "File Some(\"refused\")");
     }
 
     #[test]
@@ -590,7 +752,8 @@ mod tests {
             ..Limits::default()
         };
         let (seen, _) = collect_zip(&data, &limits);
-        assert!(seen[0].1.as_ref().unwrap_err().contains("budget"));
+        let err = seen[0].1.as_ref().unwrap_err();
+        assert!(err.contains("total expansion limit of 1048576 bytes"), "{err}");
     }
 
     #[test]

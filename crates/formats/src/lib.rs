@@ -31,8 +31,12 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// Decompressed size of one archive member or compressed stream.
     pub max_member_bytes: u64,
-    /// Decompressed bytes that one outermost input may expand to, all nesting included.
+    /// Decompressed bytes that one outermost input may expand to, all nesting included, at
+    /// most (see [`Limits::expansion_budget`]).
     pub max_expanded_bytes: u64,
+    /// Decompressed bytes that any outermost input may expand to, however small it is.
+    #[serde(default = "default_min_expanded_bytes")]
+    pub min_expanded_bytes: u64,
     /// Decompressed ÷ compressed size above which a member is treated as a bomb.
     pub max_ratio: u64,
     /// Members listed per archive.
@@ -48,8 +52,26 @@ impl Default for Limits {
             max_header_bytes: 1 << 20,
             max_member_bytes: 8 << 30,
             max_expanded_bytes: 1 << 40,
+            min_expanded_bytes: default_min_expanded_bytes(),
             max_ratio: 1_000,
             max_members: 10_000_000,
         }
+    }
+}
+
+fn default_min_expanded_bytes() -> u64 {
+    64 << 20
+}
+
+impl Limits {
+    /// Decompressed bytes an outermost input of `input_size` bytes may expand to, all layers
+    /// and all members together: `max_ratio` times its size, at least `min_expanded_bytes`, at
+    /// most `max_expanded_bytes`. A bound on each member alone does not stop a small file
+    /// from costing a terabyte (a thousand members of a gigabyte each, or 42.zip's nesting).
+    pub fn expansion_budget(&self, input_size: u64) -> u64 {
+        input_size
+            .saturating_mul(self.max_ratio)
+            .max(self.min_expanded_bytes)
+            .min(self.max_expanded_bytes)
     }
 }

@@ -2,6 +2,7 @@
 //! the producer (streaming the outermost inputs, members going to the workers) and by a worker
 //! (opening an archive found in an attachment, everything kept in one group).
 
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -310,7 +311,8 @@ fn visitor<'a>(
     c: &'a Container,
     members: &'a mut u64,
 ) -> impl FnMut(&MemberInfo, Option<&mut dyn Read>) -> archive::Visit + 'a {
-    move |info, reader| match member(ctx, sink, c, info, reader, members) {
+    let mut names = Names::default();
+    move |info, reader| match member(ctx, sink, c, info, reader, members, &mut names) {
         Ok(()) => ControlFlow::Continue(()),
         Err(Stop) => ControlFlow::Break(()),
     }
@@ -324,12 +326,13 @@ fn member(
     info: &MemberInfo,
     reader: Option<&mut dyn Read>,
     members: &mut u64,
+    names: &mut Names,
 ) -> Result<(), Stop> {
     if info.kind == MemberKind::Directory {
         return Ok(());
     }
     let name = info.name.trim_start_matches("./").to_owned();
-    let loc = locator::member(&c.locator, &name);
+    let loc = names.claim(locator::member(&c.locator, &name));
     let seen = sink.seen(&loc);
     if seen == Seen::Done {
         return Ok(());
@@ -366,6 +369,17 @@ fn member(
         it.meta = (!meta.is_empty()).then(|| serde_json::Value::Object(meta.clone()));
         it
     };
+    if let Some(why) = &info.refused {
+        return sink.record(
+            decided(
+                Outcome::Skipped {
+                    reason: why.clone(),
+                },
+                "unknown",
+            ),
+            member_of,
+        );
+    }
     let reader = match (info.kind, info.encryption, reader) {
         (MemberKind::Link, _, _) => {
             return sink.record(
@@ -430,6 +444,44 @@ fn member(
         member_of,
     };
     stream_member(ctx, sink, spec, reader)
+}
+
+/// The locators of one container's members, one of its own for each: a member whose locator
+/// an earlier member of the container already has gets `#2`, `#3`… by its order among the
+/// members of that name (`a.zip!/same.eml`, `a.zip!/same.eml#2`), and a generated locator
+/// that a real member already holds moves on to the next number. The same container gives
+/// the same locators on every run, so that a resumed run recognises each member. Locators are
+/// remembered by a 64-bit hash (FNV-1a), not kept: memory is 8 bytes a member, whatever the
+/// names; a hash collision only makes a name numbered that need not be, the same way each run.
+#[derive(Debug, Default)]
+pub struct Names {
+    taken: HashSet<u64>,
+    /// For locators met more than once: the number the next repeat tries first.
+    next: HashMap<u64, u64>,
+}
+
+impl Names {
+    pub fn claim(&mut self, locator: String) -> String {
+        let h = fnv1a(locator.as_bytes());
+        if self.taken.insert(h) {
+            return locator;
+        }
+        let mut k = self.next.get(&h).copied().unwrap_or(2);
+        loop {
+            let candidate = format!("{locator}#{k}");
+            k += 1;
+            if self.taken.insert(fnv1a(candidate.as_bytes())) {
+                self.next.insert(h, k);
+                return candidate;
+            }
+        }
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// A member about to be classified.

@@ -294,7 +294,7 @@ impl<'a> Producer<'a> {
             .unwrap_or_else(|| locator.clone());
         let (folder, flags) = folder_and_flags(rel);
         let meta = zimbra_path(rel).map(|z| serde_json::json!({ "zimbra": { "mailbox": z.mailbox, "item": z.item, "revision": z.revision } }));
-        let budget = Budget::new(self.ctx.limits.max_expanded_bytes);
+        let budget = Budget::for_input(&self.ctx.limits, size);
         if is_container(format) {
             let c = Container {
                 locator,

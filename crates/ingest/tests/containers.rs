@@ -1,0 +1,391 @@
+//! Hostile and odd containers, built here: every member gets an item with an outcome, and what
+//! a container can make trove expand or spill is bounded by the container's own size.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+
+use common::TestCase;
+use trove_ingest::IngestOptions;
+
+fn eml(subject: &str, body: &str) -> String {
+    format!(
+        "From: ana@sedena.gob.mx\nTo: jnunez@defensa.gob.mx\nSubject: {subject}\nDate: Tue, 15 Mar 2016 09:30:01 -0600\nMessage-ID: <{subject}@defensa.gob.mx>\n\n{body}\n"
+    )
+}
+
+/// A zip written by hand (the `zip` crate refuses what hostile zips do): each entry is a local
+/// header and its data, deflated or stored; `cd` lists, in central-directory order, which local
+/// entry each central-directory entry points at, and under which name.
+struct HandZip {
+    bytes: Vec<u8>,
+    /// (name, offset, crc, compressed size, size, method) of each local entry written
+    locals: Vec<(String, u32, u32, u32, u32, u16)>,
+}
+
+impl HandZip {
+    fn new() -> Self {
+        HandZip {
+            bytes: Vec::new(),
+            locals: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, name: &str, data: &[u8], deflate: bool) -> usize {
+        let mut crc = flate2::Crc::new();
+        crc.update(data);
+        let stored = if deflate {
+            let mut e =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        } else {
+            data.to_vec()
+        };
+        let method: u16 = if deflate { 8 } else { 0 };
+        let off = self.bytes.len() as u32;
+        let b = &mut self.bytes;
+        b.extend_from_slice(&0x04034b50u32.to_le_bytes());
+        b.extend_from_slice(&20u16.to_le_bytes());
+        b.extend_from_slice(&0u16.to_le_bytes()); // flags
+        b.extend_from_slice(&method.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes()); // time, date
+        b.extend_from_slice(&crc.sum().to_le_bytes());
+        b.extend_from_slice(&(stored.len() as u32).to_le_bytes());
+        b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        b.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        b.extend_from_slice(&0u16.to_le_bytes());
+        b.extend_from_slice(name.as_bytes());
+        b.extend_from_slice(&stored);
+        self.locals.push((
+            name.to_owned(),
+            off,
+            crc.sum(),
+            stored.len() as u32,
+            data.len() as u32,
+            method,
+        ));
+        self.locals.len() - 1
+    }
+
+    /// Finishes with a central directory of `cd` entries: (index of a local entry, name).
+    fn finish(mut self, cd: &[(usize, &str)]) -> Vec<u8> {
+        let start = self.bytes.len() as u32;
+        for (i, name) in cd {
+            let (_, off, crc, csize, size, method) = self.locals[*i].clone();
+            let b = &mut self.bytes;
+            b.extend_from_slice(&0x02014b50u32.to_le_bytes());
+            b.extend_from_slice(&20u16.to_le_bytes()); // made by
+            b.extend_from_slice(&20u16.to_le_bytes()); // needed
+            b.extend_from_slice(&0u16.to_le_bytes());
+            b.extend_from_slice(&method.to_le_bytes());
+            b.extend_from_slice(&0u32.to_le_bytes());
+            b.extend_from_slice(&crc.to_le_bytes());
+            b.extend_from_slice(&csize.to_le_bytes());
+            b.extend_from_slice(&size.to_le_bytes());
+            b.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            b.extend_from_slice(&[0u8; 8]); // extra, comment, disk, internal attributes
+            b.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+            b.extend_from_slice(&off.to_le_bytes());
+            b.extend_from_slice(name.as_bytes());
+        }
+        let size = self.bytes.len() as u32 - start;
+        let b = &mut self.bytes;
+        b.extend_from_slice(&0x06054b50u32.to_le_bytes());
+        b.extend_from_slice(&[0u8; 4]);
+        b.extend_from_slice(&(cd.len() as u16).to_le_bytes());
+        b.extend_from_slice(&(cd.len() as u16).to_le_bytes());
+        b.extend_from_slice(&size.to_le_bytes());
+        b.extend_from_slice(&start.to_le_bytes());
+        b.extend_from_slice(&0u16.to_le_bytes());
+        self.bytes
+    }
+}
+
+/// A zip of these entries in this order, repeated names and all.
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut z = HandZip::new();
+    let cd: Vec<(usize, &str)> = entries
+        .iter()
+        .map(|(name, data)| (z.add(name, data, true), *name))
+        .collect();
+    z.finish(&cd)
+}
+
+fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+fn write(dir: &Path, rel: &str, data: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, data).unwrap();
+    p.canonicalize().unwrap()
+}
+
+/// `(locator, outcome, subject)` of every item under a container, in locator order.
+fn members(t: &TestCase, container: &str) -> Vec<(String, String, String)> {
+    t.strings(&format!(
+        "SELECT i.locator || '|' || i.outcome || '|' || COALESCE(m.subject, '') FROM items i
+         LEFT JOIN messages m ON m.id = i.message
+         WHERE i.parent_id = (SELECT id FROM items WHERE locator = '{container}') ORDER BY i.locator"
+    ))
+    .into_iter()
+    .map(|s| {
+        let mut p = s.splitn(3, '|').map(str::to_owned);
+        (
+            p.next().unwrap(),
+            p.next().unwrap(),
+            p.next().unwrap(),
+        )
+    })
+    .collect()
+}
+
+/// The report's items at every depth sum to the items in the catalog, and nothing is left
+/// incomplete.
+fn assert_report_sums(t: &TestCase) {
+    let cat = t.case.reader().unwrap();
+    let reports = trove_store::query::report(&cat).unwrap();
+    let total: u64 = reports
+        .iter()
+        .flat_map(|r| r.items.values())
+        .flat_map(|m| m.values())
+        .map(|t| t.items)
+        .sum();
+    assert_eq!(total as i64, t.count("SELECT COUNT(*) FROM items"));
+    assert!(reports.iter().all(|r| r.incomplete == 0));
+}
+
+#[test]
+fn members_with_a_repeated_name_are_all_items() {
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    let (a, b, c) = (eml("uno", "primero"), eml("dos", "segundo"), eml("tres", "tercero"));
+    let zip = write(
+        &dir,
+        "a.zip",
+        &zip_of(&[
+            ("same.eml", a.as_bytes()),
+            ("same.eml", b.as_bytes()),
+            ("otro.eml", eml("otro", "x").as_bytes()),
+            ("same.eml", c.as_bytes()),
+        ]),
+    );
+    let tar = write(
+        &dir,
+        "b.tar",
+        &tar_of(&[
+            ("cur/1.eml", eml("t1", "uno").as_bytes()),
+            ("cur/1.eml", eml("t2", "dos").as_bytes()),
+        ]),
+    );
+    let run = |t: &TestCase| t.ingest("dup", &[&dir]);
+    run(&t);
+    let z = zip.display().to_string();
+    let expected_zip = vec![
+        (format!("{z}!/otro.eml"), "stored".into(), "otro".into()),
+        (format!("{z}!/same.eml"), "stored".into(), "uno".into()),
+        (format!("{z}!/same.eml#2"), "stored".into(), "dos".into()),
+        (format!("{z}!/same.eml#3"), "stored".into(), "tres".into()),
+    ];
+    assert_eq!(members(&t, &z), expected_zip);
+    let tr = tar.display().to_string();
+    let expected_tar = vec![
+        (format!("{tr}!/cur/1.eml"), "stored".into(), "t1".into()),
+        (format!("{tr}!/cur/1.eml#2"), "stored".into(), "t2".into()),
+    ];
+    assert_eq!(members(&t, &tr), expected_tar);
+    assert_report_sums(&t);
+    let items = t.count("SELECT COUNT(*) FROM items");
+    assert_eq!(items, 2 + 4 + 2);
+
+    // A rerun adds nothing; a rerun of containers left incomplete (as an interrupted run
+    // leaves them) recognises every member by its locator and adds nothing either.
+    let again = run(&t);
+    assert_eq!(again.outcomes.values().sum::<u64>(), 0, "{again:?}");
+    t.case
+        .catalog()
+        .unwrap()
+        .connection()
+        .execute_batch("UPDATE items SET complete = 0 WHERE parent_id IS NULL")
+        .unwrap();
+    let resumed = run(&t);
+    assert_eq!(resumed.outcomes.values().sum::<u64>(), 0, "{resumed:?}");
+    assert_eq!(t.count("SELECT COUNT(*) FROM items"), items);
+    assert_eq!(members(&t, &z), expected_zip);
+    assert_eq!(members(&t, &tr), expected_tar);
+    assert_report_sums(&t);
+}
+
+#[test]
+fn a_generated_name_never_takes_a_real_one() {
+    // A member really named `x.eml#2` after two `x.eml`: each keeps a locator of its own.
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    let zip = write(
+        &dir,
+        "a.zip",
+        &zip_of(&[
+            ("x.eml", eml("a", "1").as_bytes()),
+            ("x.eml", eml("b", "2").as_bytes()),
+            ("x.eml#2", eml("c", "3").as_bytes()),
+        ]),
+    );
+    t.ingest("dup", &[&dir]);
+    let z = zip.display().to_string();
+    let got: Vec<(String, String)> = members(&t, &z)
+        .into_iter()
+        .map(|(l, _, s)| (l.replacen(&z, "", 1), s))
+        .collect();
+    assert_eq!(
+        got,
+        [("!/x.eml", "a"), ("!/x.eml#2", "b"), ("!/x.eml#2#2", "c")]
+            .map(|(l, s)| (l.to_owned(), s.to_owned()))
+    );
+    assert_report_sums(&t);
+}
+
+/// Options for the hostile inputs: no index, no extraction (what is measured is expansion).
+fn opts(dir: &Path) -> IngestOptions {
+    let mut o = IngestOptions::new("c", vec![dir.to_path_buf()]);
+    o.index = false;
+    o.extract = None;
+    o
+}
+
+#[test]
+fn overlapping_zip_entries_are_read_once() {
+    // 64 central-directory entries pointing at one local entry of 1 MiB of zeros (the 1.1 MB
+    // zip of 1,024 entries on one 1 GiB entry, scaled down).
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    let mut z = HandZip::new();
+    let zeros = z.add("ceros.bin", &vec![0u8; 1 << 20], true);
+    let names: Vec<String> = (0..64).map(|i| format!("ceros-{i:02}.bin")).collect();
+    let cd: Vec<(usize, &str)> = names.iter().map(|n| (zeros, n.as_str())).collect();
+    // And a stored entry whose data is another entry, local header and all.
+    let mut inner = HandZip::new();
+    inner.add("dentro.eml", eml("dentro", "x").as_bytes(), false);
+    let mut q = HandZip::new();
+    let outer = q.add("fuera.bin", &inner.bytes, false);
+    let mut quoted = inner.locals[0].clone();
+    quoted.1 += q.locals[outer].1 + 30 + "fuera.bin".len() as u32;
+    q.locals.push(quoted);
+    let bomb = write(&dir, "bomba.zip", &z.finish(&cd));
+    let quoting = write(&dir, "cita.zip", &q.finish(&[(0, "fuera.bin"), (1, "dentro.eml")]));
+    t.ingest_with(opts(&dir));
+
+    let b = bomb.display().to_string();
+    let rows = t.strings(&format!(
+        "SELECT name || '|' || outcome || '|' || size || '|' || COALESCE(reason, '') FROM items
+         WHERE parent_id = (SELECT id FROM items WHERE locator = '{b}') ORDER BY name"
+    ));
+    assert_eq!(rows.len(), 64);
+    assert_eq!(rows[0], "ceros-00.bin|stored|1048576|");
+    for r in &rows[1..] {
+        assert!(
+            r.ends_with(
+                "|skipped|1048576|overlapping zip entry (its bytes are an earlier member's); not read"
+            ),
+            "{r}"
+        );
+    }
+    // One member's bytes were inflated, not 64.
+    assert_eq!(
+        t.count("SELECT COALESCE(SUM(size), 0) FROM items WHERE outcome IN ('stored', 'duplicate') AND parent_id IS NOT NULL AND format = 'unknown'"),
+        0
+    );
+    assert_eq!(
+        t.count(&format!("SELECT SUM(size) FROM items WHERE outcome IN ('stored', 'duplicate') AND locator LIKE '{b}!/%'")),
+        1 << 20
+    );
+    let c = quoting.display().to_string();
+    assert_eq!(
+        t.strings(&format!(
+            "SELECT name || '|' || outcome FROM items WHERE locator LIKE '{c}!/%' ORDER BY name"
+        )),
+        // fuera.bin holds a local entry, so it is a zip itself (read from its local headers).
+        [
+            "dentro.eml|skipped",
+            "dentro.eml|stored",
+            "fuera.bin|container"
+        ]
+        .map(String::from)
+    );
+    assert_eq!(
+        t.strings(&format!(
+            "SELECT reason FROM items WHERE locator = '{c}!/dentro.eml'"
+        )),
+        ["overlapping zip entry (its bytes are an earlier member's); not read"].map(String::from)
+    );
+    assert_report_sums(&t);
+}
+
+/// A zip of `copies` members, each these bytes.
+fn zip_of_copies(name: &str, data: &[u8], copies: usize) -> Vec<u8> {
+    let mut z = HandZip::new();
+    let cd: Vec<(usize, String)> = (0..copies)
+        .map(|i| (z.add(&format!("{i:x}-{name}"), data, true), format!("{i:x}-{name}")))
+        .collect();
+    let cd: Vec<(usize, &str)> = cd.iter().map(|(i, n)| (*i, n.as_str())).collect();
+    z.finish(&cd)
+}
+
+#[test]
+fn a_zip_of_zips_stops_at_the_inputs_budget() {
+    // 42.zip in small: 16 zips of 16 zips of 16 members of 1 MiB of zeros, 4 GiB in all, from
+    // a file of some tens of KB. Every member is small enough for its own ratio limit; the
+    // budget of the input (ratio × its size, here at least 8 MiB) stops the whole.
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    let mut z = zip_of_copies("ceros.bin", &vec![0u8; 1 << 20], 16);
+    for level in 0..2 {
+        z = zip_of_copies(&format!("nivel{level}.zip"), &z, 16);
+    }
+    let size = z.len() as u64;
+    assert!(size < 200 << 10, "{size}");
+    let bomb = write(&dir, "42.zip", &z);
+    let mut o = opts(&dir);
+    o.limits.max_ratio = 100;
+    o.limits.min_expanded_bytes = 8 << 20;
+    let budget = o.limits.expansion_budget(size);
+    assert_eq!(budget, 8 << 20);
+    t.ingest_with(o);
+
+    let b = bomb.display().to_string();
+    let leaves = t.count(&format!(
+        "SELECT COUNT(*) FROM items WHERE locator LIKE '{b}!/%' AND name LIKE '%ceros.bin' AND outcome IN ('stored', 'duplicate')"
+    ));
+    let leaf_bytes = t.count(&format!(
+        "SELECT COALESCE(SUM(size), 0) FROM items WHERE locator LIKE '{b}!/%' AND outcome IN ('stored', 'duplicate')"
+    ));
+    assert!(leaves >= 1 && leaves < 8, "{leaves}");
+    assert!(leaf_bytes as u64 <= budget, "{leaf_bytes}");
+    let reason = format!("not read: total expansion limit of {budget} bytes reached");
+    let refused = t.count(&format!(
+        "SELECT COUNT(*) FROM items WHERE outcome = 'skipped' AND reason = '{reason}'"
+    ));
+    assert!(refused >= 16, "{refused}");
+    // Nothing else: every item met is read, refused with that reason, or a container.
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM items WHERE NOT (outcome IN ('stored', 'duplicate', 'container') OR reason = '{reason}')"
+        )),
+        0
+    );
+    // The report names the reason.
+    let cat = t.case.reader().unwrap();
+    let reports = trove_store::query::report(&cat).unwrap();
+    assert!(reports[0].reasons.iter().any(|r| r.reason == reason));
+    assert_report_sums(&t);
+}
