@@ -142,6 +142,19 @@ pub fn detect(bytes: &[u8], hint: &Hint) -> Kind {
     }
 }
 
+/// What a document looks like from its first bytes alone (at most [`SNIFF_LEN`]), without
+/// opening containers: zip- and OLE-based documents are `Archive` and `OleOther` here. For
+/// the parent process, which never parses documents: the time budget of an image, the
+/// format recorded when a worker fails before saying what it found.
+pub fn head_kind(head: &[u8], hint: &Hint) -> Kind {
+    let head = &head[..head.len().min(SNIFF_LEN)];
+    match sniff(head) {
+        Format::Zip | Format::Ooxml | Format::Odf => Kind::Archive,
+        Format::Ole => Kind::OleOther,
+        _ => detect(head, hint),
+    }
+}
+
 fn text_kind(head: &[u8], ext: Option<&str>, mime: &str) -> Kind {
     let start: Vec<u8> = head.iter().take(512).map(u8::to_ascii_uppercase).collect();
     let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&start);

@@ -15,7 +15,7 @@ use trove_store::blobs::{LARGE_BLOB, PackWriter, encode};
 use trove_store::extraction::{Carrier, ExtractionRecord, PendingDoc};
 use trove_store::{Case, StoreError};
 
-use crate::pool::{Pool, PoolConfig, PoolError, PoolStats};
+use crate::pool::{Pool, PoolConfig, PoolError, PoolStats, Source};
 use crate::{Extraction, Hint, OcrMode, Options, Status};
 
 /// Errors that stop the stage (a document's failure never does).
@@ -37,7 +37,8 @@ pub struct StageOptions {
     pub extract: Options,
     /// Worker processes (0: one per core).
     pub workers: usize,
-    /// Documents larger than this are not extracted (recorded as skipped).
+    /// Documents larger than this are not extracted (recorded as skipped, from the size the
+    /// catalog knows: their bytes are not read).
     pub max_document: u64,
 }
 
@@ -323,66 +324,107 @@ fn extract_group(
             name: d.name.clone(),
             mime: d.mime.clone(),
         };
-        let bytes: Result<Vec<u8>, String> = match (&d.carrier, &parsed) {
-            (Carrier::Blob, _) => case.read_blob(reader, &d.sha256).map_err(|e| e.to_string()),
-            (Carrier::Message { part, .. }, Some(Ok(m))) => m
+        let ocr_pages = if ocr_pass {
+            d.ocr_pending.len() as u32
+        } else {
+            0
+        };
+        let ex = match (&d.carrier, &parsed) {
+            (Carrier::Blob, _) => match reader.blob(&d.sha256) {
+                Ok(Some(blob)) if blob.size > opts.max_document => {
+                    // Refused from the catalog's size: not one byte read.
+                    too_large(d.format.as_deref().unwrap_or("unknown"), blob.size, opts)
+                }
+                Ok(Some(blob)) => extract_one(pool, &Doc::Blob(case, blob), &hint, opts, ocr_pages),
+                Ok(None) => unavailable("no blob in the catalog"),
+                Err(e) => unavailable(&e.to_string()),
+            },
+            (Carrier::Message { part, .. }, Some(Ok(m))) => match m
                 .attachments
                 .iter()
                 .find(|a| a.sha256 == d.sha256)
                 .or_else(|| m.attachments.iter().find(|a| a.part == *part))
-                .map(|a| a.data.clone())
-                .ok_or_else(|| "attachment not found in its message".to_owned()),
-            (Carrier::Message { .. }, Some(Err(e))) => Err(format!("reading its message: {e}")),
-            (Carrier::Message { .. }, None) => Err("no carrier".to_owned()),
-        };
-        let ex = match bytes {
-            Err(e) => Extraction::failed("unknown", format!("document bytes unavailable: {e}")),
-            Ok(b) if b.len() as u64 > opts.max_document => {
-                let mut e = Extraction::failed(crate::detect::detect(&b, &hint).as_str(), "");
-                e.status = Status::Skipped;
-                e.reason = Some(format!(
-                    "document of {} bytes is over the extraction limit",
-                    b.len()
-                ));
-                e
+            {
+                Some(a) if a.data.len() as u64 > opts.max_document => too_large(
+                    crate::detect::head_kind(&a.data, &hint).as_str(),
+                    a.data.len() as u64,
+                    opts,
+                ),
+                Some(a) => extract_one(pool, &Doc::Bytes(&a.data), &hint, opts, ocr_pages),
+                None => unavailable("attachment not found in its message"),
+            },
+            (Carrier::Message { .. }, Some(Err(e))) => {
+                unavailable(&format!("reading its message: {e}"))
             }
-            Ok(b) => extract_one(
-                pool,
-                &b,
-                &hint,
-                opts,
-                if ocr_pass {
-                    d.ocr_pending.len() as u32
-                } else {
-                    0
-                },
-            ),
+            (Carrier::Message { .. }, None) => unavailable("no carrier"),
         };
         out.push(record(case, d.sha256, ex));
     }
     out
 }
 
+fn unavailable(why: &str) -> Extraction {
+    Extraction::failed("unknown", format!("document bytes unavailable: {why}"))
+}
+
+/// A document over [`StageOptions::max_document`], skipped (`format` as far as it is known
+/// without reading it).
+fn too_large(format: &str, size: u64, opts: &StageOptions) -> Extraction {
+    let mut e = Extraction::new(format);
+    e.skip(format!(
+        "document of {size} bytes is over the extraction limit of {} bytes (not read)",
+        opts.max_document
+    ));
+    e
+}
+
+/// Where a document's bytes come from: memory (an attachment of a parsed message), or a blob
+/// streamed from the store to the worker, never held whole here.
+enum Doc<'a> {
+    Bytes(&'a [u8]),
+    Blob(&'a Case, trove_store::BlobRef),
+}
+
+impl Doc<'_> {
+    fn extract(&self, pool: &Pool, hint: &Hint, opts: &Options, ocr_pages: u32) -> Extraction {
+        match self {
+            Doc::Bytes(b) => pool.extract_source(Source::Bytes(b), hint, opts, ocr_pages),
+            Doc::Blob(case, blob) => match case.blob_dir().open(blob) {
+                Ok(mut r) => pool.extract_source(
+                    Source::Stream {
+                        reader: &mut r,
+                        size: blob.size,
+                    },
+                    hint,
+                    opts,
+                    ocr_pages,
+                ),
+                Err(e) => unavailable(&e.to_string()),
+            },
+        }
+    }
+}
+
 /// Extraction with OCR done in a second pass when asked for now: the first pass finds the
 /// pages that need it, so the second one gets a time budget for exactly those.
 fn extract_one(
     pool: &Pool,
-    bytes: &[u8],
+    doc: &Doc<'_>,
     hint: &Hint,
     opts: &StageOptions,
     known_ocr_pages: u32,
 ) -> Extraction {
     if opts.extract.ocr != OcrMode::Now || known_ocr_pages > 0 {
-        return pool.extract_ocr_pages(bytes, hint, &opts.extract, known_ocr_pages);
+        return doc.extract(pool, hint, &opts.extract, known_ocr_pages);
     }
     let mut first = opts.extract.clone();
     first.ocr = OcrMode::Defer;
-    let ex = pool.extract(bytes, hint, &first);
+    let ex = doc.extract(pool, hint, &first, 0);
     if ex.status != Status::OcrPending {
         return ex;
     }
     let pages = ex.ocr_pending.len() as u32;
-    pool.extract_ocr_pages(bytes, hint, &opts.extract, pages)
+    doc.extract(pool, hint, &opts.extract, pages)
 }
 
 fn record(case: &Case, sha256: [u8; 32], ex: Extraction) -> ExtractionRecord {

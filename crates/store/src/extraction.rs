@@ -68,6 +68,9 @@ pub struct PendingDoc {
     pub name: Option<String>,
     pub mime: Option<String>,
     pub size: u64,
+    /// What the ingest recognised the bytes as (`items.format`; loose files only): the format
+    /// a document refused unread is recorded under.
+    pub format: Option<String>,
     pub carrier: Carrier,
     /// Pages waiting for OCR (OCR pass only).
     pub ocr_pending: Vec<u32>,
@@ -88,6 +91,7 @@ impl PendingDoc {
             name,
             mime: Some(mime),
             size: size as u64,
+            format: None,
             carrier: Carrier::Message {
                 message_sha256: sha(message),
                 part,
@@ -147,16 +151,16 @@ impl Catalog {
         out: &mut Vec<PendingDoc>,
     ) -> Result<(), StoreError> {
         let mut st = self.conn.prepare_cached(sql::PENDING_LOOSE)?;
-        let rows: Vec<(i64, Vec<u8>, String, i64)> = st
+        let rows: Vec<(i64, Vec<u8>, String, i64, String)> = st
             .query_map(params![after, limit as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?
             .collect::<Result<_, _>>()?;
         cursor.loose = match rows.last() {
             Some((id, ..)) if rows.len() == limit => Some(*id),
             _ => None,
         };
-        for (_, s, name, size) in rows {
+        for (_, s, name, size, format) in rows {
             let s = sha(s);
             if cursor.seen.insert(s) {
                 out.push(PendingDoc {
@@ -164,6 +168,7 @@ impl Catalog {
                     name: Some(name),
                     mime: None,
                     size: size as u64,
+                    format: Some(format),
                     carrier: Carrier::Blob,
                     ocr_pending: Vec::new(),
                 });
@@ -235,17 +240,18 @@ impl Catalog {
 
     /// Where the bytes of a document are: its own blob, or a message carrying it.
     pub fn locate_document(&self, sha256: &[u8; 32]) -> Result<Option<PendingDoc>, StoreError> {
-        let own: Option<(Option<String>, i64)> = self
+        let own: Option<(Option<String>, i64, String)> = self
             .conn
-            .prepare_cached("SELECT i.name, i.size FROM items i JOIN blobs b ON b.sha256 = i.sha256 WHERE i.sha256 = ?1 AND i.message IS NULL LIMIT 1")?
-            .query_row([&sha256[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+            .prepare_cached("SELECT i.name, i.size, i.format FROM items i JOIN blobs b ON b.sha256 = i.sha256 WHERE i.sha256 = ?1 AND i.message IS NULL LIMIT 1")?
+            .query_row([&sha256[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        if let Some((name, size)) = own {
+        if let Some((name, size, format)) = own {
             return Ok(Some(PendingDoc {
                 sha256: *sha256,
                 name,
                 mime: None,
                 size: size as u64,
+                format: Some(format),
                 carrier: Carrier::Blob,
                 ocr_pending: Vec::new(),
             }));
@@ -534,7 +540,7 @@ pub fn report(cat: &Catalog) -> Result<ExtractionReport, StoreError> {
 /// all).
 mod sql {
     /// Loose files: the stored item of each document outside any message, by item id.
-    pub const PENDING_LOOSE: &str = "SELECT i.id, i.sha256, i.name, i.size FROM items i
+    pub const PENDING_LOOSE: &str = "SELECT i.id, i.sha256, i.name, i.size, i.format FROM items i
          WHERE i.id > ?1 AND i.message IS NULL AND i.outcome = 'stored' AND i.sha256 IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = i.sha256)
          ORDER BY i.id LIMIT ?2";
