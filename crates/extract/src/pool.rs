@@ -291,15 +291,17 @@ impl Pool {
         opts: &Options,
         ocr_pages: u32,
     ) -> Extraction {
-        self.extract_source(Source::Bytes(bytes), hint, opts, ocr_pages)
+        self.extract_source(Source::Bytes(bytes), std::slice::from_ref(hint), opts, ocr_pages)
     }
 
-    /// As [`Pool::extract_ocr_pages`], from a [`Source`]: a streamed one that cannot be read
-    /// to its size fails the document ("document bytes unavailable"), not the worker.
+    /// As [`Pool::extract_ocr_pages`], from a [`Source`], under every name and type the
+    /// document arrived with (`hints`, the one to read it as first: see
+    /// [`crate::extract_carried`]). A streamed source that cannot be read to its size fails
+    /// the document ("document bytes unavailable"), not the worker.
     pub fn extract_source(
         &self,
         source: Source<'_>,
-        hint: &Hint,
+        hints: &[Hint],
         opts: &Options,
         ocr_pages: u32,
     ) -> Extraction {
@@ -310,14 +312,22 @@ impl Pool {
             }
             *busy += 1;
         }
-        let result = self.run(source, hint, opts, ocr_pages);
+        let result = self.run(source, hints, opts, ocr_pages);
         *self.busy.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
         self.freed.notify_one();
         self.stats.lock().unwrap_or_else(|p| p.into_inner()).jobs += 1;
         result
     }
 
-    fn run(&self, mut source: Source<'_>, hint: &Hint, opts: &Options, ocr_pages: u32) -> Extraction {
+    fn run(
+        &self,
+        mut source: Source<'_>,
+        hints: &[Hint],
+        opts: &Options,
+        ocr_pages: u32,
+    ) -> Extraction {
+        let fallback = Hint::default();
+        let hint = hints.first().unwrap_or(&fallback);
         let size = source.size();
         // The first bytes: what the document looks like before a worker has read it (the time
         // budget of an image, the format of a worker that fails before it says).
@@ -363,6 +373,7 @@ impl Pool {
             + self.cfg.timeout_per_ocr_page * ocr;
         let job = Job {
             hint: hint.clone(),
+            carriers: hints.iter().skip(1).cloned().collect(),
             opts: opts.clone(),
             cpu_seconds: timeout.as_secs(),
         };

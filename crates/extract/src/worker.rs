@@ -12,12 +12,17 @@ use std::os::fd::FromRawFd;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Hint, Options, extract};
+use crate::{Hint, Options, extract_carried};
 
 /// One job.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
+    /// The name and type the document is read as.
     pub hint: Hint,
+    /// The other names and types it arrived under (their flags count too; see
+    /// [`crate::extract_carried`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carriers: Vec<Hint>,
     pub opts: Options,
     /// CPU seconds this job may use (enforced with RLIMIT_CPU: the worker dies past it).
     pub cpu_seconds: u64,
@@ -64,7 +69,10 @@ pub fn main() -> i32 {
         if write_frame(&mut out, &Detected { format: format.to_owned() }).is_err() {
             return 0;
         }
-        let mut result = extract(&bytes, &job.hint, &job.opts);
+        let mut hints = Vec::with_capacity(1 + job.carriers.len());
+        hints.push(job.hint.clone());
+        hints.extend(job.carriers.iter().cloned());
+        let mut result = extract_carried(&bytes, &hints, &job.opts);
         result.cpu_millis = cpu_millis().saturating_sub(before);
         match write_frame(&mut out, &result) {
             Ok(()) => {}

@@ -69,7 +69,7 @@ fn streamed(pool: &Pool, data: &[u8], size: u64, fail_at: Option<usize>) -> Extr
             reader: &mut r,
             size,
         },
-        &hint("oficio.txt"),
+        &[hint("oficio.txt")],
         &Options::default(),
         0,
     )
@@ -153,6 +153,7 @@ fn the_worker_says_the_format_first() {
         .unwrap();
     let job = serde_json::to_vec(&trove_extract::worker::Job {
         hint: hint("oficio.docx"),
+        carriers: Vec::new(),
         opts: Options::default(),
         cpu_seconds: 60,
     })
