@@ -100,21 +100,18 @@ pub fn extension(name: &str) -> Option<String> {
     (!stem.is_empty() && !ext.is_empty() && ext.len() <= 8).then(|| ext.to_ascii_lowercase())
 }
 
-/// Recognises a document from its bytes.
+/// Recognises a document from its bytes, under the name and type of `hint`.
 pub fn detect(bytes: &[u8], hint: &Hint) -> Kind {
+    under_name(content_kind(bytes), hint)
+}
+
+/// What the bytes are before any name is heard. A name can still change two of these kinds
+/// (see [`under_name`]): `Text` (to `Html` or `Csv`) and `Message` (to `Text`).
+pub fn content_kind(bytes: &[u8]) -> Kind {
     let head = &bytes[..bytes.len().min(SNIFF_LEN)];
-    let ext = hint.name.as_deref().and_then(extension);
-    let mime = hint.mime.as_deref().unwrap_or("").to_ascii_lowercase();
     match sniff(head) {
         Format::Empty => Kind::Empty,
-        Format::Message | Format::Mbox | Format::Pst | Format::Tnef => {
-            // Plain text that happens to start like a header block, sent as a text file.
-            if matches!(ext.as_deref(), Some("txt" | "csv" | "log")) {
-                Kind::Text
-            } else {
-                Kind::Message
-            }
-        }
+        Format::Message | Format::Mbox | Format::Pst | Format::Tnef => Kind::Message,
         Format::Zip => zip_kind(bytes).unwrap_or(Kind::Archive),
         Format::Ooxml | Format::Odf => zip_kind(bytes).unwrap_or(Kind::Archive),
         Format::Tar
@@ -131,7 +128,7 @@ pub fn detect(bytes: &[u8], hint: &Hint) -> Kind {
         Format::Image => image_kind(head),
         Format::Audio | Format::Video => Kind::Media,
         Format::Executable => Kind::Executable,
-        Format::Text => text_kind(head, ext.as_deref(), &mime),
+        Format::Text => text_kind(head),
         Format::Binary => {
             if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
                 Kind::Text
@@ -142,7 +139,41 @@ pub fn detect(bytes: &[u8], hint: &Hint) -> Kind {
     }
 }
 
-fn text_kind(head: &[u8], ext: Option<&str>, mime: &str) -> Kind {
+/// The kind of content `content` ([`content_kind`]) under a carrier's name and type: the name
+/// only breaks ties between kinds of text.
+pub fn under_name(content: Kind, hint: &Hint) -> Kind {
+    let ext = hint.name.as_deref().and_then(extension);
+    let mime = hint.mime.as_deref().unwrap_or("").to_ascii_lowercase();
+    match content {
+        // Plain text that happens to start like a header block, sent as a text file.
+        Kind::Message if matches!(ext.as_deref(), Some("txt" | "csv" | "log")) => Kind::Text,
+        Kind::Text
+            if matches!(ext.as_deref(), Some("htm" | "html" | "xhtml")) || mime == "text/html" =>
+        {
+            Kind::Html
+        }
+        Kind::Text if matches!(ext.as_deref(), Some("csv" | "tsv")) || mime == "text/csv" => {
+            Kind::Csv
+        }
+        k => k,
+    }
+}
+
+/// What a document looks like from its first bytes alone (at most [`SNIFF_LEN`]), without
+/// opening containers: zip- and OLE-based documents are `Archive` and `OleOther` here. For
+/// the parent process, which never parses documents: the time budget of an image, the
+/// format recorded when a worker fails before saying what it found.
+pub fn head_kind(head: &[u8], hint: &Hint) -> Kind {
+    let head = &head[..head.len().min(SNIFF_LEN)];
+    match sniff(head) {
+        Format::Zip | Format::Ooxml | Format::Odf => Kind::Archive,
+        Format::Ole => Kind::OleOther,
+        _ => detect(head, hint),
+    }
+}
+
+/// Text by its content alone: calendars, cards, HTML without the name saying so.
+fn text_kind(head: &[u8]) -> Kind {
     let start: Vec<u8> = head.iter().take(512).map(u8::to_ascii_uppercase).collect();
     let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&start);
     let trimmed = start.trim_ascii_start();
@@ -160,11 +191,8 @@ fn text_kind(head: &[u8], ext: Option<&str>, mime: &str) -> Kind {
         || trimmed.starts_with(b"<P ")
         || trimmed.starts_with(b"<TABLE")
         || trimmed.starts_with(b"<META");
-    if matches!(ext, Some("htm" | "html" | "xhtml")) || mime == "text/html" || htmlish {
+    if htmlish {
         return Kind::Html;
-    }
-    if matches!(ext, Some("csv" | "tsv")) || mime == "text/csv" {
-        return Kind::Csv;
     }
     Kind::Text
 }
@@ -391,9 +419,21 @@ fn expected(ext: &str) -> Option<&'static [Kind]> {
 
 /// Flags that follow from content and name, before any parsing.
 pub fn flags(bytes: &[u8], hint: &Hint, kind: Kind) -> Vec<Flag> {
+    let mut out = name_flags(hint, kind);
+    for f in content_flags(bytes, kind) {
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// Flags of one carrier's name, the content being `kind` under that name ([`under_name`]):
+/// a name Windows would run, a name that promises another format.
+pub fn name_flags(hint: &Hint, kind: Kind) -> Vec<Flag> {
     let mut out = Vec::new();
     let name = hint.name.as_deref().unwrap_or("");
-    if kind == Kind::Executable || runnable_name(name) {
+    if runnable_name(name) {
         out.push(Flag::Executable);
     }
     if let Some(ext) = extension(name)
@@ -402,6 +442,15 @@ pub fn flags(bytes: &[u8], hint: &Hint, kind: Kind) -> Vec<Flag> {
         && kind != Kind::Empty
     {
         out.push(Flag::Mismatch);
+    }
+    out
+}
+
+/// Flags of the content alone.
+pub fn content_flags(bytes: &[u8], kind: Kind) -> Vec<Flag> {
+    let mut out = Vec::new();
+    if kind == Kind::Executable {
+        out.push(Flag::Executable);
     }
     match kind {
         Kind::OfficeEncrypted => out.push(Flag::Encrypted),

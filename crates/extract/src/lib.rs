@@ -303,9 +303,20 @@ impl Default for Options {
 /// are run under `catch_unwind`), but has no time or memory bound of its own: untrusted
 /// bytes go through [`pool::Pool`], which runs this in bounded worker processes.
 pub fn extract(bytes: &[u8], hint: &Hint, opts: &Options) -> Extraction {
+    extract_carried(bytes, std::slice::from_ref(hint), opts)
+}
+
+/// As [`extract`], for a document that arrived under several names and types (its carriers:
+/// the attachments and files that hold these bytes). The content is read as the first of
+/// `hints` (callers order them by a stable key, so that the outcome does not depend on which
+/// carrier came first); the flags of names are every carrier's, a mismatch judged for each
+/// carrier against what the content is under its own name.
+pub fn extract_carried(bytes: &[u8], hints: &[Hint], opts: &Options) -> Extraction {
     let started = Instant::now();
+    let fallback = Hint::default();
+    let hint = hints.first().unwrap_or(&fallback);
     let mut out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        extract_inner(bytes, hint, opts)
+        extract_inner(bytes, hints, opts)
     })) {
         Ok(e) => e,
         Err(panic) => {
@@ -314,7 +325,8 @@ pub fn extract(bytes: &[u8], hint: &Hint, opts: &Options) -> Extraction {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            let kind = detect::detect(bytes, hint);
+            let kind = std::panic::catch_unwind(|| detect::detect(bytes, hint))
+                .unwrap_or(Kind::Binary);
             Extraction::failed(kind.as_str(), format!("parser panicked: {what}"))
         }
     };
@@ -329,11 +341,19 @@ pub fn extract(bytes: &[u8], hint: &Hint, opts: &Options) -> Extraction {
     out
 }
 
-fn extract_inner(bytes: &[u8], hint: &Hint, opts: &Options) -> Extraction {
-    let kind = detect::detect(bytes, hint);
+fn extract_inner(bytes: &[u8], hints: &[Hint], opts: &Options) -> Extraction {
+    let fallback = Hint::default();
+    let hint = hints.first().unwrap_or(&fallback);
+    let content = detect::content_kind(bytes);
+    let kind = detect::under_name(content, hint);
     let mut out = Extraction::new(kind.as_str());
-    for f in detect::flags(bytes, hint, kind) {
+    for f in detect::content_flags(bytes, kind) {
         out.flag(f);
+    }
+    for h in hints.iter().chain(hints.is_empty().then_some(&fallback)) {
+        for f in detect::name_flags(h, detect::under_name(content, h)) {
+            out.flag(f);
+        }
     }
     match kind {
         Kind::Empty => out.skip("empty (0 bytes)"),

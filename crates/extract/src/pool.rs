@@ -6,6 +6,13 @@
 //! runs out of memory fails that one document, with the reason, and is replaced.
 //!
 //! One worker per core: each keeps its pdfium and Tesseract engines loaded between jobs.
+//!
+//! A document goes to a worker as a [`Source`]: bytes already in memory, or a reader (a blob
+//! of the store) copied through the pipe [`CHUNK`] bytes at a time, so that the parent never
+//! holds a document it streams, whatever its size. Writes to a worker are bounded by the job's
+//! deadline like its answer: a worker that stops reading is killed. The parent does not parse
+//! the document: the worker says first what it recognised (the format a crash or a timeout is
+//! recorded under), then answers.
 
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
@@ -15,8 +22,34 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::worker::Job;
+use trove_formats::sniff::SNIFF_LEN;
+
+use crate::worker::{Detected, Job};
 use crate::{Extraction, Hint, OcrMode, Options};
+
+/// Bytes copied from a streamed document to a worker at a time.
+pub const CHUNK: usize = 256 << 10;
+
+/// A document for a worker.
+pub enum Source<'a> {
+    /// Bytes in memory.
+    Bytes(&'a [u8]),
+    /// Exactly `size` bytes read from `reader` while they are sent (a stored blob): the
+    /// parent holds [`CHUNK`] bytes of it at a time.
+    Stream {
+        reader: &'a mut dyn Read,
+        size: u64,
+    },
+}
+
+impl Source<'_> {
+    pub fn size(&self) -> u64 {
+        match self {
+            Source::Bytes(b) => b.len() as u64,
+            Source::Stream { size, .. } => *size,
+        }
+    }
+}
 
 /// Errors setting up the pool.
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +156,8 @@ impl Drop for Worker {
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct PoolStats {
     pub jobs: u64,
+    /// Document bytes sent to workers.
+    pub bytes_sent: u64,
     pub spawned: u64,
     pub crashed: u64,
     pub timed_out: u64,
@@ -217,6 +252,17 @@ impl Pool {
             let _ = child.kill();
             return Err(PoolError::Spawn(std::io::Error::other("no pipes")));
         };
+        // Writes to the worker wait at most until the job's deadline (see `write_deadline`).
+        // SAFETY: fcntl on a descriptor we own; only the file status flags change.
+        unsafe {
+            let fd = stdin.as_raw_fd();
+            let fl = libc::fcntl(fd, libc::F_GETFL);
+            if fl < 0 || libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK) < 0 {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(PoolError::Spawn(std::io::Error::last_os_error()));
+            }
+        }
         let isolated = own_netns(child.id());
         let mut s = self.stats.lock().unwrap_or_else(|p| p.into_inner());
         s.spawned += 1;
@@ -245,6 +291,20 @@ impl Pool {
         opts: &Options,
         ocr_pages: u32,
     ) -> Extraction {
+        self.extract_source(Source::Bytes(bytes), std::slice::from_ref(hint), opts, ocr_pages)
+    }
+
+    /// As [`Pool::extract_ocr_pages`], from a [`Source`], under every name and type the
+    /// document arrived with (`hints`, the one to read it as first: see
+    /// [`crate::extract_carried`]). A streamed source that cannot be read to its size fails
+    /// the document ("document bytes unavailable"), not the worker.
+    pub fn extract_source(
+        &self,
+        source: Source<'_>,
+        hints: &[Hint],
+        opts: &Options,
+        ocr_pages: u32,
+    ) -> Extraction {
         {
             let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
             while *busy >= self.cfg.workers {
@@ -252,15 +312,43 @@ impl Pool {
             }
             *busy += 1;
         }
-        let result = self.run(bytes, hint, opts, ocr_pages);
+        let result = self.run(source, hints, opts, ocr_pages);
         *self.busy.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
         self.freed.notify_one();
         self.stats.lock().unwrap_or_else(|p| p.into_inner()).jobs += 1;
         result
     }
 
-    fn run(&self, bytes: &[u8], hint: &Hint, opts: &Options, ocr_pages: u32) -> Extraction {
-        let kind = crate::detect::detect(bytes, hint);
+    fn run(
+        &self,
+        mut source: Source<'_>,
+        hints: &[Hint],
+        opts: &Options,
+        ocr_pages: u32,
+    ) -> Extraction {
+        let fallback = Hint::default();
+        let hint = hints.first().unwrap_or(&fallback);
+        let size = source.size();
+        // The first bytes: what the document looks like before a worker has read it (the time
+        // budget of an image, the format of a worker that fails before it says).
+        let head: Vec<u8> = match &mut source {
+            Source::Bytes(b) => b[..b.len().min(SNIFF_LEN)].to_vec(),
+            Source::Stream { reader, size } => {
+                let want = (*size).min(SNIFF_LEN as u64);
+                let mut head = Vec::with_capacity(want as usize);
+                if let Err(e) = reader.take(want).read_to_end(&mut head) {
+                    return Extraction::failed("unknown", format!("document bytes unavailable: {e}"));
+                }
+                if (head.len() as u64) < want {
+                    return Extraction::failed(
+                        "unknown",
+                        format!("document bytes unavailable: {} of {size} bytes", head.len()),
+                    );
+                }
+                head
+            }
+        };
+        let guess = crate::detect::head_kind(&head, hint);
         let worker = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut worker = match worker {
             Some(w) => w,
@@ -268,27 +356,44 @@ impl Pool {
                 Ok(w) => w,
                 Err(e) => {
                     return Extraction::failed(
-                        kind.as_str(),
+                        guess.as_str(),
                         format!("extraction worker could not start: {e}"),
                     );
                 }
             },
         };
-        let mib = bytes.len() as u64 >> 20;
+        let mib = size >> 20;
         let ocr = if opts.ocr == OcrMode::Now {
-            ocr_pages.max(u32::from(kind.is_image()))
+            ocr_pages.max(u32::from(guess.is_image()))
         } else {
             0
         };
         let timeout = self.cfg.timeout_base
-            + self.cfg.timeout_per_mib * mib as u32
+            + self.cfg.timeout_per_mib * mib.min(u32::MAX as u64) as u32
             + self.cfg.timeout_per_ocr_page * ocr;
         let job = Job {
             hint: hint.clone(),
+            carriers: hints.iter().skip(1).cloned().collect(),
             opts: opts.clone(),
             cpu_seconds: timeout.as_secs(),
         };
-        match exchange(&mut worker, &job, bytes, timeout, self.cfg.max_answer) {
+        let mut detected: Option<String> = None;
+        let result = exchange(
+            &mut worker,
+            &job,
+            &head,
+            source,
+            timeout,
+            self.cfg.max_answer,
+            &mut detected,
+        );
+        let format = detected.unwrap_or_else(|| guess.as_str().to_owned());
+        let sent = match &result {
+            Ok(_) | Err(Failure::Timeout) | Err(Failure::Died(_)) => size,
+            Err(Failure::Source(_)) => 0,
+        };
+        self.stats.lock().unwrap_or_else(|p| p.into_inner()).bytes_sent += sent;
+        match result {
             Ok(e) => {
                 worker.jobs += 1;
                 if worker.jobs < self.cfg.jobs_per_worker {
@@ -299,6 +404,11 @@ impl Pool {
                 }
                 e
             }
+            Err(Failure::Source(why)) => {
+                // The worker has part of a document: it cannot take another job.
+                drop(worker);
+                Extraction::failed(&format, format!("document bytes unavailable: {why}"))
+            }
             Err(Failure::Timeout) => {
                 self.stats
                     .lock()
@@ -306,7 +416,7 @@ impl Pool {
                     .timed_out += 1;
                 drop(worker);
                 Extraction::failed(
-                    kind.as_str(),
+                    &format,
                     format!("timed out after {} s (worker killed)", timeout.as_secs()),
                 )
             }
@@ -326,7 +436,7 @@ impl Pool {
                         None => "stopped".to_owned(),
                     },
                 };
-                Extraction::failed(kind.as_str(), format!("extraction worker {how} ({why})"))
+                Extraction::failed(&format, format!("extraction worker {how} ({why})"))
             }
         }
     }
@@ -335,37 +445,116 @@ impl Pool {
 enum Failure {
     Timeout,
     Died(String),
+    /// The document's own reader failed or ended early (nothing wrong with the worker, but it
+    /// holds half a job).
+    Source(String),
 }
 
+/// Largest "detected" frame accepted from a worker.
+const MAX_DETECTED: u64 = 4096;
+
+/// Sends the job (the head already read, then the rest of the source) and reads the answer;
+/// `detected` gets the format the worker recognised as soon as it says it.
 fn exchange(
     w: &mut Worker,
     job: &Job,
-    bytes: &[u8],
+    head: &[u8],
+    source: Source<'_>,
     timeout: Duration,
     max_answer: u64,
+    detected: &mut Option<String>,
 ) -> Result<Extraction, Failure> {
     let deadline = Instant::now() + timeout;
+    let size = source.size();
     let header = serde_json::to_vec(job).map_err(|e| Failure::Died(e.to_string()))?;
     let mut frame = Vec::with_capacity(header.len() + 12);
     frame.extend_from_slice(&(header.len() as u32).to_le_bytes());
     frame.extend_from_slice(&header);
-    frame.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-    w.stdin
-        .write_all(&frame)
-        .and_then(|_| w.stdin.write_all(bytes))
-        .and_then(|_| w.stdin.flush())
-        .map_err(|e| Failure::Died(format!("sending the job: {e}")))?;
+    frame.extend_from_slice(&size.to_le_bytes());
+    write_deadline(&mut w.stdin, &frame, deadline)?;
+    write_deadline(&mut w.stdin, head, deadline)?;
+    match source {
+        Source::Bytes(b) => write_deadline(&mut w.stdin, &b[head.len()..], deadline)?,
+        Source::Stream { reader, size } => {
+            let mut left = size - head.len() as u64;
+            let mut buf = vec![0u8; CHUNK];
+            while left > 0 {
+                let want = left.min(CHUNK as u64) as usize;
+                let n = match reader.read(&mut buf[..want]) {
+                    Ok(0) => {
+                        return Err(Failure::Source(format!(
+                            "{} of {size} bytes",
+                            size - left
+                        )));
+                    }
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(Failure::Source(e.to_string())),
+                };
+                write_deadline(&mut w.stdin, &buf[..n], deadline)?;
+                left -= n as u64;
+            }
+        }
+    }
+    let first = read_frame(&mut w.stdout, deadline, MAX_DETECTED)?;
+    if let Ok(d) = serde_json::from_slice::<Detected>(&first) {
+        *detected = Some(d.format);
+    }
+    let answer = read_frame(&mut w.stdout, deadline, max_answer)?;
+    serde_json::from_slice(&answer).map_err(|e| Failure::Died(format!("unreadable answer: {e}")))
+}
+
+/// One `u64` LE length + bytes frame of at most `max` bytes.
+fn read_frame(r: &mut ChildStdout, deadline: Instant, max: u64) -> Result<Vec<u8>, Failure> {
     let mut len = [0u8; 8];
-    read_deadline(&mut w.stdout, &mut len, deadline)?;
+    read_deadline(r, &mut len, deadline)?;
     let n = u64::from_le_bytes(len);
-    if n > max_answer {
+    if n > max {
         return Err(Failure::Died(format!(
             "answer of {n} bytes is over the limit"
         )));
     }
-    let mut answer = vec![0u8; n as usize];
-    read_deadline(&mut w.stdout, &mut answer, deadline)?;
-    serde_json::from_slice(&answer).map_err(|e| Failure::Died(format!("unreadable answer: {e}")))
+    let mut buf = vec![0u8; n as usize];
+    read_deadline(r, &mut buf, deadline)?;
+    Ok(buf)
+}
+
+/// Writes `buf` to the worker's input (non-blocking), giving up at the deadline.
+fn write_deadline(w: &mut ChildStdin, mut buf: &[u8], deadline: Instant) -> Result<(), Failure> {
+    let fd = w.as_raw_fd();
+    while !buf.is_empty() {
+        match w.write(buf) {
+            Ok(0) => return Err(Failure::Died("sending the job: worker input closed".into())),
+            Ok(n) => buf = &buf[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Failure::Timeout);
+                }
+                let mut pfd = libc::pollfd {
+                    fd,
+                    events: libc::POLLOUT,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd.
+                let rc = unsafe {
+                    libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32)
+                };
+                if rc == 0 {
+                    return Err(Failure::Timeout);
+                }
+                if rc < 0 {
+                    let e = std::io::Error::last_os_error();
+                    if e.kind() != std::io::ErrorKind::Interrupted {
+                        return Err(Failure::Died(format!("sending the job: {e}")));
+                    }
+                }
+            }
+            Err(e) => return Err(Failure::Died(format!("sending the job: {e}"))),
+        }
+    }
+    Ok(())
 }
 
 /// Fills `buf` from the pipe, giving up at the deadline.

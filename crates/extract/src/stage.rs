@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use trove_formats::Limits;
 use trove_formats::message::{DateHints, parse_message};
 use trove_store::blobs::{LARGE_BLOB, PackWriter, encode};
-use trove_store::extraction::{Carrier, ExtractionRecord, PendingDoc};
+use trove_store::extraction::{Carrier, ExtractionRecord, PendingDoc, hints_fingerprint};
 use trove_store::{Case, StoreError};
 
-use crate::pool::{Pool, PoolConfig, PoolError, PoolStats};
+use crate::pool::{Pool, PoolConfig, PoolError, PoolStats, Source};
 use crate::{Extraction, Hint, OcrMode, Options, Status};
 
 /// Errors that stop the stage (a document's failure never does).
@@ -37,7 +37,8 @@ pub struct StageOptions {
     pub extract: Options,
     /// Worker processes (0: one per core).
     pub workers: usize,
-    /// Documents larger than this are not extracted (recorded as skipped).
+    /// Documents larger than this are not extracted (recorded as skipped, from the size the
+    /// catalog knows: their bytes are not read).
     pub max_document: u64,
 }
 
@@ -73,6 +74,9 @@ pub struct StageStats {
     pub pages: u64,
     pub ocr_pages: u64,
     pub bytes: u64,
+    /// Documents extracted again because a new carrier changed the names and types they are
+    /// judged under (see `Catalog::new_carriers`).
+    pub re_extracted: u64,
     pub seconds: f64,
     pub pool: PoolStats,
 }
@@ -84,17 +88,12 @@ pub fn run(
     progress: &StageProgress,
 ) -> Result<StageStats, StageError> {
     let mut cat = case.catalog()?;
-    let refresh = cat.new_carriers()?;
+    let carriers = cat.new_carriers()?;
     let total = cat.pending_count()?;
     drop(cat);
-    process(
-        case,
-        opts,
-        Pending::Catalog(total),
-        refresh,
-        false,
-        progress,
-    )
+    let mut stats = process(case, opts, Pending::Catalog(total), false, progress)?;
+    stats.re_extracted = carriers.re_extract;
+    Ok(stats)
 }
 
 /// OCRs the pages that extraction left waiting.
@@ -106,14 +105,7 @@ pub fn run_ocr(
     let pending = case.reader()?.pending_ocr()?;
     let mut o = opts.clone();
     o.extract.ocr = OcrMode::Now;
-    process(
-        case,
-        &o,
-        Pending::Listed(pending),
-        Vec::new(),
-        true,
-        progress,
-    )
+    process(case, &o, Pending::Listed(pending), true, progress)
 }
 
 /// The documents a stage run works through.
@@ -151,7 +143,6 @@ fn process(
     case: &Case,
     opts: &StageOptions,
     pending: Pending,
-    refresh: Vec<[u8; 32]>,
     ocr_pass: bool,
     progress: &StageProgress,
 ) -> Result<StageStats, StageError> {
@@ -164,10 +155,6 @@ fn process(
     progress.total.fetch_add(total, Ordering::Relaxed);
     let mut cat = case.catalog()?;
     if total == 0 {
-        if !refresh.is_empty() {
-            let mut packs = PackWriter::open(case.blob_dir(), &cat.pack_ends()?)?;
-            cat.write_extractions(&mut packs, &[], &refresh)?;
-        }
         return Ok(stats);
     }
     let mut cfg = PoolConfig::discover()?;
@@ -226,7 +213,6 @@ fn process(
             Ok(sent)
         });
         let mut batch: Vec<ExtractionRecord> = Vec::new();
-        let mut refresh = Some(refresh);
         let mut last = Instant::now();
         let mut outcome = Ok(());
         loop {
@@ -244,9 +230,7 @@ fn process(
                     || bytes > 64 << 20
                     || last.elapsed() > Duration::from_secs(2))
             {
-                if let Err(e) =
-                    cat.write_extractions(&mut packs, &batch, &refresh.take().unwrap_or_default())
-                {
+                if let Err(e) = cat.write_extractions(&mut packs, &batch, &[]) {
                     outcome = Err(e.into());
                     break;
                 }
@@ -319,73 +303,141 @@ fn extract_group(
         _ => None,
     };
     for d in group {
-        let hint = Hint {
-            name: d.name.clone(),
-            mime: d.mime.clone(),
+        let (hints, judged) = carrier_hints(reader, &d);
+        let hint = &hints[0];
+        let ocr_pages = if ocr_pass {
+            d.ocr_pending.len() as u32
+        } else {
+            0
         };
-        let bytes: Result<Vec<u8>, String> = match (&d.carrier, &parsed) {
-            (Carrier::Blob, _) => case.read_blob(reader, &d.sha256).map_err(|e| e.to_string()),
-            (Carrier::Message { part, .. }, Some(Ok(m))) => m
+        let ex = match (&d.carrier, &parsed) {
+            (Carrier::Blob, _) => match reader.blob(&d.sha256) {
+                Ok(Some(blob)) if blob.size > opts.max_document => {
+                    // Refused from the catalog's size: not one byte read.
+                    too_large(d.format.as_deref().unwrap_or("unknown"), blob.size, opts)
+                }
+                Ok(Some(blob)) => extract_one(pool, &Doc::Blob(case, blob), &hints, opts, ocr_pages),
+                Ok(None) => unavailable("no blob in the catalog"),
+                Err(e) => unavailable(&e.to_string()),
+            },
+            (Carrier::Message { part, .. }, Some(Ok(m))) => match m
                 .attachments
                 .iter()
                 .find(|a| a.sha256 == d.sha256)
                 .or_else(|| m.attachments.iter().find(|a| a.part == *part))
-                .map(|a| a.data.clone())
-                .ok_or_else(|| "attachment not found in its message".to_owned()),
-            (Carrier::Message { .. }, Some(Err(e))) => Err(format!("reading its message: {e}")),
-            (Carrier::Message { .. }, None) => Err("no carrier".to_owned()),
-        };
-        let ex = match bytes {
-            Err(e) => Extraction::failed("unknown", format!("document bytes unavailable: {e}")),
-            Ok(b) if b.len() as u64 > opts.max_document => {
-                let mut e = Extraction::failed(crate::detect::detect(&b, &hint).as_str(), "");
-                e.status = Status::Skipped;
-                e.reason = Some(format!(
-                    "document of {} bytes is over the extraction limit",
-                    b.len()
-                ));
-                e
+            {
+                Some(a) if a.data.len() as u64 > opts.max_document => too_large(
+                    crate::detect::head_kind(&a.data, hint).as_str(),
+                    a.data.len() as u64,
+                    opts,
+                ),
+                Some(a) => extract_one(pool, &Doc::Bytes(&a.data), &hints, opts, ocr_pages),
+                None => unavailable("attachment not found in its message"),
+            },
+            (Carrier::Message { .. }, Some(Err(e))) => {
+                unavailable(&format!("reading its message: {e}"))
             }
-            Ok(b) => extract_one(
-                pool,
-                &b,
-                &hint,
-                opts,
-                if ocr_pass {
-                    d.ocr_pending.len() as u32
-                } else {
-                    0
-                },
-            ),
+            (Carrier::Message { .. }, None) => unavailable("no carrier"),
         };
-        out.push(record(case, d.sha256, ex));
+        out.push(record(case, d.sha256, ex, judged));
     }
     out
+}
+
+/// Every name and type a document arrived under, in the catalog's stable order (the first is
+/// the one it is read as), with their fingerprint; the pending row's own when the catalog
+/// cannot say (then no fingerprint: a later carrier has it extracted again).
+fn carrier_hints(reader: &trove_store::Catalog, d: &PendingDoc) -> (Vec<Hint>, Option<[u8; 32]>) {
+    match reader.document_hints(&d.sha256) {
+        Ok(list) if !list.is_empty() => (
+            list.iter()
+                .map(|(name, mime)| Hint {
+                    name: name.clone(),
+                    mime: mime.clone(),
+                })
+                .collect(),
+            Some(hints_fingerprint(&list)),
+        ),
+        _ => (
+            vec![Hint {
+                name: d.name.clone(),
+                mime: d.mime.clone(),
+            }],
+            None,
+        ),
+    }
+}
+
+fn unavailable(why: &str) -> Extraction {
+    Extraction::failed("unknown", format!("document bytes unavailable: {why}"))
+}
+
+/// A document over [`StageOptions::max_document`], skipped (`format` as far as it is known
+/// without reading it).
+fn too_large(format: &str, size: u64, opts: &StageOptions) -> Extraction {
+    let mut e = Extraction::new(format);
+    e.skip(format!(
+        "document of {size} bytes is over the extraction limit of {} bytes (not read)",
+        opts.max_document
+    ));
+    e
+}
+
+/// Where a document's bytes come from: memory (an attachment of a parsed message), or a blob
+/// streamed from the store to the worker, never held whole here.
+enum Doc<'a> {
+    Bytes(&'a [u8]),
+    Blob(&'a Case, trove_store::BlobRef),
+}
+
+impl Doc<'_> {
+    fn extract(&self, pool: &Pool, hints: &[Hint], opts: &Options, ocr_pages: u32) -> Extraction {
+        match self {
+            Doc::Bytes(b) => pool.extract_source(Source::Bytes(b), hints, opts, ocr_pages),
+            Doc::Blob(case, blob) => match case.blob_dir().open(blob) {
+                Ok(mut r) => pool.extract_source(
+                    Source::Stream {
+                        reader: &mut r,
+                        size: blob.size,
+                    },
+                    hints,
+                    opts,
+                    ocr_pages,
+                ),
+                Err(e) => unavailable(&e.to_string()),
+            },
+        }
+    }
 }
 
 /// Extraction with OCR done in a second pass when asked for now: the first pass finds the
 /// pages that need it, so the second one gets a time budget for exactly those.
 fn extract_one(
     pool: &Pool,
-    bytes: &[u8],
-    hint: &Hint,
+    doc: &Doc<'_>,
+    hints: &[Hint],
     opts: &StageOptions,
     known_ocr_pages: u32,
 ) -> Extraction {
     if opts.extract.ocr != OcrMode::Now || known_ocr_pages > 0 {
-        return pool.extract_ocr_pages(bytes, hint, &opts.extract, known_ocr_pages);
+        return doc.extract(pool, hints, &opts.extract, known_ocr_pages);
     }
     let mut first = opts.extract.clone();
     first.ocr = OcrMode::Defer;
-    let ex = pool.extract(bytes, hint, &first);
+    let ex = doc.extract(pool, hints, &first, 0);
     if ex.status != Status::OcrPending {
         return ex;
     }
     let pages = ex.ocr_pending.len() as u32;
-    pool.extract_ocr_pages(bytes, hint, &opts.extract, pages)
+    doc.extract(pool, hints, &opts.extract, pages)
 }
 
-fn record(case: &Case, sha256: [u8; 32], ex: Extraction) -> ExtractionRecord {
+fn record(
+    case: &Case,
+    sha256: [u8; 32],
+    ex: Extraction,
+    hints: Option<[u8; 32]>,
+) -> ExtractionRecord {
     let text = if ex.text.is_empty() {
         None
     } else if (ex.text.len() as u64) < LARGE_BLOB {
@@ -416,5 +468,6 @@ fn record(case: &Case, sha256: [u8; 32], ex: Extraction) -> ExtractionRecord {
         title: ex.meta.title.clone(),
         gps: ex.meta.gps.map(|g| (g.lat, g.lon)),
         millis: ex.millis,
+        hints,
     }
 }

@@ -3,22 +3,35 @@
 //! `trove-extract-worker`; never by hand.
 //!
 //! Frames: a job is `u32` LE length + JSON [`Job`] + `u64` LE length + the document's bytes;
-//! an answer is `u64` LE length + JSON [`crate::Extraction`].
+//! the worker answers with two frames, each `u64` LE length + JSON: [`Detected`] as soon as
+//! it has the bytes (so that a crash or a timeout while parsing is recorded under the right
+//! format), then the [`crate::Extraction`].
 
 use std::io::{Read, Write};
 use std::os::fd::FromRawFd;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Hint, Options, extract};
+use crate::{Hint, Options, extract_carried};
 
 /// One job.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
+    /// The name and type the document is read as.
     pub hint: Hint,
+    /// The other names and types it arrived under (their flags count too; see
+    /// [`crate::extract_carried`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carriers: Vec<Hint>,
     pub opts: Options,
     /// CPU seconds this job may use (enforced with RLIMIT_CPU: the worker dies past it).
     pub cpu_seconds: u64,
+}
+
+/// What the worker recognised, sent before it parses.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Detected {
+    pub format: String,
 }
 
 /// Largest job header accepted.
@@ -51,24 +64,34 @@ pub fn main() -> i32 {
         let (job, bytes) = job;
         cpu_budget(job.cpu_seconds);
         let before = cpu_millis();
-        let mut result = extract(&bytes, &job.hint, &job.opts);
+        let format = std::panic::catch_unwind(|| crate::detect::detect(&bytes, &job.hint))
+            .map_or("unknown", |k| k.as_str());
+        if write_frame(&mut out, &Detected { format: format.to_owned() }).is_err() {
+            return 0;
+        }
+        let mut hints = Vec::with_capacity(1 + job.carriers.len());
+        hints.push(job.hint.clone());
+        hints.extend(job.carriers.iter().cloned());
+        let mut result = extract_carried(&bytes, &hints, &job.opts);
         result.cpu_millis = cpu_millis().saturating_sub(before);
-        let json = match serde_json::to_vec(&result) {
-            Ok(j) => j,
-            Err(e) => {
+        match write_frame(&mut out, &result) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                 eprintln!("trove worker: encoding the answer: {e}");
                 return 4;
             }
-        };
-        if out
-            .write_all(&(json.len() as u64).to_le_bytes())
-            .and_then(|_| out.write_all(&json))
-            .and_then(|_| out.flush())
-            .is_err()
-        {
-            return 0;
+            Err(_) => return 0,
         }
     }
+}
+
+/// Writes one `u64` LE length + JSON frame (`InvalidData`: the value could not be encoded).
+fn write_frame(out: &mut impl Write, value: &impl Serialize) -> std::io::Result<()> {
+    let json = serde_json::to_vec(value)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    out.write_all(&(json.len() as u64).to_le_bytes())?;
+    out.write_all(&json)?;
+    out.flush()
 }
 
 /// Reads one job frame (`None` at end of input).

@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::blobs::{Location, PackWriter};
 use crate::model::BlobData;
@@ -30,6 +31,58 @@ pub struct ExtractionRecord {
     pub title: Option<String>,
     pub gps: Option<(f64, f64)>,
     pub millis: u64,
+    /// [`hints_fingerprint`] of the carriers the extraction was judged under (`None`: not
+    /// known, and a new carrier has the document extracted again).
+    pub hints: Option<[u8; 32]>,
+}
+
+/// A carrier's name and declared type (loose files and members have no type).
+pub type CarrierHint = (Option<String>, Option<String>);
+
+/// Distinct carriers' names and types a document is judged under at most (the first ones in
+/// [`Catalog::document_hints`]'s order).
+pub const MAX_CARRIER_HINTS: usize = 32;
+
+/// What [`Catalog::new_carriers`] found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NewCarriers {
+    /// Extracted documents whose index documents were queued again: new messages carry them.
+    pub refreshed: u64,
+    /// Documents whose extraction was dropped to be done again: a new carrier changed the
+    /// names and types they are judged under.
+    pub re_extract: u64,
+}
+
+/// The fingerprint of a document's carrier hints, as [`Catalog::document_hints`] lists them.
+pub fn hints_fingerprint(hints: &[CarrierHint]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for (name, mime) in hints {
+        for part in [name, mime] {
+            match part {
+                Some(s) => {
+                    h.update([1u8]);
+                    h.update((s.len() as u64).to_le_bytes());
+                    h.update(s.as_bytes());
+                }
+                None => h.update([0u8]),
+            }
+        }
+    }
+    h.finalize().into()
+}
+
+/// See [`Catalog::document_hints`].
+fn document_hints(conn: &Connection, sha256: &[u8; 32]) -> Result<Vec<CarrierHint>, StoreError> {
+    let mut st = conn.prepare_cached(sql::DOCUMENT_HINTS)?;
+    let mut out: Vec<CarrierHint> = st
+        .query_map([&sha256[..]], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    out.sort_by(|a, b| {
+        (a.0.is_none(), &a.0, a.1.is_none(), &a.1).cmp(&(b.0.is_none(), &b.0, b.1.is_none(), &b.1))
+    });
+    out.dedup();
+    out.truncate(MAX_CARRIER_HINTS);
+    Ok(out)
 }
 
 /// Where to find a document's bytes.
@@ -68,6 +121,9 @@ pub struct PendingDoc {
     pub name: Option<String>,
     pub mime: Option<String>,
     pub size: u64,
+    /// What the ingest recognised the bytes as (`items.format`; loose files only): the format
+    /// a document refused unread is recorded under.
+    pub format: Option<String>,
     pub carrier: Carrier,
     /// Pages waiting for OCR (OCR pass only).
     pub ocr_pending: Vec<u32>,
@@ -88,6 +144,7 @@ impl PendingDoc {
             name,
             mime: Some(mime),
             size: size as u64,
+            format: None,
             carrier: Carrier::Message {
                 message_sha256: sha(message),
                 part,
@@ -147,16 +204,16 @@ impl Catalog {
         out: &mut Vec<PendingDoc>,
     ) -> Result<(), StoreError> {
         let mut st = self.conn.prepare_cached(sql::PENDING_LOOSE)?;
-        let rows: Vec<(i64, Vec<u8>, String, i64)> = st
+        let rows: Vec<(i64, Vec<u8>, String, i64, String)> = st
             .query_map(params![after, limit as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?
             .collect::<Result<_, _>>()?;
         cursor.loose = match rows.last() {
             Some((id, ..)) if rows.len() == limit => Some(*id),
             _ => None,
         };
-        for (_, s, name, size) in rows {
+        for (_, s, name, size, format) in rows {
             let s = sha(s);
             if cursor.seen.insert(s) {
                 out.push(PendingDoc {
@@ -164,6 +221,7 @@ impl Catalog {
                     name: Some(name),
                     mime: None,
                     size: size as u64,
+                    format: Some(format),
                     carrier: Carrier::Blob,
                     ocr_pending: Vec::new(),
                 });
@@ -235,17 +293,18 @@ impl Catalog {
 
     /// Where the bytes of a document are: its own blob, or a message carrying it.
     pub fn locate_document(&self, sha256: &[u8; 32]) -> Result<Option<PendingDoc>, StoreError> {
-        let own: Option<(Option<String>, i64)> = self
+        let own: Option<(Option<String>, i64, String)> = self
             .conn
-            .prepare_cached("SELECT i.name, i.size FROM items i JOIN blobs b ON b.sha256 = i.sha256 WHERE i.sha256 = ?1 AND i.message IS NULL LIMIT 1")?
-            .query_row([&sha256[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+            .prepare_cached("SELECT i.name, i.size, i.format FROM items i JOIN blobs b ON b.sha256 = i.sha256 WHERE i.sha256 = ?1 AND i.message IS NULL LIMIT 1")?
+            .query_row([&sha256[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        if let Some((name, size)) = own {
+        if let Some((name, size, format)) = own {
             return Ok(Some(PendingDoc {
                 sha256: *sha256,
                 name,
                 mime: None,
                 size: size as u64,
+                format: Some(format),
                 carrier: Carrier::Blob,
                 ocr_pending: Vec::new(),
             }));
@@ -263,39 +322,95 @@ impl Catalog {
         }))
     }
 
-    /// Attachments recorded since the last call whose document was already extracted: their
-    /// index documents must list the new carrying messages. Returns their SHA-256s and moves
-    /// the mark.
-    pub fn new_carriers(&mut self) -> Result<Vec<[u8; 32]>, StoreError> {
-        let mark: i64 = self
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'extract_attachment_mark'",
-                [],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+    /// The distinct names and types a document arrived under, every carrier of its bytes
+    /// (files and archive members by name; attachments by name and declared type), in an
+    /// order that depends on them alone: named before unnamed, then by name, then by type; at
+    /// most [`MAX_CARRIER_HINTS`]. Extraction reads the document as the first.
+    pub fn document_hints(&self, sha256: &[u8; 32]) -> Result<Vec<CarrierHint>, StoreError> {
+        document_hints(&self.conn, sha256)
+    }
+
+    /// Carriers recorded since the last call (attachments of new messages, new files and
+    /// members) of documents already extracted. A document whose carriers' names and types
+    /// ([`Catalog::document_hints`]) are no longer those its extraction was judged under loses
+    /// its extraction, to be extracted again (its format and flags may change; the messages
+    /// carrying it are queued when it was flagged); the others with new carrying messages are
+    /// queued for the index, whose documents list those messages. One transaction, with the
+    /// marks moved.
+    pub fn new_carriers(&mut self) -> Result<NewCarriers, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mark = |key: &str| -> Result<Option<i64>, StoreError> {
+            Ok(tx
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
+                    r.get::<_, String>(0)
+                })
+                .optional()?
+                .and_then(|v| v.parse().ok()))
+        };
         // Messages (and their attachments) are written in id order, so a message id marks a
-        // position in the attachments table.
-        let top: i64 = self.conn.query_row(
+        // position in the attachments table; items likewise by id.
+        let top_message: i64 = tx.query_row(
             "SELECT COALESCE(MAX(message), 0) FROM attachments",
             [],
             |r| r.get(0),
         )?;
-        let mut st = self.conn.prepare(
-            "SELECT DISTINCT a.sha256 FROM attachments a JOIN extractions e ON e.sha256 = a.sha256 WHERE a.message > ?1 AND a.message <= ?2",
-        )?;
-        let out: Vec<[u8; 32]> = st
-            .query_map([mark, top], |r| r.get::<_, Vec<u8>>(0))?
-            .map(|r| r.map(sha))
-            .collect::<Result<_, _>>()?;
-        drop(st);
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('extract_attachment_mark', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [top.to_string()],
-        )?;
+        let top_item: i64 =
+            tx.query_row("SELECT COALESCE(MAX(id), 0) FROM items", [], |r| r.get(0))?;
+        let message_mark = mark("extract_attachment_mark")?.unwrap_or(0);
+        // A case from before items were followed: its files count as judged.
+        let item_mark = mark("extract_item_mark")?.unwrap_or(top_item);
+        let read = |sql: &str, from: i64, to: i64| -> Result<Vec<[u8; 32]>, StoreError> {
+            let mut st = tx.prepare(sql)?;
+            let v = st
+                .query_map([from, to], |r| r.get::<_, Vec<u8>>(0))?
+                .map(|r| r.map(sha))
+                .collect::<Result<_, _>>()?;
+            Ok(v)
+        };
+        let carried: std::collections::BTreeSet<[u8; 32]> =
+            read(sql::NEW_ATTACHMENT_CARRIERS, message_mark, top_message)?
+                .into_iter()
+                .collect();
+        let mut docs = carried.clone();
+        docs.extend(read(sql::NEW_ITEM_CARRIERS, item_mark, top_item)?);
+        let mut out = NewCarriers::default();
+        for d in &docs {
+            let now = hints_fingerprint(&document_hints(&tx, d)?);
+            let judged: Option<Vec<u8>> = tx
+                .prepare_cached("SELECT hints FROM extraction_hints WHERE sha256 = ?1")?
+                .query_row([&d[..]], |r| r.get(0))
+                .optional()?;
+            if judged.as_deref() == Some(&now[..]) {
+                if carried.contains(d) {
+                    tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES ('document', ?1)")?
+                        .execute([&d[..]])?;
+                    out.refreshed += 1;
+                }
+                continue;
+            }
+            let flagged: bool = tx
+                .prepare_cached("SELECT flags IS NOT NULL FROM extractions WHERE sha256 = ?1")?
+                .query_row([&d[..]], |r| r.get(0))?;
+            if flagged {
+                // Their flag facets follow the new extraction; until then they lose them.
+                requeue_carriers(&tx, d)?;
+            }
+            tx.prepare_cached("DELETE FROM extractions WHERE sha256 = ?1")?
+                .execute([&d[..]])?;
+            tx.prepare_cached("DELETE FROM extraction_hints WHERE sha256 = ?1")?
+                .execute([&d[..]])?;
+            out.re_extract += 1;
+        }
+        for (key, value) in [
+            ("extract_attachment_mark", top_message),
+            ("extract_item_mark", top_item),
+        ] {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value.to_string()],
+            )?;
+        }
+        tx.commit()?;
         Ok(out)
     }
 
@@ -373,18 +488,21 @@ impl Catalog {
                 r.millis as i64,
                 crate::catalog::now(),
             ])?;
+            match &r.hints {
+                Some(h) => tx
+                    .prepare_cached(
+                        "INSERT INTO extraction_hints (sha256, hints) VALUES (?1, ?2)
+                         ON CONFLICT (sha256) DO UPDATE SET hints = excluded.hints",
+                    )?
+                    .execute(params![&r.sha256[..], &h[..]])?,
+                None => tx
+                    .prepare_cached("DELETE FROM extraction_hints WHERE sha256 = ?1")?
+                    .execute([&r.sha256[..]])?,
+            };
             tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES ('document', ?1)")?
                 .execute([&r.sha256[..]])?;
             if !r.flags.is_empty() {
-                // Messages carrying a flagged attachment are flagged too (flag: and its facet).
-                tx.prepare_cached(
-                    "INSERT INTO index_queue (kind, key) SELECT DISTINCT 'message', m.content_key FROM attachments a
-                     JOIN messages m ON m.id = a.message WHERE a.sha256 = ?1",
-                )?
-                .execute([&r.sha256[..]])?;
-                // And messages carrying it inside an attached archive.
-                tx.prepare_cached(&requeue_nested_carriers_sql())?
-                    .execute([&r.sha256[..]])?;
+                requeue_carriers(&tx, &r.sha256)?;
             }
         }
         for s in refresh {
@@ -534,7 +652,7 @@ pub fn report(cat: &Catalog) -> Result<ExtractionReport, StoreError> {
 /// all).
 mod sql {
     /// Loose files: the stored item of each document outside any message, by item id.
-    pub const PENDING_LOOSE: &str = "SELECT i.id, i.sha256, i.name, i.size FROM items i
+    pub const PENDING_LOOSE: &str = "SELECT i.id, i.sha256, i.name, i.size, i.format FROM items i
          WHERE i.id > ?1 AND i.message IS NULL AND i.outcome = 'stored' AND i.sha256 IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = i.sha256)
          ORDER BY i.id LIMIT ?2";
@@ -545,6 +663,15 @@ mod sql {
          WHERE (a.message, a.part) > (?1, ?2) AND a.is_message = 0
            AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = a.sha256)
          ORDER BY a.message, a.part LIMIT ?3";
+    /// The names and types of a document's carriers (files and members; attachments).
+    pub const DOCUMENT_HINTS: &str = "SELECT name, NULL FROM items WHERE sha256 = ?1 AND message IS NULL
+           UNION SELECT name, mime FROM attachments WHERE sha256 = ?1 AND is_message = 0";
+    /// Documents with an extraction carried by attachments of messages in (?1, ?2].
+    pub const NEW_ATTACHMENT_CARRIERS: &str = "SELECT DISTINCT a.sha256 FROM attachments a JOIN extractions e ON e.sha256 = a.sha256
+         WHERE a.message > ?1 AND a.message <= ?2 AND a.is_message = 0";
+    /// Documents with an extraction carried by files or members with ids in (?1, ?2].
+    pub const NEW_ITEM_CARRIERS: &str = "SELECT DISTINCT i.sha256 FROM items i JOIN extractions e ON e.sha256 = i.sha256
+         WHERE i.id > ?1 AND i.id <= ?2 AND i.message IS NULL AND i.sha256 IS NOT NULL";
     /// Every distinct document: the stored loose files and the attachments (`sha256`).
     pub const DOCUMENTS: &str = "SELECT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL
            UNION SELECT sha256 FROM attachments WHERE is_message = 0";
@@ -554,6 +681,19 @@ mod sql {
             "SELECT COUNT(*) FROM ({DOCUMENTS}) d WHERE NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = d.sha256)"
         )
     }
+}
+
+/// Queues for re-indexing the messages that carry a document, as attachments or inside an
+/// attached archive (flag: and its facet count on messages).
+fn requeue_carriers(conn: &Connection, sha256: &[u8; 32]) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO index_queue (kind, key) SELECT DISTINCT 'message', m.content_key FROM attachments a
+         JOIN messages m ON m.id = a.message WHERE a.sha256 = ?1",
+    )?
+    .execute([&sha256[..]])?;
+    conn.prepare_cached(&requeue_nested_carriers_sql())?
+        .execute([&sha256[..]])?;
+    Ok(())
 }
 
 /// Queues for re-indexing the messages carrying a file inside an attached archive.
@@ -584,6 +724,19 @@ mod tests {
             .unwrap()
             .join("\n");
         assert!(plan.contains("SEARCH a USING PRIMARY KEY"), "{plan}");
+    }
+
+    /// Run once per extracted document, and per new carrier.
+    #[test]
+    fn carrier_statements_search_no_table() {
+        for sql in [
+            super::sql::DOCUMENT_HINTS,
+            super::sql::NEW_ATTACHMENT_CARRIERS,
+            super::sql::NEW_ITEM_CARRIERS,
+        ] {
+            let scans = crate::query::full_scans(sql).unwrap();
+            assert!(scans.is_empty(), "{sql}: {scans:?}");
+        }
     }
 
     #[test]

@@ -185,3 +185,12 @@ CREATE TABLE IF NOT EXISTS extractions (
     updated_at  TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS extractions_status ON extractions(status);
+-- Which names and types each extraction was judged under: a fingerprint (SHA-256) of the
+-- distinct (name, declared type) of every carrier of the document (files, members and
+-- attachments with its bytes), in the order `extraction::document_hints` gives them. A later
+-- carrier that changes the set has the document extracted again, so that its format and flags
+-- do not depend on the order its carriers arrived in.
+CREATE TABLE IF NOT EXISTS extraction_hints (
+    sha256 BLOB PRIMARY KEY,            -- extractions.sha256
+    hints  BLOB NOT NULL
+) WITHOUT ROWID;
