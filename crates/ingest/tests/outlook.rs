@@ -352,3 +352,79 @@ fn tnef_attachment_of_a_message_is_opened() {
     assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE format = 'tnef' AND outcome = 'container' AND kind = 'attachment'"), 1);
     assert!(t.count("SELECT COUNT(*) FROM items i JOIN items p ON p.id = i.parent_id WHERE p.format = 'tnef'") >= 1);
 }
+
+/// The offset of the directory entry named `name` among the four entries of a compound file's
+/// first directory sector (512-byte sectors).
+fn ole_entry(b: &[u8], name: &str) -> usize {
+    let first = (u32::from_le_bytes(b[0x30..0x34].try_into().unwrap()) as usize + 1) * 512;
+    let pat: Vec<u8> = name
+        .encode_utf16()
+        .chain([0])
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    (0..4)
+        .map(|i| first + i * 128)
+        .find(|&at| b[at..].starts_with(&pat))
+        .unwrap_or_else(|| panic!("no entry {name} in the first directory sector"))
+}
+
+#[test]
+fn a_damaged_msg_is_read_in_part_with_a_note_or_failed_never_a_document() {
+    let orig = std::fs::read(corpus("outlook/msg/attachment.msg")).unwrap();
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A sibling pointer that points back to the top of the root storage's tree: a cycle, which
+    // the `cfb` crate refuses as a whole.
+    let root = ole_entry(&orig, "Root Entry");
+    let top: [u8; 4] = orig[root + 76..root + 80].try_into().unwrap();
+    let leaf = ole_entry(&orig, "__substg1.0_0E04001F");
+    assert_eq!(orig[leaf + 68..leaf + 76], [0xFF; 8], "a leaf of the tree");
+    let mut cycle = orig.clone();
+    cycle[leaf + 72..leaf + 76].copy_from_slice(&top);
+    std::fs::write(dir.join("cycle.msg"), &cycle).unwrap();
+    // The root storage's child pointing to the root itself: nothing of the message reachable.
+    let mut lost = orig.clone();
+    lost[root + 76..root + 80].fill(0);
+    std::fs::write(dir.join("lost.msg"), &lost).unwrap();
+    t.ingest("d", &[&dir]);
+    assert_accounted(&t, "d", 2, (cycle.len() + lost.len()) as u64);
+
+    // Neither is an opaque OLE document left to the document extractor.
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM items WHERE format = 'ole' OR outcome = 'stored' AND parent_id IS NULL"),
+        0
+    );
+    let top = t.strings(
+        "SELECT name || '|' || format || '|' || outcome || '|' || COALESCE(reason, '') FROM items WHERE parent_id IS NULL ORDER BY name",
+    );
+    assert_eq!(top.len(), 2, "{top:?}");
+    assert!(
+        top[0].starts_with("cycle.msg|msg|container|damaged OLE compound file")
+            && top[0].contains("directory cycle"),
+        "{top:?}"
+    );
+    assert!(
+        top[1].starts_with("lost.msg|msg|failed|")
+            && top[1].contains("message properties are not reachable"),
+        "{top:?}"
+    );
+    // The damaged one's message: subject, body and the three attachments.
+    assert_eq!(
+        t.strings("SELECT subject FROM messages"),
+        ["FW: [WARNING: ATTACHMENT(S) MAY CONTAIN MALWARE]Please check all aspects in documents"]
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM attachments"), 3);
+    let meta = t.strings(
+        "SELECT i.meta FROM items i JOIN items p ON p.id = i.parent_id WHERE p.name = 'cycle.msg'",
+    );
+    assert!(meta[0].contains("directory cycle"), "{meta:?}");
+    // `trove report` shows the damage.
+    let reports = query::report(&t.case.reader().unwrap()).unwrap();
+    let shown = format!("{reports:?}");
+    assert!(shown.contains("directory cycle"), "{shown}");
+    assert!(
+        shown.contains("message properties are not reachable"),
+        "{shown}"
+    );
+}

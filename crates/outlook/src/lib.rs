@@ -22,6 +22,7 @@ pub mod crosscheck;
 pub mod item;
 pub mod mime;
 pub mod msg;
+mod ole;
 pub mod props;
 pub mod pst;
 pub mod rtf;

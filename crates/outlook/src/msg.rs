@@ -8,10 +8,13 @@ use std::io::{Cursor, Read, Seek};
 use cfb::CompoundFile;
 
 use crate::item::{AttachContent, Attachment, Item};
+use crate::ole::Tolerant;
 use crate::props::{Le, PropBag, PropKey, PropValue, fixed_value, ptype, tag};
 use crate::pst::ltp::decode_value;
 use crate::pst::parse_name_map;
 use crate::{Limits, OutlookError, Result};
+
+const MAGIC: &[u8; 8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1";
 
 const PROPS: &str = "__properties_version1.0";
 const SUBSTG: &str = "__substg1.0_";
@@ -20,17 +23,18 @@ const ATTACH: &str = "__attach_version1.0_";
 const NAMEID: &str = "__nameid_version1.0";
 
 /// True when the bytes are an OLE compound file holding an Outlook message (not a Word or
-/// Excel file).
+/// Excel file). A compound file the `cfb` crate refuses is looked at with the tolerant
+/// reader: a damaged message is still a message, read in part or failed with the reason, and
+/// never left to pass for an opaque document.
 pub fn is_msg(bytes: &[u8]) -> bool {
-    if !bytes.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
+    if !bytes.starts_with(MAGIC) {
         return false;
     }
-    match CompoundFile::open(Cursor::new(bytes)) {
-        Ok(cf) => cf
-            .read_root_storage()
-            .any(|e| e.name() == PROPS || e.name().starts_with(SUBSTG)),
-        Err(_) => false,
-    }
+    is_msg_reader(&mut Cursor::new(bytes))
+}
+
+fn msg_name(n: &str) -> bool {
+    n == PROPS || n.starts_with(SUBSTG)
 }
 
 /// [`is_msg`] for a seekable reader (reads only the compound file's directory).
@@ -38,61 +42,139 @@ pub fn is_msg_reader<R: Read + Seek>(r: &mut R) -> bool {
     let mut head = [0u8; 8];
     if r.rewind().is_err()
         || r.read_exact(&mut head).is_err()
-        || head != *b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        || head != *MAGIC
         || r.rewind().is_err()
     {
         return false;
     }
-    match CompoundFile::open(r) {
-        Ok(cf) => cf
-            .read_root_storage()
-            .any(|e| e.name() == PROPS || e.name().starts_with(SUBSTG)),
-        Err(_) => false,
+    match CompoundFile::open(&mut *r) {
+        Ok(cf) => cf.read_root_storage().any(|e| msg_name(e.name())),
+        Err(_) => {
+            // Any entry of the directory, reachable or not: what a document reader would list.
+            r.rewind().is_ok() && Tolerant::open(&mut *r).is_ok_and(|t| t.all_names().any(msg_name))
+        }
     }
 }
 
-/// Reads a `.msg` file.
+/// Reads a `.msg` file. A compound file the `cfb` crate refuses (a directory cycle, a FAT
+/// loop, a sector pointed to twice) is read with the tolerant reader: what is reachable is
+/// read, and the item's problems say that the file is damaged and what was lost. When not
+/// even the message's properties are reachable, the error says why.
 pub fn read_msg<R: Read + Seek>(r: R, limits: &Limits) -> Result<Item> {
     let mut head = [0u8; 8];
     let mut r = r;
     let n = r.read(&mut head)?;
-    if n < 8 || head != *b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" {
+    if n < 8 || head != *MAGIC {
         return Err(OutlookError::NotFormat(
             "an Outlook .msg file (not an OLE compound file)",
         ));
     }
     r.rewind()?;
-    let mut cf = cfb::OpenOptions::new()
+    let refused = match cfb::OpenOptions::new()
         .max_buffer_size(1 << 20)
-        .open_with(r)
-        .map_err(|e| OutlookError::corrupt("OLE compound file", e.to_string()))?;
-    let root_has_props = cf
-        .read_root_storage()
-        .any(|e| e.name() == PROPS || e.name().starts_with(SUBSTG));
+        .open_with(&mut r)
+    {
+        Ok(mut cf) => return read_from(&mut cf, limits),
+        Err(e) => e.to_string(),
+    };
+    r.rewind()?;
+    let mut t = Tolerant::open(&mut r).map_err(|e| {
+        OutlookError::corrupt(
+            "OLE compound file",
+            format!("{refused}; tolerant reading: {e}"),
+        )
+    })?;
+    let mut item = match read_from(&mut t, limits) {
+        Ok(item) => item,
+        Err(OutlookError::NotFormat(_)) if t.all_names().any(msg_name) => {
+            return Err(OutlookError::corrupt(
+                "Outlook .msg file",
+                format!(
+                    "its message properties are not reachable ({refused}; {})",
+                    t.damage().join("; ")
+                ),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut problems = vec![format!(
+        "damaged OLE compound file ({refused}); read in part by a tolerant directory walk"
+    )];
+    problems.extend(t.damage());
+    problems.append(&mut item.problems);
+    item.problems = problems;
+    Ok(item)
+}
+
+fn read_from<O: Ole>(ole: &mut O, limits: &Limits) -> Result<Item> {
+    let root_has_props = ole
+        .list("/")
+        .is_ok_and(|c| c.iter().any(|(n, _)| msg_name(n)));
     if !root_has_props {
         return Err(OutlookError::NotFormat(
             "an Outlook .msg file (an OLE file without message properties)",
         ));
     }
-    let names = read_names(&mut cf, limits).unwrap_or_default();
+    let names = read_names(ole, limits).unwrap_or_default();
     let mut reader = MsgReader {
-        cf: &mut cf,
+        cf: ole,
         limits,
         names,
     };
     reader.object("/", 32, 0)
 }
 
-fn read_names<R: Read + Seek>(
-    cf: &mut CompoundFile<R>,
-    limits: &Limits,
-) -> Result<HashMap<u16, PropKey>> {
+/// What the message reader needs of a compound file: the `cfb` crate's, or the tolerant one's.
+trait Ole {
+    /// The entries of a storage: (name, is storage).
+    fn list(&mut self, dir: &str) -> Result<Vec<(String, bool)>>;
+    fn is_storage(&mut self, path: &str) -> bool;
+    /// A stream's bytes, refused over `limits.max_value_bytes`.
+    fn read(&mut self, path: &str, limits: &Limits) -> Result<Vec<u8>>;
+}
+
+impl<R: Read + Seek> Ole for CompoundFile<R> {
+    fn list(&mut self, dir: &str) -> Result<Vec<(String, bool)>> {
+        let entries = self
+            .read_storage(dir)
+            .map_err(|e| OutlookError::corrupt("OLE storage", format!("{dir}: {e}")))?;
+        Ok(entries
+            .map(|e| (e.name().to_owned(), e.is_storage()))
+            .collect())
+    }
+
+    fn is_storage(&mut self, path: &str) -> bool {
+        CompoundFile::is_storage(self, path)
+    }
+
+    fn read(&mut self, path: &str, limits: &Limits) -> Result<Vec<u8>> {
+        read_stream(self, path, limits)
+    }
+}
+
+impl<R: Read + Seek> Ole for Tolerant<R> {
+    fn list(&mut self, dir: &str) -> Result<Vec<(String, bool)>> {
+        Tolerant::list(self, dir)
+    }
+
+    fn is_storage(&mut self, path: &str) -> bool {
+        Tolerant::is_storage(self, path)
+    }
+
+    fn read(&mut self, path: &str, limits: &Limits) -> Result<Vec<u8>> {
+        Tolerant::read(self, path, limits.max_value_bytes)
+    }
+}
+
+fn read_names<O: Ole>(cf: &mut O, limits: &Limits) -> Result<HashMap<u16, PropKey>> {
     let base = format!("/{NAMEID}");
     if !cf.is_storage(&base) {
         return Ok(HashMap::new());
     }
-    let mut get =
-        |id: &str| read_stream(cf, &format!("{base}/{SUBSTG}{id}"), limits).unwrap_or_default();
+    let mut get = |id: &str| {
+        cf.read(&format!("{base}/{SUBSTG}{id}"), limits)
+            .unwrap_or_default()
+    };
     let (g, e, s) = (get("00020102"), get("00030102"), get("00040102"));
     Ok(parse_name_map(&g, &e, &s))
 }
@@ -120,13 +202,13 @@ fn read_stream<R: Read + Seek>(
     Ok(v)
 }
 
-struct MsgReader<'a, R> {
-    cf: &'a mut CompoundFile<R>,
+struct MsgReader<'a, O> {
+    cf: &'a mut O,
     limits: &'a Limits,
     names: HashMap<u16, PropKey>,
 }
 
-impl<R: Read + Seek> MsgReader<'_, R> {
+impl<O: Ole> MsgReader<'_, O> {
     fn join(dir: &str, name: &str) -> String {
         if dir == "/" {
             format!("/{name}")
@@ -136,14 +218,8 @@ impl<R: Read + Seek> MsgReader<'_, R> {
     }
 
     /// Names of the entries of a storage: (name, is storage).
-    fn children(&self, dir: &str) -> Result<Vec<(String, bool)>> {
-        let entries = self
-            .cf
-            .read_storage(dir)
-            .map_err(|e| OutlookError::corrupt("OLE storage", format!("{dir}: {e}")))?;
-        Ok(entries
-            .map(|e| (e.name().to_owned(), e.is_storage()))
-            .collect())
+    fn children(&mut self, dir: &str) -> Result<Vec<(String, bool)>> {
+        self.cf.list(dir)
     }
 
     /// The properties of a storage: the fixed ones from the property stream, the others from
@@ -152,7 +228,7 @@ impl<R: Read + Seek> MsgReader<'_, R> {
         let mut bag = PropBag::default();
         let children = self.children(dir)?;
         let stream = if children.iter().any(|(n, s)| n == PROPS && !s) {
-            read_stream(self.cf, &Self::join(dir, PROPS), self.limits)?
+            self.cf.read(&Self::join(dir, PROPS), self.limits)?
         } else {
             Vec::new()
         };
@@ -189,7 +265,7 @@ impl<R: Read + Seek> MsgReader<'_, R> {
             .or_else(|| bag.int(tag::INTERNET_CODEPAGE));
         for (id, ty, name) in streams {
             let path = Self::join(dir, &name);
-            let value = match read_stream(self.cf, &path, self.limits) {
+            let value = match self.cf.read(&path, self.limits) {
                 Ok(b) if ty & ptype::MV != 0 && ptype::fixed_size(ty & !ptype::MV).is_none() => {
                     self.multi(dir, id, ty, &b, codepage)
                 }
@@ -226,7 +302,7 @@ impl<R: Read + Seek> MsgReader<'_, R> {
         let mut out = Vec::with_capacity(count);
         for i in 0..count {
             let path = Self::join(dir, &format!("{SUBSTG}{id:04X}{ty:04X}-{i:08X}"));
-            if let Ok(b) = read_stream(self.cf, &path, self.limits) {
+            if let Ok(b) = self.cf.read(&path, self.limits) {
                 out.push(decode_value(base, &b, codepage));
             }
         }

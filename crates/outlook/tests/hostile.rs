@@ -173,3 +173,274 @@ fn hostile_inputs_and_past_fuzz_crashes() {
     }
     assert!(n >= 1);
 }
+
+/// A compound file's directory and FAT, located in the bytes so that a test can damage them
+/// (intact input assumed: no DIFAT sectors, which holds for files under ~7 MB).
+struct Cfb {
+    b: Vec<u8>,
+    /// Byte offset of FAT entry n.
+    fat_at: Vec<usize>,
+    /// Byte offset of directory entry n.
+    dir_at: Vec<usize>,
+    /// Sectors of the directory chain.
+    dir_chain: Vec<u32>,
+    minifat_at: Vec<usize>,
+}
+
+impl Cfb {
+    fn u32(&self, at: usize) -> u32 {
+        u32::from_le_bytes(self.b[at..at + 4].try_into().unwrap())
+    }
+    fn set(&mut self, at: usize, v: u32) {
+        self.b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    fn parse(b: Vec<u8>) -> Self {
+        let ss = 1usize << u16::from_le_bytes([b[0x1E], b[0x1F]]);
+        let mut c = Cfb {
+            b,
+            fat_at: vec![],
+            dir_at: vec![],
+            dir_chain: vec![],
+            minifat_at: vec![],
+        };
+        let nfat = c.u32(0x2C) as usize;
+        assert!(nfat <= 109);
+        for i in 0..nfat {
+            let s = c.u32(0x4C + i * 4) as usize;
+            c.fat_at.extend((0..ss / 4).map(|k| (s + 1) * ss + k * 4));
+        }
+        c.dir_chain = c.chain(c.u32(0x30));
+        c.dir_at = c
+            .dir_chain
+            .iter()
+            .flat_map(|&s| (0..ss / 128).map(move |k| (s as usize + 1) * ss + k * 128))
+            .collect();
+        c.minifat_at = c
+            .chain(c.u32(0x3C))
+            .iter()
+            .flat_map(|&s| (0..ss / 4).map(move |k| (s as usize + 1) * ss + k * 4))
+            .collect();
+        c
+    }
+    fn chain(&self, mut s: u32) -> Vec<u32> {
+        let mut v = vec![];
+        while s < 0xFFFF_FFFA {
+            v.push(s);
+            s = self.u32(self.fat_at[s as usize]);
+        }
+        v
+    }
+    fn name(&self, i: usize) -> String {
+        let at = self.dir_at[i];
+        let len = u16::from_le_bytes([self.b[at + 64], self.b[at + 65]]) as usize;
+        let units: Vec<u16> = (0..len.saturating_sub(2) / 2)
+            .map(|k| u16::from_le_bytes([self.b[at + 2 * k], self.b[at + 2 * k + 1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    }
+    /// Entries with this name, in directory order.
+    fn find(&self, name: &str) -> Vec<usize> {
+        (0..self.dir_at.len())
+            .filter(|&i| self.name(i) == name)
+            .collect()
+    }
+    fn left(&self, i: usize) -> usize {
+        self.dir_at[i] + 68
+    }
+    fn right(&self, i: usize) -> usize {
+        self.dir_at[i] + 72
+    }
+    fn child(&self, i: usize) -> usize {
+        self.dir_at[i] + 76
+    }
+    fn start(&self, i: usize) -> u32 {
+        self.u32(self.dir_at[i] + 116)
+    }
+    fn size(&self, i: usize) -> u64 {
+        u64::from_le_bytes(
+            self.b[self.dir_at[i] + 120..self.dir_at[i] + 128]
+                .try_into()
+                .unwrap(),
+        )
+    }
+}
+
+fn att_bytes(it: &trove_outlook::Item) -> Vec<(String, Vec<u8>)> {
+    it.attachments
+        .iter()
+        .map(|a| {
+            let data = match &a.content {
+                trove_outlook::AttachContent::Bytes(b) => b.clone(),
+                _ => vec![],
+            };
+            (a.name().unwrap_or("").to_owned(), data)
+        })
+        .collect()
+}
+
+#[test]
+fn damaged_msg_directory_and_fat_read_in_part_with_a_note() {
+    let limits = Limits::default();
+    let orig = std::fs::read(corpus("msg/attachment.msg")).unwrap();
+    let intact = trove_outlook::msg::read_msg(Cursor::new(&orig), &limits).unwrap();
+    let subject = intact.subject().unwrap().to_owned();
+    let body = intact.props.str(0x1000).unwrap().to_owned();
+    assert!(body.len() > 1000, "a real body: {body:?}");
+    assert!(intact.problems.is_empty(), "{:?}", intact.problems);
+    let intact_atts = att_bytes(&intact);
+    assert_eq!(intact_atts.len(), 3);
+
+    let base = Cfb::parse(orig.clone());
+    let root_top = base.u32(base.child(0));
+    let leaf = (1..base.dir_at.len())
+        .find(|&i| {
+            base.name(i).starts_with("__substg1.0_0E04")
+                && base.u32(base.left(i)) == u32::MAX
+                && base.u32(base.right(i)) == u32::MAX
+        })
+        .expect("a leaf stream of the root storage");
+    let recip = base.find("__recip_version1.0_#00000000")[0];
+    let attach2 = base.find("__attach_version1.0_#00000002")[0];
+    // The largest attachment's data: a chain of regular sectors.
+    let data = *base
+        .find("__substg1.0_37010102")
+        .iter()
+        .max_by_key(|&&i| base.size(i))
+        .unwrap();
+    let data_chain = base.chain(base.start(data));
+    assert!(data_chain.len() > 100, "{}", data_chain.len());
+
+    type Damage = Box<dyn Fn(&mut Cfb)>;
+    let cases: Vec<(&str, Damage, &str)> = vec![
+        (
+            "a sibling pointing back to the top of the root's tree",
+            Box::new(move |c: &mut Cfb| {
+                let at = c.right(leaf);
+                c.set(at, root_top)
+            }),
+            "directory cycle",
+        ),
+        (
+            "a recipient storage whose child points back to the root",
+            Box::new(move |c: &mut Cfb| {
+                let at = c.child(recip);
+                c.set(at, 0)
+            }),
+            "directory cycle",
+        ),
+        (
+            "an attachment storage that is its own child",
+            Box::new(move |c: &mut Cfb| {
+                let at = c.child(attach2);
+                c.set(at, attach2 as u32)
+            }),
+            "directory cycle",
+        ),
+        (
+            "a FAT loop in the middle of an attachment's data",
+            Box::new({
+                let data_chain = data_chain.clone();
+                move |c: &mut Cfb| {
+                    let at = c.fat_at[data_chain[50] as usize];
+                    c.set(at, data_chain[10])
+                }
+            }),
+            "FAT chain loops back",
+        ),
+        (
+            "a FAT loop in the directory's own chain",
+            Box::new(|c: &mut Cfb| {
+                let last_kept = c.dir_chain[c.dir_chain.len() - 8];
+                let at = c.fat_at[last_kept as usize];
+                let first = c.dir_chain[0];
+                c.set(at, first)
+            }),
+            "FAT chain loops back",
+        ),
+    ];
+    for (what, damage, expect) in cases {
+        let mut c = Cfb::parse(orig.clone());
+        damage(&mut c);
+        let bytes = c.b;
+        // Damage the `cfb` crate refuses outright: before the tolerant walk, this .msg was an
+        // opaque OLE file.
+        assert!(
+            cfb::CompoundFile::open(Cursor::new(&bytes)).is_err(),
+            "{what}: cfb opens it"
+        );
+        assert!(trove_outlook::msg::is_msg(&bytes), "{what}: not a message");
+        assert!(
+            trove_outlook::msg::is_msg_reader(&mut Cursor::new(&bytes)),
+            "{what}: not a message (reader)"
+        );
+        let it = trove_outlook::msg::read_msg(Cursor::new(&bytes), &limits)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(it.subject(), Some(subject.as_str()), "{what}");
+        assert_eq!(it.props.str(0x1000), Some(body.as_str()), "{what}");
+        let notes = it.problems.join("; ");
+        assert!(
+            notes.contains("damaged OLE compound file") && notes.contains(expect),
+            "{what}: {notes}"
+        );
+        // What was read is what the intact file holds (an attachment cut short is a prefix).
+        let atts = att_bytes(&it);
+        for (name, data) in &atts {
+            if let Some((_, full)) = intact_atts.iter().find(|(n, _)| n == name) {
+                assert!(full.starts_with(data), "{what}: {name}");
+            }
+        }
+        let _ = to_rfc822(&it, &AddressBook::default(), &Options::default());
+        match what {
+            w if w.starts_with("a FAT loop in the middle") => {
+                let cut: Vec<_> = atts
+                    .iter()
+                    .zip(&intact_atts)
+                    .filter(|(a, b)| a.1.len() < b.1.len())
+                    .collect();
+                assert_eq!(cut.len(), 1, "{what}: one attachment read in part");
+                assert_eq!(
+                    cut[0].0.1.len(),
+                    51 * 512,
+                    "{what}: the 51 sectors up to the loop"
+                );
+            }
+            w if w.starts_with("a sibling") => assert_eq!(atts, intact_atts, "{what}"),
+            w if w.starts_with("a recipient") => {
+                assert!(
+                    notes.contains("not reachable from the root"),
+                    "{what}: {notes}"
+                );
+                assert_eq!(atts, intact_atts, "{what}");
+            }
+            _ => {}
+        }
+    }
+
+    // Nothing of the message reachable: a failure that says why, not a document.
+    let mut c = Cfb::parse(orig.clone());
+    let at = c.child(0);
+    c.set(at, 0);
+    assert!(trove_outlook::msg::is_msg(&c.b));
+    let e = trove_outlook::msg::read_msg(Cursor::new(&c.b), &limits).unwrap_err();
+    let e = e.to_string();
+    assert!(
+        e.contains("message properties are not reachable") && e.contains("directory cycle"),
+        "{e}"
+    );
+    // A damaged mini FAT: the body is read up to the loop, and it says so.
+    let mut c = Cfb::parse(orig);
+    let body_entry = c.find("__substg1.0_1000001F")[0];
+    let mut s = c.start(body_entry);
+    let mut mini_chain = vec![];
+    while s < 0xFFFF_FFFA {
+        mini_chain.push(s);
+        s = c.u32(c.minifat_at[s as usize]);
+    }
+    assert!(mini_chain.len() > 20);
+    let at = c.minifat_at[mini_chain[20] as usize];
+    c.set(at, mini_chain[5]);
+    let it = trove_outlook::msg::read_msg(Cursor::new(&c.b), &limits).unwrap();
+    assert_eq!(it.subject(), Some(subject.as_str()));
+    let notes = it.problems.join("; ");
+    assert!(notes.contains("mini FAT chain loops back"), "{notes}");
+}
