@@ -13,13 +13,16 @@ if [ ${#targets[@]} -eq 0 ]; then
     mapfile -t targets < <(ls fuzz_targets | sed 's/\.rs$//')
 fi
 export RUSTC_BOOTSTRAP=1
+# Build once, then run the binaries themselves (sources changed meanwhile do not rebuild).
+[ -n "${TROVE_FUZZ_NO_BUILD:-}" ] || cargo fuzz build -O
+bin=target/x86_64-unknown-linux-gnu/release
 for t in "${targets[@]}"; do
     log=$(mktemp)
     mkdir -p "corpus/$t" "artifacts/$t"
     before=$(ls "artifacts/$t" | wc -l)
     # -rss_limit_mb: a parser that needs more memory than this on a small input is a finding.
-    cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 \
-        -timeout=30 -print_final_stats=1 > "$log" 2>&1 || true
+    "$bin/$t" "corpus/$t" -artifact_prefix="artifacts/$t/" -max_total_time="$secs" \
+        -rss_limit_mb=2048 -timeout=30 -print_final_stats=1 > "$log" 2>&1 || true
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
     after=$(ls "artifacts/$t" | wc -l)
     echo "| $t | $secs | ${execs:-?} | $((after - before)) |"
