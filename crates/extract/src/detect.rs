@@ -566,6 +566,9 @@ pub fn archive_summary(bytes: &[u8], _opts: &Options, out: &mut Extraction) {
     if bomb_like(&l) {
         out.flag(Flag::Bomb);
     }
+    if l.truncated {
+        out.truncated(format!("listing cut at {MAX_LISTED} members"));
+    }
     out.meta
         .extra
         .insert("members".into(), l.names.len().to_string());

@@ -301,7 +301,11 @@ fn read_doc(f: &Fns, doc: Doc, opts: &Options, out: &mut Extraction) -> Result<(
             );
         }
     }
-    let n = unsafe { (f.page_count)(doc) }.clamp(0, MAX_PAGES);
+    let all = unsafe { (f.page_count)(doc) };
+    let n = all.clamp(0, MAX_PAGES);
+    if all > MAX_PAGES {
+        out.truncated(format!("pages past the first {MAX_PAGES} not read"));
+    }
     out.pages = n as u32;
     let mut pages: Vec<String> = Vec::with_capacity(n as usize);
     let mut pending = Vec::new();
@@ -312,8 +316,17 @@ fn read_doc(f: &Fns, doc: Doc, opts: &Options, out: &mut Extraction) -> Result<(
             pages.push(String::new());
             continue;
         }
-        let (text, usable) = page_glyph_text(f, page);
+        let (text, usable, cut) = page_glyph_text(f, page);
+        if cut {
+            out.truncated(format!("glyphs past {MAX_GLYPHS} on a page not read"));
+        }
         let needs_ocr = usable < MIN_TEXT_CHARS && has_images(f, page);
+        if needs_ocr && (ocred.len() + pending.len()) >= opts.max_ocr_pages as usize {
+            out.truncated(format!(
+                "scanned pages past the OCR limit ({} pages) not read",
+                opts.max_ocr_pages
+            ));
+        }
         if needs_ocr && (ocred.len() + pending.len()) < opts.max_ocr_pages as usize {
             match opts.ocr {
                 OcrMode::Now => match render_ocr(f, page, opts) {
@@ -352,13 +365,15 @@ fn read_doc(f: &Fns, doc: Doc, opts: &Options, out: &mut Extraction) -> Result<(
     Ok(())
 }
 
-/// The page's text in reading order, and how many usable (mapped, visible) characters it has.
-fn page_glyph_text(f: &Fns, page: Page) -> (String, usize) {
+/// The page's text in reading order, how many usable (mapped, visible) characters it has,
+/// and whether it has more glyphs than are read ([`MAX_GLYPHS`]).
+fn page_glyph_text(f: &Fns, page: Page) -> (String, usize, bool) {
     let tp = unsafe { (f.text_load)(page) };
     if tp.is_null() {
-        return (String::new(), 0);
+        return (String::new(), 0, false);
     }
-    let count = unsafe { (f.text_count)(tp) }.clamp(0, MAX_GLYPHS);
+    let all = unsafe { (f.text_count)(tp) };
+    let count = all.clamp(0, MAX_GLYPHS);
     let mut glyphs = Vec::with_capacity(count as usize);
     let mut usable = 0usize;
     for i in 0..count {
@@ -407,7 +422,7 @@ fn page_glyph_text(f: &Fns, page: Page) -> (String, usize) {
         });
     }
     unsafe { (f.text_close)(tp) };
-    (page_text(&glyphs), usable)
+    (page_text(&glyphs), usable, all > MAX_GLYPHS)
 }
 
 fn has_images(f: &Fns, page: Page) -> bool {
