@@ -454,6 +454,7 @@ pub fn content_flags(bytes: &[u8], kind: Kind) -> Vec<Flag> {
     }
     match kind {
         Kind::OfficeEncrypted => out.push(Flag::Encrypted),
+        Kind::Pdf => out.extend(crate::pdf::name_flags(bytes)),
         Kind::Doc | Kind::Xls | Kind::Ppt => {
             if let Some(names) = ole_entries(bytes) {
                 let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));

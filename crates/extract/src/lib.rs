@@ -89,6 +89,9 @@ pub enum Flag {
     Bomb,
     /// A PDF that carries JavaScript.
     Javascript,
+    /// A PDF with a launch action: it asks the reader to start a program or open a file
+    /// (`/Launch`, on opening or on a click).
+    Launch,
     /// A document with embedded files (PDF attachments, OLE objects).
     Embedded,
     /// Part of the text is missing: cut at the text limit, past a page, glyph, listing or OCR
@@ -106,18 +109,20 @@ impl Flag {
             Flag::Mismatch => "mismatch",
             Flag::Bomb => "bomb",
             Flag::Javascript => "javascript",
+            Flag::Launch => "launch",
             Flag::Embedded => "embedded",
             Flag::Truncated => "truncated",
         }
     }
 
-    pub const ALL: [Flag; 8] = [
+    pub const ALL: [Flag; 9] = [
         Flag::Executable,
         Flag::Macro,
         Flag::Encrypted,
         Flag::Mismatch,
         Flag::Bomb,
         Flag::Javascript,
+        Flag::Launch,
         Flag::Embedded,
         Flag::Truncated,
     ];

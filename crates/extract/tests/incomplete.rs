@@ -161,3 +161,122 @@ fn broken_odt_is_flagged() {
     assert!(e.text.contains("segundo"), "{e:?}");
     assert_whole(&e, "well-formed odt");
 }
+
+/// A PDF of `objects` (object 1 the catalog), with a correct cross-reference table.
+fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// A one-page PDF saying `text`, with `catalog_extra` in its catalog and `more` objects
+/// (numbered from 6) after its own.
+fn page_pdf(catalog_extra: &str, more: &[Vec<u8>]) -> Vec<u8> {
+    let content = "BT /F1 24 Tf 72 700 Td (Oficio reservado) Tj ET";
+    let mut objects = vec![
+        format!("<< /Type /Catalog /Pages 2 0 R {catalog_extra} >>").into_bytes(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()).into_bytes(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+    ];
+    objects.extend(more.iter().cloned());
+    pdf(&objects)
+}
+
+fn pdf_flags(bytes: &[u8]) -> Vec<Flag> {
+    let e = extract(bytes, &hint("oficio.pdf"), &Options::default());
+    assert_eq!(e.format, "pdf", "{e:?}");
+    // Without the PDF engine too: the names are read by trove itself.
+    let off = extract(
+        bytes,
+        &hint("oficio.pdf"),
+        &Options {
+            native: false,
+            ..Options::default()
+        },
+    );
+    assert_eq!(
+        off.flags.iter().filter(|f| **f != Flag::Embedded && **f != Flag::Javascript).count(),
+        e.flags.iter().filter(|f| **f != Flag::Embedded && **f != Flag::Javascript).count(),
+        "{:?} vs {:?}",
+        off.flags,
+        e.flags
+    );
+    e.flags
+}
+
+#[test]
+fn pdf_launch_action_is_flagged() {
+    // Opening the document runs a program.
+    let launch = page_pdf("/OpenAction << /S /Launch /F (cmd.exe) /Win << /F (cmd.exe) /P (/c calc) >> >>", &[]);
+    let e = extract(&launch, &hint("factura.pdf"), &Options::default());
+    assert_eq!(e.status, Status::Extracted, "{e:?}");
+    assert!(e.text.contains("Oficio reservado"), "{e:?}");
+    assert!(e.flags.contains(&Flag::Launch), "{:?}", e.flags);
+    assert!(pdf_flags(&launch).contains(&Flag::Launch));
+
+    // The same action, its name escaped, in a compressed object stream the catalog points to.
+    let action = b"6 0 << /Type /Action /S /L#61unch /F (setup.exe) >>";
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(action).unwrap();
+    let packed = z.finish().unwrap();
+    let mut objstm = format!(
+        "<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n",
+        packed.len()
+    )
+    .into_bytes();
+    objstm.extend_from_slice(&packed);
+    objstm.extend_from_slice(b"\nendstream");
+    let hidden = page_pdf("/OpenAction 7 0 R", &[objstm, b"<< /S /Launch /F (x) >>".to_vec()]);
+    assert!(pdf_flags(&hidden).contains(&Flag::Launch));
+    let only_packed = page_pdf("", &[{
+        let mut o = format!(
+            "<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n",
+            packed.len()
+        )
+        .into_bytes();
+        o.extend_from_slice(&packed);
+        o.extend_from_slice(b"\nendstream");
+        o
+    }]);
+    assert!(
+        pdf_flags(&only_packed).contains(&Flag::Launch),
+        "a launch action only inside an object stream"
+    );
+
+    // JavaScript run on opening, and a file attached to a page: flagged as well.
+    let js = page_pdf("/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>", &[]);
+    assert!(pdf_flags(&js).contains(&Flag::Javascript));
+    let attached = page_pdf(
+        "",
+        &[b"<< /Type /Filespec /F (datos.exe) /EF << /F 7 0 R >> >>".to_vec(), b"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream".to_vec()],
+    );
+    assert!(pdf_flags(&attached).contains(&Flag::Embedded));
+
+    // A plain PDF is not flagged; a word in its text is not a name.
+    let plain = page_pdf("", &[b"<< /Title (Launch plan: JavaScript) >>".to_vec()]);
+    let e = extract(&plain, &hint("oficio.pdf"), &Options::default());
+    assert_eq!(e.status, Status::Extracted, "{e:?}");
+    assert!(e.flags.is_empty(), "{:?}", e.flags);
+}
