@@ -262,6 +262,12 @@ fn print_extraction(r: &trove_store::extraction::ExtractionReport) {
         let parts: Vec<String> = r.flags.iter().map(|(f, n)| format!("{f} {n}")).collect();
         outln!("  flagged (search flag:NAME): {}", parts.join(", "));
     }
+    if r.truncated > 0 {
+        println!(
+            "  text incomplete: {} documents read only in part (flag:truncated; why below)",
+            r.truncated
+        );
+    }
     if !r.reasons.is_empty() {
         outln!("  extraction reasons:");
         for rc in &r.reasons {

@@ -454,6 +454,7 @@ pub fn content_flags(bytes: &[u8], kind: Kind) -> Vec<Flag> {
     }
     match kind {
         Kind::OfficeEncrypted => out.push(Flag::Encrypted),
+        Kind::Pdf => out.extend(crate::pdf::name_flags(bytes)),
         Kind::Doc | Kind::Xls | Kind::Ppt => {
             if let Some(names) = ole_entries(bytes) {
                 let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
@@ -565,6 +566,9 @@ pub fn archive_summary(bytes: &[u8], _opts: &Options, out: &mut Extraction) {
     }
     if bomb_like(&l) {
         out.flag(Flag::Bomb);
+    }
+    if l.truncated {
+        out.truncated(format!("listing cut at {MAX_LISTED} members"));
     }
     out.meta
         .extra

@@ -89,8 +89,15 @@ pub enum Flag {
     Bomb,
     /// A PDF that carries JavaScript.
     Javascript,
+    /// A PDF with a launch action: it asks the reader to start a program or open a file
+    /// (`/Launch`, on opening or on a click).
+    Launch,
     /// A document with embedded files (PDF attachments, OLE objects).
     Embedded,
+    /// Part of the text is missing: cut at the text limit, past a page, glyph, listing or OCR
+    /// cap, or lost where the reader found the document damaged or too deeply nested. The
+    /// extraction's reason says which.
+    Truncated,
 }
 
 impl Flag {
@@ -102,18 +109,22 @@ impl Flag {
             Flag::Mismatch => "mismatch",
             Flag::Bomb => "bomb",
             Flag::Javascript => "javascript",
+            Flag::Launch => "launch",
             Flag::Embedded => "embedded",
+            Flag::Truncated => "truncated",
         }
     }
 
-    pub const ALL: [Flag; 7] = [
+    pub const ALL: [Flag; 9] = [
         Flag::Executable,
         Flag::Macro,
         Flag::Encrypted,
         Flag::Mismatch,
         Flag::Bomb,
         Flag::Javascript,
+        Flag::Launch,
         Flag::Embedded,
+        Flag::Truncated,
     ];
 }
 
@@ -215,6 +226,25 @@ impl Extraction {
         if !self.flags.contains(&f) {
             self.flags.push(f);
             self.flags.sort();
+        }
+    }
+
+    /// Records that part of the text is missing and why: the `truncated` flag, the reasons in
+    /// `meta.extra["truncated"]`, and the first as the extraction's reason when it has none
+    /// (an extracted document otherwise has no reason). `why` names the cause, not the
+    /// document, so that the report groups documents by it.
+    pub fn truncated(&mut self, why: impl Into<String>) {
+        let why = why.into();
+        self.flag(Flag::Truncated);
+        let all = self.meta.extra.entry("truncated".into()).or_default();
+        if !all.split("; ").any(|w| w == why) {
+            if !all.is_empty() {
+                all.push_str("; ");
+            }
+            all.push_str(&why);
+        }
+        if self.reason.is_none() {
+            self.reason = Some(why);
         }
     }
 
@@ -336,6 +366,10 @@ pub fn extract_carried(bytes: &[u8], hints: &[Hint], opts: &Options) -> Extracti
         out.meta
             .extra
             .insert("text_truncated_at".into(), cut.to_string());
+        out.truncated(format!(
+            "text cut at the text limit ({} bytes)",
+            opts.max_text
+        ));
     }
     out.millis = started.elapsed().as_millis() as u64;
     out

@@ -41,9 +41,15 @@ pub fn extract(bytes: &[u8], kind: Kind, opts: &Options, out: &mut Extraction) {
     }
     match read(&mut z, "content.xml") {
         Ok(Some(c)) => {
-            let (text, pages) = content_text(&c, kind);
+            let (text, pages, broken) = read_content(&c, kind);
             out.text = text;
             out.pages = pages;
+            if let Some(e) = broken {
+                out.meta
+                    .extra
+                    .insert("damage".into(), format!("content.xml: {e}"));
+                out.truncated("part of the text lost where content.xml is not well-formed");
+            }
         }
         Ok(None) => out.fail("OpenDocument package without content.xml"),
         Err(e) if e == "encrypted" => {
@@ -56,6 +62,13 @@ pub fn extract(bytes: &[u8], kind: Kind, opts: &Options, out: &mut Extraction) {
 
 /// Text of an ODF `content.xml`; the second value counts slides (presentations).
 pub fn content_text(xml: &[u8], kind: Kind) -> (String, u32) {
+    let (text, pages, _) = read_content(xml, kind);
+    (text, pages)
+}
+
+/// As [`content_text`], with the XML error that ended the reading early, if one did (the
+/// text is then what came before it).
+fn read_content(xml: &[u8], kind: Kind) -> (String, u32, Option<String>) {
     let mut r = Reader::from_reader(xml);
     r.config_mut().trim_text(false);
     let mut out = String::new();
@@ -63,7 +76,15 @@ pub fn content_text(xml: &[u8], kind: Kind) -> (String, u32) {
     let mut pages = 0u32;
     // Depth inside elements whose text is not content (annotations' metadata, etc.).
     let mut skip = 0u32;
-    while let Ok(ev) = r.read_event_into(&mut buf) {
+    let mut broken = None;
+    loop {
+        let ev = match r.read_event_into(&mut buf) {
+            Ok(ev) => ev,
+            Err(e) => {
+                broken = Some(format!("at byte {}: {e}", r.buffer_position()));
+                break;
+            }
+        };
         match ev {
             Event::Eof => break,
             Event::Start(e) => {
@@ -147,7 +168,7 @@ pub fn content_text(xml: &[u8], kind: Kind) -> (String, u32) {
     // Rows end with a tab before their newline; tidy that.
     let text = out.replace("\t\n", "\n");
     let pages = if kind == Kind::Odp { pages } else { 0 };
-    (text, pages)
+    (text, pages, broken)
 }
 
 /// Metadata of an ODF `meta.xml`.

@@ -32,6 +32,9 @@ pub fn extract(bytes: &[u8], kind: Kind, opts: &Options, out: &mut Extraction) {
     let options = ParseOptions::default();
     match office_oxide::Document::from_reader_with(Cursor::new(bytes.to_vec()), format, &options) {
         Ok(doc) => {
+            // Subtrees nested past office_oxide's depth bound are left out of the text (with a
+            // notice in it) and counted per thread, for the walks that run on this one.
+            office_oxide::core::xml::reset_truncated_subtrees();
             out.text = doc.plain_text();
             let losses: Vec<String> = doc
                 .damage()
@@ -42,6 +45,15 @@ pub fn extract(bytes: &[u8], kind: Kind, opts: &Options, out: &mut Extraction) {
                 .collect();
             if !losses.is_empty() {
                 out.meta.extra.insert("damage".into(), losses.join("; "));
+                out.truncated("part of the text lost where the document is damaged or cut");
+            }
+            if office_oxide::core::xml::truncated_subtrees() > 0
+                || out.text.contains("not shown — document truncated]")
+            {
+                out.truncated(format!(
+                    "content nested deeper than {} levels not read",
+                    office_oxide::core::xml::MAX_NESTING_DEPTH
+                ));
             }
         }
         Err(e) => {

@@ -5,7 +5,9 @@
 //! later). Metadata, JavaScript and embedded files are read from the document.
 //!
 //! pdfium is C++ parsing untrusted bytes: this runs only inside the worker processes of
-//! [`crate::pool`].
+//! [`crate::pool`]. [`name_flags`] looks for risky actions without pdfium (the names a PDF
+//! writes them with, in the file and in its object streams), so that they are flagged
+//! whatever pdfium exposes and even when the engine is off.
 
 use std::ffi::{c_char, c_double, c_float, c_int, c_uint, c_ulong, c_void};
 use std::path::PathBuf;
@@ -220,6 +222,130 @@ pub fn extract(bytes: &[u8], opts: &Options, out: &mut Extraction) {
     }
 }
 
+/// Object streams inflated per document at most, and bytes inflated in all.
+const MAX_OBJECT_STREAMS: usize = 10_000;
+const MAX_INFLATED: u64 = 64 << 20;
+
+/// The flags that names in a PDF call for, the way pdfid looks for them: `/Launch` (a launch
+/// action), `/JS` or `/JavaScript` (JavaScript, also in an /OpenAction or an annotation's
+/// action, which pdfium's count of document-level scripts misses), `/EmbeddedFile` (a file
+/// inside, also in an attachment annotation). Names are read in the file as written and in
+/// its Flate-compressed object streams (inflated up to [`MAX_INFLATED`] bytes in all), with
+/// `#xx` escapes undone (`/L#61unch` is `/Launch`).
+pub fn name_flags(bytes: &[u8]) -> Vec<Flag> {
+    let mut found = Vec::new();
+    scan_names(bytes, &mut found);
+    let mut budget = MAX_INFLATED;
+    let mut streams = 0usize;
+    let mut pos = 0usize;
+    while budget > 0 && streams < MAX_OBJECT_STREAMS {
+        let Some(i) = find(&bytes[pos..], b"stream") else {
+            break;
+        };
+        let at = pos + i;
+        pos = at + 6;
+        // The keyword after a dictionary (not `endstream`), then its end of line.
+        if !bytes[..at].trim_ascii_end().ends_with(b">>") {
+            continue;
+        }
+        let mut data = at + 6;
+        if bytes.get(data) == Some(&b'\r') {
+            data += 1;
+        }
+        if bytes.get(data) == Some(&b'\n') {
+            data += 1;
+        }
+        // Its dictionary: from the object's `obj` keyword (within 4 KiB before).
+        let window = &bytes[at.saturating_sub(4096)..at];
+        let dict = match rfind(window, b"obj") {
+            Some(k) => &window[k + 3..],
+            None => window,
+        };
+        let mut names = Vec::new();
+        for_each_name(dict, |n| names.push(n.to_vec()));
+        let has = |n: &[u8]| names.iter().any(|x| x == n);
+        if !has(b"ObjStm") || !(has(b"FlateDecode") || has(b"Fl")) {
+            continue;
+        }
+        streams += 1;
+        let mut inflated = Vec::new();
+        let mut z = flate2::read::ZlibDecoder::new(&bytes[data.min(bytes.len())..]);
+        // A damaged stream gives what inflated before the damage.
+        let _ = std::io::Read::read_to_end(
+            &mut std::io::Read::take(&mut z, budget),
+            &mut inflated,
+        );
+        budget = budget.saturating_sub(inflated.len() as u64);
+        scan_names(&inflated, &mut found);
+    }
+    found
+}
+
+fn scan_names(bytes: &[u8], found: &mut Vec<Flag>) {
+    for_each_name(bytes, |n| {
+        let f = match n {
+            b"Launch" => Flag::Launch,
+            b"JS" | b"JavaScript" => Flag::Javascript,
+            b"EmbeddedFile" | b"EmbeddedFiles" => Flag::Embedded,
+            _ => return,
+        };
+        if !found.contains(&f) {
+            found.push(f);
+        }
+    });
+}
+
+/// Calls `f` with every PDF name token (`/Name`, without the slash, `#xx` decoded) of at
+/// most 64 bytes.
+fn for_each_name(bytes: &[u8], mut f: impl FnMut(&[u8])) {
+    let regular = |c: u8| {
+        !matches!(
+            c,
+            b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'(' | b')' | b'<' | b'>' | b'['
+                | b']' | b'{' | b'}' | b'/' | b'%'
+        )
+    };
+    let mut name = Vec::with_capacity(64);
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'/' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        name.clear();
+        let mut long = false;
+        while i < bytes.len() && regular(bytes[i]) {
+            let mut c = bytes[i];
+            i += 1;
+            if c == b'#'
+                && let Some(h) = bytes.get(i..i + 2)
+                && h.iter().all(u8::is_ascii_hexdigit)
+                && let Ok(v) = u8::from_str_radix(std::str::from_utf8(h).unwrap_or("zz"), 16)
+            {
+                c = v;
+                i += 2;
+            }
+            if name.len() < 64 {
+                name.push(c);
+            } else {
+                long = true;
+            }
+        }
+        if !name.is_empty() && !long {
+            f(&name);
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
 fn meta_text(f: &Fns, doc: Doc, key: &str) -> Option<String> {
     let k = std::ffi::CString::new(key).ok()?;
     // SAFETY: first call asks the length; second fills a buffer of that length (UTF-16LE).
@@ -301,7 +427,11 @@ fn read_doc(f: &Fns, doc: Doc, opts: &Options, out: &mut Extraction) -> Result<(
             );
         }
     }
-    let n = unsafe { (f.page_count)(doc) }.clamp(0, MAX_PAGES);
+    let all = unsafe { (f.page_count)(doc) };
+    let n = all.clamp(0, MAX_PAGES);
+    if all > MAX_PAGES {
+        out.truncated(format!("pages past the first {MAX_PAGES} not read"));
+    }
     out.pages = n as u32;
     let mut pages: Vec<String> = Vec::with_capacity(n as usize);
     let mut pending = Vec::new();
@@ -312,8 +442,17 @@ fn read_doc(f: &Fns, doc: Doc, opts: &Options, out: &mut Extraction) -> Result<(
             pages.push(String::new());
             continue;
         }
-        let (text, usable) = page_glyph_text(f, page);
+        let (text, usable, cut) = page_glyph_text(f, page);
+        if cut {
+            out.truncated(format!("glyphs past {MAX_GLYPHS} on a page not read"));
+        }
         let needs_ocr = usable < MIN_TEXT_CHARS && has_images(f, page);
+        if needs_ocr && (ocred.len() + pending.len()) >= opts.max_ocr_pages as usize {
+            out.truncated(format!(
+                "scanned pages past the OCR limit ({} pages) not read",
+                opts.max_ocr_pages
+            ));
+        }
         if needs_ocr && (ocred.len() + pending.len()) < opts.max_ocr_pages as usize {
             match opts.ocr {
                 OcrMode::Now => match render_ocr(f, page, opts) {
@@ -352,13 +491,15 @@ fn read_doc(f: &Fns, doc: Doc, opts: &Options, out: &mut Extraction) -> Result<(
     Ok(())
 }
 
-/// The page's text in reading order, and how many usable (mapped, visible) characters it has.
-fn page_glyph_text(f: &Fns, page: Page) -> (String, usize) {
+/// The page's text in reading order, how many usable (mapped, visible) characters it has,
+/// and whether it has more glyphs than are read ([`MAX_GLYPHS`]).
+fn page_glyph_text(f: &Fns, page: Page) -> (String, usize, bool) {
     let tp = unsafe { (f.text_load)(page) };
     if tp.is_null() {
-        return (String::new(), 0);
+        return (String::new(), 0, false);
     }
-    let count = unsafe { (f.text_count)(tp) }.clamp(0, MAX_GLYPHS);
+    let all = unsafe { (f.text_count)(tp) };
+    let count = all.clamp(0, MAX_GLYPHS);
     let mut glyphs = Vec::with_capacity(count as usize);
     let mut usable = 0usize;
     for i in 0..count {
@@ -407,7 +548,7 @@ fn page_glyph_text(f: &Fns, page: Page) -> (String, usize) {
         });
     }
     unsafe { (f.text_close)(tp) };
-    (page_text(&glyphs), usable)
+    (page_text(&glyphs), usable, all > MAX_GLYPHS)
 }
 
 fn has_images(f: &Fns, page: Page) -> bool {

@@ -274,3 +274,39 @@ fn carriers_in_any_order_give_one_outcome() {
     assert_eq!(seen[0], seen[1], "arrival order");
     assert_eq!(seen[0], seen[2], "a carrier after the extraction");
 }
+
+/// Text cut at the (lowered) text limit is recorded as extracted in part: the `truncated`
+/// flag, its reason, and the report's count.
+#[test]
+fn cut_text_reported() {
+    let t = TestCase::new();
+    let input = t.dir.path().join("in");
+    let long = words(300 << 10);
+    write(&input, "largo.txt", &long);
+    write(&input, "corto.txt", &words(10 << 10));
+    ingest_only(&t, "cortes", &input);
+    let mut opts = StageOptions::default();
+    opts.extract.max_text = 100 << 10;
+    let stats = stage(&t, &opts);
+    assert_eq!(stats.extracted, 2, "{stats:?}");
+    let r = row(&t, &sha256(&long));
+    assert_eq!(r.status, "extracted");
+    assert!(r.text_len <= 100 << 10, "{}", r.text_len);
+    assert_eq!(r.flags, ["truncated"]);
+    assert!(
+        r.reason.as_deref().is_some_and(|w| w.contains("text limit")),
+        "{:?}",
+        r.reason
+    );
+    let report = extraction::report(&t.case.reader().unwrap()).unwrap();
+    assert_eq!(report.truncated, 1, "{report:?}");
+    assert_eq!(report.flags.get("truncated"), Some(&1));
+    assert!(
+        report
+            .reasons
+            .iter()
+            .any(|x| x.status == "extracted" && x.documents == 1 && x.reason.contains("text limit")),
+        "{:?}",
+        report.reasons
+    );
+}

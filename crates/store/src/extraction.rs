@@ -562,7 +562,7 @@ pub fn extraction(cat: &Catalog, sha256: &[u8]) -> Result<Option<ExtractionRow>,
         .optional()?)
 }
 
-/// A reason shared by failed or skipped extractions.
+/// A reason shared by failed or skipped extractions, or by documents read only in part.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExtractionReason {
     pub status: String,
@@ -587,6 +587,10 @@ pub struct ExtractionReport {
     pub ocr_pages: u64,
     /// Documents per flag.
     pub flags: BTreeMap<String, u64>,
+    /// Documents whose text was read only in part (flag `truncated`: cut at a limit, lost in
+    /// damage); their causes are among `reasons`, under their status.
+    pub truncated: u64,
+    /// Why documents failed, were skipped, or were read only in part.
     pub reasons: Vec<ExtractionReason>,
 }
 
@@ -631,7 +635,7 @@ pub fn report(cat: &Catalog) -> Result<ExtractionReport, StoreError> {
         }
     }
     let mut st = conn.prepare(
-        "SELECT status, format, reason, COUNT(*), hex(MIN(sha256)) FROM extractions WHERE status IN ('failed', 'skipped') AND reason IS NOT NULL
+        "SELECT status, format, reason, COUNT(*), hex(MIN(sha256)) FROM extractions WHERE reason IS NOT NULL
          GROUP BY status, format, reason ORDER BY COUNT(*) DESC, reason LIMIT 200",
     )?;
     for row in st.query_map([], |row| {
@@ -645,6 +649,7 @@ pub fn report(cat: &Catalog) -> Result<ExtractionReport, StoreError> {
     })? {
         r.reasons.push(row?);
     }
+    r.truncated = r.flags.get("truncated").copied().unwrap_or(0);
     Ok(r)
 }
 
