@@ -141,10 +141,15 @@ enum Command {
         query: String,
         #[arg(long)]
         json: bool,
-        #[arg(long, default_value_t = 20)]
+        /// Results on the page (1 to 1000).
+        #[arg(long, default_value_t = 20, value_parser = page_size)]
         limit: usize,
+        /// Results to skip (any depth: a deep page costs the memory of one page).
         #[arg(long, default_value_t = 0)]
         offset: usize,
+        /// The page after the one that printed this cursor (instead of --offset).
+        #[arg(long, conflicts_with = "offset")]
+        after: Option<String>,
         /// relevance, newest or oldest.
         #[arg(long, default_value = "relevance")]
         sort: String,
@@ -337,6 +342,15 @@ fn main() {
     }
 }
 
+/// A page size: 1 to the most a page may hold.
+fn page_size(s: &str) -> std::result::Result<usize, String> {
+    let max = trove_query::search::MAX_PAGE;
+    match s.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("'{s}' is not a page size from 1 to {max}")),
+    }
+}
+
 fn open_case(path: &std::path::Path) -> Result<Case> {
     Case::open(path).with_context(|| format!("opening case {}", path.display()))
 }
@@ -463,6 +477,7 @@ fn run(cli: Cli) -> Result<()> {
             json,
             limit,
             offset,
+            after,
             sort,
             facets,
             copies,
@@ -478,6 +493,7 @@ fn run(cli: Cli) -> Result<()> {
                     json,
                     limit,
                     offset,
+                    after,
                     sort,
                     facets,
                     copies,

@@ -15,6 +15,7 @@ pub struct SearchArgs {
     pub json: bool,
     pub limit: usize,
     pub offset: usize,
+    pub after: Option<String>,
     pub sort: Sort,
     pub facets: bool,
     pub copies: bool,
@@ -26,10 +27,13 @@ fn open(case: &Case) -> Result<Searchable> {
         .context("opening the search index (run `trove reindex` if it is missing)")
 }
 
-/// Errors of the query language are shown with their position, as they are.
+/// Errors of the query language are shown with their position, as they are; so are the parts
+/// of a query too costly to run.
 fn query_error(e: trove_query::SearchError) -> anyhow::Error {
     match e {
         trove_query::SearchError::Query(q) => anyhow::anyhow!("invalid query: {q}"),
+        trove_query::SearchError::TooCostly(q) => anyhow::anyhow!("query too costly: {q}"),
+        trove_query::SearchError::Invalid(m) => anyhow::anyhow!("{m}"),
         other => anyhow::Error::new(other),
     }
 }
@@ -50,9 +54,11 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
         sort: a.sort,
         offset: a.offset,
         limit: a.limit,
+        after: a.after.clone(),
         facets: a.facets,
         snippets: true,
         copies: a.copies,
+        bounds: trove_query::Bounds::STANDARD,
     };
     let resp = s.search(&req).map_err(query_error)?;
     if a.json {
@@ -124,6 +130,9 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
     }
     if let Some(f) = &resp.facets {
         print_facets(f);
+    }
+    if let Some(next) = &resp.next {
+        println!("\nnext page: --after {next}");
     }
     Ok(())
 }

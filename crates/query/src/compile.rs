@@ -5,6 +5,7 @@
 //! case-insensitive, unstemmed) fields, so that names and exact wording match exactly.
 
 use std::ops::Bound as B;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use tantivy::Term;
@@ -17,6 +18,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use trove_index::analysis::{self, fold, fold_atom};
 use trove_index::schema::Fields;
 
+use crate::bounds::{Bounded, Budget};
 use crate::parse::{Bound, Field, Node, QueryError, Span};
 
 type Q = Box<dyn Query>;
@@ -32,6 +34,7 @@ pub struct Compiler<'a> {
     folded: TextAnalyzer,
     query: String,
     tags: Option<TagLookup<'a>>,
+    budget: Option<Arc<Budget>>,
 }
 
 #[derive(Clone, Copy)]
@@ -53,7 +56,15 @@ impl<'a> Compiler<'a> {
             folded: analysis::folded(),
             query: query.to_owned(),
             tags: None,
+            budget: None,
         }
+    }
+
+    /// Wildcards, fuzzy words and patterns count the words they expand to against `budget`
+    /// (and stop the query past its bounds) instead of expanding without limit.
+    pub fn with_budget(mut self, budget: Arc<Budget>) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// Where `tag:` finds the messages carrying a tag.
@@ -354,9 +365,12 @@ impl<'a> Compiler<'a> {
     }
 
     fn regex(&self, field: TField, re: &str, span: Span) -> Result<Q, QueryError> {
-        RegexQuery::from_pattern(re, field)
-            .map(|q| Box::new(q) as Q)
-            .map_err(|e| self.err(format!("bad pattern: {e}"), span))
+        let regex = tantivy_fst::Regex::new(re)
+            .map_err(|e| self.err(format!("bad pattern: {e}"), span))?;
+        Ok(match &self.budget {
+            Some(b) => Box::new(Bounded::new(field, Arc::new(regex), span, b.clone())),
+            None => Box::new(RegexQuery::from_regex(regex, field)),
+        })
     }
 
     fn fuzzy(
@@ -385,18 +399,30 @@ impl<'a> Compiler<'a> {
                 }
             },
         };
-        Ok(Self::union(
-            targets
-                .into_iter()
-                .map(|t| {
-                    Some(Box::new(FuzzyTermQuery::new(
-                        Term::from_field_text(t, &word),
-                        distance,
-                        true,
-                    )) as Q)
-                })
-                .collect(),
-        ))
+        let mut parts = Vec::with_capacity(targets.len());
+        // One automaton for the word, whatever the field (building it is the costly part).
+        let mut dfa = None;
+        for t in targets {
+            let q = FuzzyTermQuery::new(Term::from_field_text(t, &word), distance, true);
+            parts.push(Some(match &self.budget {
+                Some(b) => {
+                    let automaton = match &dfa {
+                        Some(a) => Arc::clone(a),
+                        None => {
+                            let a = Arc::new(
+                                q.automaton()
+                                    .map_err(|e| self.err(format!("fuzzy matching: {e}"), span))?,
+                            );
+                            dfa = Some(a.clone());
+                            a
+                        }
+                    };
+                    Box::new(Bounded::new(t, automaton, span, b.clone())) as Q
+                }
+                None => Box::new(q) as Q,
+            }));
+        }
+        Ok(Self::union(parts))
     }
 
     fn range(

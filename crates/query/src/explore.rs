@@ -241,9 +241,21 @@ pub struct Edge {
 /// The sender → recipient graph of a query's results: the `max_nodes` busiest addresses and
 /// the mail between them.
 pub fn graph(s: &Searchable, q: &str, max_nodes: usize) -> Result<Graph, SearchError> {
+    graph_within(s, q, max_nodes, crate::Bounds::STANDARD)
+}
+
+/// [`graph`] held to other bounds.
+pub fn graph_within(
+    s: &Searchable,
+    q: &str,
+    max_nodes: usize,
+    bounds: crate::Bounds,
+) -> Result<Graph, SearchError> {
+    let budget = crate::bounds::Budget::new(bounds, q);
     let searcher = s.index.searcher()?;
-    let query = s.plan(&searcher, q)?.query;
-    let (pairs, messages) = searcher.search(&*query, &PairCollector)?;
+    let query = s.plan(&searcher, q, &budget)?.query;
+    let w = crate::bounds::weight(&searcher, &*query, false, &budget)?;
+    let (pairs, messages) = crate::bounds::collect(&searcher, &*w, &PairCollector, &budget)?;
     let mut weight: HashMap<&str, u64> = HashMap::new();
     for ((f, t), n) in &pairs {
         *weight.entry(f).or_default() += *n;

@@ -20,6 +20,7 @@ use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentReader, Term};
 use trove_index::schema::Fields;
 
 use crate::SearchError;
+use crate::bounds::Budget;
 use crate::compile::{Compiler, TagLookup};
 use crate::parse::{Field, Node, parse};
 
@@ -100,8 +101,9 @@ fn compile(
     tags: Option<TagLookup>,
     q: &str,
     n: &Node,
+    budget: &Arc<Budget>,
 ) -> Result<Box<dyn Query>, SearchError> {
-    let c = Compiler::new(fields, q);
+    let c = Compiler::new(fields, q).with_budget(budget.clone());
     Ok(match tags {
         Some(t) => c.with_tags(t),
         None => c,
@@ -111,15 +113,18 @@ fn compile(
 
 /// Plans a query: the query as written for messages and documents, plus the messages whose
 /// attachments match its content clauses.
-/// `tags` resolves `tag:` (tags live in the catalog, not in the index).
+/// `tags` resolves `tag:` (tags live in the catalog, not in the index). The query is held to
+/// `budget`: its shape is checked first, its expansions and time while it is planned and run.
 pub fn plan(
     fields: Fields,
     tags: Option<TagLookup>,
     searcher: &Searcher,
     q: &str,
+    budget: &Arc<Budget>,
 ) -> Result<Plan, SearchError> {
     let node = parse(q)?;
-    let full = compile(fields, tags, q, &node)?;
+    budget.check_shape(&node)?;
+    let full = compile(fields, tags, q, &node, budget)?;
     if names_attachments(&node) {
         return Ok(Plan {
             query: full,
@@ -143,7 +148,7 @@ pub fn plan(
     } else {
         let any: Vec<Box<dyn Query>> = content_not
             .iter()
-            .map(|n| compile(fields, tags, q, n))
+            .map(|n| compile(fields, tags, q, n, budget))
             .collect::<Result<_, _>>()?;
         let parents = parents_of_matches(
             searcher,
@@ -151,6 +156,7 @@ pub fn plan(
                 (Occur::Must, kind_term(&fields, "attachment")),
                 (Occur::Must, Box::new(BooleanQuery::union(any))),
             ]),
+            budget,
         )?;
         (!parents.is_empty()).then(|| NumberSet::new("msg_no", parents.keys().copied()))
     };
@@ -174,12 +180,12 @@ pub fn plan(
     let mut on_attachments: Vec<(Occur, Box<dyn Query>)> =
         vec![(Occur::Must, kind_term(&fields, "attachment"))];
     for n in &content_must {
-        on_attachments.push((Occur::Must, compile(fields, tags, q, n)?));
+        on_attachments.push((Occur::Must, compile(fields, tags, q, n, budget)?));
     }
     for n in &content_not {
-        on_attachments.push((Occur::MustNot, compile(fields, tags, q, n)?));
+        on_attachments.push((Occur::MustNot, compile(fields, tags, q, n, budget)?));
     }
-    let via = parents_of_matches(searcher, &BooleanQuery::new(on_attachments))?;
+    let via = parents_of_matches(searcher, &BooleanQuery::new(on_attachments), budget)?;
     if via.is_empty() {
         return Ok(Plan { query: direct, via });
     }
@@ -188,10 +194,10 @@ pub fn plan(
         Box::new(NumberSet::new("msg_no", via.keys().copied())),
     )];
     for n in &message_must {
-        through.push((Occur::Must, compile(fields, tags, q, n)?));
+        through.push((Occur::Must, compile(fields, tags, q, n, budget)?));
     }
     for n in &message_not {
-        through.push((Occur::MustNot, compile(fields, tags, q, n)?));
+        through.push((Occur::MustNot, compile(fields, tags, q, n, budget)?));
     }
     let through = without(Box::new(BooleanQuery::new(through)));
     let query: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
@@ -205,23 +211,23 @@ pub fn plan(
 fn parents_of_matches(
     searcher: &Searcher,
     query: &dyn Query,
+    budget: &Budget,
 ) -> Result<HashMap<u64, Vec<DocAddress>>, SearchError> {
-    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let weight = query
+        .weight(EnableScoring::disabled_from_searcher(searcher))
+        .map_err(|e| budget.error(e))?;
     let mut out: HashMap<u64, Vec<DocAddress>> = HashMap::new();
     let mut seen = 0usize;
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        budget.check_time()?;
         let Some(parents) = segment.fast_fields().column_opt::<u64>("parent_no")? else {
             continue;
         };
-        let alive = segment.alive_bitset();
         let mut docs: Vec<DocId> = Vec::new();
-        weight.for_each_no_score(segment, &mut |batch: &[DocId]| {
+        crate::bounds::each_match(&*weight, segment, budget, &mut |batch: &[DocId]| {
             docs.extend_from_slice(batch)
         })?;
         for d in docs {
-            if alive.is_some_and(|a| !a.is_alive(d)) {
-                continue;
-            }
             seen += 1;
             if seen > MAX_ATTACHMENTS {
                 return Ok(out);

@@ -2,13 +2,16 @@
 //! (`compile`), ranked and faceted pages with snippets (`search`) and exports of every result
 //! with no cap (`export`). The CLI and the web app both call [`search::Searchable`].
 
+pub mod bounds;
 pub mod compile;
 pub mod explore;
 pub mod export;
 pub mod fold;
+mod page;
 pub mod parse;
 pub mod search;
 
+pub use bounds::Bounds;
 pub use parse::{QueryError, parse};
 pub use search::{FacetCache, Request, Response, Searchable, Sort};
 
@@ -17,6 +20,12 @@ pub use search::{FacetCache, Request, Response, Searchable, Sort};
 pub enum SearchError {
     #[error("{0}")]
     Query(#[from] QueryError),
+    /// The query is over its [`Bounds`]: the error names the part that is too costly.
+    #[error("query too costly: {0}")]
+    TooCostly(QueryError),
+    /// A parameter of the search (limit, cursor) that cannot be used, and why.
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Index(#[from] trove_index::IndexError),
     #[error("search index: {0}")]

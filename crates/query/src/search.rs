@@ -6,19 +6,21 @@ use std::time::Instant;
 
 use rusqlite::OptionalExtension;
 use serde::Serialize;
-use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::collector::{Collector, Count, SegmentCollector};
 use tantivy::columnar::StrColumn;
-use tantivy::query::{EnableScoring, Query};
+use tantivy::query::Query;
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 use trove_formats::Limits;
 use trove_formats::message::{DateHints, parse_message};
 use trove_index::SearchIndex;
 use trove_store::{Case, Catalog};
 
 use crate::SearchError;
+use crate::bounds::{Bounds, Budget, collect, weight};
 use crate::compile::Compiler;
-use crate::parse::{QueryError, parse};
+use crate::page::{Cursor, DIRECT, Page, PageFruit, select};
+use crate::parse::parse;
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -44,17 +46,26 @@ impl std::str::FromStr for Sort {
     }
 }
 
+/// The most results one page may hold.
+pub const MAX_PAGE: usize = 1000;
+
 /// A search.
 #[derive(Debug, Clone)]
 pub struct Request {
     pub query: String,
     pub sort: Sort,
+    /// Results to skip. Any depth costs memory for one page only (see [`crate::page`]).
     pub offset: usize,
+    /// Results on the page, 1 to [`MAX_PAGE`].
     pub limit: usize,
+    /// The page after the one whose [`Response::next`] this is (instead of an offset).
+    pub after: Option<String>,
     pub facets: bool,
     pub snippets: bool,
     /// List every copy (location) of each message instead of the message once.
     pub copies: bool,
+    /// What the query may cost.
+    pub bounds: Bounds,
 }
 
 impl Request {
@@ -64,9 +75,11 @@ impl Request {
             sort: Sort::Relevance,
             offset: 0,
             limit: 20,
+            after: None,
             facets: false,
             snippets: true,
             copies: false,
+            bounds: Bounds::STANDARD,
         }
     }
 }
@@ -186,8 +199,11 @@ pub struct Facets {
 pub struct Response {
     pub query: String,
     pub total: u64,
+    /// Results before this page (also for a page asked for with `after`).
     pub offset: usize,
     pub hits: Vec<Hit>,
+    /// The `after` value of the next page, when there is one.
+    pub next: Option<String>,
     pub facets: Option<Facets>,
     pub took_ms: f64,
 }
@@ -291,12 +307,23 @@ impl Searchable {
 
     /// Parses and compiles a query. `tag:` is looked up in the catalog (tags are set in the
     /// web app and are not in the index).
-    pub fn query(&self, q: &str) -> Result<Box<dyn Query>, QueryError> {
+    pub fn query(&self, q: &str) -> Result<Box<dyn Query>, SearchError> {
+        self.query_within(q, &Budget::new(Bounds::STANDARD.without_time(), q))
+    }
+
+    /// [`Searchable::query`] held to a budget.
+    pub fn query_within(
+        &self,
+        q: &str,
+        budget: &std::sync::Arc<Budget>,
+    ) -> Result<Box<dyn Query>, SearchError> {
         let node = parse(q)?;
+        budget.check_shape(&node)?;
         let tags = |tag: &str| self.tagged(tag);
-        Compiler::new(self.index.fields, q)
+        Ok(Compiler::new(self.index.fields, q)
             .with_tags(&tags)
-            .compile(&node)
+            .with_budget(budget.clone())
+            .compile(&node)?)
     }
 
     /// Keys of the messages tagged `tag`.
@@ -313,31 +340,57 @@ impl Searchable {
             .unwrap_or_default()
     }
 
-    /// The query with attachments folded into their messages (see [`crate::fold`]).
+    /// The query with attachments folded into their messages (see [`crate::fold`]), held to
+    /// a budget.
     pub(crate) fn plan(
         &self,
         searcher: &Searcher,
         q: &str,
+        budget: &std::sync::Arc<Budget>,
     ) -> Result<crate::fold::Plan, SearchError> {
         let tags = |tag: &str| self.tagged(tag);
-        crate::fold::plan(self.index.fields, Some(&tags), searcher, q)
+        crate::fold::plan(self.index.fields, Some(&tags), searcher, q, budget)
     }
 
     /// How many results (messages and loose documents) a query has.
     pub fn count(&self, q: &str) -> Result<u64, SearchError> {
+        self.count_within(q, Bounds::STANDARD)
+    }
+
+    /// [`Searchable::count`] held to other bounds.
+    pub fn count_within(&self, q: &str, bounds: Bounds) -> Result<u64, SearchError> {
+        let budget = Budget::new(bounds, q);
         let searcher = self.index.searcher()?;
-        let query = self.plan(&searcher, q)?.query;
-        Ok(searcher.search(&*query, &Count)? as u64)
+        let query = self.plan(&searcher, q, &budget)?.query;
+        let w = weight(&searcher, &*query, false, &budget)?;
+        Ok(collect(&searcher, &*w, &Count, &budget)? as u64)
     }
 
     /// One page of results.
     pub fn search(&self, req: &Request) -> Result<Response, SearchError> {
         let started = Instant::now();
-        let searcher = self.index.searcher()?;
-        let plan = self.plan(&searcher, &req.query)?;
-        let query = plan.query;
+        if req.limit > MAX_PAGE {
+            return Err(SearchError::Invalid(format!(
+                "limit: {} is more than the {MAX_PAGE} results a page may hold",
+                req.limit
+            )));
+        }
         let limit = req.limit.max(1);
-        let top = TopDocs::with_limit(limit).and_offset(req.offset);
+        let after = match req.after.as_deref() {
+            Some(_) if req.offset > 0 => {
+                return Err(SearchError::Invalid(
+                    "after: give either an offset or an after cursor, not both".into(),
+                ));
+            }
+            Some(c) => Some(Cursor::parse(c, req.sort)?),
+            None => None,
+        };
+        let budget = Budget::new(req.bounds, &req.query);
+        let searcher = self.index.searcher()?;
+        let plan = self.plan(&searcher, &req.query, &budget)?;
+        let query = plan.query;
+        let scoring = req.sort == Sort::Relevance;
+        let w = weight(&searcher, &*query, scoring, &budget)?;
         // Facets from the cache, else counted in the same pass over the matches as the page.
         let generation = index_state(&searcher);
         let keep = req.facets && FacetCache::keeps(&req.query);
@@ -347,35 +400,67 @@ impl Searchable {
             None
         };
         let count_facets = (req.facets && cached.is_none()).then_some(FacetCollector);
-        let (total, docs, counted): (usize, Vec<(f32, DocAddress)>, Option<Facets>) = match req.sort
-        {
-            Sort::Relevance => {
-                searcher.search(&*query, &(Count, top.order_by_score(), count_facets))?
-            }
-            Sort::Newest | Sort::Oldest => {
-                let order = if req.sort == Sort::Newest {
-                    Order::Desc
-                } else {
-                    Order::Asc
-                };
-                let (n, d, f) = searcher.search(
-                    &*query,
-                    &(
-                        Count,
-                        top.order_by_fast_field::<i64>("date", order),
-                        count_facets,
-                    ),
-                )?;
-                (n, d.into_iter().map(|(_, a)| (0.0, a)).collect(), f)
-            }
-        };
+        // A page near the top is cut from one heap of offset + limit results; a deeper one
+        // is found by selecting the rank at its offset first (memory for one page either way).
+        let deep = after.is_none() && req.offset.saturating_add(limit) > DIRECT;
+        let page = (!deep).then(|| Page {
+            sort: req.sort,
+            k: if after.is_some() {
+                limit
+            } else {
+                req.offset + limit
+            },
+            after: after.map(|c| (c.rank, false)),
+        });
+        let (total, counted, found): (usize, Option<Facets>, Option<PageFruit>) =
+            collect(&searcher, &*w, &(Count, count_facets, page), &budget)?;
         if let (true, Some(f)) = (keep, &counted) {
             self.facet_cache.put(&req.query, generation, f);
         }
         let facets = cached.or(counted);
+        let total_u = total as u64;
+        let (offset, entries) = match (found, after) {
+            (Some(f), Some(_)) => (total_u.saturating_sub(f.past) as usize, f.entries),
+            (Some(f), None) => (
+                req.offset,
+                f.entries.into_iter().skip(req.offset).collect(),
+            ),
+            (None, _) if (req.offset as u64) >= total_u => (req.offset, Vec::new()),
+            (None, _) => {
+                let from = select(&searcher, &*w, &budget, req.sort, req.offset as u64, total_u)?;
+                let entries = match from {
+                    Some(rank) => {
+                        collect(
+                            &searcher,
+                            &*w,
+                            &Page {
+                                sort: req.sort,
+                                k: limit,
+                                after: Some((rank, true)),
+                            },
+                            &budget,
+                        )?
+                        .entries
+                    }
+                    None => Vec::new(),
+                };
+                (req.offset, entries)
+            }
+        };
+        let next = match entries.last() {
+            Some(last) if (offset + entries.len()) < total => Some(
+                Cursor {
+                    sort: req.sort,
+                    rank: last.rank,
+                }
+                .encode(),
+            ),
+            _ => None,
+        };
         let mut snippets = Snippets::new(&searcher, &*query, &self.index)?;
-        let mut hits: Vec<Hit> = Vec::with_capacity(docs.len());
-        for (score, addr) in docs {
+        let mut hits: Vec<Hit> = Vec::with_capacity(entries.len());
+        for e in entries {
+            let (score, addr) = (if scoring { e.score } else { 0.0 }, e.addr);
             let Some(key) = key_of(&searcher, addr)? else {
                 continue;
             };
@@ -404,37 +489,36 @@ impl Searchable {
         }
         Ok(Response {
             query: req.query.clone(),
-            total: total as u64,
-            offset: req.offset,
+            total: total_u,
+            offset,
             hits,
+            next,
             facets,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
 
     /// Calls `f` with the key of every result, in index order, holding no more than one
-    /// segment's matches at a time: for exports with no cap.
+    /// segment's matches at a time: for exports with no cap (and no time limit; the other
+    /// bounds of [`Bounds::STANDARD`] hold).
     pub fn for_each_key(
         &self,
         q: &str,
         f: &mut dyn FnMut(&str) -> Result<(), SearchError>,
     ) -> Result<u64, SearchError> {
+        let budget = Budget::new(Bounds::STANDARD.without_time(), q);
         let searcher = self.index.searcher()?;
-        let query = self.plan(&searcher, q)?.query;
-        let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher))?;
+        let query = self.plan(&searcher, q, &budget)?.query;
+        let weight = weight(&searcher, &*query, false, &budget)?;
         let mut n = 0u64;
         for segment in searcher.segment_readers() {
             let keys = segment.fast_fields().str("key")?;
-            let alive = segment.alive_bitset();
             let mut docs: Vec<DocId> = Vec::new();
-            weight.for_each_no_score(segment, &mut |batch: &[DocId]| {
+            crate::bounds::each_match(&*weight, segment, &budget, &mut |batch: &[DocId]| {
                 docs.extend_from_slice(batch)
             })?;
             let mut buf = String::new();
             for d in docs {
-                if alive.is_some_and(|a| !a.is_alive(d)) {
-                    continue;
-                }
                 if let Some(col) = &keys
                     && let Some(ord) = col.term_ords(d).next()
                 {

@@ -168,22 +168,151 @@ impl FromRequestParts<Arc<App>> for Caller {
     }
 }
 
-/// Runs blocking work (search, catalog, blobs) off the async threads.
-/// Runs catalog and index work off the async threads, at most one job per core at a time.
-/// The queue is fair (first come, first served), so that under load every request waits its
-/// turn instead of all of them slowing down together and the slowest waiting longest.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
-    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    let slots = SLOTS.get_or_init(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-    });
-    let _turn = slots
-        .acquire()
+/// Runs catalog and index work off the async threads, on the search slots: at most one job per
+/// core at once, and at most a user's share of them for one user, the waiting users served in
+/// turn (see [`crate::fair`]). So one user's heavy queries wait behind each other, not in front
+/// of everyone else. The slot is held until the work ends, even if the client goes away.
+async fn work<T: Send + 'static>(
+    app: &App,
+    c: &Caller,
+    f: impl FnOnce() -> Res<T> + Send + 'static,
+) -> Res<T> {
+    let permit = app
+        .work
+        .acquire(c.name())
         .await
-        .map_err(|e| ServerError::Internal(format!("worker slots: {e}")))?;
-    tokio::task::spawn_blocking(f)
+        .ok_or_else(|| ServerError::Internal("the search slots are gone".into()))?;
+    tokio::task::spawn_blocking(move || {
+        let _slot = permit;
+        f()
+    })
+    .await
+    .map_err(|e| ServerError::Internal(format!("worker: {e}")))?
+}
+
+/// Runs password hashing (argon2) on its own bounded pool, never on the search slots, so that
+/// a flood of logins cannot slow searches down. Past `hashing_queue` logins waiting, the
+/// server answers 503 at once rather than queueing without end.
+async fn hashing<T: Send + 'static>(app: &App, f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
+    use std::sync::atomic::Ordering;
+    struct Queued<'a>(&'a std::sync::atomic::AtomicUsize);
+    impl Drop for Queued<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let before = app.hash_queue.fetch_add(1, Ordering::SeqCst);
+    let _queued = Queued(&app.hash_queue);
+    if before >= app.limits.hashing_queue {
+        return Err(ServerError::Busy(
+            "too many logins at once; try again in a moment".into(),
+        ));
+    }
+    let permit = app
+        .hashing
+        .clone()
+        .acquire_owned()
         .await
-        .map_err(|e| ServerError::Internal(format!("worker: {e}")))?
+        .map_err(|e| ServerError::Internal(format!("hashing pool: {e}")))?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f()
+    })
+    .await
+    .map_err(|e| ServerError::Internal(format!("hashing: {e}")))?
+}
+
+/// The query string, read parameter by parameter, so that a value that cannot be used is
+/// refused (400) with the parameter named and the range it must be in.
+struct Params(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map(|q| Params(q.0))
+            .map_err(|e| ServerError::BadRequest(format!("the query string cannot be read: {e}")))
+    }
+}
+
+/// A value as shown in an error: at most 40 characters.
+fn shown(v: &str) -> String {
+    let mut s: String = v.chars().take(40).collect();
+    if s.len() < v.len() {
+        s.push('…');
+    }
+    s
+}
+
+impl Params {
+    /// The value of a parameter (the last, if given twice); empty counts as absent.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or("").to_owned()
+    }
+
+    /// A whole number from `min` to `max`.
+    fn number(&self, name: &str, min: u64, max: u64) -> Res<Option<u64>> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        match v.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(ServerError::BadRequest(format!(
+                "{name}: '{}' is not a whole number from {min} to {max}",
+                shown(v)
+            ))),
+        }
+    }
+
+    /// Any whole number (an id to page before).
+    fn signed(&self, name: &str) -> Res<Option<i64>> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        v.parse::<i64>().map(Some).map_err(|_| {
+            ServerError::BadRequest(format!("{name}: '{}' is not a whole number", shown(v)))
+        })
+    }
+
+    fn flag(&self, name: &str) -> Res<Option<bool>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some("true" | "1") => Ok(Some(true)),
+            Some("false" | "0") => Ok(Some(false)),
+            Some(v) => Err(ServerError::BadRequest(format!(
+                "{name}: '{}' is not true or false",
+                shown(v)
+            ))),
+        }
+    }
+}
+
+/// A number in the path (an item, an attachment part), refused by name when it is not one.
+fn path_number<T: std::str::FromStr>(name: &str, v: &str, max: &str) -> Res<T> {
+    v.parse::<T>().ok().filter(|_| !v.starts_with(['-', '+'])).ok_or_else(|| {
+        ServerError::BadRequest(format!(
+            "{name}: '{}' is not a whole number from 0 to {max}",
+            shown(v)
+        ))
+    })
+}
+
+fn item_number(v: &str) -> Res<i64> {
+    path_number("item", v, &i64::MAX.to_string())
+}
+
+fn part_number(v: &str) -> Res<u32> {
+    path_number("part", v, &u32::MAX.to_string())
 }
 
 fn audit(app: &App, c: &Caller, case: Option<&str>, action: &str, detail: Value) {
@@ -208,9 +337,25 @@ async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(b): Json<LoginBody>,
 ) -> Res<Response> {
+    let ip = addr.ip().to_string();
+    // Names longer than any account are cut: the guard's memory stays bounded.
+    let tried: String = b.user.chars().take(128).collect();
+    // Locked accounts and addresses are refused before any password is checked.
+    let attempt = match app.logins.begin(&tried, &ip, app.limits.clock.now()) {
+        Ok(a) => a,
+        Err(wait) => {
+            return Err(ServerError::TooManyRequests(
+                format!(
+                    "too many failed logins for this account or from this address; try again in {} s",
+                    wait.as_secs().max(1)
+                ),
+                wait,
+            ));
+        }
+    };
     let app2 = app.clone();
     let user = b.user.clone();
-    let ok = blocking(move || {
+    let ok = hashing(&app, move || {
         let creds = app2.db.credentials(&b.user)?;
         Ok(match creds {
             Some((id, hash, false)) if crate::auth::verify_password(&b.password, &hash) => Some(id),
@@ -222,13 +367,24 @@ async fn login(
         })
     })
     .await?;
-    let ip = addr.ip().to_string();
     let Some(id) = ok else {
+        let locked = app.logins.failed(attempt, app.limits.clock.now());
         let _ = app
             .db
             .audit(Some(&user), None, "login-failed", json!({}), Some(&ip));
+        if let Some(l) = locked {
+            tracing::warn!(user = %tried, ip = %ip, scope = l.scope.as_str(), failures = l.failures, "login locked");
+            let _ = app.db.audit(
+                Some(&user),
+                None,
+                "login-locked",
+                json!({ "scope": l.scope.as_str(), "failures": l.failures, "seconds": l.for_.as_secs() }),
+                Some(&ip),
+            );
+        }
         return Err(ServerError::Unauthorized);
     };
+    app.logins.succeeded(attempt);
     let token = random_token()?;
     let csrf = random_token()?;
     app.db
@@ -287,92 +443,110 @@ async fn cases(State(app): AppState, c: Caller) -> Res<Json<Value>> {
 
 // ── search ──────────────────────────────────────────────────────────────────────────────────
 
-#[derive(Deserialize, Default)]
-struct SearchParams {
-    #[serde(default)]
-    q: String,
-    sort: Option<String>,
-    offset: Option<usize>,
-    limit: Option<usize>,
-    facets: Option<bool>,
-    copies: Option<bool>,
-}
-
 async fn search(
     State(app): AppState,
     c: Caller,
     Path(case): Path<String>,
-    Query(p): Query<SearchParams>,
+    p: Params,
 ) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
-    let sort = match p.sort.as_deref() {
+    let sort = match p.get("sort") {
         None => Sort::Relevance,
-        Some(s) => s.parse::<Sort>().map_err(ServerError::BadRequest)?,
+        Some(s) => s
+            .parse::<Sort>()
+            .map_err(|e| ServerError::BadRequest(format!("sort: {e}")))?,
     };
+    let offset = p.number("offset", 0, usize::MAX as u64)?.unwrap_or(0) as usize;
+    let limit = p
+        .number("limit", 1, trove_query::search::MAX_PAGE as u64)?
+        .unwrap_or(20) as usize;
+    let after = p.get("after").map(str::to_owned);
+    if after.is_some() && offset > 0 {
+        return Err(ServerError::BadRequest(
+            "after: give either an offset or an after cursor, not both".into(),
+        ));
+    }
+    let q = p.text("q");
     let req = Request {
-        query: if p.q.trim().is_empty() {
+        query: if q.trim().is_empty() {
             "*".into()
         } else {
-            p.q.clone()
+            q.clone()
         },
         sort,
-        offset: p.offset.unwrap_or(0),
-        limit: p.limit.unwrap_or(20).clamp(1, 200),
-        facets: p.facets.unwrap_or(false),
+        offset,
+        limit,
+        after,
+        facets: p.flag("facets")?.unwrap_or(false),
         snippets: true,
-        copies: p.copies.unwrap_or(false),
+        copies: p.flag("copies")?.unwrap_or(false),
+        bounds: app.limits.query,
     };
-    let resp = blocking(move || Ok(entry.searchable()?.search(&req)?)).await?;
-    audit(
-        &app,
-        &c,
-        Some(&case),
-        "search",
-        json!({ "q": p.q, "total": resp.total, "offset": resp.offset }),
-    );
-    Ok(Json(json!(resp)))
+    let result = work(&app, &c, move || Ok(entry.searchable()?.search(&req)?)).await;
+    match &result {
+        Ok(resp) => audit(
+            &app,
+            &c,
+            Some(&case),
+            "search",
+            json!({ "q": q, "total": resp.total, "offset": resp.offset }),
+        ),
+        // Queries refused as too costly are evidence too.
+        Err(ServerError::Search(trove_query::SearchError::TooCostly(e))) => audit(
+            &app,
+            &c,
+            Some(&case),
+            "search-refused",
+            json!({ "q": q, "reason": e.message }),
+        ),
+        Err(_) => {}
+    }
+    Ok(Json(json!(result?)))
 }
 
 async fn count(
     State(app): AppState,
     c: Caller,
     Path(case): Path<String>,
-    Query(p): Query<SearchParams>,
+    p: Params,
 ) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
-    let qs = p.q.clone();
-    let n = blocking(move || {
+    let qs = p.text("q");
+    let bounds = app.limits.query;
+    let n = work(&app, &c, move || {
         Ok(entry
             .searchable()?
-            .count(if qs.trim().is_empty() { "*" } else { &qs })?)
+            .count_within(if qs.trim().is_empty() { "*" } else { &qs }, bounds)?)
     })
     .await?;
     Ok(Json(json!({ "count": n })))
-}
-
-#[derive(Deserialize)]
-struct GraphParams {
-    #[serde(default)]
-    q: String,
-    nodes: Option<usize>,
 }
 
 async fn graph(
     State(app): AppState,
     c: Caller,
     Path(case): Path<String>,
-    Query(p): Query<GraphParams>,
+    p: Params,
 ) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
-    let qs = if p.q.trim().is_empty() {
+    let q = p.text("q");
+    let qs = if q.trim().is_empty() {
         "*".to_owned()
     } else {
-        p.q.clone()
+        q.clone()
     };
-    let n = p.nodes.unwrap_or(40).clamp(2, 200);
-    let g =
-        blocking(move || Ok(trove_query::explore::graph(&*entry.searchable()?, &qs, n)?)).await?;
-    audit(&app, &c, Some(&case), "graph", json!({ "q": p.q }));
+    let n = p.number("nodes", 2, 200)?.unwrap_or(40) as usize;
+    let bounds = app.limits.query;
+    let g = work(&app, &c, move || {
+        Ok(trove_query::explore::graph_within(
+            &*entry.searchable()?,
+            &qs,
+            n,
+            bounds,
+        )?)
+    })
+    .await?;
+    audit(&app, &c, Some(&case), "graph", json!({ "q": q }));
     Ok(Json(json!(g)))
 }
 
@@ -383,7 +557,7 @@ async fn person(
 ) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
     let a = address.clone();
-    let p = blocking(move || Ok(trove_query::explore::person(&*entry.searchable()?, &a)?)).await?;
+    let p = work(&app, &c, move || Ok(trove_query::explore::person(&*entry.searchable()?, &a)?)).await?;
     audit(
         &app,
         &c,
@@ -402,7 +576,7 @@ async fn thread(
     let entry = c.case(&app, &case)?;
     let t = thread.clone();
     let nodes =
-        blocking(move || Ok(trove_query::explore::thread(&*entry.searchable()?, &t)?)).await?;
+        work(&app, &c, move || Ok(trove_query::explore::thread(&*entry.searchable()?, &t)?)).await?;
     if nodes.is_empty() {
         return Err(ServerError::NotFound(format!("thread {thread}")));
     }
@@ -443,12 +617,13 @@ struct MessageParams {
 async fn message(
     State(app): AppState,
     c: Caller,
-    Path((case, item)): Path<(String, i64)>,
+    Path((case, item)): Path<(String, String)>,
     Query(p): Query<MessageParams>,
 ) -> Res<Json<Value>> {
+    let item = item_number(&item)?;
     let entry = c.case(&app, &case)?;
     let case_name = case.clone();
-    let v = blocking(move || {
+    let v = work(&app, &c, move || {
         let s = entry.searchable()?;
         let (row, bytes) = load_item(&s, item)?;
         let chain = q::ancestry(&s.catalog, item)?;
@@ -531,10 +706,11 @@ fn inline_images(p: &trove_formats::message::ParsedMessage) -> Inline {
 async fn message_html(
     State(app): AppState,
     c: Caller,
-    Path((case, item)): Path<(String, i64)>,
+    Path((case, item)): Path<(String, String)>,
 ) -> Res<Response> {
+    let item = item_number(&item)?;
     let entry = c.case(&app, &case)?;
-    let safe = blocking(move || {
+    let safe = work(&app, &c, move || {
         let s = entry.searchable()?;
         let (_, bytes) = load_item(&s, item)?;
         let (bytes, whole) =
@@ -610,11 +786,12 @@ fn download(bytes: impl Into<Body>, name: &str) -> Response {
 async fn raw(
     State(app): AppState,
     c: Caller,
-    Path((case, item)): Path<(String, i64)>,
+    Path((case, item)): Path<(String, String)>,
 ) -> Res<Response> {
+    let item = item_number(&item)?;
     let entry = c.case(&app, &case)?;
     let stored = entry.case.clone();
-    let (row, blob) = blocking(move || {
+    let (row, blob) = work(&app, &c, move || {
         let s = entry.searchable()?;
         let row = q::item(&s.catalog, item)?
             .ok_or_else(|| ServerError::NotFound(format!("item {item}")))?;
@@ -678,10 +855,11 @@ fn stream_blob(case: trove_store::Case, blob: trove_store::BlobRef) -> Body {
 async fn attachment(
     State(app): AppState,
     c: Caller,
-    Path((case, item, part)): Path<(String, i64, u32)>,
+    Path((case, item, part)): Path<(String, String, String)>,
 ) -> Res<Response> {
+    let (item, part) = (item_number(&item)?, part_number(&part)?);
     let entry = c.case(&app, &case)?;
-    let (name, data, sha) = blocking(move || {
+    let (name, data, sha) = work(&app, &c, move || {
         let (_, bytes) = load_item(&*entry.searchable()?, item)?;
         let (bytes, whole) =
             bytes.ok_or_else(|| ServerError::NotFound("no stored bytes".into()))?;
@@ -722,10 +900,11 @@ fn plain_text(text: String) -> Response {
 async fn attachment_text(
     State(app): AppState,
     c: Caller,
-    Path((case, item, part)): Path<(String, i64, u32)>,
+    Path((case, item, part)): Path<(String, String, String)>,
 ) -> Res<Response> {
+    let (item, part) = (item_number(&item)?, part_number(&part)?);
     let entry = c.case(&app, &case)?;
-    let text = blocking(move || {
+    let text = work(&app, &c, move || {
         let s = entry.searchable()?;
         let row = load_item(&s, item)?.0;
         let mid = row
@@ -753,10 +932,11 @@ async fn attachment_text(
 async fn document_text(
     State(app): AppState,
     c: Caller,
-    Path((case, item)): Path<(String, i64)>,
+    Path((case, item)): Path<(String, String)>,
 ) -> Res<Response> {
+    let item = item_number(&item)?;
     let entry = c.case(&app, &case)?;
-    let text = blocking(move || {
+    let text = work(&app, &c, move || {
         let s = entry.searchable()?;
         let row = q::item(&s.catalog, item)?
             .ok_or_else(|| ServerError::NotFound(format!("item {item}")))?;
@@ -813,14 +993,15 @@ fn valid_tag(t: &str) -> Res<String> {
 async fn add_tag(
     State(app): AppState,
     c: Caller,
-    Path((case, item)): Path<(String, i64)>,
+    Path((case, item)): Path<(String, String)>,
     Json(b): Json<TagBody>,
 ) -> Res<Json<Value>> {
+    let item = item_number(&item)?;
     c.require(&app, &[Role::Admin, Role::Reporter])?;
     let entry = c.case(&app, &case)?;
     let tag = valid_tag(&b.tag)?;
     let (t, author) = (tag.clone(), c.name().to_owned());
-    blocking(move || {
+    work(&app, &c, move || {
         let s = entry.searchable()?;
         let key = content_key(&s, item)?;
         let cat = entry.case.catalog()?;
@@ -844,13 +1025,14 @@ async fn add_tag(
 async fn remove_tag(
     State(app): AppState,
     c: Caller,
-    Path((case, item, tag)): Path<(String, i64, String)>,
+    Path((case, item, tag)): Path<(String, String, String)>,
 ) -> Res<Json<Value>> {
+    let item = item_number(&item)?;
     c.require(&app, &[Role::Admin, Role::Reporter])?;
     let entry = c.case(&app, &case)?;
     let tag = valid_tag(&tag)?;
     let t = tag.clone();
-    blocking(move || {
+    work(&app, &c, move || {
         let s = entry.searchable()?;
         let key = content_key(&s, item)?;
         entry.case.catalog()?.connection().execute(
@@ -873,7 +1055,7 @@ async fn remove_tag(
 /// Every tag of the case with how many messages carry it.
 async fn case_tags(State(app): AppState, c: Caller, Path(case): Path<String>) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
-    let v = blocking(move || {
+    let v = work(&app, &c, move || {
         let s = entry.searchable()?;
         let rows: Vec<Value> = s
             .catalog
@@ -887,26 +1069,21 @@ async fn case_tags(State(app): AppState, c: Caller, Path(case): Path<String>) ->
     Ok(Json(v))
 }
 
-#[derive(Deserialize, Default)]
-struct NotesParams {
-    author: Option<String>,
-    limit: Option<usize>,
-    /// Notes with a smaller id (paging back).
-    before: Option<i64>,
-}
-
 /// The case's notes, newest first, with the message each is on.
 async fn case_notes(
     State(app): AppState,
     c: Caller,
     Path(case): Path<String>,
-    Query(p): Query<NotesParams>,
+    p: Params,
 ) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
-    let author = p.author.clone();
-    let v = blocking(move || {
+    let author = p.get("author").map(str::to_owned);
+    let limit = p.number("limit", 1, 1000)?.unwrap_or(100) as i64;
+    // Notes with a smaller id (paging back).
+    let before = p.signed("before")?;
+    let a2 = author.clone();
+    let v = work(&app, &c, move || {
         let s = entry.searchable()?;
-        let limit = p.limit.unwrap_or(100).clamp(1, 1000) as i64;
         let rows: Vec<Value> = s
             .catalog
             .connection()
@@ -916,7 +1093,7 @@ async fn case_notes(
                         (SELECT m.subject FROM messages m WHERE m.content_key = n.content_key LIMIT 1)
                  FROM notes n WHERE (?1 IS NULL OR n.author = ?1) AND (?2 IS NULL OR n.id < ?2) ORDER BY n.id DESC LIMIT ?3",
             )?
-            .query_map(rusqlite::params![p.author, p.before, limit], |r| {
+            .query_map(rusqlite::params![a2, before, limit], |r| {
                 Ok(json!({
                     "id": r.get::<_, i64>(0)?, "author": r.get::<_, Option<String>>(1)?, "at": r.get::<_, String>(2)?,
                     "text": r.get::<_, String>(3)?, "item": r.get::<_, Option<i64>>(4)?, "subject": r.get::<_, Option<String>>(5)?,
@@ -938,9 +1115,10 @@ struct NoteBody {
 async fn add_note(
     State(app): AppState,
     c: Caller,
-    Path((case, item)): Path<(String, i64)>,
+    Path((case, item)): Path<(String, String)>,
     Json(b): Json<NoteBody>,
 ) -> Res<Json<Value>> {
+    let item = item_number(&item)?;
     c.require(&app, &[Role::Admin, Role::Reporter])?;
     let entry = c.case(&app, &case)?;
     let text = b.text.trim().to_owned();
@@ -951,7 +1129,7 @@ async fn add_note(
     }
     let author = c.name().to_owned();
     let t = text.clone();
-    let id = blocking(move || {
+    let id = work(&app, &c, move || {
         let s = entry.searchable()?;
         let key = content_key(&s, item)?;
         let cat = entry.case.catalog()?;
@@ -1031,7 +1209,7 @@ async fn export(
     {
         let e2 = entry.clone();
         let q2 = qs.clone();
-        blocking(move || {
+        work(&app, &c, move || {
             e2.searchable()?
                 .query(&q2)
                 .map(|_| ())
@@ -1147,7 +1325,7 @@ async fn create_user(State(app): AppState, c: Caller, Json(b): Json<NewUser>) ->
         .ok_or_else(|| ServerError::BadRequest("role is admin, reporter or viewer".into()))?;
     let app2 = app.clone();
     let (n, p) = (b.name.clone(), b.password);
-    blocking(move || app2.db.add_user(&n, &p, role)).await?;
+    hashing(&app, move || app2.db.add_user(&n, &p, role)).await?;
     audit(
         &app,
         &c,
@@ -1179,7 +1357,7 @@ async fn update_user(
     }
     if let Some(p) = b.password.clone() {
         let (app2, n) = (app.clone(), name.clone());
-        blocking(move || app2.db.set_password(&n, &p)).await?;
+        hashing(&app, move || app2.db.set_password(&n, &p)).await?;
     }
     if let Some(d) = b.disabled {
         app.db.set_disabled(&name, d)?;
@@ -1219,36 +1397,19 @@ async fn revoke(
     Ok(Json(json!(app.db.user(&name)?)))
 }
 
-#[derive(Deserialize)]
-struct AuditParams {
-    user: Option<String>,
-    case: Option<String>,
-    action: Option<String>,
-    limit: Option<usize>,
-    before: Option<i64>,
-    format: Option<String>,
-}
-
-async fn audit_view(
-    State(app): AppState,
-    c: Caller,
-    Query(p): Query<AuditParams>,
-) -> Res<Response> {
+async fn audit_view(State(app): AppState, c: Caller, p: Params) -> Res<Response> {
     c.require(&app, &[Role::Admin])?;
-    let csv = p.format.as_deref() == Some("csv");
+    let format = p.get("format").map(str::to_owned);
+    let csv = format.as_deref() == Some("csv");
     let limit = if csv {
-        p.limit.unwrap_or(1_000_000)
+        p.number("limit", 1, 1_000_000)?.unwrap_or(1_000_000)
     } else {
-        p.limit.unwrap_or(200).min(5000)
-    };
-    let rows = app.db.audit_log(
-        p.user.as_deref(),
-        p.case.as_deref(),
-        p.action.as_deref(),
-        limit,
-        p.before,
-    )?;
-    audit_log(&app, &c, json!({ "format": p.format, "rows": rows.len() }));
+        p.number("limit", 1, 5000)?.unwrap_or(200)
+    } as usize;
+    let before = p.signed("before")?;
+    let (user, case, action) = (p.get("user"), p.get("case"), p.get("action"));
+    let rows = app.db.audit_log(user, case, action, limit, before)?;
+    audit_log(&app, &c, json!({ "format": format, "rows": rows.len() }));
     if csv {
         let mut out = format!("{}\n", crate::db::AuditEntry::CSV_HEADER);
         for r in rows {

@@ -10,13 +10,17 @@
 pub mod api;
 pub mod auth;
 pub mod db;
+pub mod fair;
+pub mod guard;
 pub mod html;
 mod ui;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +29,7 @@ use trove_query::Searchable;
 use trove_store::Case;
 
 pub use db::{Db, Role};
+pub use guard::LoginPolicy;
 
 /// Errors of the server, as HTTP answers.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +44,12 @@ pub enum ServerError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// Refused for now (failed logins): try again after the given time.
+    #[error("{0}")]
+    TooManyRequests(String, Duration),
+    /// Too busy to take the request now (the login queue is full).
+    #[error("{0}")]
+    Busy(String),
     #[error("internal error: {0}")]
     Internal(String),
     #[error("database: {0}")]
@@ -58,8 +69,14 @@ impl IntoResponse for ServerError {
             ServerError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServerError::NotFound(_) => StatusCode::NOT_FOUND,
             ServerError::BadRequest(_)
-            | ServerError::Search(trove_query::SearchError::Query(_)) => StatusCode::BAD_REQUEST,
+            | ServerError::Search(trove_query::SearchError::Query(_))
+            | ServerError::Search(trove_query::SearchError::Invalid(_)) => StatusCode::BAD_REQUEST,
+            ServerError::Search(trove_query::SearchError::TooCostly(_)) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ServerError::Conflict(_) => StatusCode::CONFLICT,
+            ServerError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
+            ServerError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
@@ -69,9 +86,102 @@ impl IntoResponse for ServerError {
             ServerError::Search(trove_query::SearchError::Query(q)) => serde_json::json!({
                 "error": q.message, "column": q.column(), "start": q.span.start, "end": q.span.end,
             }),
+            ServerError::Search(trove_query::SearchError::TooCostly(q)) => serde_json::json!({
+                "error": format!("query too costly: {}", q.message), "too_costly": true,
+                "column": q.column(), "start": q.span.start, "end": q.span.end,
+                "part": q.query.get(q.span.start..q.span.end).unwrap_or(""),
+            }),
+            ServerError::TooManyRequests(m, wait) => serde_json::json!({
+                "error": m, "retry_after": retry_secs(*wait),
+            }),
             other => serde_json::json!({ "error": other.to_string() }),
         };
-        (status, axum::Json(body)).into_response()
+        let mut res = (status, axum::Json(body)).into_response();
+        let retry = match &self {
+            ServerError::TooManyRequests(_, wait) => Some(retry_secs(*wait)),
+            ServerError::Busy(_) => Some(1),
+            _ => None,
+        };
+        if let Some(secs) = retry {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
+    }
+}
+
+/// Whole seconds to wait, rounded up (Retry-After has no fractions).
+fn retry_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+/// The server's notion of now, so that tests can move it on (lockouts end with time).
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> Instant + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock(Arc::new(Instant::now))
+    }
+
+    pub fn new(f: impl Fn() -> Instant + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(f))
+    }
+
+    pub fn now(&self) -> Instant {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+/// What the server lets requests cost, and how it shares itself between users.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Catalog and index jobs at once (search slots); default one per core.
+    pub slots: usize,
+    /// Slots one user may hold at once; default half of them, at least one.
+    pub per_user: usize,
+    /// What one query may cost (clauses, expansions, time).
+    pub query: trove_query::Bounds,
+    /// Password hashes (argon2) at once, on a pool of their own; default half the cores.
+    pub hashing: usize,
+    /// Logins waiting for a hash at most; more are answered 503 at once.
+    pub hashing_queue: usize,
+    /// When failed logins lock an account or an address.
+    pub login: LoginPolicy,
+    pub clock: Clock,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Limits {
+            slots: cores,
+            per_user: (cores / 2).max(1),
+            query: trove_query::Bounds::STANDARD,
+            hashing: (cores / 2).max(1),
+            hashing_queue: 64,
+            login: LoginPolicy::default(),
+            clock: Clock::system(),
+        }
+    }
+}
+
+impl Limits {
+    /// What trove did before it had bounds: any query runs to its end, and one user may hold
+    /// every slot. Only for benchmarks that measure what the bounds are worth.
+    pub fn unbounded() -> Limits {
+        let d = Limits::default();
+        Limits {
+            per_user: d.slots,
+            query: trove_query::Bounds::UNBOUNDED,
+            ..d
+        }
     }
 }
 
@@ -144,6 +254,25 @@ pub struct App {
     pub cases: BTreeMap<String, Arc<CaseEntry>>,
     /// Set the `Secure` flag on cookies (serve behind HTTPS).
     pub secure_cookies: bool,
+    pub limits: Limits,
+    /// The search slots, shared fairly between users.
+    pub(crate) work: Arc<fair::Fair>,
+    /// The password-hashing pool (never the search slots), and logins waiting for it.
+    pub(crate) hashing: Arc<tokio::sync::Semaphore>,
+    pub(crate) hash_queue: AtomicUsize,
+    pub(crate) logins: Arc<guard::LoginGuard>,
+}
+
+impl App {
+    /// A user's requests running on the search slots and waiting for one.
+    pub fn load(&self, user: &str) -> fair::Load {
+        self.work.load(user)
+    }
+
+    /// Logins begun and not yet answered.
+    pub fn logins_in_progress(&self) -> usize {
+        self.logins.checking()
+    }
 }
 
 /// How to serve.
@@ -160,6 +289,16 @@ pub fn app(
     data: &std::path::Path,
     cases: &[PathBuf],
     secure_cookies: bool,
+) -> Result<Arc<App>, ServerError> {
+    app_with(data, cases, secure_cookies, Limits::default())
+}
+
+/// [`app`] with other [`Limits`].
+pub fn app_with(
+    data: &std::path::Path,
+    cases: &[PathBuf],
+    secure_cookies: bool,
+    limits: Limits,
 ) -> Result<Arc<App>, ServerError> {
     let db = Db::open(data)?;
     let mut map = BTreeMap::new();
@@ -183,6 +322,11 @@ pub fn app(
         db,
         cases: map,
         secure_cookies,
+        work: fair::Fair::new(limits.slots, limits.per_user),
+        hashing: Arc::new(tokio::sync::Semaphore::new(limits.hashing.max(1))),
+        hash_queue: AtomicUsize::new(0),
+        logins: guard::LoginGuard::new(limits.login),
+        limits,
     }))
 }
 

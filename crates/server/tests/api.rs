@@ -930,3 +930,109 @@ fn totals_match_the_hits_paged_through() {
         );
     }
 }
+
+/// A huge offset answers an empty page (it used to abort the whole server trying to allocate
+/// a heap of that many results), and the server stays up; deep pages by cursor equal pages by
+/// offset; every numeric parameter that cannot be used is a 400 naming it.
+#[test]
+fn any_offset_answers_and_bad_numbers_are_named() {
+    let vic = Client::login("vic");
+    let all = vic.get("/api/cases/sedena/search?q=*&limit=1").json();
+    let total = all["total"].as_u64().unwrap();
+    assert!(total > 100, "{all}");
+    for sort in ["relevance", "newest", "oldest"] {
+        let r = vic.get(&format!(
+            "/api/cases/sedena/search?q=*&sort={sort}&facets=true&offset=999999999999"
+        ));
+        assert_eq!(r.status, 200, "{}", r.brief());
+        let j = r.json();
+        assert_eq!(j["total"].as_u64(), Some(total));
+        assert_eq!(j["hits"].as_array().map(Vec::len), Some(0));
+        assert!(j["next"].is_null());
+    }
+    // Still up.
+    assert_eq!(vic.get("/api/cases/sedena/count?q=*").status, 200);
+    // Pages by cursor are the pages by offset.
+    let keys = |j: &Value| -> Vec<String> {
+        j["hits"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|h| h["key"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    for sort in ["relevance", "newest"] {
+        let mut after = String::new();
+        for page in 0..4 {
+            let by_cursor = vic
+                .get(&format!(
+                    "/api/cases/sedena/search?q=*&sort={sort}&limit=9{}",
+                    if after.is_empty() { String::new() } else { format!("&after={after}") }
+                ))
+                .json();
+            let by_offset = vic
+                .get(&format!(
+                    "/api/cases/sedena/search?q=*&sort={sort}&limit=9&offset={}",
+                    page * 9
+                ))
+                .json();
+            assert_eq!(keys(&by_cursor), keys(&by_offset), "{sort} page {page}");
+            assert_eq!(by_cursor["offset"], page * 9);
+            after = by_cursor["next"].as_str().expect("next").to_owned();
+        }
+    }
+    for (path, name) in [
+        ("search?q=*&limit=999999999999", "limit"),
+        ("search?q=*&limit=0", "limit"),
+        ("search?q=*&offset=-1", "offset"),
+        ("search?q=*&offset=diez", "offset"),
+        ("search?q=*&offset=99999999999999999999999", "offset"),
+        ("search?q=*&facets=quizá", "facets"),
+        ("search?q=*&after=zzz", "after"),
+        ("search?q=*&offset=9&after=zzz", "after"),
+        ("graph?q=*&nodes=-3", "nodes"),
+        ("graph?q=*&nodes=100000", "nodes"),
+        ("notes?limit=abc", "limit"),
+        ("notes?before=1e9", "before"),
+        ("items/abc", "item"),
+        ("items/-4", "item"),
+        ("items/99999999999999999999", "item"),
+        ("items/1/attachments/-1", "part"),
+    ] {
+        let r = vic.get(&format!("/api/cases/sedena/{path}"));
+        assert_eq!(r.status, 400, "{path}: {}", r.brief());
+        let msg = r.json()["error"].as_str().unwrap_or("").to_owned();
+        assert!(msg.starts_with(&format!("{name}:")), "{path}: {msg}");
+    }
+    let jefa = Client::login("jefa");
+    let r = jefa.get("/api/admin/audit?limit=-1");
+    assert_eq!(r.status, 400, "{}", r.brief());
+    assert!(r.text().contains("limit:"));
+}
+
+/// A query of 200 `*x*` wildcards (it held a search slot for half a minute) is refused with
+/// 422, the wildcard past the limit named, and the refusal audited.
+#[test]
+fn a_costly_query_is_refused_naming_its_costly_part() {
+    let vic = Client::login("vic");
+    let q = vec!["*x*"; 200].join(" ");
+    let r = vic.get(&format!("/api/cases/sedena/search?q={}", enc(&q)));
+    assert_eq!(r.status, 422, "{}", r.brief());
+    let j = r.json();
+    assert_eq!(j["part"], "*x*", "{j}");
+    assert_eq!(j["start"].as_u64(), Some(64 * 4), "{j}");
+    assert!(
+        j["error"].as_str().unwrap_or("").contains("at most 64"),
+        "{j}"
+    );
+    let r = vic.get(&format!("/api/cases/sedena/count?q={}", enc(&q)));
+    assert_eq!(r.status, 422, "{}", r.brief());
+    let log = Client::login("jefa")
+        .get("/api/admin/audit?action=search-refused&user=vic")
+        .json();
+    assert!(
+        log.as_array().is_some_and(|a| !a.is_empty()),
+        "the refusal is audited: {log}"
+    );
+}
