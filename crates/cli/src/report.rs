@@ -263,7 +263,7 @@ fn print_extraction(r: &trove_store::extraction::ExtractionReport) {
         outln!("  flagged (search flag:NAME): {}", parts.join(", "));
     }
     if r.truncated > 0 {
-        println!(
+        outln!(
             "  text incomplete: {} documents read only in part (flag:truncated; why below)",
             r.truncated
         );

@@ -132,7 +132,7 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
         print_facets(f);
     }
     if let Some(next) = &resp.next {
-        println!("\nnext page: --after {next}");
+        outln!("\nnext page: --after {}", line(&next));
     }
     Ok(())
 }
