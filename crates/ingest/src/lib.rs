@@ -155,6 +155,9 @@ pub struct RunSummary {
     pub already_done: u64,
     /// Containers left incomplete (only after an error).
     pub incomplete: usize,
+    /// Bytes written to spill files in the case's tmp folder (members too large to hold in
+    /// memory), all removed again.
+    pub spilled_bytes: u64,
     /// Search index documents written.
     pub indexed: u64,
     /// Search index documents that could not be built (see the log; `trove reindex` retries).
@@ -187,6 +190,7 @@ pub fn ingest(
         limits: opts.limits,
         tmp: case.tmp_dir(),
         spill_threshold: opts.spill_threshold,
+        spilled: Default::default(),
     };
     let blobs = case.blob_dir();
     let inflight = InFlight::new(opts.queue_bytes);
@@ -302,6 +306,7 @@ pub fn ingest(
         bytes: Progress::get(&progress.bytes),
         already_done: Progress::get(&progress.already_done),
         incomplete,
+        spilled_bytes: ctx.spilled.load(Ordering::Relaxed),
         indexed: Progress::get(&progress.indexed),
         index_failed: Progress::get(&progress.index_failed),
         extraction_error,

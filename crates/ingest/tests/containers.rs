@@ -389,3 +389,58 @@ fn a_zip_of_zips_stops_at_the_inputs_budget() {
     assert!(reports[0].reasons.iter().any(|r| r.reason == reason));
     assert_report_sums(&t);
 }
+
+#[test]
+fn compressed_bombs_are_refused_before_they_are_spilled() {
+    // 64 MiB of zeros in each codec and in a 7z. Over the spill threshold (8 MiB here), each
+    // would be written to the case's tmp folder; the ratio checked while streaming refuses it
+    // after a megabyte or so. The budget of the input is set high so that only that check
+    // stands in the way.
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    let zeros = vec![0u8; 64 << 20];
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&zeros).unwrap();
+    write(&dir, "bomba.bin.gz", &gz.finish().unwrap());
+    write(&dir, "bomba.bin.zst", &zstd::encode_all(&zeros[..], 3).unwrap());
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&zeros).unwrap();
+    write(&dir, "bomba.bin.bz2", &bz.finish().unwrap());
+    let mut xz =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::default()).unwrap();
+    xz.write_all(&zeros).unwrap();
+    write(&dir, "bomba.bin.xz", &xz.finish().unwrap());
+    let mut sz = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
+    sz.push_archive_entry(
+        sevenz_rust2::ArchiveEntry::new_file("bomba.bin"),
+        Some(&zeros[..]),
+    )
+    .unwrap();
+    write(&dir, "bomba.7z", &sz.finish().unwrap().into_inner());
+    drop(zeros);
+
+    let mut o = opts(&dir);
+    o.spill_threshold = 8 << 20;
+    o.limits.max_ratio = 100;
+    o.limits.min_expanded_bytes = 4 << 30;
+    let summary = t.ingest_with(o);
+
+    let rows = t.strings(
+        "SELECT p.name || '|' || i.name || '|' || i.outcome || '|' || COALESCE(i.reason, '') FROM items i
+         JOIN items p ON p.id = i.parent_id ORDER BY p.name",
+    );
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    let parents = ["bomba.7z", "bomba.bin.bz2", "bomba.bin.gz", "bomba.bin.xz", "bomba.bin.zst"];
+    for (row, parent) in rows.iter().zip(parents) {
+        assert!(
+            row.starts_with(&format!(
+                "{parent}|bomba.bin|skipped|not read: compression ratio limit of "
+            )),
+            "{row}"
+        );
+    }
+    // Refused before anything was spilled, and nothing is left in the tmp folder.
+    assert_eq!(summary.spilled_bytes, 0, "{summary:?}");
+    assert_eq!(common::files_on_disk(&t.case.tmp_dir()).0, 0);
+    assert_report_sums(&t);
+}
