@@ -125,14 +125,95 @@ impl Budget {
     }
 }
 
-/// A reader that fails with [`LimitReached`] past a member limit or when the shared budget
-/// runs out.
+/// Decompressed bytes allowed beyond `max_ratio` times the compressed bytes, so that small
+/// members and the start of a stream are never refused for their ratio.
+pub const RATIO_FLOOR: u64 = 1 << 20;
+
+/// Compressed bytes read so far from a source, shared with the [`Bounded`] readers of what it
+/// decompresses to (see [`Counting`]).
+#[derive(Debug, Clone, Default)]
+pub struct Consumed(Arc<AtomicU64>);
+
+impl Consumed {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A reader (and seeker) that counts the bytes read through it into a [`Consumed`].
+pub struct Counting<R> {
+    inner: R,
+    consumed: Consumed,
+}
+
+impl<R> Counting<R> {
+    pub fn new(inner: R, consumed: Consumed) -> Self {
+        Counting { inner, consumed }
+    }
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.0.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counting<R> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+/// A ratio checked while decompressing: the bytes produced (by one reader, or by every member
+/// of one archive together) may not exceed `max` times the compressed bytes consumed so far,
+/// plus [`RATIO_FLOOR`]. A bomb is refused a megabyte or so after it starts, before it is
+/// inflated or spilled, whatever the codec.
+#[derive(Debug, Clone)]
+pub struct RatioCheck {
+    consumed: Consumed,
+    /// Compressed bytes consumed before the check began (not counted).
+    base: u64,
+    produced: Arc<AtomicU64>,
+    max: u64,
+}
+
+impl RatioCheck {
+    /// A check of the bytes produced from now on against those consumed from now on.
+    pub fn new(consumed: Consumed, max: u64) -> Self {
+        RatioCheck {
+            base: consumed.get(),
+            consumed,
+            produced: Arc::new(AtomicU64::new(0)),
+            max,
+        }
+    }
+
+    /// Counts `n` bytes produced; the bound when they are over it.
+    fn produce(&self, n: u64) -> Result<(), u64> {
+        let produced = self.produced.fetch_add(n, Ordering::Relaxed) + n;
+        let allowed = (self.consumed.get().saturating_sub(self.base))
+            .saturating_mul(self.max)
+            .saturating_add(RATIO_FLOOR);
+        if produced > allowed {
+            Err(allowed)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A reader that fails with [`LimitReached`] past a member limit, past a ratio checked while
+/// streaming, or when the shared budget runs out; once failed, it keeps failing.
 pub struct Bounded<R> {
     inner: R,
     read: u64,
     limit: u64,
     what: &'static str,
     budget: Budget,
+    ratio: Option<RatioCheck>,
+    reached: Option<LimitReached>,
 }
 
 impl<R: Read> Bounded<R> {
@@ -143,30 +224,49 @@ impl<R: Read> Bounded<R> {
             limit,
             what,
             budget,
+            ratio: None,
+            reached: None,
         }
+    }
+
+    /// Also checks this ratio as the bytes are read.
+    pub fn with_ratio(mut self, ratio: RatioCheck) -> Self {
+        self.ratio = Some(ratio);
+        self
     }
 
     /// Bytes read so far.
     pub fn count(&self) -> u64 {
         self.read
     }
+
+    /// The limit this reader stopped at, if it did.
+    pub fn reached(&self) -> Option<&LimitReached> {
+        self.reached.as_ref()
+    }
+
+    fn stop(&mut self, what: &'static str, limit: u64) -> io::Error {
+        let l = LimitReached { what, limit };
+        self.reached = Some(l.clone());
+        io::Error::other(l)
+    }
 }
 
 impl<R: Read> Read for Bounded<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(l) = &self.reached {
+            return Err(io::Error::other(l.clone()));
+        }
         let n = self.inner.read(buf)?;
         self.read += n as u64;
         if self.read > self.limit {
-            return Err(io::Error::other(LimitReached {
-                what: self.what,
-                limit: self.limit,
-            }));
+            return Err(self.stop(self.what, self.limit));
+        }
+        if let Some(Err(allowed)) = self.ratio.as_ref().map(|r| r.produce(n as u64)) {
+            return Err(self.stop("compression ratio", allowed));
         }
         if !self.budget.take(n as u64) {
-            return Err(io::Error::other(LimitReached {
-                what: "total expansion",
-                limit: self.budget.total(),
-            }));
+            return Err(self.stop("total expansion", self.budget.total()));
         }
         Ok(n)
     }
@@ -176,11 +276,11 @@ impl<R: Read> Read for Bounded<R> {
 fn member_limit(limits: &Limits, compressed: Option<u64>) -> (u64, &'static str) {
     match compressed {
         Some(c)
-            if c.saturating_mul(limits.max_ratio).saturating_add(1 << 20)
+            if c.saturating_mul(limits.max_ratio).saturating_add(RATIO_FLOOR)
                 < limits.max_member_bytes =>
         {
             (
-                c.saturating_mul(limits.max_ratio).saturating_add(1 << 20),
+                c.saturating_mul(limits.max_ratio).saturating_add(RATIO_FLOOR),
                 "compression ratio",
             )
         }
@@ -516,63 +616,134 @@ pub fn read_tar<R: Read>(
     Ok(summary)
 }
 
+fn sz_info(entry: &sevenz_rust2::ArchiveEntry) -> MemberInfo {
+    let kind = if entry.is_directory {
+        MemberKind::Directory
+    } else {
+        MemberKind::File
+    };
+    let mtime = entry.has_last_modified_date.then(|| {
+        let t: std::time::SystemTime = entry.last_modified_date.into();
+        DateTime::<Utc>::from(t).fixed_offset()
+    });
+    MemberInfo {
+        name: entry.name.clone(),
+        kind,
+        size: Some(entry.size),
+        compressed_size: (entry.compressed_size > 0).then_some(entry.compressed_size),
+        offset: None,
+        mtime,
+        encryption: None,
+        refused: None,
+    }
+}
+
 /// Reads the members of a 7z archive.
+///
+/// The bytes all members produce together are checked against the compressed bytes read from
+/// the archive so far (`max_ratio`, [`RatioCheck`]). A member that reaches a limit ends the
+/// decoding of its solid block (decoding on to the next member would inflate the rest of the
+/// bomb): the block's later members are handed to the visitor unread, with why.
 pub fn read_7z<R: Read + Seek>(
     r: R,
     limits: &Limits,
     budget: &Budget,
     visit: &mut dyn FnMut(&MemberInfo, Option<&mut dyn Read>) -> Visit,
 ) -> Result<ArchiveSummary, ArchiveError> {
-    use sevenz_rust2::{ArchiveReader, Error as SzError, Password};
-    let mut reader = ArchiveReader::new(r, Password::empty()).map_err(|e| match e {
-        SzError::PasswordRequired | SzError::MaybeBadPassword(_) => {
-            ArchiveError::Encrypted("7z AES")
-        }
-        e => ArchiveError::Unreadable {
-            format: "7z",
-            reason: e.to_string(),
-        },
-    })?;
+    use sevenz_rust2::{ArchiveReader, EntryDecision, Error as SzError, Password};
+    let consumed = Consumed::default();
+    let mut reader = ArchiveReader::new(Counting::new(r, consumed.clone()), Password::empty())
+        .map_err(|e| match e {
+            SzError::PasswordRequired | SzError::MaybeBadPassword(_) => {
+                ArchiveError::Encrypted("7z AES")
+            }
+            e => ArchiveError::Unreadable {
+                format: "7z",
+                reason: e.to_string(),
+            },
+        })?;
+    // The order entries come in: each block's files in order, then the files of no block.
+    let (entries, blocks): (Vec<sevenz_rust2::ArchiveEntry>, Vec<Option<usize>>) = {
+        let a = reader.archive();
+        let block = |i: usize| a.stream_map.file_block_index.get(i).copied().flatten();
+        let mut order: Vec<usize> = (0..a.files.len()).collect();
+        order.sort_by_key(|&i| (block(i).unwrap_or(usize::MAX), i));
+        order.iter().map(|&i| (a.files[i].clone(), block(i))).unzip()
+    };
+    // One check per block, from its start: a solid block is one stream, independent blocks
+    // are checked each on its own (so a refused block does not count against the next).
+    let mut ratio = RatioCheck::new(consumed.clone(), limits.max_ratio);
+    let mut ratio_block: Option<Option<usize>> = None;
     let mut summary = ArchiveSummary::default();
     let mut stopped = false;
-    let result = reader.for_each_entries(|entry, data| {
+    let mut pos = 0usize;
+    let result = reader.for_each_entries_with_decision(|entry, data| {
         if summary.members >= limits.max_members {
             stopped = true;
-            return Ok(false);
+            return Ok(EntryDecision::Stop);
+        }
+        // Where the entry is in that order (found by name should the order ever differ).
+        let here = if entries.get(pos).is_some_and(|e| e.name == entry.name) {
+            Some(pos)
+        } else {
+            entries
+                .get(pos..)
+                .and_then(|rest| rest.iter().position(|e| e.name == entry.name))
+                .map(|k| pos + k)
+        };
+        if let Some(h) = here {
+            pos = h + 1;
+        }
+        let block = here.and_then(|h| blocks[h]);
+        if ratio_block != Some(block) || here.is_none() {
+            ratio = RatioCheck::new(consumed.clone(), limits.max_ratio);
+            ratio_block = Some(block);
         }
         summary.members += 1;
-        let kind = if entry.is_directory {
-            MemberKind::Directory
-        } else {
-            MemberKind::File
-        };
-        let mtime = entry.has_last_modified_date.then(|| {
-            let t: std::time::SystemTime = entry.last_modified_date.into();
-            DateTime::<Utc>::from(t).fixed_offset()
-        });
-        let info = MemberInfo {
-            name: entry.name.clone(),
-            kind,
-            size: Some(entry.size),
-            compressed_size: (entry.compressed_size > 0).then_some(entry.compressed_size),
-            offset: None,
-            mtime,
-            encryption: None,
-            refused: None,
-        };
-        let flow = if kind == MemberKind::File {
-            let mut b = Bounded::new(data, limits.max_member_bytes, "member size", budget.clone());
+        let info = sz_info(entry);
+        let mut reached = None;
+        let flow = if info.kind == MemberKind::File {
+            let mut b = Bounded::new(data, limits.max_member_bytes, "member size", budget.clone())
+                .with_ratio(ratio.clone());
             let flow = visit(&info, Some(&mut b));
-            // The visitor may stop early; the rest of the stream must still be consumed.
-            let _ = io::copy(&mut b, &mut io::sink());
+            // The visitor may stop early; the rest of the member is read through the bounds.
+            if b.reached().is_none() {
+                let _ = io::copy(&mut b, &mut io::sink());
+            }
+            reached = b.reached().cloned();
             flow
         } else {
             visit(&info, None)
         };
         if flow.is_break() {
             stopped = true;
+            return Ok(EntryDecision::Stop);
         }
-        Ok(!stopped)
+        let Some(limit) = reached else {
+            return Ok(EntryDecision::Continue);
+        };
+        // The rest of this block is not decoded: its members are recorded, not read.
+        if let Some(block) = block {
+            while pos < entries.len() && blocks[pos] == Some(block) {
+                if summary.members >= limits.max_members {
+                    stopped = true;
+                    return Ok(EntryDecision::Stop);
+                }
+                summary.members += 1;
+                let mut info = sz_info(&entries[pos]);
+                pos += 1;
+                if info.kind == MemberKind::File {
+                    info.refused = Some(format!(
+                        "not read: the 7z solid block it is in was abandoned ({limit})"
+                    ));
+                }
+                if visit(&info, None).is_break() {
+                    stopped = true;
+                    return Ok(EntryDecision::Stop);
+                }
+            }
+        }
+        Ok(EntryDecision::SkipBlock)
     });
     if let Err(e) = result {
         let msg = match e {
@@ -588,13 +759,19 @@ pub fn read_7z<R: Read + Seek>(
     Ok(summary)
 }
 
-/// A reader that undoes one compression layer (gzip, zstd, bzip2, xz), bounded.
+/// A reader that undoes one compression layer (gzip, zstd, bzip2, xz), bounded: by the member
+/// limit, by the shared budget, and by `max_ratio` checked as the stream is read (compressed
+/// bytes consumed against bytes produced).
 pub fn decompress<'a, R: Read + 'a>(
     format: Format,
     r: R,
     limits: &Limits,
     budget: &Budget,
 ) -> io::Result<Bounded<Box<dyn Read + 'a>>> {
+    let consumed = Consumed::default();
+    // From the first byte: decoders read their header as they are built.
+    let ratio = RatioCheck::new(consumed.clone(), limits.max_ratio);
+    let r = Counting::new(r, consumed);
     let inner: Box<dyn Read + 'a> = match format {
         Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(r)),
         Format::Zstd => {
@@ -616,7 +793,8 @@ pub fn decompress<'a, R: Read + 'a>(
         limits.max_member_bytes,
         "decompressed size",
         budget.clone(),
-    ))
+    )
+    .with_ratio(ratio))
 }
 
 #[cfg(test)]
@@ -754,6 +932,105 @@ mod tests {
         let (seen, _) = collect_zip(&data, &limits);
         let err = seen[0].1.as_ref().unwrap_err();
         assert!(err.contains("total expansion limit of 1048576 bytes"), "{err}");
+    }
+
+    /// 200 MiB of zeros, compressed with each codec.
+    fn bombs() -> Vec<(Format, Vec<u8>)> {
+        let zeros = vec![0u8; 200 << 20];
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&zeros).unwrap();
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        bz.write_all(&zeros).unwrap();
+        let mut xz = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::default())
+            .unwrap();
+        xz.write_all(&zeros).unwrap();
+        vec![
+            (Format::Gzip, gz.finish().unwrap()),
+            (Format::Zstd, zstd::encode_all(&zeros[..], 3).unwrap()),
+            (Format::Bzip2, bz.finish().unwrap()),
+            (Format::Xz, xz.finish().unwrap()),
+        ]
+    }
+
+    #[test]
+    fn compressed_bombs_are_refused_while_streaming() {
+        let limits = Limits::default();
+        for (format, bomb) in bombs() {
+            assert_eq!(crate::sniff::sniff(&bomb), format);
+            let budget = Budget::new(u64::MAX);
+            let mut r = decompress(format, Cursor::new(&bomb), &limits, &budget).unwrap();
+            let err = io::copy(&mut r, &mut io::sink()).unwrap_err();
+            let l = LimitReached::find(&err).unwrap_or_else(|| panic!("{format:?}: {err}"));
+            assert_eq!(l.what, "compression ratio", "{format:?}");
+            // Refused within the ratio of what was read, not at the end of the 200 MiB.
+            let out = r.count();
+            assert!(out <= l.limit + (1 << 20), "{format:?}: {out}");
+            assert!(out < 64 << 20, "{format:?}: {out} bytes inflated");
+        }
+        // An ordinary stream is not refused.
+        let text: String = (0..100_000u64)
+            .map(|i| format!("Línea {i}: mensaje número {} de la bandeja\n", i * 7919 % 10007))
+            .collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(text.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        let budget = Budget::new(u64::MAX);
+        let mut out = Vec::new();
+        decompress(Format::Gzip, Cursor::new(gz), &limits, &budget)
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, text.as_bytes());
+    }
+
+    #[test]
+    fn a_7z_bomb_is_refused_while_streaming_and_its_block_recorded() {
+        use sevenz_rust2::{ArchiveEntry, ArchiveWriter, SourceReader};
+        let zeros = vec![0u8; 200 << 20];
+        let mut w = ArchiveWriter::new(Cursor::new(Vec::new())).unwrap();
+        // One solid block: a small member, the bomb, another small member.
+        let names = ["antes.txt", "ceros.bin", "despues.txt"];
+        let data: [&[u8]; 3] = [b"antes", &zeros, b"despues"];
+        w.push_archive_entries(
+            names.iter().map(|n| ArchiveEntry::new_file(n)).collect(),
+            data.iter().map(|d| SourceReader::new(*d)).collect(),
+        )
+        .unwrap();
+        // And a block of its own after it.
+        w.push_archive_entry(ArchiveEntry::new_file("aparte.txt"), Some(&b"aparte"[..]))
+            .unwrap();
+        let bytes = w.finish().unwrap().into_inner();
+        assert!(bytes.len() < 1 << 20, "{}", bytes.len());
+        let limits = Limits::default();
+        let budget = Budget::new(u64::MAX);
+        let mut seen = Vec::new();
+        let summary = read_7z(Cursor::new(bytes), &limits, &budget, &mut |info, r| {
+            let got = match r {
+                Some(r) => {
+                    let mut v = Vec::new();
+                    match r.read_to_end(&mut v) {
+                        Ok(_) => format!("read {}", v.len()),
+                        Err(e) => format!("refused: {e}"),
+                    }
+                }
+                None => format!("not read: {}", info.refused.clone().unwrap_or_default()),
+            };
+            seen.push((info.name.clone(), got));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert_eq!(summary.members, 4, "{seen:?}");
+        assert_eq!(seen[0], ("antes.txt".into(), "read 5".into()));
+        assert_eq!(seen[1].0, "ceros.bin");
+        assert!(seen[1].1.starts_with("refused: compression ratio limit of"), "{seen:?}");
+        assert_eq!(seen[2].0, "despues.txt");
+        assert!(
+            seen[2].1.starts_with("not read: not read: the 7z solid block it is in was abandoned (compression ratio limit of"),
+            "{seen:?}"
+        );
+        assert_eq!(seen[3], ("aparte.txt".into(), "read 6".into()));
+        // Nothing near the 200 MiB was inflated.
+        assert!(budget.remaining() > u64::MAX - (64 << 20));
     }
 
     #[test]

@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use trove_formats::Limits;
 use trove_formats::archive::{self, ArchiveError, Budget, LimitReached, MemberInfo, MemberKind};
@@ -24,6 +26,8 @@ pub struct Ctx {
     pub tmp: PathBuf,
     /// Members larger than this are spilled to `tmp` instead of being held in memory.
     pub spill_threshold: u64,
+    /// Bytes written to spill files so far (shared by every thread of a run).
+    pub spilled: Arc<AtomicU64>,
 }
 
 /// The pipeline could not go on (the catalog writer stopped).
@@ -298,11 +302,32 @@ pub fn buffer(ctx: &Ctx, r: &mut dyn Read, size_hint: Option<u64>) -> io::Result
     if (mem.len() as u64) <= ctx.spill_threshold {
         return Ok(Payload::Memory(mem));
     }
-    let mut tmp = tempfile::NamedTempFile::new_in(&ctx.tmp)?;
-    io::Write::write_all(&mut tmp, &mem)?;
+    let tmp = tempfile::NamedTempFile::new_in(&ctx.tmp)?;
+    let mut w = CountingWriter {
+        inner: tmp,
+        count: &ctx.spilled,
+    };
+    io::Write::write_all(&mut w, &mem)?;
     drop(mem);
-    io::copy(r, &mut tmp)?;
-    Ok(Payload::Spill(tmp.into_temp_path()))
+    io::copy(r, &mut w)?;
+    Ok(Payload::Spill(w.inner.into_temp_path()))
+}
+
+struct CountingWriter<'a, W> {
+    inner: W,
+    count: &'a AtomicU64,
+}
+
+impl<W: io::Write> io::Write for CountingWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn visitor<'a>(

@@ -22,6 +22,7 @@ pub mod expand;
 pub mod outlook;
 pub mod process;
 pub mod produce;
+pub mod spill;
 pub mod unit;
 mod writer;
 
@@ -160,6 +161,11 @@ pub struct RunSummary {
     pub already_done: u64,
     /// Containers left incomplete (only after an error).
     pub incomplete: usize,
+    /// Bytes written to spill files in the case's tmp folder (members too large to hold in
+    /// memory), all removed again.
+    pub spilled_bytes: u64,
+    /// Bytes of spill files left by runs that did not finish (killed), removed at the start.
+    pub stale_spill_bytes_removed: u64,
     /// Search index documents written.
     pub indexed: u64,
     /// Search index documents that could not be built (see the log; `trove reindex` retries).
@@ -199,10 +205,14 @@ pub fn ingest(
     } else {
         opts.threads
     };
+    // Spill files of runs that were killed are removed here; this run's go in a folder of its
+    // own, removed when it ends.
+    let (spill, swept) = spill::SpillDir::create(&case.tmp_dir())?;
     let ctx = Ctx {
         limits: opts.limits,
-        tmp: case.tmp_dir(),
+        tmp: spill.path().to_path_buf(),
         spill_threshold: opts.spill_threshold,
+        spilled: Default::default(),
     };
     let blobs = case.blob_dir();
     let inflight = InFlight::new(opts.queue_bytes);
@@ -328,6 +338,8 @@ pub fn ingest(
         bytes: Progress::get(&progress.bytes),
         already_done: Progress::get(&progress.already_done),
         incomplete,
+        spilled_bytes: ctx.spilled.load(Ordering::Relaxed),
+        stale_spill_bytes_removed: swept.bytes,
         indexed: Progress::get(&progress.indexed),
         index_failed: Progress::get(&progress.index_failed),
         extraction_error,
@@ -338,6 +350,7 @@ pub fn ingest(
         status,
         &serde_json::to_value(&summary).unwrap_or_default(),
     )?;
+    drop(spill);
     outcome?;
     Ok(summary)
 }

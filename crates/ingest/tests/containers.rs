@@ -389,3 +389,116 @@ fn a_zip_of_zips_stops_at_the_inputs_budget() {
     assert!(reports[0].reasons.iter().any(|r| r.reason == reason));
     assert_report_sums(&t);
 }
+
+#[test]
+fn compressed_bombs_are_refused_before_they_are_spilled() {
+    // 64 MiB of zeros in each codec and in a 7z. Over the spill threshold (8 MiB here), each
+    // would be written to the case's tmp folder; the ratio checked while streaming refuses it
+    // after a megabyte or so. The budget of the input is set high so that only that check
+    // stands in the way.
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    let zeros = vec![0u8; 64 << 20];
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&zeros).unwrap();
+    write(&dir, "bomba.bin.gz", &gz.finish().unwrap());
+    write(&dir, "bomba.bin.zst", &zstd::encode_all(&zeros[..], 3).unwrap());
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&zeros).unwrap();
+    write(&dir, "bomba.bin.bz2", &bz.finish().unwrap());
+    let mut xz =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::default()).unwrap();
+    xz.write_all(&zeros).unwrap();
+    write(&dir, "bomba.bin.xz", &xz.finish().unwrap());
+    let mut sz = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
+    sz.push_archive_entry(
+        sevenz_rust2::ArchiveEntry::new_file("bomba.bin"),
+        Some(&zeros[..]),
+    )
+    .unwrap();
+    write(&dir, "bomba.7z", &sz.finish().unwrap().into_inner());
+    drop(zeros);
+
+    let mut o = opts(&dir);
+    o.spill_threshold = 8 << 20;
+    o.limits.max_ratio = 100;
+    o.limits.min_expanded_bytes = 4 << 30;
+    let summary = t.ingest_with(o);
+
+    let rows = t.strings(
+        "SELECT p.name || '|' || i.name || '|' || i.outcome || '|' || COALESCE(i.reason, '') FROM items i
+         JOIN items p ON p.id = i.parent_id ORDER BY p.name",
+    );
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    let parents = ["bomba.7z", "bomba.bin.bz2", "bomba.bin.gz", "bomba.bin.xz", "bomba.bin.zst"];
+    for (row, parent) in rows.iter().zip(parents) {
+        assert!(
+            row.starts_with(&format!(
+                "{parent}|bomba.bin|skipped|not read: compression ratio limit of "
+            )),
+            "{row}"
+        );
+    }
+    // Refused before anything was spilled, and nothing is left in the tmp folder.
+    assert_eq!(summary.spilled_bytes, 0, "{summary:?}");
+    assert_eq!(common::files_on_disk(&t.case.tmp_dir()).0, 0);
+    assert_report_sums(&t);
+}
+
+#[test]
+fn spills_of_dead_runs_are_removed_at_the_next_ingest() {
+    let t = TestCase::new();
+    let tmp = t.case.tmp_dir();
+    // A run killed while spilling: its lock file unlocked, a 3 GB (sparse) spill file left.
+    std::fs::create_dir_all(tmp.join("spill-4000001-1-0")).unwrap();
+    std::fs::File::create(tmp.join("spill-4000001-1-0.lock")).unwrap();
+    let big = std::fs::File::create(tmp.join("spill-4000001-1-0/.tmpAbCdEf")).unwrap();
+    big.set_len(3 << 30).unwrap();
+    // One killed before it could even name its lock file.
+    std::fs::create_dir_all(tmp.join("spill-4000002-1-0")).unwrap();
+    std::fs::write(tmp.join("spill-4000002-1-0/.tmp123456"), b"x").unwrap();
+    // A live run (this process holds the lock), and a file of the server's.
+    std::fs::create_dir_all(tmp.join("spill-1-1-0")).unwrap();
+    std::fs::write(tmp.join("spill-1-1-0/.tmpLive00"), b"live").unwrap();
+    let live = std::fs::File::create(tmp.join("spill-1-1-0.lock")).unwrap();
+    live.lock().unwrap();
+    std::fs::write(tmp.join("export-abc.zip"), b"PK").unwrap();
+
+    let dir = t.dir.path().join("in");
+    // A member over the spill threshold, so that this run spills too.
+    write(&dir, "a.zip", &zip_of(&[("grande.bin", &vec![7u8; 3 << 20])]));
+    let mut o = opts(&dir);
+    o.spill_threshold = 1 << 20;
+    let summary = t.ingest_with(o);
+    assert_eq!(summary.stale_spill_bytes_removed, (3 << 30) + 1);
+    assert_eq!(summary.spilled_bytes, 3 << 20);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM items WHERE name = 'grande.bin' AND outcome = 'stored'"),
+        1
+    );
+    let mut left: Vec<String> = walkdir::WalkDir::new(&tmp)
+        .min_depth(1)
+        .into_iter()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .strip_prefix(&tmp)
+                .unwrap()
+                .display()
+                .to_string()
+        })
+        .collect();
+    left.sort();
+    // The live run's folder and the server's file stay; this run cleaned up after itself.
+    assert_eq!(
+        left,
+        ["export-abc.zip", "spill-1-1-0", "spill-1-1-0.lock", "spill-1-1-0/.tmpLive00"]
+            .map(String::from)
+    );
+    drop(live);
+    // Once its run is gone, the next ingest removes it.
+    let again = t.ingest_with(opts(&dir));
+    assert_eq!(again.stale_spill_bytes_removed, 4);
+    assert!(!tmp.join("spill-1-1-0").exists());
+    assert!(tmp.join("export-abc.zip").exists());
+}
