@@ -99,6 +99,15 @@ fn snapshot(case: &Path) -> Vec<String> {
     .collect()
 }
 
+/// The extraction half of the report (`report --json`'s `extraction`): formats, outcomes,
+/// flags and reasons of every distinct document.
+fn extraction(case: &Path) -> serde_json::Value {
+    let case = Case::open(case).unwrap();
+    let r = trove_store::extraction::report(&case.reader().unwrap()).unwrap();
+    assert_eq!(r.not_extracted, 0, "{r:?}");
+    serde_json::to_value(&r).unwrap()
+}
+
 fn init(case: &Path) {
     assert!(trove().arg("init").arg(case).status().unwrap().success());
 }
@@ -184,6 +193,11 @@ fn kill_nine_and_resume_equals_uninterrupted() {
         "the ingest should have been killed mid-run at least twice ({kills})"
     );
     assert_same(&expected, &snapshot(&crashed));
+    // The same report: each document judged under all its carriers, whichever came first.
+    assert_eq!(
+        extraction(&crashed),
+        extraction(&tmp.path().join("reference"))
+    );
 
     // Every blob intact, every stored item has its blob; the pack tails cut by crashes are gone.
     let case = Case::open(&crashed).unwrap();
@@ -221,4 +235,8 @@ fn kill_nine_inside_outlook_stores_and_resume() {
     let kills = kill_and_resume(&crashed, &dump, full / 5);
     assert!(kills >= 2, "{kills}");
     assert_same(&expected, &snapshot(&crashed));
+    assert_eq!(
+        extraction(&crashed),
+        extraction(&tmp.path().join("reference"))
+    );
 }
