@@ -286,6 +286,11 @@ enum BenchCommand {
         clients: usize,
         #[arg(long, default_value_t = 60)]
         seconds: u64,
+        /// One viewer sends costly queries (200 wildcards, 2,000 fuzzy words) while the
+        /// clients search: their latencies with the server's query bounds and fair slots, and
+        /// without them (the old behaviour, run here only), each phase --seconds long.
+        #[arg(long)]
+        heavy: bool,
         #[arg(long)]
         json: bool,
     },
@@ -539,9 +544,19 @@ fn run(cli: Cli) -> Result<()> {
                     case,
                     clients,
                     seconds,
+                    heavy,
                     json,
                 },
         } => {
+            if heavy {
+                let b = bench_http::heavy(&case, clients, seconds)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&b)?);
+                } else {
+                    bench_http::print_heavy(&b);
+                }
+                return Ok(());
+            }
             let b = bench_http::http(&case, clients, seconds)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&b)?);

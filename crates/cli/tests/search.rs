@@ -25,7 +25,14 @@ fn build(dir: &Path) -> String {
     let case = dir.join("case");
     let leak_s = leak.to_string_lossy().into_owned();
     let case_s = case.to_string_lossy().into_owned();
-    let o = trove(&["synth", &leak_s, "--messages", "120", "--layouts", "maildir"]);
+    let o = trove(&[
+        "synth",
+        &leak_s,
+        "--messages",
+        "120",
+        "--layouts",
+        "maildir",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let o = trove(&["init", &case_s]);
     assert!(o.status.success(), "{}", text(&o));
@@ -59,7 +66,7 @@ fn offsets_limits_cursors_and_costly_queries() {
     for (args, name) in [
         (vec!["--limit", "999999999999"], "--limit"),
         (vec!["--limit", "0"], "--limit"),
-        (vec!["--offset", "-1"], "--offset"),
+        (vec!["--offset=-1"], "--offset"),
         (vec!["--offset", "lots"], "--offset"),
         (vec!["--offset", "99999999999999999999999"], "--offset"),
     ] {
@@ -100,7 +107,10 @@ fn offsets_limits_cursors_and_costly_queries() {
     let o = trove(&["search", &case, &q]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let t = text(&o);
-    assert!(t.contains("query too costly") && t.contains("at most 64"), "{t}");
+    assert!(
+        t.contains("query too costly") && t.contains("at most 64"),
+        "{t}"
+    );
     let o = trove(&["count", &case, &q]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }

@@ -478,7 +478,10 @@ where
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let mut scorer = self.scorer(reader, 1.0)?;
         if scorer.seek(doc) == doc {
-            Ok(Explanation::new("one of the words the clause expands to", 1.0))
+            Ok(Explanation::new(
+                "one of the words the clause expands to",
+                1.0,
+            ))
         } else {
             Err(TantivyError::InvalidArgument(format!(
                 "document {doc} does not match"
@@ -519,7 +522,9 @@ pub(crate) fn collect<C: Collector>(
                 doc = scorer.advance();
             }
         } else {
-            each_block(&mut *scorer, alive, budget, &mut |docs| child.collect_block(docs))?;
+            each_block(&mut *scorer, alive, budget, &mut |docs| {
+                child.collect_block(docs)
+            })?;
         }
         fruits.push(child.harvest());
     }

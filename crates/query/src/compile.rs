@@ -365,8 +365,8 @@ impl<'a> Compiler<'a> {
     }
 
     fn regex(&self, field: TField, re: &str, span: Span) -> Result<Q, QueryError> {
-        let regex = tantivy_fst::Regex::new(re)
-            .map_err(|e| self.err(format!("bad pattern: {e}"), span))?;
+        let regex =
+            tantivy_fst::Regex::new(re).map_err(|e| self.err(format!("bad pattern: {e}"), span))?;
         Ok(match &self.budget {
             Some(b) => Box::new(Bounded::new(field, Arc::new(regex), span, b.clone())),
             None => Box::new(RegexQuery::from_regex(regex, field)),

@@ -216,7 +216,11 @@ impl Collector for Page {
     type Fruit = PageFruit;
     type Child = PageSegment;
 
-    fn for_segment(&self, ord: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<Self::Child> {
+    fn for_segment(
+        &self,
+        ord: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
         Ok(PageSegment {
             ranker: Ranker::new(self.sort, reader),
             ord,
@@ -254,7 +258,11 @@ impl SegmentCollector for PageSegment {
     fn collect(&mut self, doc: DocId, score: Score) {
         let rank = self.ranker.rank(doc, score);
         if let Some((bound, inclusive)) = self.after {
-            let keep = if inclusive { rank >= bound } else { rank > bound };
+            let keep = if inclusive {
+                rank >= bound
+            } else {
+                rank > bound
+            };
             if !keep {
                 return;
             }
@@ -292,7 +300,11 @@ pub(crate) struct Segments {
 
 impl Segments {
     pub fn of(searcher: &Searcher) -> Segments {
-        let mut ids: Vec<u128> = searcher.segment_readers().iter().map(segment_number).collect();
+        let mut ids: Vec<u128> = searcher
+            .segment_readers()
+            .iter()
+            .map(segment_number)
+            .collect();
         ids.sort_unstable();
         Segments { ids }
     }
@@ -355,7 +367,11 @@ impl Collector for Select<'_> {
     type Fruit = SelectFruit;
     type Child = SelectSegment;
 
-    fn for_segment(&self, _: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SelectSegment> {
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SelectSegment> {
         let ranker = Ranker::new(self.sort, reader);
         let seg_index = u128::from(self.segments.index(ranker.segment)) << 32;
         let counts = match self.pass {
@@ -572,9 +588,19 @@ mod tests {
             Cursor::parse(&s, Sort::Relevance),
             Err(SearchError::Invalid(_))
         ));
-        for bad in ["", "x", &s[1..], &format!("{s}0"), &s.replace('a', "g"), &s.replacen('n', "ñ", 1)] {
+        for bad in [
+            "",
+            "x",
+            &s[1..],
+            &format!("{s}0"),
+            &s.replace('a', "g"),
+            &s.replacen('n', "ñ", 1),
+        ] {
             assert!(
-                matches!(Cursor::parse(bad, Sort::Newest), Err(SearchError::Invalid(_))),
+                matches!(
+                    Cursor::parse(bad, Sort::Newest),
+                    Err(SearchError::Invalid(_))
+                ),
                 "{bad}"
             );
         }
@@ -594,17 +620,22 @@ mod tests {
         let date = sb.add_i64_field("date", INDEXED | FAST);
         let body = sb.add_text_field("body", TEXT);
         let index = Index::create_in_ram(sb.build());
-        let mut w: IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        let mut w: IndexWriter<TantivyDocument> =
+            index.writer_with_num_threads(1, 50_000_000).unwrap();
         w.set_merge_policy(Box::new(tantivy::merge_policy::NoMergePolicy));
         let mut n = 0u64;
         for seg in 0..3 {
             for _ in 0..(4_000 + seg * 700) {
                 // Scores tie in groups (term frequency 1–4, two lengths); dates tie in
                 // groups of 7; every 11th document has no date.
-                let words = "x ".repeat((n % 4 + 1) as usize) + if n % 3 == 0 { "y y y" } else { "" };
+                let words =
+                    "x ".repeat((n % 4 + 1) as usize) + if n % 3 == 0 { "y y y" } else { "" };
                 let mut d = doc!(key => format!("k{n:06}"), body => words);
                 if n % 11 != 0 {
-                    d.add_i64(date, 1_000_000 + (n / 7) as i64 * if n % 2 == 0 { 1 } else { -1 });
+                    d.add_i64(
+                        date,
+                        1_000_000 + (n / 7) as i64 * if n % 2 == 0 { 1 } else { -1 },
+                    );
                 }
                 w.add_document(d).unwrap();
                 n += 1;
@@ -630,8 +661,17 @@ mod tests {
         ] {
             let scoring = sort == Sort::Relevance;
             let w = crate::bounds::weight(&searcher, &**query, scoring, &budget).unwrap();
-            let full = collect(&searcher, &*w, &Page { sort, k: n as usize, after: None }, &budget)
-                .unwrap();
+            let full = collect(
+                &searcher,
+                &*w,
+                &Page {
+                    sort,
+                    k: n as usize,
+                    after: None,
+                },
+                &budget,
+            )
+            .unwrap();
             let total = full.past;
             assert_eq!(full.entries.len() as u64, total);
             assert!(total > 12_000, "{total}");
@@ -639,26 +679,52 @@ mod tests {
             assert!(full.entries.windows(2).all(|p| p[0].rank < p[1].rank));
             for offset in [0u64, 1, 4_095, 4_096, 5_001, 7_777, total - 20, total - 1] {
                 let rank = select(&searcher, &*w, &budget, sort, offset, total).unwrap();
-                assert_eq!(rank, Some(full.entries[offset as usize].rank), "{sort:?} at {offset}");
+                assert_eq!(
+                    rank,
+                    Some(full.entries[offset as usize].rank),
+                    "{sort:?} at {offset}"
+                );
                 let page = collect(
                     &searcher,
                     &*w,
-                    &Page { sort, k: 20, after: rank.map(|r| (r, true)) },
+                    &Page {
+                        sort,
+                        k: 20,
+                        after: rank.map(|r| (r, true)),
+                    },
                     &budget,
                 )
                 .unwrap();
-                let want: Vec<Rank> =
-                    full.entries.iter().skip(offset as usize).take(20).map(|e| e.rank).collect();
+                let want: Vec<Rank> = full
+                    .entries
+                    .iter()
+                    .skip(offset as usize)
+                    .take(20)
+                    .map(|e| e.rank)
+                    .collect();
                 let got: Vec<Rank> = page.entries.iter().map(|e| e.rank).collect();
                 assert_eq!(got, want, "{sort:?} page at {offset}");
                 assert_eq!(page.past, total - offset);
             }
-            assert_eq!(select(&searcher, &*w, &budget, sort, total, total).unwrap(), None);
+            assert_eq!(
+                select(&searcher, &*w, &budget, sort, total, total).unwrap(),
+                None
+            );
             // Paging by cursor visits every result once, in order.
             let mut after = None;
             let mut seen = Vec::new();
             loop {
-                let p = collect(&searcher, &*w, &Page { sort, k: 1000, after }, &budget).unwrap();
+                let p = collect(
+                    &searcher,
+                    &*w,
+                    &Page {
+                        sort,
+                        k: 1000,
+                        after,
+                    },
+                    &budget,
+                )
+                .unwrap();
                 let Some(last) = p.entries.last() else { break };
                 after = Some((last.rank, false));
                 seen.extend(p.entries.iter().map(|e| e.rank));

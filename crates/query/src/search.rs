@@ -421,13 +421,17 @@ impl Searchable {
         let total_u = total as u64;
         let (offset, entries) = match (found, after) {
             (Some(f), Some(_)) => (total_u.saturating_sub(f.past) as usize, f.entries),
-            (Some(f), None) => (
-                req.offset,
-                f.entries.into_iter().skip(req.offset).collect(),
-            ),
+            (Some(f), None) => (req.offset, f.entries.into_iter().skip(req.offset).collect()),
             (None, _) if (req.offset as u64) >= total_u => (req.offset, Vec::new()),
             (None, _) => {
-                let from = select(&searcher, &*w, &budget, req.sort, req.offset as u64, total_u)?;
+                let from = select(
+                    &searcher,
+                    &*w,
+                    &budget,
+                    req.sort,
+                    req.offset as u64,
+                    total_u,
+                )?;
                 let entries = match from {
                     Some(rank) => {
                         collect(

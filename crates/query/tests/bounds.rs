@@ -131,7 +131,11 @@ fn cursor_pages_equal_offset_pages() {
             req.snippets = false;
             req.after = after.clone();
             let r = f.s.search(&req).unwrap();
-            assert_eq!(r.offset, by_cursor.len(), "{q}: the offset of a cursor page");
+            assert_eq!(
+                r.offset,
+                by_cursor.len(),
+                "{q}: the offset of a cursor page"
+            );
             let mut by_off = Request::new(q);
             by_off.sort = sort;
             by_off.limit = 7;
@@ -139,7 +143,10 @@ fn cursor_pages_equal_offset_pages() {
             by_off.offset = by_cursor.len();
             let o = f.s.search(&by_off).unwrap();
             assert_eq!(keys(&r), keys(&o), "{q} {sort:?}: page {pages}");
-            assert_eq!(r.next, o.next, "{q}: both pages point to the same next page");
+            assert_eq!(
+                r.next, o.next,
+                "{q}: both pages point to the same next page"
+            );
             by_cursor.extend(keys(&r));
             by_offset.extend(keys(&o));
             pages += 1;
@@ -176,7 +183,10 @@ fn two_hundred_wildcards_are_refused_naming_the_one_past_the_limit() {
         Err(SearchError::TooCostly(_))
     ));
     // And 2,000 fuzzy words.
-    let q = (0..2000).map(|i| format!("palabra{i}~2")).collect::<Vec<_>>().join(" ");
+    let q = (0..2000)
+        .map(|i| format!("palabra{i}~2"))
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(matches!(
         f.s.search(&Request::new(q)),
         Err(SearchError::TooCostly(_))

@@ -193,7 +193,10 @@ async fn work<T: Send + 'static>(
 /// Runs password hashing (argon2) on its own bounded pool, never on the search slots, so that
 /// a flood of logins cannot slow searches down. Past `hashing_queue` logins waiting, the
 /// server answers 503 at once rather than queueing without end.
-async fn hashing<T: Send + 'static>(app: &App, f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
+async fn hashing<T: Send + 'static>(
+    app: &App,
+    f: impl FnOnce() -> Res<T> + Send + 'static,
+) -> Res<T> {
     use std::sync::atomic::Ordering;
     struct Queued<'a>(&'a std::sync::atomic::AtomicUsize);
     impl Drop for Queued<'_> {
@@ -299,12 +302,15 @@ impl Params {
 
 /// A number in the path (an item, an attachment part), refused by name when it is not one.
 fn path_number<T: std::str::FromStr>(name: &str, v: &str, max: &str) -> Res<T> {
-    v.parse::<T>().ok().filter(|_| !v.starts_with(['-', '+'])).ok_or_else(|| {
-        ServerError::BadRequest(format!(
-            "{name}: '{}' is not a whole number from 0 to {max}",
-            shown(v)
-        ))
-    })
+    v.parse::<T>()
+        .ok()
+        .filter(|_| !v.starts_with(['-', '+']))
+        .ok_or_else(|| {
+            ServerError::BadRequest(format!(
+                "{name}: '{}' is not a whole number from 0 to {max}",
+                shown(v)
+            ))
+        })
 }
 
 fn item_number(v: &str) -> Res<i64> {
@@ -557,7 +563,10 @@ async fn person(
 ) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
     let a = address.clone();
-    let p = work(&app, &c, move || Ok(trove_query::explore::person(&*entry.searchable()?, &a)?)).await?;
+    let p = work(&app, &c, move || {
+        Ok(trove_query::explore::person(&*entry.searchable()?, &a)?)
+    })
+    .await?;
     audit(
         &app,
         &c,
@@ -575,8 +584,10 @@ async fn thread(
 ) -> Res<Json<Value>> {
     let entry = c.case(&app, &case)?;
     let t = thread.clone();
-    let nodes =
-        work(&app, &c, move || Ok(trove_query::explore::thread(&*entry.searchable()?, &t)?)).await?;
+    let nodes = work(&app, &c, move || {
+        Ok(trove_query::explore::thread(&*entry.searchable()?, &t)?)
+    })
+    .await?;
     if nodes.is_empty() {
         return Err(ServerError::NotFound(format!("thread {thread}")));
     }

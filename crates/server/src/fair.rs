@@ -220,7 +220,11 @@ mod tests {
             l.running + l.waiting == 5
         })
         .await;
-        assert_eq!(fair.load("a").running, 1, "A holds one slot, its others wait");
+        assert_eq!(
+            fair.load("a").running,
+            1,
+            "A holds one slot, its others wait"
+        );
         let served = Arc::new(AtomicUsize::new(0));
         let b = {
             let (fair, served) = (fair.clone(), served.clone());

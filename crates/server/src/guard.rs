@@ -126,7 +126,8 @@ impl LoginGuard {
             map.retain(|_, e| {
                 e.checking > 0
                     || e.locked_until.is_some_and(|t| t > now)
-                    || e.last_failure.is_some_and(|t| now.duration_since(t) < forget)
+                    || e.last_failure
+                        .is_some_and(|t| now.duration_since(t) < forget)
             });
         }
         let keys = [
@@ -261,13 +262,22 @@ mod tests {
         }
         let a = g.begin("ana", "10.0.0.1", t0).unwrap();
         let locked = g.failed(a, t0).unwrap();
-        assert_eq!((locked.scope, locked.for_), (Scope::Account, Duration::from_secs(30)));
-        assert_eq!(g.begin("ana", "10.0.0.2", t0).err(), Some(Duration::from_secs(30)));
+        assert_eq!(
+            (locked.scope, locked.for_),
+            (Scope::Account, Duration::from_secs(30))
+        );
+        assert_eq!(
+            g.begin("ana", "10.0.0.2", t0).err(),
+            Some(Duration::from_secs(30))
+        );
         // Another account from the same address is not locked.
         assert!(g.begin("bea", "10.0.0.1", t0).is_ok());
         let t1 = t0 + Duration::from_secs(31);
         let a = g.begin("ana", "10.0.0.1", t1).unwrap();
-        assert_eq!(g.failed(a, t1).map(|l| l.for_), Some(Duration::from_secs(60)));
+        assert_eq!(
+            g.failed(a, t1).map(|l| l.for_),
+            Some(Duration::from_secs(60))
+        );
         let t2 = t1 + Duration::from_secs(61);
         let a = g.begin("ana", "10.0.0.1", t2).unwrap();
         g.succeeded(a);
@@ -279,8 +289,13 @@ mod tests {
     fn attempts_being_checked_count_and_an_abandoned_one_does_not() {
         let g = LoginGuard::new(policy());
         let t0 = Instant::now();
-        let held: Vec<Attempt> = (0..3).map(|_| g.begin("ana", "10.0.0.1", t0).unwrap()).collect();
-        assert!(g.begin("ana", "10.0.0.1", t0).is_err(), "three already being checked");
+        let held: Vec<Attempt> = (0..3)
+            .map(|_| g.begin("ana", "10.0.0.1", t0).unwrap())
+            .collect();
+        assert!(
+            g.begin("ana", "10.0.0.1", t0).is_err(),
+            "three already being checked"
+        );
         assert_eq!(g.checking(), 3);
         drop(held);
         assert_eq!(g.checking(), 0);

@@ -87,7 +87,7 @@ impl IntoResponse for ServerError {
                 "error": q.message, "column": q.column(), "start": q.span.start, "end": q.span.end,
             }),
             ServerError::Search(trove_query::SearchError::TooCostly(q)) => serde_json::json!({
-                "error": format!("query too costly: {}", q.message), "too_costly": true,
+                "error": q.message, "too_costly": true,
                 "column": q.column(), "start": q.span.start, "end": q.span.end,
                 "part": q.query.get(q.span.start..q.span.end).unwrap_or(""),
             }),

@@ -968,7 +968,11 @@ fn any_offset_answers_and_bad_numbers_are_named() {
             let by_cursor = vic
                 .get(&format!(
                     "/api/cases/sedena/search?q=*&sort={sort}&limit=9{}",
-                    if after.is_empty() { String::new() } else { format!("&after={after}") }
+                    if after.is_empty() {
+                        String::new()
+                    } else {
+                        format!("&after={after}")
+                    }
                 ))
                 .json();
             let by_offset = vic

@@ -148,7 +148,10 @@ fn get(base: &str, cookie: &str, path: &str) -> (u16, Value) {
         .call()
         .unwrap();
     let status = r.status().as_u16();
-    (status, r.body_mut().read_json::<Value>().unwrap_or(Value::Null))
+    (
+        status,
+        r.body_mut().read_json::<Value>().unwrap_or(Value::Null),
+    )
 }
 
 /// Waits (polling) for a condition the test needs before it goes on; a condition never met
@@ -188,7 +191,10 @@ fn one_users_heavy_searches_do_not_starve_another() {
                 let (status, _) = get(
                     &base,
                     &cookie,
-                    &format!("/api/cases/caso/search?q=*&limit=1000&facets=true&sort={}", ["newest", "oldest"][i % 2]),
+                    &format!(
+                        "/api/cases/caso/search?q=*&limit=1000&facets=true&sort={}",
+                        ["newest", "oldest"][i % 2]
+                    ),
                 );
                 answered.fetch_add(1, Ordering::SeqCst);
                 status
@@ -288,7 +294,11 @@ fn failed_logins_from_one_address_lock_the_address() {
         assert_eq!(a.status, 401, "{i}");
     }
     let (a, _) = login(&s.base, "vic", PASSWORD);
-    assert_eq!(a.status, 429, "every account from that address waits: {}", a.body);
+    assert_eq!(
+        a.status, 429,
+        "every account from that address waits: {}",
+        a.body
+    );
     assert_eq!(a.retry_after, Some(20));
     later.store(21, Ordering::SeqCst);
     assert_eq!(login(&s.base, "vic", PASSWORD).0.status, 200);

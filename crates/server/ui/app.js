@@ -525,7 +525,7 @@ async function pageSearch(_parts, params, seq) {
   try {
     resp = await api(casePath('search') + qs({ q: p.q, sort: p.sort, offset: p.offset, limit: p.limit, facets: 'true' }));
   } catch (e) {
-    if (e.status === 400 && e.body && e.body.start !== undefined) {
+    if ((e.status === 400 || e.status === 422) && e.body && e.body.start !== undefined) {
       add(status, queryError(p.q, e.body));
       return root;
     }
@@ -567,7 +567,7 @@ function queryError(q, err) {
   const s = at(err.start) ?? q.length;
   const e = Math.max(s + 1, at(err.end) ?? q.length);
   return el('div', { class: 'qerror', role: 'alert' },
-    el('strong', null, 'Invalid query: '), err.error, err.column !== undefined ? ` (at column ${err.column + 1})` : '',
+    el('strong', null, err.too_costly ? 'Query too costly: ' : 'Invalid query: '), err.error, err.column !== undefined ? ` (at column ${err.column + 1})` : '',
     el('pre', null, q.slice(0, s), el('mark', { class: 'err' }, q.slice(s, e) || ' '), q.slice(e)));
 }
 
