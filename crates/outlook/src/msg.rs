@@ -249,7 +249,8 @@ impl<O: Ole> MsgReader<'_, O> {
             let Some(code) = name.strip_prefix(SUBSTG) else {
                 continue;
             };
-            if *is_storage || code.len() != 8 {
+            // A damaged directory read tolerantly may hold any name: the code must be ASCII hex.
+            if *is_storage || code.len() != 8 || !code.is_ascii() {
                 continue;
             }
             let (Ok(id), Ok(ty)) = (
