@@ -281,6 +281,11 @@ pub struct Phase {
 
 const HEAVY_USER: &str = "pesado";
 
+/// One client's latencies (ms) and errors.
+type Latencies = (Vec<f64>, u64);
+/// The heavy viewer's requests on one connection: answered, refused, cut off.
+type HeavyOutcome = (u64, u64, u64);
+
 fn heavy_queries() -> Vec<String> {
     vec![
         vec!["*x*"; 200].join(" "),
@@ -324,7 +329,7 @@ fn phase(
     let base = format!("http://{addr}");
     let queries = heavy_queries();
     let until = Instant::now() + Duration::from_secs(seconds);
-    let (others, heavy): (Vec<(Vec<f64>, u64)>, Vec<(u64, u64, u64)>) = std::thread::scope(|sc| {
+    let (others, heavy): (Vec<Latencies>, Vec<HeavyOutcome>) = std::thread::scope(|sc| {
         let heavy: Vec<_> = (0..2)
             .map(|i| {
                 let (base, name, queries) = (&base, name, &queries);

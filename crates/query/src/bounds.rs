@@ -120,7 +120,7 @@ fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -447,7 +447,7 @@ where
             if infos.len() > b.bounds.max_expansions {
                 return Err(b.too_many(self.span));
             }
-            if infos.len() % 512 == 0 {
+            if infos.len().is_multiple_of(512) {
                 b.tick()?;
             }
         }
@@ -516,7 +516,7 @@ pub(crate) fn collect<C: Collector>(
                     child.collect(doc, scorer.score());
                 }
                 n = n.wrapping_add(1);
-                if n % 4096 == 0 {
+                if n.is_multiple_of(4096) {
                     budget.check_time()?;
                 }
                 doc = scorer.advance();
@@ -556,7 +556,7 @@ pub(crate) fn each_block(
             None => f(&buf[..n]),
         }
         blocks = blocks.wrapping_add(1);
-        if blocks % 64 == 0 {
+        if blocks.is_multiple_of(64) {
             budget.check_time()?;
         }
         if n < COLLECT_BLOCK_BUFFER_LEN {

@@ -628,13 +628,13 @@ mod tests {
             for _ in 0..(4_000 + seg * 700) {
                 // Scores tie in groups (term frequency 1–4, two lengths); dates tie in
                 // groups of 7; every 11th document has no date.
-                let words =
-                    "x ".repeat((n % 4 + 1) as usize) + if n % 3 == 0 { "y y y" } else { "" };
+                let words = "x ".repeat((n % 4 + 1) as usize)
+                    + if n.is_multiple_of(3) { "y y y" } else { "" };
                 let mut d = doc!(key => format!("k{n:06}"), body => words);
-                if n % 11 != 0 {
+                if !n.is_multiple_of(11) {
                     d.add_i64(
                         date,
-                        1_000_000 + (n / 7) as i64 * if n % 2 == 0 { 1 } else { -1 },
+                        1_000_000 + (n / 7) as i64 * if n.is_multiple_of(2) { 1 } else { -1 },
                     );
                 }
                 w.add_document(d).unwrap();

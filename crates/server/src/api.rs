@@ -1224,7 +1224,7 @@ async fn export(
             e2.searchable()?
                 .query(&q2)
                 .map(|_| ())
-                .map_err(|e| ServerError::Search(e.into()))
+                .map_err(ServerError::Search)
         })
         .await?;
     }
