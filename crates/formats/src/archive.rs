@@ -306,7 +306,9 @@ macro_rules! zip_info {
                 &oem_cp::code_table::DECODING_TABLE_CP850,
             ),
         };
-        let kind = if f.is_dir() {
+        // A name ending in `/` makes a folder only when the entry holds nothing (an empty
+        // stream deflated is two bytes): one that holds data is a member, name and all.
+        let kind = if f.is_dir() && f.size() == 0 && f.compressed_size() <= 2 {
             MemberKind::Directory
         } else if f.is_symlink() {
             MemberKind::Link
@@ -579,7 +581,9 @@ pub fn read_tar<R: Read>(
             tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
                 MemberKind::File
             }
-            tar::EntryType::Directory => MemberKind::Directory,
+            // A folder entry that holds data is a member (its data would be lost otherwise).
+            tar::EntryType::Directory if header.size().unwrap_or(0) == 0 => MemberKind::Directory,
+            tar::EntryType::Directory => MemberKind::File,
             tar::EntryType::Symlink | tar::EntryType::Link => MemberKind::Link,
             _ => MemberKind::Other,
         };

@@ -502,3 +502,71 @@ fn spills_of_dead_runs_are_removed_at_the_next_ingest() {
     assert!(!tmp.join("spill-1-1-0").exists());
     assert!(tmp.join("export-abc.zip").exists());
 }
+
+#[test]
+fn zip_entries_named_like_folders_but_holding_data_are_members() {
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    let mut z = HandZip::new();
+    let hidden = z.add("carpeta/", eml("escondido", "en una carpeta").as_bytes(), false);
+    let empty = z.add("vacia/", b"", false);
+    // Java writes folders deflated: two bytes of an empty stream, still a folder.
+    let java = z.add("java/", b"", true);
+    let deflated = z.add("otra/", b"datos comprimidos en una carpeta", true);
+    let zip = write(
+        &dir,
+        "a.zip",
+        &z.finish(&[
+            (hidden, "carpeta/"),
+            (empty, "vacia/"),
+            (java, "java/"),
+            (deflated, "otra/"),
+        ]),
+    );
+    t.ingest_with(opts(&dir));
+    let a = zip.display().to_string();
+    let rows: Vec<String> = t
+        .strings(&format!(
+            "SELECT i.locator || '|' || i.name || '|' || i.outcome || '|' || i.size || '|' || COALESCE(m.subject, '')
+             FROM items i LEFT JOIN messages m ON m.id = i.message WHERE i.locator LIKE '{a}!/%' ORDER BY i.locator"
+        ))
+        .into_iter()
+        .map(|r| r.replacen(&a, "", 1))
+        .collect();
+    let hidden_len = eml("escondido", "en una carpeta").len();
+    assert_eq!(
+        rows,
+        [
+            format!("!/carpeta/|carpeta/|stored|{hidden_len}|escondido"),
+            "!/otra/|otra/|stored|32|".to_owned(),
+        ]
+    );
+    // A tar folder entry with data, likewise.
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Directory);
+    h.set_size(5);
+    h.set_mode(0o755);
+    h.set_cksum();
+    b.append_data(&mut h, "dir/", &b"datos"[..]).unwrap();
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Directory);
+    h.set_size(0);
+    h.set_mode(0o755);
+    h.set_cksum();
+    b.append_data(&mut h, "sola/", &b""[..]).unwrap();
+    let tar = write(&dir, "b.tar", &b.into_inner().unwrap());
+    t.ingest_with(opts(&dir));
+    let bt = tar.display().to_string();
+    assert_eq!(
+        t.strings(&format!(
+            "SELECT name || '|' || outcome || '|' || size FROM items WHERE locator LIKE '{bt}!/%'"
+        )),
+        ["dir/|stored|5"].map(String::from)
+    );
+    assert_eq!(
+        t.strings(&format!("SELECT outcome FROM items WHERE locator = '{a}'")),
+        ["container"].map(String::from)
+    );
+    assert_report_sums(&t);
+}
