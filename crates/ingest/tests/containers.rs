@@ -570,3 +570,53 @@ fn zip_entries_named_like_folders_but_holding_data_are_members() {
     );
     assert_report_sums(&t);
 }
+
+/// A message carrying `inner` as an attached message (message/rfc822).
+fn forwarding(subject: &str, inner: &str) -> String {
+    format!(
+        "From: ana@sedena.gob.mx\nTo: jnunez@defensa.gob.mx\nSubject: {subject}\nDate: Wed, 16 Mar 2016 10:00:00 -0600\nMessage-ID: <{subject}@sedena.gob.mx>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"{subject}-b\"\n\n--{subject}-b\nContent-Type: text/plain\n\nReenvío.\n--{subject}-b\nContent-Type: message/rfc822\n\n{inner}\n--{subject}-b--\n"
+    )
+}
+
+#[test]
+fn the_nesting_limit_inside_attached_messages_is_recorded() {
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    // Six messages, each attached to the next; the limit opens four of them.
+    let mut m = eml("nivel5", "el fondo");
+    for level in (0..5).rev() {
+        m = forwarding(&format!("nivel{level}"), &m);
+    }
+    write(&dir, "reenvios.eml", m.as_bytes());
+    let mut o = opts(&dir);
+    o.limits.max_depth = 3;
+    t.ingest_with(o);
+    let rows = t.strings(
+        "SELECT i.kind || '|' || i.outcome || '|' || COALESCE(m.subject, i.name) || '|' || COALESCE(i.reason, '')
+         FROM items i LEFT JOIN messages m ON m.id = i.message ORDER BY length(i.locator)",
+    );
+    let reason = "attached message not opened: nesting depth limit of 3 reached";
+    assert_eq!(
+        rows,
+        [
+            "file|stored|nivel0|".to_owned(),
+            "attachment|stored|nivel1|".to_owned(),
+            "attachment|stored|nivel2|".to_owned(),
+            "attachment|stored|nivel3|".to_owned(),
+            format!("attachment|skipped|attachment 2|{reason}"),
+        ]
+    );
+    // Linked to the attachment it is, and named in the report.
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM attachments a JOIN items i ON i.id = a.item_id WHERE i.outcome = 'skipped'"),
+        1
+    );
+    let cat = t.case.reader().unwrap();
+    let reports = trove_store::query::report(&cat).unwrap();
+    assert!(
+        reports[0].reasons.iter().any(|r| r.reason == reason && r.items == 1),
+        "{:?}",
+        reports[0].reasons
+    );
+    assert_report_sums(&t);
+}
