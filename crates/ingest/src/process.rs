@@ -377,7 +377,11 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
                     .clone()
                     .unwrap_or_else(|| format!("attachment {}", att.part)),
                 ItemKind::Attachment,
-                if fmt == Format::Message { "eml" } else { fmt.as_str() },
+                if fmt == Format::Message {
+                    "eml"
+                } else {
+                    fmt.as_str()
+                },
                 att.size,
                 Outcome::Skipped {
                     reason: format!(
