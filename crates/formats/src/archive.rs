@@ -276,11 +276,13 @@ impl<R: Read> Read for Bounded<R> {
 fn member_limit(limits: &Limits, compressed: Option<u64>) -> (u64, &'static str) {
     match compressed {
         Some(c)
-            if c.saturating_mul(limits.max_ratio).saturating_add(RATIO_FLOOR)
+            if c.saturating_mul(limits.max_ratio)
+                .saturating_add(RATIO_FLOOR)
                 < limits.max_member_bytes =>
         {
             (
-                c.saturating_mul(limits.max_ratio).saturating_add(RATIO_FLOOR),
+                c.saturating_mul(limits.max_ratio)
+                    .saturating_add(RATIO_FLOOR),
                 "compression ratio",
             )
         }
@@ -301,12 +303,13 @@ macro_rules! zip_info {
             Ok(s) => s.to_owned(),
             // No UTF-8: an OEM code page. Spanish Windows writes CP850 (which agrees with CP437
             // on á é í ó ú ñ but not on Á Í Ó Ú).
-            Err(_) => oem_cp::decode_string_complete_table(
-                raw,
-                &oem_cp::code_table::DECODING_TABLE_CP850,
-            ),
+            Err(_) => {
+                oem_cp::decode_string_complete_table(raw, &oem_cp::code_table::DECODING_TABLE_CP850)
+            }
         };
-        let kind = if f.is_dir() {
+        // A name ending in `/` makes a folder only when the entry holds nothing (an empty
+        // stream deflated is two bytes): one that holds data is a member, name and all.
+        let kind = if f.is_dir() && f.size() == 0 && f.compressed_size() <= 2 {
             MemberKind::Directory
         } else if f.is_symlink() {
             MemberKind::Link
@@ -314,8 +317,7 @@ macro_rules! zip_info {
             MemberKind::File
         };
         let mtime = f.last_modified().and_then(|d| {
-            let date =
-                NaiveDate::from_ymd_opt(d.year() as i32, d.month() as u32, d.day() as u32)?;
+            let date = NaiveDate::from_ymd_opt(d.year() as i32, d.month() as u32, d.day() as u32)?;
             let dt = date.and_hms_opt(d.hour() as u32, d.minute() as u32, d.second() as u32)?;
             Some(Utc.from_utc_datetime(&dt).fixed_offset())
         });
@@ -379,11 +381,12 @@ pub fn read_zip<R: Read + Seek>(
             return Ok(summary);
         }
     };
-    let mut archive = ZipIterable::try_new(&mut r, zip::read::Config::default())
-        .map_err(|e| ArchiveError::Unreadable {
+    let mut archive = ZipIterable::try_new(&mut r, zip::read::Config::default()).map_err(|e| {
+        ArchiveError::Unreadable {
             format: "zip",
             reason: e.to_string(),
-        })?;
+        }
+    })?;
     let files = archive.files().map_err(|e| ArchiveError::Unreadable {
         format: "zip",
         reason: e.to_string(),
@@ -450,8 +453,7 @@ pub fn read_zip<R: Read + Seek>(
 }
 
 /// Why an overlapping zip entry is not read.
-pub const OVERLAPPING: &str =
-    "overlapping zip entry (its bytes are an earlier member's); not read";
+pub const OVERLAPPING: &str = "overlapping zip entry (its bytes are an earlier member's); not read";
 
 /// Where a zip entry lies in the archive: from its local header to the end of its data.
 fn local_extent<R: Read + Seek + ?Sized>(
@@ -465,10 +467,9 @@ fn local_extent<R: Read + Seek + ?Sized>(
     if h[..4] != *b"PK\x03\x04" {
         return None;
     }
-    let names = u16::from_le_bytes([h[26], h[27]]) as u64 + u16::from_le_bytes([h[28], h[29]]) as u64;
-    let end = header
-        .checked_add(30 + names)?
-        .checked_add(compressed)?;
+    let names =
+        u16::from_le_bytes([h[26], h[27]]) as u64 + u16::from_le_bytes([h[28], h[29]]) as u64;
+    let end = header.checked_add(30 + names)?.checked_add(compressed)?;
     Some((header, end))
 }
 
@@ -479,7 +480,10 @@ struct Extents(std::collections::BTreeMap<u64, u64>);
 
 impl Extents {
     fn overlaps(&self, start: u64, end: u64) -> bool {
-        self.0.range(..=start).next_back().is_some_and(|(_, &e)| e > start)
+        self.0
+            .range(..=start)
+            .next_back()
+            .is_some_and(|(_, &e)| e > start)
             || self.0.range(start..).next().is_some_and(|(&s, _)| s < end)
     }
 
@@ -579,7 +583,9 @@ pub fn read_tar<R: Read>(
             tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
                 MemberKind::File
             }
-            tar::EntryType::Directory => MemberKind::Directory,
+            // A folder entry that holds data is a member (its data would be lost otherwise).
+            tar::EntryType::Directory if header.size().unwrap_or(0) == 0 => MemberKind::Directory,
+            tar::EntryType::Directory => MemberKind::File,
             tar::EntryType::Symlink | tar::EntryType::Link => MemberKind::Link,
             _ => MemberKind::Other,
         };
@@ -668,7 +674,10 @@ pub fn read_7z<R: Read + Seek>(
         let block = |i: usize| a.stream_map.file_block_index.get(i).copied().flatten();
         let mut order: Vec<usize> = (0..a.files.len()).collect();
         order.sort_by_key(|&i| (block(i).unwrap_or(usize::MAX), i));
-        order.iter().map(|&i| (a.files[i].clone(), block(i))).unzip()
+        order
+            .iter()
+            .map(|&i| (a.files[i].clone(), block(i)))
+            .unzip()
     };
     // One check per block, from its start: a solid block is one stream, independent blocks
     // are checked each on its own (so a refused block does not count against the next).
@@ -875,7 +884,10 @@ mod tests {
             .iter()
             .map(|(n, c)| (n.as_str(), c.as_deref().unwrap()))
             .collect();
-        assert_eq!(got, [("dup-1.eml", &b"uno"[..]), ("dup-1.eml", &b"dos"[..])]);
+        assert_eq!(
+            got,
+            [("dup-1.eml", &b"uno"[..]), ("dup-1.eml", &b"dos"[..])]
+        );
     }
 
     #[test]
@@ -931,7 +943,10 @@ mod tests {
         };
         let (seen, _) = collect_zip(&data, &limits);
         let err = seen[0].1.as_ref().unwrap_err();
-        assert!(err.contains("total expansion limit of 1048576 bytes"), "{err}");
+        assert!(
+            err.contains("total expansion limit of 1048576 bytes"),
+            "{err}"
+        );
     }
 
     /// 200 MiB of zeros, compressed with each codec.
@@ -941,8 +956,8 @@ mod tests {
         gz.write_all(&zeros).unwrap();
         let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
         bz.write_all(&zeros).unwrap();
-        let mut xz = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::default())
-            .unwrap();
+        let mut xz =
+            lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::default()).unwrap();
         xz.write_all(&zeros).unwrap();
         vec![
             (Format::Gzip, gz.finish().unwrap()),
@@ -969,7 +984,12 @@ mod tests {
         }
         // An ordinary stream is not refused.
         let text: String = (0..100_000u64)
-            .map(|i| format!("Línea {i}: mensaje número {} de la bandeja\n", i * 7919 % 10007))
+            .map(|i| {
+                format!(
+                    "Línea {i}: mensaje número {} de la bandeja\n",
+                    i * 7919 % 10007
+                )
+            })
             .collect();
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(text.as_bytes()).unwrap();
@@ -1022,7 +1042,10 @@ mod tests {
         assert_eq!(summary.members, 4, "{seen:?}");
         assert_eq!(seen[0], ("antes.txt".into(), "read 5".into()));
         assert_eq!(seen[1].0, "ceros.bin");
-        assert!(seen[1].1.starts_with("refused: compression ratio limit of"), "{seen:?}");
+        assert!(
+            seen[1].1.starts_with("refused: compression ratio limit of"),
+            "{seen:?}"
+        );
         assert_eq!(seen[2].0, "despues.txt");
         assert!(
             seen[2].1.starts_with("not read: not read: the 7z solid block it is in was abandoned (compression ratio limit of"),

@@ -362,6 +362,37 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
                 children.extend(sink.group.items.drain(start..));
             }
             opened = Some(child_loc);
+        } else if openable {
+            // Too deep to open: an item of its own that says so (its bytes are in the
+            // message's), so that the limit shows in the report and on the message.
+            let what = if att.is_message || fmt == Format::Message {
+                "attached message"
+            } else {
+                "attached container"
+            };
+            let mut it = base_item(
+                child_loc.clone(),
+                Parent::Locator(unit.locator.clone()),
+                att.name
+                    .clone()
+                    .unwrap_or_else(|| format!("attachment {}", att.part)),
+                ItemKind::Attachment,
+                if fmt == Format::Message {
+                    "eml"
+                } else {
+                    fmt.as_str()
+                },
+                att.size,
+                Outcome::Skipped {
+                    reason: format!(
+                        "{what} not opened: nesting depth limit of {} reached",
+                        limits.max_depth
+                    ),
+                },
+            );
+            it.folder = unit.folder.clone();
+            children.push(it);
+            opened = Some(child_loc);
         }
         attachments.push(AttachmentRecord {
             part: att.part,

@@ -36,8 +36,7 @@ impl HandZip {
         let mut crc = flate2::Crc::new();
         crc.update(data);
         let stored = if deflate {
-            let mut e =
-                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
             e.write_all(data).unwrap();
             e.finish().unwrap()
         } else {
@@ -170,7 +169,11 @@ fn assert_report_sums(t: &TestCase) {
 fn members_with_a_repeated_name_are_all_items() {
     let t = TestCase::new();
     let dir = t.dir.path().join("in");
-    let (a, b, c) = (eml("uno", "primero"), eml("dos", "segundo"), eml("tres", "tercero"));
+    let (a, b, c) = (
+        eml("uno", "primero"),
+        eml("dos", "segundo"),
+        eml("tres", "tercero"),
+    );
     let zip = write(
         &dir,
         "a.zip",
@@ -282,7 +285,11 @@ fn overlapping_zip_entries_are_read_once() {
     quoted.1 += q.locals[outer].1 + 30 + "fuera.bin".len() as u32;
     q.locals.push(quoted);
     let bomb = write(&dir, "bomba.zip", &z.finish(&cd));
-    let quoting = write(&dir, "cita.zip", &q.finish(&[(0, "fuera.bin"), (1, "dentro.eml")]));
+    let quoting = write(
+        &dir,
+        "cita.zip",
+        &q.finish(&[(0, "fuera.bin"), (1, "dentro.eml")]),
+    );
     t.ingest_with(opts(&dir));
 
     let b = bomb.display().to_string();
@@ -335,7 +342,12 @@ fn overlapping_zip_entries_are_read_once() {
 fn zip_of_copies(name: &str, data: &[u8], copies: usize) -> Vec<u8> {
     let mut z = HandZip::new();
     let cd: Vec<(usize, String)> = (0..copies)
-        .map(|i| (z.add(&format!("{i:x}-{name}"), data, true), format!("{i:x}-{name}")))
+        .map(|i| {
+            (
+                z.add(&format!("{i:x}-{name}"), data, true),
+                format!("{i:x}-{name}"),
+            )
+        })
         .collect();
     let cd: Vec<(usize, &str)> = cd.iter().map(|(i, n)| (*i, n.as_str())).collect();
     z.finish(&cd)
@@ -369,7 +381,7 @@ fn a_zip_of_zips_stops_at_the_inputs_budget() {
     let leaf_bytes = t.count(&format!(
         "SELECT COALESCE(SUM(size), 0) FROM items WHERE locator LIKE '{b}!/%' AND outcome IN ('stored', 'duplicate')"
     ));
-    assert!(leaves >= 1 && leaves < 8, "{leaves}");
+    assert!((1..8).contains(&leaves), "{leaves}");
     assert!(leaf_bytes as u64 <= budget, "{leaf_bytes}");
     let reason = format!("not read: total expansion limit of {budget} bytes reached");
     let refused = t.count(&format!(
@@ -402,12 +414,15 @@ fn compressed_bombs_are_refused_before_they_are_spilled() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(&zeros).unwrap();
     write(&dir, "bomba.bin.gz", &gz.finish().unwrap());
-    write(&dir, "bomba.bin.zst", &zstd::encode_all(&zeros[..], 3).unwrap());
+    write(
+        &dir,
+        "bomba.bin.zst",
+        &zstd::encode_all(&zeros[..], 3).unwrap(),
+    );
     let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
     bz.write_all(&zeros).unwrap();
     write(&dir, "bomba.bin.bz2", &bz.finish().unwrap());
-    let mut xz =
-        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::default()).unwrap();
+    let mut xz = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::default()).unwrap();
     xz.write_all(&zeros).unwrap();
     write(&dir, "bomba.bin.xz", &xz.finish().unwrap());
     let mut sz = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
@@ -430,7 +445,13 @@ fn compressed_bombs_are_refused_before_they_are_spilled() {
          JOIN items p ON p.id = i.parent_id ORDER BY p.name",
     );
     assert_eq!(rows.len(), 5, "{rows:?}");
-    let parents = ["bomba.7z", "bomba.bin.bz2", "bomba.bin.gz", "bomba.bin.xz", "bomba.bin.zst"];
+    let parents = [
+        "bomba.7z",
+        "bomba.bin.bz2",
+        "bomba.bin.gz",
+        "bomba.bin.xz",
+        "bomba.bin.zst",
+    ];
     for (row, parent) in rows.iter().zip(parents) {
         assert!(
             row.starts_with(&format!(
@@ -466,7 +487,11 @@ fn spills_of_dead_runs_are_removed_at_the_next_ingest() {
 
     let dir = t.dir.path().join("in");
     // A member over the spill threshold, so that this run spills too.
-    write(&dir, "a.zip", &zip_of(&[("grande.bin", &vec![7u8; 3 << 20])]));
+    write(
+        &dir,
+        "a.zip",
+        &zip_of(&[("grande.bin", &vec![7u8; 3 << 20])]),
+    );
     let mut o = opts(&dir);
     o.spill_threshold = 1 << 20;
     let summary = t.ingest_with(o);
@@ -492,8 +517,13 @@ fn spills_of_dead_runs_are_removed_at_the_next_ingest() {
     // The live run's folder and the server's file stay; this run cleaned up after itself.
     assert_eq!(
         left,
-        ["export-abc.zip", "spill-1-1-0", "spill-1-1-0.lock", "spill-1-1-0/.tmpLive00"]
-            .map(String::from)
+        [
+            "export-abc.zip",
+            "spill-1-1-0",
+            "spill-1-1-0.lock",
+            "spill-1-1-0/.tmpLive00"
+        ]
+        .map(String::from)
     );
     drop(live);
     // Once its run is gone, the next ingest removes it.
@@ -501,4 +531,129 @@ fn spills_of_dead_runs_are_removed_at_the_next_ingest() {
     assert_eq!(again.stale_spill_bytes_removed, 4);
     assert!(!tmp.join("spill-1-1-0").exists());
     assert!(tmp.join("export-abc.zip").exists());
+}
+
+#[test]
+fn zip_entries_named_like_folders_but_holding_data_are_members() {
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    let mut z = HandZip::new();
+    let hidden = z.add(
+        "carpeta/",
+        eml("escondido", "en una carpeta").as_bytes(),
+        false,
+    );
+    let empty = z.add("vacia/", b"", false);
+    // Java writes folders deflated: two bytes of an empty stream, still a folder.
+    let java = z.add("java/", b"", true);
+    let deflated = z.add("otra/", b"datos comprimidos en una carpeta", true);
+    let zip = write(
+        &dir,
+        "a.zip",
+        &z.finish(&[
+            (hidden, "carpeta/"),
+            (empty, "vacia/"),
+            (java, "java/"),
+            (deflated, "otra/"),
+        ]),
+    );
+    t.ingest_with(opts(&dir));
+    let a = zip.display().to_string();
+    let rows: Vec<String> = t
+        .strings(&format!(
+            "SELECT i.locator || '|' || i.name || '|' || i.outcome || '|' || i.size || '|' || COALESCE(m.subject, '')
+             FROM items i LEFT JOIN messages m ON m.id = i.message WHERE i.locator LIKE '{a}!/%' ORDER BY i.locator"
+        ))
+        .into_iter()
+        .map(|r| r.replacen(&a, "", 1))
+        .collect();
+    let hidden_len = eml("escondido", "en una carpeta").len();
+    assert_eq!(
+        rows,
+        [
+            format!("!/carpeta/|carpeta/|stored|{hidden_len}|escondido"),
+            "!/otra/|otra/|stored|32|".to_owned(),
+        ]
+    );
+    // A tar folder entry with data, likewise.
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Directory);
+    h.set_size(5);
+    h.set_mode(0o755);
+    h.set_cksum();
+    b.append_data(&mut h, "dir/", &b"datos"[..]).unwrap();
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Directory);
+    h.set_size(0);
+    h.set_mode(0o755);
+    h.set_cksum();
+    b.append_data(&mut h, "sola/", &b""[..]).unwrap();
+    let tar = write(&dir, "b.tar", &b.into_inner().unwrap());
+    t.ingest_with(opts(&dir));
+    let bt = tar.display().to_string();
+    assert_eq!(
+        t.strings(&format!(
+            "SELECT name || '|' || outcome || '|' || size FROM items WHERE locator LIKE '{bt}!/%'"
+        )),
+        ["dir/|stored|5"].map(String::from)
+    );
+    assert_eq!(
+        t.strings(&format!("SELECT outcome FROM items WHERE locator = '{a}'")),
+        ["container"].map(String::from)
+    );
+    assert_report_sums(&t);
+}
+
+/// A message carrying `inner` as an attached message (message/rfc822).
+fn forwarding(subject: &str, inner: &str) -> String {
+    format!(
+        "From: ana@sedena.gob.mx\nTo: jnunez@defensa.gob.mx\nSubject: {subject}\nDate: Wed, 16 Mar 2016 10:00:00 -0600\nMessage-ID: <{subject}@sedena.gob.mx>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"{subject}-b\"\n\n--{subject}-b\nContent-Type: text/plain\n\nReenvío.\n--{subject}-b\nContent-Type: message/rfc822\n\n{inner}\n--{subject}-b--\n"
+    )
+}
+
+#[test]
+fn the_nesting_limit_inside_attached_messages_is_recorded() {
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    // Six messages, each attached to the next; the limit opens four of them.
+    let mut m = eml("nivel5", "el fondo");
+    for level in (0..5).rev() {
+        m = forwarding(&format!("nivel{level}"), &m);
+    }
+    write(&dir, "reenvios.eml", m.as_bytes());
+    let mut o = opts(&dir);
+    o.limits.max_depth = 3;
+    t.ingest_with(o);
+    let rows = t.strings(
+        "SELECT i.kind || '|' || i.outcome || '|' || COALESCE(m.subject, i.name) || '|' || COALESCE(i.reason, '')
+         FROM items i LEFT JOIN messages m ON m.id = i.message ORDER BY length(i.locator)",
+    );
+    let reason = "attached message not opened: nesting depth limit of 3 reached";
+    assert_eq!(
+        rows,
+        [
+            "file|stored|nivel0|".to_owned(),
+            "attachment|stored|nivel1|".to_owned(),
+            "attachment|stored|nivel2|".to_owned(),
+            "attachment|stored|nivel3|".to_owned(),
+            format!("attachment|skipped|attachment 2|{reason}"),
+        ]
+    );
+    // Linked to the attachment it is, and named in the report.
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM attachments a JOIN items i ON i.id = a.item_id WHERE i.outcome = 'skipped'"),
+        1
+    );
+    let cat = t.case.reader().unwrap();
+    let reports = trove_store::query::report(&cat).unwrap();
+    assert!(
+        reports[0]
+            .reasons
+            .iter()
+            .any(|r| r.reason == reason && r.items == 1),
+        "{:?}",
+        reports[0].reasons
+    );
+    assert_report_sums(&t);
 }
