@@ -193,6 +193,7 @@ pub fn expand_pst(
     let book = pst.address_book(&cat);
     let mut read: HashMap<Option<usize>, u64> = HashMap::new();
     let mut with_problems = 0u64;
+    let mut recovered_by_scan = 0u64;
     let mut failed: HashMap<Option<usize>, u64> = HashMap::new();
     for mref in &cat.messages {
         let folder = mref.folder.map(|f| cat.folders[f].path.clone());
@@ -208,23 +209,30 @@ pub fn expand_pst(
             resume_to: None,
         });
         members += 1;
+        let before = pst.scan_lookups();
         let offset = pst.message_offset(mref);
-        match pst.read_message(mref) {
+        let read_msg = pst.read_message(mref);
+        // Found, or read, through a scan of the file: the store's B-trees are damaged there.
+        let by_scan = mref.by_scan || pst.scan_lookups() != before;
+        match read_msg {
             Ok(it) => {
                 *read.entry(mref.folder).or_default() += 1;
                 if has_problems(&it) {
                     with_problems += 1;
                 }
-                let meta = outlook_meta(
-                    &it,
-                    &[
-                        ("nid", mref.nid.into()),
-                        ("folder", path.clone().into()),
-                        ("listed_in_folder", mref.listed.into()),
-                        ("orphan", mref.folder.is_none().into()),
-                        ("node_offset", offset.into()),
-                    ],
-                );
+                let mut extra = vec![
+                    ("nid", mref.nid.into()),
+                    ("folder", path.clone().into()),
+                    ("listed_in_folder", mref.listed.into()),
+                    ("orphan", mref.folder.is_none().into()),
+                    ("node_offset", offset.into()),
+                ];
+                if by_scan {
+                    recovered_by_scan += 1;
+                    extra.push(("recovered_by_scan", true.into()));
+                    extra.push(("damage", SCAN_NOTE.into()));
+                }
+                let meta = outlook_meta(&it, &extra);
                 let bytes = to_rfc822(&it, &book, &Options::default());
                 let name = it.subject().unwrap_or("(no subject)").to_owned();
                 let mut unit = item_unit(c, loc, name, folder, bytes, meta, member_of);
@@ -233,6 +241,11 @@ pub fn expand_pst(
             }
             Err(e) => {
                 *failed.entry(mref.folder).or_default() += 1;
+                let scan = if by_scan {
+                    " (found by scanning the file)"
+                } else {
+                    ""
+                };
                 let mut it = base_item(
                     loc,
                     Parent::Locator(c.locator.clone()),
@@ -241,7 +254,7 @@ pub fn expand_pst(
                     "eml",
                     0,
                     Outcome::Failed {
-                        reason: format!("Outlook message unreadable: {e}"),
+                        reason: format!("Outlook message unreadable{scan}: {e}"),
                     },
                 );
                 it.folder = folder;
@@ -258,6 +271,12 @@ pub fn expand_pst(
     if with_problems > 0 {
         lines.push(format!("{with_problems} messages read in part (an attachment, recipient or embedded item unreadable; see each message's metadata)"));
     }
+    if let Some(r) = pst.repairs() {
+        lines.push(r.to_string());
+        lines.push(format!(
+            "{recovered_by_scan} messages recovered by scan (metadata recovered_by_scan)"
+        ));
+    }
     let damage = (!lines.is_empty()).then(|| lines.join("; "));
     sink.close(
         &c.locator,
@@ -266,6 +285,9 @@ pub fn expand_pst(
         c.member_of.clone(),
     )
 }
+
+/// The damage note of a message found or read through a scan of its store.
+const SCAN_NOTE: &str = "recovered by scanning the store file: its node or block B-tree could not be read on the way to this message; folder and properties are as the scan found them";
 
 /// MAPI state as Maildir flag letters, so that `flag:` searches treat Outlook mail like any
 /// other: D draft (unsent), F flagged for follow-up, P forwarded, R replied, S read.

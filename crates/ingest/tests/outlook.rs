@@ -428,3 +428,57 @@ fn a_damaged_msg_is_read_in_part_with_a_note_or_failed_never_a_document() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_pst_cut_before_its_root_pages_is_recovered_by_scan() {
+    // enron.pst with its last 1.3 % gone: both B-tree roots are in it.
+    let src = std::fs::read(corpus("outlook/pst/enron.pst")).unwrap();
+    let mut intact = std::collections::BTreeSet::new();
+    trove_outlook::pst::read_store(
+        std::io::Cursor::new(&src),
+        trove_outlook::Limits::default(),
+        &mut |e| {
+            if let Ok(it) = &e.item {
+                intact.insert(it.subject().unwrap_or("").to_owned());
+            }
+            std::ops::ControlFlow::Continue(())
+        },
+    )
+    .unwrap();
+    let t = TestCase::new();
+    let dir = t.dir.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cut = &src[..src.len() * 987 / 1000];
+    let copy = dir.join("cut.pst");
+    std::fs::write(&copy, cut).unwrap();
+    t.ingest("c", &[&copy]);
+    assert_accounted(&t, "c", 1, cut.len() as u64);
+    let store = t.strings(
+        "SELECT outcome || '|' || COALESCE(reason, '') FROM items WHERE parent_id IS NULL",
+    );
+    assert!(store[0].starts_with("container|"), "{store:?}");
+    assert!(
+        store[0].contains("the file was scanned for pages and blocks")
+            && store[0].contains("69 messages recovered by scan"),
+        "{store:?}"
+    );
+    let members = "FROM items i JOIN items p ON p.id = i.parent_id WHERE p.parent_id IS NULL";
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) {members} AND i.message IS NOT NULL AND i.meta LIKE '%\"recovered_by_scan\":true%' AND i.meta LIKE '%recovered by scanning the store file%'"
+        )),
+        69
+    );
+    assert_eq!(t.count(&format!("SELECT COUNT(*) {members}")), 69);
+    let subjects = t.strings("SELECT COALESCE(subject, '') FROM messages m JOIN items i ON i.message = m.id JOIN items p ON p.id = i.parent_id WHERE p.parent_id IS NULL");
+    assert_eq!(subjects.len(), 69);
+    for s in &subjects {
+        assert!(
+            intact.contains(s),
+            "{s:?} is not a subject of the intact store"
+        );
+    }
+    let reports = query::report(&t.case.reader().unwrap()).unwrap();
+    let shown = format!("{reports:?}");
+    assert!(shown.contains("69 messages recovered by scan"), "{shown}");
+}

@@ -6,6 +6,7 @@
 //! .msg whose damaged directory, read tolerantly, names a property stream with multibyte
 //! characters (found by `outlook_msg` in 15,464 runs; see docs/fuzzing.md).
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -100,14 +101,39 @@ fn truncated_and_overwritten_stores_never_panic() {
 }
 
 #[test]
-fn header_pointing_nowhere_is_an_error() {
+fn header_pointing_nowhere_is_rebuilt_by_scan_or_an_error() {
     let empty = std::fs::read(corpus("pst/Empty.pst")).unwrap();
-    // The node B-tree root (Unicode header, 0xE0) past the end of the file, then at the header.
+    let none = &mut |_: trove_outlook::pst::StoreEntry<'_>| ControlFlow::Continue(());
+    let intact =
+        trove_outlook::pst::read_store(Cursor::new(&empty), Limits::default(), none).unwrap();
+    assert!(intact.repairs.is_none());
+    // The node B-tree root (Unicode header, 0xE0) past the end of the file, then at the header:
+    // the node map is rebuilt by scanning the file, and the store says so.
     for root in [u64::MAX - 10, empty.len() as u64 + 4096, 0] {
         let mut b = empty.clone();
         b[0xE0..0xE8].copy_from_slice(&root.to_le_bytes());
-        assert!(read_all(&b).is_err(), "root {root:#x}");
+        let s = trove_outlook::pst::read_store(Cursor::new(&b), Limits::default(), none)
+            .unwrap_or_else(|e| panic!("root {root:#x}: {e}"));
+        let folders = |s: &trove_outlook::pst::StoreSummary| {
+            s.catalog
+                .folders
+                .iter()
+                .map(|f| f.path.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(folders(&s), folders(&intact), "root {root:#x}");
+        let note = s.mismatches().join("; ");
+        assert!(
+            note.contains("the file was scanned"),
+            "root {root:#x}: {note}"
+        );
     }
+    // Nothing but the header: nothing to find, an error that says so.
+    let mut b = empty.clone();
+    b[0xE0..0xE8].copy_from_slice(&0u64.to_le_bytes());
+    b[4096..].fill(0);
+    let e = read_all(&b).unwrap_err().to_string();
+    assert!(e.contains("a scan of the file did not find it"), "{e}");
     // An unknown version and Outlook's "high" encryption are refused, not misread.
     let mut b = empty.clone();
     b[10] = 99;
@@ -444,4 +470,76 @@ fn damaged_msg_directory_and_fat_read_in_part_with_a_note() {
     assert_eq!(it.subject(), Some(subject.as_str()));
     let notes = it.problems.join("; ");
     assert!(notes.contains("mini FAT chain loops back"), "{notes}");
+}
+
+/// nid → (folder path, subject), messages marked recovered by scan, damage lines.
+type Subjects = (BTreeMap<u32, (String, String)>, usize, Vec<String>);
+
+/// nid → (folder path, subject) of every message read from a store, and how many were
+/// recovered by scan; the summary's damage lines.
+fn subjects(bytes: &[u8]) -> trove_outlook::Result<Subjects> {
+    let mut out = BTreeMap::new();
+    let mut scanned = 0;
+    let s = trove_outlook::pst::read_store(Cursor::new(bytes), Limits::default(), &mut |e| {
+        if e.by_scan {
+            scanned += 1;
+        }
+        if let Ok(it) = &e.item {
+            let _ = to_rfc822(it, e.book, &Options::default());
+            out.insert(
+                e.message.nid,
+                (
+                    e.folder.map(|f| f.path.clone()).unwrap_or_default(),
+                    it.subject().unwrap_or("").to_owned(),
+                ),
+            );
+        }
+        ControlFlow::Continue(())
+    })?;
+    Ok((out, scanned, s.mismatches()))
+}
+
+#[test]
+fn pst_cut_before_its_root_pages_is_recovered_by_scanning() {
+    let enron = std::fs::read(corpus("pst/enron.pst")).unwrap();
+    let (intact, scanned, lines) = subjects(&enron).unwrap();
+    assert_eq!((intact.len(), scanned), (71, 0));
+    assert!(lines.is_empty(), "{lines:?}");
+    // The roots of the node and block B-trees (Unicode header: BREFs at 0xD8 and 0xE8).
+    let at = |o: usize| u64::from_le_bytes(enron[o..o + 8].try_into().unwrap()) as usize;
+    let (nbt_root, bbt_root) = (at(0xE0), at(0xF0));
+    assert!(nbt_root > enron.len() * 98 / 100 && bbt_root > enron.len() * 98 / 100);
+    // Cut just before the first root page, at 98.7 % (the case of issue 18), at 90 % and at
+    // half: at least this many messages come back, each with its intact folder and subject.
+    let first_root = nbt_root.min(bbt_root);
+    for (len, at_least) in [
+        (first_root, 69),
+        (nbt_root.max(bbt_root), 69),
+        (enron.len() * 987 / 1000, 69),
+        (enron.len() * 9 / 10, 57),
+        (enron.len() / 2, 50),
+    ] {
+        let (got, scanned, lines) =
+            subjects(&enron[..len]).unwrap_or_else(|e| panic!("cut at {len}: {e}"));
+        assert!(
+            got.len() >= at_least,
+            "cut at {len}: {} of 71 read",
+            got.len()
+        );
+        assert!(scanned >= got.len(), "cut at {len}: {scanned} marked");
+        for (nid, v) in &got {
+            assert_eq!(Some(v), intact.get(nid), "cut at {len}: message {nid}");
+        }
+        let note = lines.join("; ");
+        assert!(
+            note.contains("the file was scanned"),
+            "cut at {len}: {note}"
+        );
+        if len <= nbt_root {
+            assert!(
+                note.contains("found by scanning the file"),
+                "cut at {len}: {note}"
+            );
+        }
+    }
 }

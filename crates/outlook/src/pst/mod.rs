@@ -6,9 +6,15 @@
 //! holds) and messages whose folder is gone (orphans) are recovered too; each is marked so.
 //! Per folder, three counts are compared: the folder's PidTagContentCount, the rows of its
 //! contents table, and the message nodes whose parent it is.
+//!
+//! When a B-tree cannot be read (a file cut before its root pages, an overwritten page), the
+//! file is scanned for pages and blocks ([`scan`]) and the scan's maps stand in where the
+//! tree failed; what was found that way is marked `by_scan`, and [`PstFile::repairs`] says what
+//! the scan did.
 
 pub mod ltp;
 pub mod ndb;
+pub mod scan;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Read, Seek};
@@ -63,6 +69,8 @@ pub struct MessageRef {
     pub folder: Option<usize>,
     /// Listed in its folder's contents table (false: deleted but still in the store).
     pub listed: bool,
+    /// Found by scanning the file: the node B-tree could not be read where it would be.
+    pub by_scan: bool,
     data: u64,
     sub: u64,
 }
@@ -75,8 +83,10 @@ pub struct StoreCatalog {
     pub messages: Vec<MessageRef>,
     /// Nodes of the node B-tree.
     pub nodes: u64,
-    /// Node B-tree pages that could not be read (their nodes are lost).
+    /// Node B-tree pages that could not be read (their nodes were looked for by a scan).
     pub bad_pages: u64,
+    /// Nodes found by scanning the file, for what the node B-tree could not give.
+    pub by_scan: u64,
     /// Problems met while cataloguing (folders that could not be read…).
     pub problems: Vec<String>,
 }
@@ -137,10 +147,14 @@ impl<R: Read + Seek> PstFile<R> {
 
     /// The properties of a top-level node (store, folder).
     fn node_props(&mut self, nid: u32) -> Result<PropBag> {
-        let node = self
-            .ndb
-            .node(nid)?
-            .ok_or_else(|| OutlookError::corrupt("store", format!("node {nid:#x} missing")))?;
+        let node = self.ndb.node(nid)?.ok_or_else(|| {
+            let why = if self.ndb.repairs().is_some() {
+                " (the node B-tree is damaged, and a scan of the file did not find it)"
+            } else {
+                ""
+            };
+            OutlookError::corrupt("store", format!("node {nid:#x} missing{why}"))
+        })?;
         let subs = self.ndb.subnodes(node.sub)?;
         let heap = Heap::new(self.ndb.node_blocks(node.data)?, self.ndb.variant)?;
         let mut ctx = NodeCtx {
@@ -186,21 +200,32 @@ impl<R: Read + Seek> PstFile<R> {
         let mut folder_nodes: Vec<NodeEntry> = Vec::new();
         let mut messages: Vec<NodeEntry> = Vec::new();
         let mut assoc: HashMap<u32, u64> = HashMap::new();
-        let stats = self.ndb.walk_nodes(&mut |n| match n.nid & 0x1F {
-            TYPE_NORMAL_FOLDER | TYPE_SEARCH_FOLDER => folder_nodes.push(n),
-            TYPE_NORMAL_MESSAGE => messages.push(n),
-            TYPE_ASSOC_MESSAGE => *assoc.entry(n.parent).or_default() += 1,
-            _ => {}
+        // A damaged tree may list a node twice (a page reached twice, a scan beside the walk).
+        let mut met: HashSet<u32> = HashSet::new();
+        let stats = self.ndb.walk_nodes(&mut |n| {
+            if !met.insert(n.nid) {
+                return;
+            }
+            match n.nid & 0x1F {
+                TYPE_NORMAL_FOLDER | TYPE_SEARCH_FOLDER => folder_nodes.push(n),
+                TYPE_NORMAL_MESSAGE => messages.push(n),
+                TYPE_ASSOC_MESSAGE => *assoc.entry(n.parent).or_default() += 1,
+                _ => {}
+            }
         })?;
+        drop(met);
         let mut cat = StoreCatalog {
             nodes: stats.nodes,
             bad_pages: stats.bad_pages,
+            by_scan: stats.by_scan,
             ..Default::default()
         };
         if stats.bad_pages > 0 {
             cat.problems.push(format!(
-                "{} node B-tree pages unreadable: the nodes they held are lost",
-                stats.bad_pages
+                "{} node B-tree pages unreadable: {} nodes in their key ranges found by scanning the file ({} messages, marked recovered by scan); nodes not found are lost",
+                stats.bad_pages,
+                stats.by_scan,
+                messages.iter().filter(|m| m.by_scan).count()
             ));
         }
         let mut by_nid: HashMap<u32, usize> = HashMap::new();
@@ -289,6 +314,7 @@ impl<R: Read + Seek> PstFile<R> {
                     nid: m.nid,
                     folder,
                     listed,
+                    by_scan: m.by_scan,
                     data: m.data,
                     sub: m.sub,
                 }
@@ -320,6 +346,21 @@ impl<R: Read + Seek> PstFile<R> {
         })?;
         let heap = Heap::new(self.ndb.node_blocks(node.data)?, self.ndb.variant)?;
         table_row_ids(&heap, self.ndb.limits.max_nodes)
+    }
+
+    /// What a scan of the file stood in for, when the B-trees could not be read (a line for
+    /// the store's damage note); None while they served every lookup. Ask after reading:
+    /// block lookups may need the scan late.
+    pub fn repairs(&self) -> Option<ndb::Repairs> {
+        self.ndb.repairs()
+    }
+
+    /// Node and block lookups a scan of the file has answered so far: compared before and
+    /// after reading a message, whether the message needed it.
+    pub fn scan_lookups(&self) -> u64 {
+        self.ndb
+            .repairs()
+            .map_or(0, |r| r.nodes_used + r.blocks_used)
     }
 
     /// Byte offset in the file of a message's first data block (its property heap, or the
@@ -498,6 +539,9 @@ pub struct StoreEntry<'a> {
     pub folder: Option<&'a Folder>,
     pub message: &'a MessageRef,
     pub item: Result<Item>,
+    /// Found, or read in part, through a scan of the file: the node or block B-tree could not
+    /// be read on the way to it.
+    pub by_scan: bool,
     /// The store's DN → SMTP pairs, to convert the item with.
     pub book: &'a crate::mime::AddressBook,
 }
@@ -512,16 +556,20 @@ pub struct StoreSummary {
     pub failed: BTreeMap<Option<usize>, u64>,
     /// Exchange DN → SMTP pairs the store's messages show, for converting them.
     pub book: crate::mime::AddressBook,
+    /// What a scan of the file stood in for, when the B-trees could not be read.
+    pub repairs: Option<ndb::Repairs>,
 }
 
 impl StoreSummary {
     /// Lines that say where what was read differs from what the store says it holds.
     pub fn mismatches(&self) -> Vec<String> {
-        reconcile(
+        let mut out = reconcile(
             &self.catalog,
             |f| self.read.get(&f).copied().unwrap_or(0),
             |f| self.failed.get(&f).copied().unwrap_or(0),
-        )
+        );
+        out.extend(self.repairs.as_ref().map(|r| r.to_string()));
+        out
     }
 }
 
@@ -604,7 +652,9 @@ pub fn read_store<R: Read + Seek>(
     };
     summary.book = pst.address_book(&catalog);
     for m in &catalog.messages {
+        let before = pst.scan_lookups();
         let item = pst.read_message(m);
+        let by_scan = m.by_scan || pst.scan_lookups() != before;
         *(if item.is_ok() {
             summary.read.entry(m.folder)
         } else {
@@ -615,6 +665,7 @@ pub fn read_store<R: Read + Seek>(
             folder: m.folder.map(|f| &catalog.folders[f]),
             message: m,
             item,
+            by_scan,
             book: &summary.book,
         };
         if visit(entry).is_break() {
@@ -622,6 +673,7 @@ pub fn read_store<R: Read + Seek>(
         }
     }
     summary.catalog = catalog;
+    summary.repairs = pst.repairs();
     Ok(summary)
 }
 

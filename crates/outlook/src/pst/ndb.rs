@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Read, Seek, SeekFrom};
 use std::rc::Rc;
 
+use super::scan::{self, Scan, ScanStats};
 use crate::props::Le;
 use crate::{Limits, OutlookError, Result};
 
@@ -19,7 +20,7 @@ pub enum Variant {
 }
 
 impl Variant {
-    fn page_size(self) -> usize {
+    pub(crate) fn page_size(self) -> usize {
         if self == Variant::Unicode4k {
             4096
         } else {
@@ -37,7 +38,7 @@ impl Variant {
             Variant::Unicode4k => 4056,
         }
     }
-    fn ptype_at(self) -> usize {
+    pub(crate) fn ptype_at(self) -> usize {
         match self {
             Variant::Ansi => 500,
             Variant::Unicode => 496,
@@ -53,8 +54,8 @@ impl Variant {
     }
 }
 
-const PTYPE_BBT: u8 = 0x80;
-const PTYPE_NBT: u8 = 0x81;
+pub(crate) const PTYPE_BBT: u8 = 0x80;
+pub(crate) const PTYPE_NBT: u8 = 0x81;
 /// B-trees deeper than this are corrupt.
 const MAX_TREE_DEPTH: usize = 16;
 
@@ -65,13 +66,64 @@ pub struct NodeEntry {
     pub data: u64,
     pub sub: u64,
     pub parent: u32,
+    /// Found by scanning the file, not through the node B-tree (which could not be read
+    /// there).
+    pub by_scan: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
-struct BlockRef {
-    ib: u64,
-    cb: u16,
-    inflated: u16,
+pub(crate) struct BlockRef {
+    pub(crate) ib: u64,
+    pub(crate) cb: u16,
+    pub(crate) inflated: u16,
+}
+
+/// (entry count, entry size, level) of a B-tree page, when they fit the page.
+pub(crate) fn page_meta_of(v: Variant, p: &[u8]) -> Option<(usize, usize, u8)> {
+    let es = v.entries_size();
+    let (c_ent, cb_ent, level) = if v == Variant::Unicode4k {
+        (
+            p.u16_at(es)? as usize,
+            p.u8_at(es + 4)? as usize,
+            p.u8_at(es + 5)?,
+        )
+    } else {
+        (
+            p.u8_at(es)? as usize,
+            p.u8_at(es + 2)? as usize,
+            p.u8_at(es + 3)?,
+        )
+    };
+    let min = if v == Variant::Ansi { 12 } else { 24 };
+    (cb_ent >= min && c_ent * cb_ent <= es).then_some((c_ent, cb_ent, level))
+}
+
+fn id_of(v: Variant, b: &[u8], at: usize) -> u64 {
+    if v == Variant::Ansi {
+        b.u32_at(at).unwrap_or(0) as u64
+    } else {
+        b.u64_at(at).unwrap_or(0)
+    }
+}
+
+/// A node B-tree leaf entry.
+pub(crate) fn node_entry_of(v: Variant, e: &[u8], by_scan: bool) -> NodeEntry {
+    let n = v.id_size();
+    NodeEntry {
+        nid: id_of(v, e, 0) as u32,
+        data: id_of(v, e, n),
+        sub: id_of(v, e, 2 * n),
+        parent: e.u32_at(3 * n).unwrap_or(0),
+        by_scan,
+    }
+}
+
+/// Why a lookup or walk of the B-trees failed where the scan stood in (a few kept).
+const MAX_REASONS: usize = 4;
+
+/// An error the scan can stand in for: a damaged structure, not a failing disk.
+fn is_damage(e: &OutlookError) -> bool {
+    matches!(e, OutlookError::Corrupt { .. })
 }
 
 /// A subnode: its data block and its own subnode tree.
@@ -92,6 +144,12 @@ pub struct Ndb<R> {
     bbt_root: u64,
     pages: HashMap<u64, Rc<[u8]>>,
     pub limits: Limits,
+    /// The node and block maps rebuilt by scanning the file, once one of the B-trees failed.
+    scan: Option<Scan>,
+    /// Why the B-trees failed where the scan stood in.
+    reasons: Vec<String>,
+    /// Lookups the scan answered, of nodes and of blocks.
+    scan_hits: (u64, u64),
 }
 
 impl<R: Read + Seek> Ndb<R> {
@@ -142,6 +200,9 @@ impl<R: Read + Seek> Ndb<R> {
             bbt_root,
             pages: HashMap::new(),
             limits,
+            scan: None,
+            reasons: Vec::new(),
+            scan_hits: (0, 0),
         })
     }
 
@@ -184,40 +245,19 @@ impl<R: Read + Seek> Ndb<R> {
 
     /// (entry count, entry size, level) of a B-tree page, checked.
     fn page_meta(&self, p: &[u8], ib: u64) -> Result<(usize, usize, u8)> {
-        let es = self.variant.entries_size();
-        let (c_ent, cb_ent, level) = if self.variant == Variant::Unicode4k {
-            (
-                p.u16_at(es).unwrap_or(0) as usize,
-                p.u8_at(es + 4).unwrap_or(0) as usize,
-                p.u8_at(es + 5).unwrap_or(0),
-            )
-        } else {
-            (
-                p.u8_at(es).unwrap_or(0) as usize,
-                p.u8_at(es + 2).unwrap_or(0) as usize,
-                p.u8_at(es + 3).unwrap_or(0),
-            )
-        };
-        let min = if self.variant == Variant::Ansi {
-            12
-        } else {
-            24
-        };
-        if cb_ent < min || c_ent * cb_ent > es {
-            return Err(OutlookError::corrupt(
+        page_meta_of(self.variant, p).ok_or_else(|| {
+            let es = self.variant.entries_size();
+            OutlookError::corrupt(
                 "B-tree page",
-                format!("page at {ib:#x}: {c_ent} entries of {cb_ent} bytes"),
-            ));
-        }
-        Ok((c_ent, cb_ent, level))
+                format!(
+                    "page at {ib:#x}: entry count and size do not fit its {es} bytes of entries"
+                ),
+            )
+        })
     }
 
     fn id(&self, b: &[u8], at: usize) -> u64 {
-        if self.variant == Variant::Ansi {
-            b.u32_at(at).unwrap_or(0) as u64
-        } else {
-            b.u64_at(at).unwrap_or(0)
-        }
+        id_of(self.variant, b, at)
     }
 
     /// Child page offset of an intermediate entry.
@@ -258,14 +298,33 @@ impl<R: Read + Seek> Ndb<R> {
     }
 
     fn block_ref(&mut self, bid: u64) -> Result<BlockRef> {
-        let e = self
-            .find(self.bbt_root, PTYPE_BBT, bid, !1)?
-            .ok_or_else(|| {
-                OutlookError::corrupt(
-                    "block",
-                    format!("block {bid:#x} is not in the block B-tree"),
-                )
-            })?;
+        let e = match self.find(self.bbt_root, PTYPE_BBT, bid, !1) {
+            Ok(e) => e,
+            Err(e) if is_damage(&e) => {
+                // The block B-tree is damaged on the way to this block: the scan's map.
+                self.note_reason("block", &e);
+                let found = self.scan()?.blocks.get(&(bid & !1)).copied();
+                return match found {
+                    Some(b) => {
+                        self.scan_hits.1 += 1;
+                        Ok(b)
+                    }
+                    None => Err(OutlookError::corrupt(
+                        "block",
+                        format!(
+                            "block {bid:#x}: the block B-tree is damaged ({e}) and a scan of the file did not find it"
+                        ),
+                    )),
+                };
+            }
+            Err(e) => return Err(e),
+        };
+        let e = e.ok_or_else(|| {
+            OutlookError::corrupt(
+                "block",
+                format!("block {bid:#x} is not in the block B-tree"),
+            )
+        })?;
         let n = self.variant.id_size();
         let ib = self.id(&e, n);
         let cb = e.u16_at(2 * n).unwrap_or(0);
@@ -275,6 +334,44 @@ impl<R: Read + Seek> Ndb<R> {
             cb
         };
         Ok(BlockRef { ib, cb, inflated })
+    }
+
+    fn note_reason(&mut self, tree: &str, e: &OutlookError) {
+        let r = format!("{tree} B-tree: {e}");
+        if self.reasons.len() < MAX_REASONS && !self.reasons.contains(&r) {
+            self.reasons.push(r);
+        }
+    }
+
+    /// The maps rebuilt by scanning the file, scanned on first need.
+    fn scan(&mut self) -> Result<&Scan> {
+        if self.scan.is_none() {
+            let s = scan::scan(
+                &mut self.r,
+                self.file_len,
+                self.variant,
+                self.limits.max_nodes,
+            )?;
+            tracing::warn!(
+                reasons = ?self.reasons,
+                stats = ?s.stats,
+                "B-trees damaged: the file was scanned for pages and blocks"
+            );
+            self.scan = Some(s);
+        }
+        Ok(self.scan.get_or_insert_with(Scan::default))
+    }
+
+    /// What the scan found and why it ran, once one of the B-trees failed; None while the
+    /// B-trees served every lookup.
+    pub fn repairs(&self) -> Option<Repairs> {
+        let s = self.scan.as_ref()?;
+        Some(Repairs {
+            reasons: self.reasons.clone(),
+            stats: s.stats,
+            nodes_used: self.scan_hits.0,
+            blocks_used: self.scan_hits.1,
+        })
     }
 
     /// Where a block's bytes are in the file.
@@ -443,57 +540,106 @@ impl<R: Read + Seek> Ndb<R> {
 
     /// The node B-tree entry of a nid.
     pub fn node(&mut self, nid: u32) -> Result<Option<NodeEntry>> {
-        let e = self.find(self.nbt_root, PTYPE_NBT, nid as u64, 0xFFFF_FFFF)?;
-        Ok(e.map(|e| self.node_entry(&e)))
-    }
-
-    fn node_entry(&self, e: &[u8]) -> NodeEntry {
-        let n = self.variant.id_size();
-        NodeEntry {
-            nid: self.id(e, 0) as u32,
-            data: self.id(e, n),
-            sub: self.id(e, 2 * n),
-            parent: e.u32_at(3 * n).unwrap_or(0),
+        match self.find(self.nbt_root, PTYPE_NBT, nid as u64, 0xFFFF_FFFF) {
+            Ok(e) => Ok(e.map(|e| self.node_entry(&e))),
+            Err(e) if is_damage(&e) => {
+                // The node B-tree is damaged on the way to this node: the scan's map.
+                self.note_reason("node", &e);
+                let found = self.scan()?.nodes.get(&nid).map(|(_, n)| *n);
+                if found.is_some() {
+                    self.scan_hits.0 += 1;
+                }
+                Ok(found)
+            }
+            Err(e) => Err(e),
         }
     }
 
-    /// Every node of the node B-tree, in nid order. Damaged pages are skipped and counted.
+    fn node_entry(&self, e: &[u8]) -> NodeEntry {
+        node_entry_of(self.variant, e, false)
+    }
+
+    /// Every node of the node B-tree, in nid order. Damaged pages are skipped and counted,
+    /// and the nodes in their key ranges are taken from a scan of the file (marked
+    /// `by_scan`); a root that cannot be read is a damaged page covering every key.
     pub fn walk_nodes(&mut self, visit: &mut dyn FnMut(NodeEntry)) -> Result<WalkStats> {
         let mut stats = WalkStats::default();
         let mut seen = HashSet::new();
-        self.walk(self.nbt_root, 0, &mut seen, &mut stats, visit)?;
+        let mut lost = Vec::new();
+        self.walk(
+            self.nbt_root,
+            0,
+            (0, None),
+            &mut seen,
+            &mut stats,
+            &mut lost,
+            visit,
+        )?;
+        if !lost.is_empty() {
+            let in_lost = |nid: u32| {
+                lost.iter().any(|&(lo, hi): &(u64, Option<u64>)| {
+                    nid as u64 >= lo && hi.is_none_or(|h| (nid as u64) < h)
+                })
+            };
+            let mut found: Vec<NodeEntry> = self
+                .scan()?
+                .nodes
+                .values()
+                .map(|(_, n)| *n)
+                .filter(|n| in_lost(n.nid))
+                .collect();
+            found.sort_by_key(|n| n.nid);
+            for n in found {
+                stats.nodes += 1;
+                stats.by_scan += 1;
+                if stats.nodes as usize > self.limits.max_nodes {
+                    return Err(OutlookError::Limit(format!(
+                        "more than {} nodes",
+                        self.limits.max_nodes
+                    )));
+                }
+                visit(n);
+            }
+        }
         Ok(stats)
     }
 
+    /// Walks the subtree at `ib`, whose keys are in `range` (`[lo, hi)`, no upper bound when
+    /// None); the ranges of pages that cannot be read go to `lost`.
+    #[allow(clippy::too_many_arguments)]
     fn walk(
         &mut self,
         ib: u64,
         depth: usize,
+        range: (u64, Option<u64>),
         seen: &mut HashSet<u64>,
         stats: &mut WalkStats,
+        lost: &mut Vec<(u64, Option<u64>)>,
         visit: &mut dyn FnMut(NodeEntry),
     ) -> Result<()> {
         if depth > MAX_TREE_DEPTH || !seen.insert(ib) {
             stats.bad_pages += 1;
+            lost.push(range);
             return Ok(());
         }
-        // A damaged page below the root loses its nodes, counted; a damaged root is an error.
         let read = self
             .page(ib, PTYPE_NBT)
             .and_then(|p| self.page_meta(&p, ib).map(|m| (p, m)));
         let (page, (c_ent, cb_ent, level)) = match read {
             Ok(x) => x,
-            Err(e) if depth > 0 => {
-                tracing::warn!(error = %e, "node B-tree page unreadable");
+            Err(e) if is_damage(&e) => {
+                tracing::warn!(error = %e, depth, "node B-tree page unreadable");
+                self.note_reason("node", &e);
                 stats.bad_pages += 1;
+                lost.push(range);
                 return Ok(());
             }
             Err(e) => return Err(e),
         };
-        for i in 0..c_ent {
-            let Some(e) = page.range(i * cb_ent, cb_ent) else {
-                break;
-            };
+        let entries: Vec<&[u8]> = (0..c_ent)
+            .map_while(|i| page.range(i * cb_ent, cb_ent))
+            .collect();
+        for (i, e) in entries.iter().enumerate() {
             if level == 0 {
                 stats.nodes += 1;
                 if stats.nodes as usize > self.limits.max_nodes {
@@ -504,11 +650,52 @@ impl<R: Read + Seek> Ndb<R> {
                 }
                 visit(self.node_entry(e));
             } else {
+                let lo = self.id(e, 0) & 0xFFFF_FFFF;
+                let hi = entries
+                    .get(i + 1)
+                    .map(|n| self.id(n, 0) & 0xFFFF_FFFF)
+                    .or(range.1);
                 let child = self.child_ib(e);
-                self.walk(child, depth + 1, seen, stats, visit)?;
+                self.walk(child, depth + 1, (lo, hi), seen, stats, lost, visit)?;
             }
         }
         Ok(())
+    }
+}
+
+/// What the scan of a store with damaged B-trees found, and what it stood in for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repairs {
+    /// The first failures of the B-trees that made the scan run.
+    pub reasons: Vec<String>,
+    pub stats: ScanStats,
+    /// Node and block lookups the scan answered.
+    pub nodes_used: u64,
+    pub blocks_used: u64,
+}
+
+impl std::fmt::Display for Repairs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.stats;
+        write!(
+            f,
+            "B-trees damaged ({}): the file was scanned for pages and blocks (MS-PST trailers, signatures and CRCs): {} node pages, {} block-tree pages and {} blocks found",
+            self.reasons.join("; "),
+            s.node_pages,
+            s.block_pages,
+            s.blocks
+        )?;
+        if s.bad_crc > 0 {
+            write!(f, ", {} with a bad CRC ignored", s.bad_crc)?;
+        }
+        if s.limit_reached {
+            write!(f, ", stopped at the node limit")?;
+        }
+        write!(
+            f,
+            "; {} node and {} block lookups answered by the scan",
+            self.nodes_used, self.blocks_used
+        )
     }
 }
 
@@ -516,6 +703,8 @@ impl<R: Read + Seek> Ndb<R> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WalkStats {
     pub nodes: u64,
+    /// Nodes taken from a scan of the file, for the key ranges of pages that could not be read.
+    pub by_scan: u64,
     /// Pages that could not be read (their nodes are lost; reported, not hidden).
     pub bad_pages: u64,
 }
