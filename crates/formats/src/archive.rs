@@ -381,7 +381,10 @@ pub fn read_zip<R: Read + Seek>(
             return Ok(summary);
         }
     };
-    let mut archive = ZipIterable::try_new(&mut r, zip::read::Config::default()).map_err(|e| {
+    // Compressed bytes read, for each member's ratio checked as it is inflated.
+    let consumed = Consumed::default();
+    let counted = Counting::new(&mut r, consumed.clone());
+    let mut archive = ZipIterable::try_new(counted, zip::read::Config::default()).map_err(|e| {
         ArchiveError::Unreadable {
             format: "zip",
             reason: e.to_string(),
@@ -437,7 +440,8 @@ pub fn read_zip<R: Read + Seek>(
         let flow = match entry.with_reader(files.reader_mut(), zip::ZipReadOptions::new()) {
             Ok(f) => {
                 let (limit, what) = member_limit(limits, info.compressed_size);
-                let mut b = Bounded::new(f, limit, what, budget.clone());
+                let mut b = Bounded::new(f, limit, what, budget.clone())
+                    .with_ratio(RatioCheck::new(consumed.clone(), limits.max_ratio));
                 visit(&info, Some(&mut b))
             }
             Err(e) => {
@@ -508,15 +512,18 @@ fn read_zip_stream<R: Read>(
     budget: &Budget,
     visit: &mut dyn FnMut(&MemberInfo, Option<&mut dyn Read>) -> Visit,
 ) -> ArchiveSummary {
+    let consumed = Consumed::default();
+    let mut r = Counting::new(r, consumed.clone());
     let mut summary = ArchiveSummary::default();
     loop {
-        match zip::read::read_zipfile_from_stream(r) {
+        match zip::read::read_zipfile_from_stream(&mut r) {
             Ok(Some(f)) => {
                 summary.members += 1;
                 let info = zip_info!(f);
                 let flow = if info.kind == MemberKind::File && info.encryption.is_none() {
                     let (limit, what) = member_limit(limits, info.compressed_size);
-                    let mut b = Bounded::new(f, limit, what, budget.clone());
+                    let mut b = Bounded::new(f, limit, what, budget.clone())
+                        .with_ratio(RatioCheck::new(consumed.clone(), limits.max_ratio));
                     visit(&info, Some(&mut b))
                 } else {
                     visit(&info, None)
@@ -888,6 +895,37 @@ mod tests {
             got,
             [("dup-1.eml", &b"uno"[..]), ("dup-1.eml", &b"dos"[..])]
         );
+    }
+
+    #[test]
+    fn a_zip_member_is_refused_by_ratio_while_inflating() {
+        // 256 MiB of zeros deflated (~250 KB): the limit from its declared sizes alone would
+        // let ~250 MB through before refusing it; checked as it inflates, a few MB.
+        let mut buf = Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_level(Some(9))
+            .large_file(false);
+        w.start_file("ceros.bin", opts).unwrap();
+        let mb = vec![0u8; 1 << 20];
+        for _ in 0..256 {
+            w.write_all(&mb).unwrap();
+        }
+        w.finish().unwrap();
+        let data = buf.into_inner();
+        let limits = Limits::default();
+        let budget = Budget::new(u64::MAX);
+        let mut reason = String::new();
+        read_zip(Cursor::new(&data), &limits, &budget, &mut |_, r| {
+            if let Err(e) = io::copy(r.unwrap(), &mut io::sink()) {
+                reason = e.to_string();
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert!(reason.starts_with("compression ratio limit of"), "{reason}");
+        let inflated = u64::MAX - budget.remaining();
+        assert!(inflated < 64 << 20, "{inflated} bytes inflated");
     }
 
     #[test]
