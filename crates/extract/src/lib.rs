@@ -355,8 +355,8 @@ pub fn extract_carried(bytes: &[u8], hints: &[Hint], opts: &Options) -> Extracti
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            let kind = std::panic::catch_unwind(|| detect::detect(bytes, hint))
-                .unwrap_or(Kind::Binary);
+            let kind =
+                std::panic::catch_unwind(|| detect::detect(bytes, hint)).unwrap_or(Kind::Binary);
             Extraction::failed(kind.as_str(), format!("parser panicked: {what}"))
         }
     };

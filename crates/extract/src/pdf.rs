@@ -271,10 +271,7 @@ pub fn name_flags(bytes: &[u8]) -> Vec<Flag> {
         let mut inflated = Vec::new();
         let mut z = flate2::read::ZlibDecoder::new(&bytes[data.min(bytes.len())..]);
         // A damaged stream gives what inflated before the damage.
-        let _ = std::io::Read::read_to_end(
-            &mut std::io::Read::take(&mut z, budget),
-            &mut inflated,
-        );
+        let _ = std::io::Read::read_to_end(&mut std::io::Read::take(&mut z, budget), &mut inflated);
         budget = budget.saturating_sub(inflated.len() as u64);
         scan_names(&inflated, &mut found);
     }
@@ -301,8 +298,22 @@ fn for_each_name(bytes: &[u8], mut f: impl FnMut(&[u8])) {
     let regular = |c: u8| {
         !matches!(
             c,
-            b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'(' | b')' | b'<' | b'>' | b'['
-                | b']' | b'{' | b'}' | b'/' | b'%'
+            b'\0'
+                | b'\t'
+                | b'\n'
+                | b'\x0c'
+                | b'\r'
+                | b' '
+                | b'('
+                | b')'
+                | b'<'
+                | b'>'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'/'
+                | b'%'
         )
     };
     let mut name = Vec::with_capacity(64);

@@ -36,10 +36,7 @@ pub enum Source<'a> {
     Bytes(&'a [u8]),
     /// Exactly `size` bytes read from `reader` while they are sent (a stored blob): the
     /// parent holds [`CHUNK`] bytes of it at a time.
-    Stream {
-        reader: &'a mut dyn Read,
-        size: u64,
-    },
+    Stream { reader: &'a mut dyn Read, size: u64 },
 }
 
 impl Source<'_> {
@@ -291,7 +288,12 @@ impl Pool {
         opts: &Options,
         ocr_pages: u32,
     ) -> Extraction {
-        self.extract_source(Source::Bytes(bytes), std::slice::from_ref(hint), opts, ocr_pages)
+        self.extract_source(
+            Source::Bytes(bytes),
+            std::slice::from_ref(hint),
+            opts,
+            ocr_pages,
+        )
     }
 
     /// As [`Pool::extract_ocr_pages`], from a [`Source`], under every name and type the
@@ -337,7 +339,10 @@ impl Pool {
                 let want = (*size).min(SNIFF_LEN as u64);
                 let mut head = Vec::with_capacity(want as usize);
                 if let Err(e) = reader.take(want).read_to_end(&mut head) {
-                    return Extraction::failed("unknown", format!("document bytes unavailable: {e}"));
+                    return Extraction::failed(
+                        "unknown",
+                        format!("document bytes unavailable: {e}"),
+                    );
                 }
                 if (head.len() as u64) < want {
                     return Extraction::failed(
@@ -392,7 +397,10 @@ impl Pool {
             Ok(_) | Err(Failure::Timeout) | Err(Failure::Died(_)) => size,
             Err(Failure::Source(_)) => 0,
         };
-        self.stats.lock().unwrap_or_else(|p| p.into_inner()).bytes_sent += sent;
+        self.stats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .bytes_sent += sent;
         match result {
             Ok(e) => {
                 worker.jobs += 1;
@@ -482,10 +490,7 @@ fn exchange(
                 let want = left.min(CHUNK as u64) as usize;
                 let n = match reader.read(&mut buf[..want]) {
                     Ok(0) => {
-                        return Err(Failure::Source(format!(
-                            "{} of {size} bytes",
-                            size - left
-                        )));
+                        return Err(Failure::Source(format!("{} of {size} bytes", size - left)));
                     }
                     Ok(n) => n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,

@@ -316,7 +316,9 @@ fn extract_group(
                     // Refused from the catalog's size: not one byte read.
                     too_large(d.format.as_deref().unwrap_or("unknown"), blob.size, opts)
                 }
-                Ok(Some(blob)) => extract_one(pool, &Doc::Blob(case, blob), &hints, opts, ocr_pages),
+                Ok(Some(blob)) => {
+                    extract_one(pool, &Doc::Blob(case, blob), &hints, opts, ocr_pages)
+                }
                 Ok(None) => unavailable("no blob in the catalog"),
                 Err(e) => unavailable(&e.to_string()),
             },

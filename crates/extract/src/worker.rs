@@ -66,7 +66,14 @@ pub fn main() -> i32 {
         let before = cpu_millis();
         let format = std::panic::catch_unwind(|| crate::detect::detect(&bytes, &job.hint))
             .map_or("unknown", |k| k.as_str());
-        if write_frame(&mut out, &Detected { format: format.to_owned() }).is_err() {
+        if write_frame(
+            &mut out,
+            &Detected {
+                format: format.to_owned(),
+            },
+        )
+        .is_err()
+        {
             return 0;
         }
         let mut hints = Vec::with_capacity(1 + job.carriers.len());

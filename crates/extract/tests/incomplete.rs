@@ -115,7 +115,11 @@ fn deep_docx_is_flagged() {
         "office_oxide now reads this nesting whole: deepen the test"
     );
     assert_truncated(&e, "deep docx");
-    assert!(e.reason.as_deref().unwrap_or("").contains("nested"), "{:?}", e.reason);
+    assert!(
+        e.reason.as_deref().unwrap_or("").contains("nested"),
+        "{:?}",
+        e.reason
+    );
     // The same nesting within the bound is whole.
     let mut body = String::new();
     body.push_str(&"<w:tbl><w:tr><w:tc>".repeat(20));
@@ -151,7 +155,10 @@ fn broken_odt_is_flagged() {
     let body = "<text:p>primer párrafo</text:p><text:p>segundo</text:h><text:p>perdido</text:p>";
     let e = extract(&odt(body), &hint("oficio.odt"), &Options::default());
     assert_eq!(e.status, Status::Extracted);
-    assert!(e.text.contains("primer párrafo") && !e.text.contains("perdido"), "{e:?}");
+    assert!(
+        e.text.contains("primer párrafo") && !e.text.contains("perdido"),
+        "{e:?}"
+    );
     assert_truncated(&e, "broken odt");
     let e = extract(
         &odt("<text:p>primer párrafo</text:p><text:p>segundo</text:p>"),
@@ -217,8 +224,14 @@ fn pdf_flags(bytes: &[u8]) -> Vec<Flag> {
         },
     );
     assert_eq!(
-        off.flags.iter().filter(|f| **f != Flag::Embedded && **f != Flag::Javascript).count(),
-        e.flags.iter().filter(|f| **f != Flag::Embedded && **f != Flag::Javascript).count(),
+        off.flags
+            .iter()
+            .filter(|f| **f != Flag::Embedded && **f != Flag::Javascript)
+            .count(),
+        e.flags
+            .iter()
+            .filter(|f| **f != Flag::Embedded && **f != Flag::Javascript)
+            .count(),
         "{:?} vs {:?}",
         off.flags,
         e.flags
@@ -229,7 +242,10 @@ fn pdf_flags(bytes: &[u8]) -> Vec<Flag> {
 #[test]
 fn pdf_launch_action_is_flagged() {
     // Opening the document runs a program.
-    let launch = page_pdf("/OpenAction << /S /Launch /F (cmd.exe) /Win << /F (cmd.exe) /P (/c calc) >> >>", &[]);
+    let launch = page_pdf(
+        "/OpenAction << /S /Launch /F (cmd.exe) /Win << /F (cmd.exe) /P (/c calc) >> >>",
+        &[],
+    );
     let e = extract(&launch, &hint("factura.pdf"), &Options::default());
     assert_eq!(e.status, Status::Extracted, "{e:?}");
     assert!(e.text.contains("Oficio reservado"), "{e:?}");
@@ -248,29 +264,41 @@ fn pdf_launch_action_is_flagged() {
     .into_bytes();
     objstm.extend_from_slice(&packed);
     objstm.extend_from_slice(b"\nendstream");
-    let hidden = page_pdf("/OpenAction 7 0 R", &[objstm, b"<< /S /Launch /F (x) >>".to_vec()]);
+    let hidden = page_pdf(
+        "/OpenAction 7 0 R",
+        &[objstm, b"<< /S /Launch /F (x) >>".to_vec()],
+    );
     assert!(pdf_flags(&hidden).contains(&Flag::Launch));
-    let only_packed = page_pdf("", &[{
-        let mut o = format!(
-            "<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n",
-            packed.len()
-        )
-        .into_bytes();
-        o.extend_from_slice(&packed);
-        o.extend_from_slice(b"\nendstream");
-        o
-    }]);
+    let only_packed = page_pdf(
+        "",
+        &[{
+            let mut o = format!(
+                "<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n",
+                packed.len()
+            )
+            .into_bytes();
+            o.extend_from_slice(&packed);
+            o.extend_from_slice(b"\nendstream");
+            o
+        }],
+    );
     assert!(
         pdf_flags(&only_packed).contains(&Flag::Launch),
         "a launch action only inside an object stream"
     );
 
     // JavaScript run on opening, and a file attached to a page: flagged as well.
-    let js = page_pdf("/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>", &[]);
+    let js = page_pdf(
+        "/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>",
+        &[],
+    );
     assert!(pdf_flags(&js).contains(&Flag::Javascript));
     let attached = page_pdf(
         "",
-        &[b"<< /Type /Filespec /F (datos.exe) /EF << /F 7 0 R >> >>".to_vec(), b"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream".to_vec()],
+        &[
+            b"<< /Type /Filespec /F (datos.exe) /EF << /F 7 0 R >> >>".to_vec(),
+            b"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream".to_vec(),
+        ],
     );
     assert!(pdf_flags(&attached).contains(&Flag::Embedded));
 

@@ -159,9 +159,7 @@ fn the_worker_says_the_format_first() {
     })
     .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(&(job.len() as u32).to_le_bytes())
-        .unwrap();
+    stdin.write_all(&(job.len() as u32).to_le_bytes()).unwrap();
     stdin.write_all(&job).unwrap();
     stdin.write_all(&(doc.len() as u64).to_le_bytes()).unwrap();
     stdin.write_all(&doc).unwrap();
@@ -171,7 +169,10 @@ fn the_worker_says_the_format_first() {
     assert_eq!(detected.format, "docx");
     let answer: Extraction = serde_json::from_slice(&frame(&mut out)).unwrap();
     assert_eq!(answer.format, "docx");
-    assert!(answer.text.contains("Oficio de la Secretaría"), "{answer:?}");
+    assert!(
+        answer.text.contains("Oficio de la Secretaría"),
+        "{answer:?}"
+    );
     drop(stdin);
     assert!(child.wait().unwrap().success());
     // The parent's own guess from the first bytes does not open the zip.

@@ -132,7 +132,11 @@ fn large_blob_streamed_whole() {
         .unwrap();
     let text = t.case.read_blob(&cat, &text_sha).unwrap();
     let text = String::from_utf8(text).unwrap();
-    assert!(text.starts_with("palabra0 oficio\npalabra1 oficio"), "{}", &text[..40]);
+    assert!(
+        text.starts_with("palabra0 oficio\npalabra1 oficio"),
+        "{}",
+        &text[..40]
+    );
     assert!(
         text.trim_end().ends_with("fin del expediente zacatecas"),
         "{}",
@@ -257,12 +261,21 @@ fn carriers_in_any_order_give_one_outcome() {
         // Judged under every name: the program named as a PDF is a mismatch; both tables are
         // read under their first name in a stable order (`datos.csv`).
         assert!(
-            rows[0].starts_with("executable skipped") && rows[0].contains(r#"["executable", "mismatch"]"#),
+            rows[0].starts_with("executable skipped")
+                && rows[0].contains(r#"["executable", "mismatch"]"#),
             "{order:?} {late}: {}",
             rows[0]
         );
-        assert!(rows[1].starts_with("csv extracted"), "{order:?} {late}: {}", rows[1]);
-        assert!(rows[2].starts_with("csv extracted"), "{order:?} {late}: {}", rows[2]);
+        assert!(
+            rows[1].starts_with("csv extracted"),
+            "{order:?} {late}: {}",
+            rows[1]
+        );
+        assert!(
+            rows[2].starts_with("csv extracted"),
+            "{order:?} {late}: {}",
+            rows[2]
+        );
         if late {
             assert_eq!(re_extracted, 3, "each document got a new name");
             // Nothing changed for a third run with nothing new.
@@ -294,7 +307,9 @@ fn cut_text_reported() {
     assert!(r.text_len <= 100 << 10, "{}", r.text_len);
     assert_eq!(r.flags, ["truncated"]);
     assert!(
-        r.reason.as_deref().is_some_and(|w| w.contains("text limit")),
+        r.reason
+            .as_deref()
+            .is_some_and(|w| w.contains("text limit")),
         "{:?}",
         r.reason
     );
@@ -302,10 +317,9 @@ fn cut_text_reported() {
     assert_eq!(report.truncated, 1, "{report:?}");
     assert_eq!(report.flags.get("truncated"), Some(&1));
     assert!(
-        report
-            .reasons
-            .iter()
-            .any(|x| x.status == "extracted" && x.documents == 1 && x.reason.contains("text limit")),
+        report.reasons.iter().any(|x| x.status == "extracted"
+            && x.documents == 1
+            && x.reason.contains("text limit")),
         "{:?}",
         report.reasons
     );

@@ -382,8 +382,10 @@ impl Catalog {
                 .optional()?;
             if judged.as_deref() == Some(&now[..]) {
                 if carried.contains(d) {
-                    tx.prepare_cached("INSERT INTO index_queue (kind, key) VALUES ('document', ?1)")?
-                        .execute([&d[..]])?;
+                    tx.prepare_cached(
+                        "INSERT INTO index_queue (kind, key) VALUES ('document', ?1)",
+                    )?
+                    .execute([&d[..]])?;
                     out.refreshed += 1;
                 }
                 continue;
@@ -669,13 +671,16 @@ mod sql {
            AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.sha256 = a.sha256)
          ORDER BY a.message, a.part LIMIT ?3";
     /// The names and types of a document's carriers (files and members; attachments).
-    pub const DOCUMENT_HINTS: &str = "SELECT name, NULL FROM items WHERE sha256 = ?1 AND message IS NULL
+    pub const DOCUMENT_HINTS: &str =
+        "SELECT name, NULL FROM items WHERE sha256 = ?1 AND message IS NULL
            UNION SELECT name, mime FROM attachments WHERE sha256 = ?1 AND is_message = 0";
     /// Documents with an extraction carried by attachments of messages in (?1, ?2].
-    pub const NEW_ATTACHMENT_CARRIERS: &str = "SELECT DISTINCT a.sha256 FROM attachments a JOIN extractions e ON e.sha256 = a.sha256
+    pub const NEW_ATTACHMENT_CARRIERS: &str =
+        "SELECT DISTINCT a.sha256 FROM attachments a JOIN extractions e ON e.sha256 = a.sha256
          WHERE a.message > ?1 AND a.message <= ?2 AND a.is_message = 0";
     /// Documents with an extraction carried by files or members with ids in (?1, ?2].
-    pub const NEW_ITEM_CARRIERS: &str = "SELECT DISTINCT i.sha256 FROM items i JOIN extractions e ON e.sha256 = i.sha256
+    pub const NEW_ITEM_CARRIERS: &str =
+        "SELECT DISTINCT i.sha256 FROM items i JOIN extractions e ON e.sha256 = i.sha256
          WHERE i.id > ?1 AND i.id <= ?2 AND i.message IS NULL AND i.sha256 IS NOT NULL";
     /// Every distinct document: the stored loose files and the attachments (`sha256`).
     pub const DOCUMENTS: &str = "SELECT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL
