@@ -3,7 +3,8 @@
 //! overwriting bytes, plus the small hostile inputs in `tests/fuzz-regressions` (hand-made: a
 //! header whose B-trees point past the end, a TNEF property count of 4 billion, a compressed RTF
 //! claiming 4 GB; and any input a fuzz target ever crashed on — none so far, after 47,681 PST,
-//! 372,319 TNEF, 2,027,870 RTF and ~100,000 MSG runs).
+//! 372,319 TNEF, 2,027,870 RTF and ~100,000 MSG runs, then 86,170 MSG runs with the tolerant
+//! compound-file reader and 96,295 runs of `outlook_pst_scan`, every lookup through the scan).
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
