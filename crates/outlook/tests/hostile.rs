@@ -4,7 +4,9 @@
 //! header whose B-trees point past the end, a TNEF property count of 4 billion, a compressed RTF
 //! claiming 4 GB; and every input a fuzz target ever crashed on: `msg-substg-name-not-ascii`, a
 //! .msg whose damaged directory, read tolerantly, names a property stream with multibyte
-//! characters (found by `outlook_msg` in 15,464 runs; see docs/fuzzing.md).
+//! characters (found by `outlook_msg` in 15,464 runs; see docs/fuzzing.md). Before it: 47,681
+//! PST, 372,319 TNEF, 2,027,870 RTF and ~100,000 MSG runs, 86,170 MSG runs with the tolerant
+//! compound-file reader and 96,295 runs of `outlook_pst_scan` (every lookup through the scan).
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
