@@ -544,4 +544,19 @@ fn pst_cut_before_its_root_pages_is_recovered_by_scanning() {
             );
         }
     }
+    // An OST with 4 KiB pages, 512-byte-aligned blocks and compressed ones, its two roots
+    // pointing past the end: every message comes back through the scan, as the intact read
+    // has it.
+    let ost = std::fs::read(corpus("pst/pstextractortestpdf@outlook.com.ost")).unwrap();
+    let (intact, _, _) = subjects(&ost).unwrap();
+    assert_eq!(intact.len(), 162);
+    let mut b = ost.clone();
+    b[0xE0..0xE8].fill(0xFF);
+    b[0xF0..0xF8].fill(0xFF);
+    let (got, scanned, lines) = subjects(&b).unwrap();
+    assert_eq!((got, scanned), (intact, 162));
+    assert!(
+        lines.join("; ").contains("the file was scanned"),
+        "{lines:?}"
+    );
 }
