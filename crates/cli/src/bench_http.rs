@@ -163,19 +163,7 @@ pub fn http(case_dir: &Path, clients: usize, seconds: u64) -> Result<HttpBench> 
     db.add_user(USER, PASSWORD, trove_server::Role::Admin)?;
     drop(db);
     let app = trove_server::app(data.path(), std::slice::from_ref(&case_dir), false)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let addr = listener.local_addr()?;
-    rt.spawn(async move {
-        let _ = axum::serve(
-            listener,
-            trove_server::router(app).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
-    let base = format!("http://{addr}");
+    let (rt, base) = serve(app)?;
 
     let until = Instant::now() + Duration::from_secs(seconds);
     let t0 = Instant::now();
@@ -314,19 +302,7 @@ fn phase(
     db.grant(HEAVY_USER, name, true)?;
     drop(db);
     let app = trove_server::app_with(data.path(), &[case_dir.to_path_buf()], false, limits)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let addr = listener.local_addr()?;
-    rt.spawn(async move {
-        let _ = axum::serve(
-            listener,
-            trove_server::router(app).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
-    let base = format!("http://{addr}");
+    let (rt, base) = serve(app)?;
     let queries = heavy_queries();
     let until = Instant::now() + Duration::from_secs(seconds);
     let (others, heavy): (Vec<Latencies>, Vec<HeavyOutcome>) = std::thread::scope(|sc| {
@@ -469,4 +445,24 @@ pub fn print_heavy(b: &HeavyBench) {
         "the others' p99 is {:.1}× lower with the bounds (p50 {:.1}×)",
         b.p99_ratio, b.p50_ratio
     );
+}
+
+/// The app served on a loopback port, as `trove serve` serves it: the runtime (keep it alive)
+/// and the base URL.
+fn serve(
+    app: std::sync::Arc<trove_server::App>,
+) -> anyhow::Result<(tokio::runtime::Runtime, String)> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    rt.spawn(async move {
+        let _ = axum::serve(
+            listener,
+            trove_server::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    Ok((rt, format!("http://{addr}")))
 }

@@ -147,6 +147,23 @@ impl Budget {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Counts one more clause; too many is an error at this one.
+    fn clause(&self, clauses: &mut usize, total: usize, span: Span) -> Result<(), QueryError> {
+        *clauses += 1;
+        if *clauses > self.bounds.max_clauses {
+            return Err(self.costly(
+                format!(
+                    "the query has {} clauses; at most {} are allowed (this is clause {})",
+                    thousands(total),
+                    thousands(self.bounds.max_clauses),
+                    thousands(*clauses)
+                ),
+                span,
+            ));
+        }
+        Ok(())
+    }
+
     fn costly(&self, message: String, span: Span) -> QueryError {
         QueryError::new(message, span, &self.query)
     }
@@ -205,22 +222,9 @@ impl Budget {
             Node::Not(inner) => self.walk(inner, clauses, multi, clauses_total, multi_total),
             Node::All => Ok(()),
             Node::Term { span, .. } | Node::Phrase { span, .. } | Node::Range { span, .. } => {
-                *clauses += 1;
-                if *clauses > b.max_clauses {
-                    return Err(self.costly(
-                        format!(
-                            "the query has {} clauses; at most {} are allowed (this is clause {})",
-                            thousands(clauses_total),
-                            thousands(b.max_clauses),
-                            thousands(*clauses)
-                        ),
-                        *span,
-                    ));
-                }
-                Ok(())
+                self.clause(clauses, clauses_total, *span)
             }
             Node::Wildcard { span, .. } | Node::Fuzzy { span, .. } => {
-                *clauses += 1;
                 *multi += 1;
                 if *multi > b.max_multi_terms {
                     return Err(self.costly(
@@ -234,18 +238,7 @@ impl Budget {
                         *span,
                     ));
                 }
-                if *clauses > b.max_clauses {
-                    return Err(self.costly(
-                        format!(
-                            "the query has {} clauses; at most {} are allowed (this is clause {})",
-                            thousands(clauses_total),
-                            thousands(b.max_clauses),
-                            thousands(*clauses)
-                        ),
-                        *span,
-                    ));
-                }
-                Ok(())
+                self.clause(clauses, clauses_total, *span)
             }
         }
     }
