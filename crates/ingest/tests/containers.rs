@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use common::TestCase;
+use common::{TestCase, tar_of};
 use trove_ingest::IngestOptions;
 
 fn eml(subject: &str, body: &str) -> String {
@@ -110,18 +110,6 @@ fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
         .map(|(name, data)| (z.add(name, data, true), *name))
         .collect();
     z.finish(&cd)
-}
-
-fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, data) in entries {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, *data).unwrap();
-    }
-    b.into_inner().unwrap()
 }
 
 fn write(dir: &Path, rel: &str, data: &[u8]) -> std::path::PathBuf {

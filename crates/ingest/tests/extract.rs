@@ -6,35 +6,11 @@ mod common;
 
 use std::path::Path;
 
-use base64::Engine;
-use common::{TestCase, corpus};
+use common::{TestCase, corpus, mail};
 use trove_extract::stage::{StageOptions, StageProgress};
 use trove_ingest::IngestOptions;
 use trove_query::{Request, Searchable};
 use trove_store::extraction;
-
-fn b64(bytes: &[u8]) -> String {
-    let s = base64::engine::general_purpose::STANDARD.encode(bytes);
-    s.as_bytes()
-        .chunks(76)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join("\r\n")
-}
-
-fn mail(id: &str, from: &str, subject: &str, body: &str, atts: &[(&str, &str, &[u8])]) -> String {
-    let mut m = format!(
-        "From: {from}\r\nTo: ana@sedena.gob.mx\r\nSubject: {subject}\r\nDate: Tue, 15 Mar 2016 09:30:01 -0600\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
-    );
-    for (name, mime, data) in atts {
-        m.push_str(&format!(
-            "--b\r\nContent-Type: {mime}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
-            b64(data)
-        ));
-    }
-    m.push_str("--b--\r\n");
-    m
-}
 
 fn write(dir: &Path, rel: &str, data: &[u8]) {
     let p = dir.join(rel);

@@ -7,6 +7,18 @@ mod common;
 use std::path::Path;
 
 use common::TestCase;
+
+/// A message from one sender with the text "Adjunto." and these attachments.
+fn mail(id: &str, subject: &str, atts: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    common::mail(
+        id,
+        "José Núñez <jnunez@defensa.gob.mx>",
+        subject,
+        "Adjunto.",
+        atts,
+    )
+    .into_bytes()
+}
 use trove_extract::stage::{StageOptions, StageProgress, StageStats};
 use trove_ingest::IngestOptions;
 use trove_store::extraction::{self, ExtractionRow};
@@ -143,30 +155,6 @@ fn large_blob_streamed_whole() {
         &text[text.len() - 60..]
     );
     assert!(text.contains("palabra1000000 oficio"));
-}
-
-fn b64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    let s = base64::engine::general_purpose::STANDARD.encode(bytes);
-    s.as_bytes()
-        .chunks(76)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join("\r\n")
-}
-
-fn mail(id: &str, subject: &str, atts: &[(&str, &str, &[u8])]) -> Vec<u8> {
-    let mut m = format!(
-        "From: José Núñez <jnunez@defensa.gob.mx>\r\nTo: ana@sedena.gob.mx\r\nSubject: {subject}\r\nDate: Tue, 15 Mar 2016 09:30:01 -0600\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAdjunto.\r\n"
-    );
-    for (name, mime, data) in atts {
-        m.push_str(&format!(
-            "--b\r\nContent-Type: {mime}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
-            b64(data)
-        ));
-    }
-    m.push_str("--b--\r\n");
-    m.into_bytes()
 }
 
 /// The three documents of the carrier tests, each under two names: a program (as

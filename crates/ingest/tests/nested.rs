@@ -31,15 +31,7 @@ fn zip_of(entries: &[(&str, &[u8])], password: Option<&str>) -> Vec<u8> {
 }
 
 fn tar_gz_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, data) in entries {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, *data).unwrap();
-    }
-    let tar = b.into_inner().unwrap();
+    let tar = common::tar_of(entries);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&tar).unwrap();
     gz.finish().unwrap()

@@ -11,24 +11,108 @@ use trove_ingest::IngestOptions;
 
 /// One message of the generated set: (Message-ID, date as days after 2019-03-04, From, To,
 /// Subject, extra headers).
-type Spec = (&'static str, u32, &'static str, &'static str, &'static str, &'static str);
+type Spec = (
+    &'static str,
+    u32,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 /// Replies by subject only (header-poor), copies, children before parents and siblings of a
 /// missing parent, with Spanish and English prefixes.
 const SPECS: &[Spec] = &[
-    ("a", 0, "ana@sedena.example", "beto@sedena.example", "Informe mensual", ""),
-    ("b", 1, "beto@sedena.example", "ana@sedena.example", "Informe mensual", ""),
+    (
+        "a",
+        0,
+        "ana@sedena.example",
+        "beto@sedena.example",
+        "Informe mensual",
+        "",
+    ),
+    (
+        "b",
+        1,
+        "beto@sedena.example",
+        "ana@sedena.example",
+        "Informe mensual",
+        "",
+    ),
     // A second copy of b, as another mailbox holds it: other bytes, same content key.
-    ("b", 1, "beto@sedena.example", "ana@sedena.example", "Informe mensual", "X-Folder: Enviados\n"),
-    ("r1", 2, "ana@sedena.example", "beto@sedena.example", "RE: Informe mensual", ""),
-    ("r2", 3, "carla@sedena.example", "beto@sedena.example", "RV: Informe  mensual", ""),
-    ("c", 4, "beto@sedena.example", "ana@sedena.example", "Re: Informe mensual", "In-Reply-To: <a@sedena.example>\n"),
-    ("r3", 5, "dora@marina.example", "ana@sedena.example", "Fwd: RE: informe mensual", ""),
+    (
+        "b",
+        1,
+        "beto@sedena.example",
+        "ana@sedena.example",
+        "Informe mensual",
+        "X-Folder: Enviados\n",
+    ),
+    (
+        "r1",
+        2,
+        "ana@sedena.example",
+        "beto@sedena.example",
+        "RE: Informe mensual",
+        "",
+    ),
+    (
+        "r2",
+        3,
+        "carla@sedena.example",
+        "beto@sedena.example",
+        "RV: Informe  mensual",
+        "",
+    ),
+    (
+        "c",
+        4,
+        "beto@sedena.example",
+        "ana@sedena.example",
+        "Re: Informe mensual",
+        "In-Reply-To: <a@sedena.example>\n",
+    ),
+    (
+        "r3",
+        5,
+        "dora@marina.example",
+        "ana@sedena.example",
+        "Fwd: RE: informe mensual",
+        "",
+    ),
     // Too far from every earlier message with the subject to be a reply to one.
-    ("late", 200, "ana@sedena.example", "beto@sedena.example", "RE: Informe mensual", ""),
-    ("s1", 6, "eva@sedena.example", "beto@sedena.example", "Re: Orden del día", "References: <gone@sedena.example>\n"),
-    ("s2", 7, "beto@sedena.example", "eva@sedena.example", "Re: Orden del día", "In-Reply-To: <gone@sedena.example>\n"),
-    ("x", 2, "zoe@policia.example", "yan@policia.example", "RE: Informe mensual", ""),
+    (
+        "late",
+        200,
+        "ana@sedena.example",
+        "beto@sedena.example",
+        "RE: Informe mensual",
+        "",
+    ),
+    (
+        "s1",
+        6,
+        "eva@sedena.example",
+        "beto@sedena.example",
+        "Re: Orden del día",
+        "References: <gone@sedena.example>\n",
+    ),
+    (
+        "s2",
+        7,
+        "beto@sedena.example",
+        "eva@sedena.example",
+        "Re: Orden del día",
+        "In-Reply-To: <gone@sedena.example>\n",
+    ),
+    (
+        "x",
+        2,
+        "zoe@policia.example",
+        "yan@policia.example",
+        "RE: Informe mensual",
+        "",
+    ),
 ];
 
 fn message(s: &Spec) -> String {
@@ -168,7 +252,11 @@ fn threads_do_not_depend_on_arrival_order() {
 /// same files in another order: the same threads, id for id.
 #[test]
 fn corpus_threads_are_the_same_for_any_worker_count() {
-    let dirs = [corpus("mail/notmuch"), corpus("mail/mail-parser"), corpus("mail/spamassassin")];
+    let dirs = [
+        corpus("mail/notmuch"),
+        corpus("mail/mail-parser"),
+        corpus("mail/spamassassin"),
+    ];
     let run = |workers: usize, reversed: bool| {
         let t = TestCase::new();
         let mut inputs: Vec<std::path::PathBuf> = dirs.to_vec();
@@ -180,7 +268,10 @@ fn corpus_threads_are_the_same_for_any_worker_count() {
         t.ingest_with(opts);
         let n = t.count("SELECT count(*) FROM messages");
         assert!(n > 6_000, "{n} messages");
-        (n, t.strings("SELECT hex(sha256) || ' ' || thread FROM messages ORDER BY 1"))
+        (
+            n,
+            t.strings("SELECT hex(sha256) || ' ' || thread FROM messages ORDER BY 1"),
+        )
     };
     let one = run(1, false);
     let four = run(4, false);

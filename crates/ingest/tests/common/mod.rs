@@ -70,3 +70,48 @@ pub fn files_on_disk(dir: &Path) -> (u64, u64) {
     }
     (n, bytes)
 }
+
+/// Base64 in lines of 76 characters, as mail writes it.
+pub fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    let s = base64::engine::general_purpose::STANDARD.encode(bytes);
+    s.as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+/// A multipart message with a text body and base64 attachments (name, MIME type, bytes).
+pub fn mail(
+    id: &str,
+    from: &str,
+    subject: &str,
+    body: &str,
+    atts: &[(&str, &str, &[u8])],
+) -> String {
+    let mut m = format!(
+        "From: {from}\r\nTo: ana@sedena.gob.mx\r\nSubject: {subject}\r\nDate: Tue, 15 Mar 2016 09:30:01 -0600\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    );
+    for (name, mime, data) in atts {
+        m.push_str(&format!(
+            "--b\r\nContent-Type: {mime}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            b64(data)
+        ));
+    }
+    m.push_str("--b--\r\n");
+    m
+}
+
+/// A tar of (name, bytes) members.
+pub fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
