@@ -225,9 +225,7 @@ pub fn ingest(
             let done = &pipeline_done;
             std::thread::Builder::new()
                 .name("trove-indexer".into())
-                .spawn_scoped(s, move || {
-                    index_while(case, opts, done, progress)
-                })
+                .spawn_scoped(s, move || index_while(case, opts, done, progress))
         });
         let writer = std::thread::Builder::new()
             .name("trove-writer".into())
