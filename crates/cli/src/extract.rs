@@ -79,7 +79,8 @@ fn finish(case: &Case, stats: &StageStats, json: bool) -> Result<()> {
         if stats.pool.crashed + stats.pool.timed_out > 0 {
             outln!(
                 "{} worker crashes and {} timeouts, each recorded as that document's failure",
-                stats.pool.crashed, stats.pool.timed_out
+                stats.pool.crashed,
+                stats.pool.timed_out
             );
         }
         outln!(

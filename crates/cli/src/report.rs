@@ -149,7 +149,9 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
         }
         outln!(
             "  messages: {} locations, {} distinct blobs, {} distinct after linking copies",
-            r.message_locations, r.messages, r.distinct_messages
+            r.message_locations,
+            r.messages,
+            r.distinct_messages
         );
         if !r.problems.is_empty() {
             let parts: Vec<String> = r.problems.iter().map(|(p, n)| format!("{p} {n}")).collect();

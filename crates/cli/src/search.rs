@@ -125,7 +125,12 @@ pub fn search(case: &Case, a: SearchArgs) -> Result<()> {
             }
         }
         for l in &h.locations {
-            outln!("      {} {} {}", line(&l.source), l.outcome, line(&l.locator));
+            outln!(
+                "      {} {} {}",
+                line(&l.source),
+                l.outcome,
+                line(&l.locator)
+            );
         }
     }
     if let Some(f) = &resp.facets {
@@ -218,7 +223,9 @@ pub fn export(
     };
     errln!(
         "exported {} results as {} rows ({} bytes)",
-        stats.hits, stats.rows, stats.bytes
+        stats.hits,
+        stats.rows,
+        stats.bytes
     );
     Ok(())
 }
@@ -236,7 +243,8 @@ pub fn index(case: &Case, full: bool) -> Result<()> {
     };
     outln!(
         "indexed {} documents in {:.1}s",
-        stats.documents, stats.seconds
+        stats.documents,
+        stats.seconds
     );
     if stats.failed > 0 {
         bail!(

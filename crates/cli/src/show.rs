@@ -83,7 +83,10 @@ pub fn show(case: &Case, spec: &str, raw: bool, json: bool) -> Result<()> {
     }
     outln!(
         "item #{}  {}  {}  {} bytes",
-        item.id, item.kind, item.format, item.size
+        item.id,
+        item.kind,
+        item.format,
+        item.size
     );
     outln!(
         "outcome: {}{}",

@@ -61,16 +61,24 @@ macro_rules! errln {
     ($($arg:tt)*) => { eprintln!("{}", $crate::term::text(&format!($($arg)*))) };
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn escapes_what_drives_a_terminal() {
-        assert_eq!(text("título\x1b]0;pwned\x07 ok\n\tsigue"), "título\\x1B]0;pwned\\x07 ok\n\tsigue");
-        assert_eq!(line("a.eml\n  #9 stored forged\r"), "a.eml\\n  #9 stored forged\\r");
-        assert_eq!(line("\u{202E}fdp.exe\u{9b}2J"), "\\u{202E}fdp.exe\\u{009B}2J");
+        assert_eq!(
+            text("título\x1b]0;pwned\x07 ok\n\tsigue"),
+            "título\\x1B]0;pwned\\x07 ok\n\tsigue"
+        );
+        assert_eq!(
+            line("a.eml\n  #9 stored forged\r"),
+            "a.eml\\n  #9 stored forged\\r"
+        );
+        assert_eq!(
+            line("\u{202E}fdp.exe\u{9b}2J"),
+            "\\u{202E}fdp.exe\\u{009B}2J"
+        );
         assert_eq!(line("\x7f"), "\\x7F");
         assert!(matches!(text("sin nada raro: ñandú"), Cow::Borrowed(_)));
     }

@@ -50,10 +50,22 @@ fn index_lock_held_elsewhere_is_a_failed_stage() {
     let index = trove_index::SearchIndex::for_case(&held).unwrap();
     let writer = index.writer(50 << 20, 1).unwrap();
 
-    let out = run(&[&"ingest", &case, &dump, &"--source", &"s", &"--quiet", &"--index-lock-wait", &"1"]);
+    let out = run(&[
+        &"ingest",
+        &case,
+        &dump,
+        &"--source",
+        &"s",
+        &"--quiet",
+        &"--index-lock-wait",
+        &"1",
+    ]);
     let err = text(&out.stderr);
     assert!(!out.status.success(), "exit {:?}\n{err}", out.status);
-    assert!(err.contains("being written by another trove process"), "{err}");
+    assert!(
+        err.contains("being written by another trove process"),
+        "{err}"
+    );
     assert!(err.contains("index-failed"), "{err}");
 
     let status = run(&[&"status", &case, &"--json"]);
@@ -81,7 +93,15 @@ fn ingest_with_free_index_succeeds_and_is_searchable() {
     let dump = tmp.path().join("dump");
     write_mail(&dump, "dos.eml", "cuartel sur");
     assert!(run(&[&"init", &case]).status.success());
-    let out = run(&[&"ingest", &case, &dump, &"--source", &"s", &"--quiet", &"--json"]);
+    let out = run(&[
+        &"ingest",
+        &case,
+        &dump,
+        &"--source",
+        &"s",
+        &"--quiet",
+        &"--json",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["status"], "finished");
@@ -104,7 +124,8 @@ fn control_characters_never_reach_the_terminal_raw() {
     let opts = zip::write::SimpleFileOptions::default();
     // A gzip stream that is not one: the member fails and is listed by `report --all`.
     zip.start_file(evil, opts).unwrap();
-    zip.write_all(b"\x1f\x8b\x08\x00garbage that does not inflate").unwrap();
+    zip.write_all(b"\x1f\x8b\x08\x00garbage that does not inflate")
+        .unwrap();
     zip.start_file("aviso.eml", opts).unwrap();
     zip.write_all(
         "From: ana@sedena.example\nTo: beto@sedena.example\n\
@@ -116,7 +137,14 @@ fn control_characters_never_reach_the_terminal_raw() {
     .unwrap();
     zip.finish().unwrap();
     assert!(run(&[&"init", &case]).status.success());
-    let out = run(&[&"ingest", &case, &dump, &"--source", &"s\x1b[5m", &"--quiet"]);
+    let out = run(&[
+        &"ingest",
+        &case,
+        &dump,
+        &"--source",
+        &"s\x1b[5m",
+        &"--quiet",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 
     let report = run(&[&"report", &case, &"--all"]);
@@ -124,10 +152,7 @@ fn control_characters_never_reach_the_terminal_raw() {
     let search = run(&[&"search", &case, &"cuartel"]);
     let facets = run(&[&"search", &case, &"*", &"--facets"]);
     let case_str = case.to_str().unwrap();
-    let item = String::from_utf8(
-        run(&[&"search", &case, &"cuartel", &"--json"]).stdout,
-    )
-    .unwrap();
+    let item = String::from_utf8(run(&[&"search", &case, &"cuartel", &"--json"]).stdout).unwrap();
     let v: serde_json::Value = serde_json::from_str(&item).unwrap();
     let id = v["hits"][0]["item"].as_i64().expect("a hit").to_string();
     let show = run(&[&"show", &case_str, &id]);
@@ -142,8 +167,8 @@ fn control_characters_never_reach_the_terminal_raw() {
         for stream in [&out.stdout, &out.stderr] {
             let s = text(stream);
             assert!(
-                !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t'
-                    || c == '\u{202e}'),
+                !s.chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t' || c == '\u{202e}'),
                 "{name} printed a raw control character: {s:?}"
             );
             assert!(
@@ -153,8 +178,19 @@ fn control_characters_never_reach_the_terminal_raw() {
         }
     }
     let report = text(&report.stdout);
-    assert!(report.contains("x\\x1B]0;pwned\\x07\\x1B[2J\\u{009B}1;1H\\u{202E}\\n  #999 stored forged.gz"), "{report}");
+    assert!(
+        report.contains(
+            "x\\x1B]0;pwned\\x07\\x1B[2J\\u{009B}1;1H\\u{202E}\\n  #999 stored forged.gz"
+        ),
+        "{report}"
+    );
     let show = text(&show.stdout);
-    assert!(show.contains("aviso \\x1B]0;titulo\\x07 \\x1B[2J fin"), "{show}");
-    assert!(show.contains("aviso del cuartel \\x1B]2;otro\\x07 fin"), "{show}");
+    assert!(
+        show.contains("aviso \\x1B]0;titulo\\x07 \\x1B[2J fin"),
+        "{show}"
+    );
+    assert!(
+        show.contains("aviso del cuartel \\x1B]2;otro\\x07 fin"),
+        "{show}"
+    );
 }

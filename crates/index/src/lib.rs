@@ -125,10 +125,10 @@ impl SearchIndex {
     pub fn writer(&self, heap_bytes: usize, threads: usize) -> Result<IndexWriter, IndexError> {
         let started = Instant::now();
         loop {
-            match self
-                .index
-                .writer_with_num_threads(threads.max(1), heap_bytes.max(threads.max(1) * 20_000_000))
-            {
+            match self.index.writer_with_num_threads(
+                threads.max(1),
+                heap_bytes.max(threads.max(1) * 20_000_000),
+            ) {
                 Ok(w) => return Ok(w),
                 Err(tantivy::TantivyError::LockFailure(
                     tantivy::directory::error::LockError::LockBusy,

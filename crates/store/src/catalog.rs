@@ -19,10 +19,15 @@ pub(crate) const SCHEMA: &str = include_str!("schema.sql");
 /// (`CREATE TABLE IF NOT EXISTS` leaves an existing table as it was).
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let has = |table: &str, column: &str| -> Result<bool, StoreError> {
-        let mut st = conn.prepare(&format!("SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"))?;
+        let mut st = conn.prepare(&format!(
+            "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+        ))?;
         Ok(st.exists([column])?)
     };
-    for (column, ty) in [("subject_parent", "BLOB"), ("subject_parent_date", "INTEGER")] {
+    for (column, ty) in [
+        ("subject_parent", "BLOB"),
+        ("subject_parent_date", "INTEGER"),
+    ] {
         if !has("messages", column)? {
             conn.execute_batch(&format!("ALTER TABLE messages ADD COLUMN {column} {ty}"))?;
         }
@@ -602,7 +607,10 @@ impl Batch<'_> {
         self.enqueue("message", &m.content_key)?;
         changed.sort_unstable();
         changed.dedup();
-        for key in changed.iter().filter(|k| k.as_slice() != m.content_key.as_slice()) {
+        for key in changed
+            .iter()
+            .filter(|k| k.as_slice() != m.content_key.as_slice())
+        {
             self.enqueue("message", key)?;
         }
         Ok(())

@@ -96,7 +96,10 @@ pub fn assign(tx: &Transaction<'_>, m: &ThreadInput<'_>) -> Result<Assigned, Sto
         collect(&mut tx.prepare_cached(BY_KEY)?, &m.key)?;
     }
     let mut out = Assigned::default();
-    if let (Some(date), false) = (m.date, m.base_subject.is_empty() || m.participants.is_empty()) {
+    if let (Some(date), false) = (
+        m.date,
+        m.base_subject.is_empty() || m.participants.is_empty(),
+    ) {
         if m.header_poor
             && let Some((thread, key, pdate)) = subject_parent(tx, m, date)?
         {
@@ -156,9 +159,8 @@ pub fn regroup(tx: &Transaction<'_>, thread: &str) -> Result<Vec<Vec<u8>>, Store
             tokens.extend(message_id.map(|i| format!("i:{i}")));
             tokens.extend(parent.map(|p| format!("k:{}", hex::encode(p))));
             for list in [in_reply_to, refs].into_iter().flatten() {
-                let ids: Vec<String> = serde_json::from_str(&list).map_err(|e| {
-                    StoreError::Corrupt(format!("references of message {id}: {e}"))
-                })?;
+                let ids: Vec<String> = serde_json::from_str(&list)
+                    .map_err(|e| StoreError::Corrupt(format!("references of message {id}: {e}")))?;
                 tokens.extend(ids.into_iter().map(|i| format!("i:{i}")));
             }
             members.push(Member { id, key, tokens });
