@@ -79,11 +79,14 @@ export async function serve(cases, data) {
   }
   // The binary must carry the UI in this checkout (it is compiled in): a stale build would test old files.
   if (!process.env.E2E_UI_FROM_DISK) {
-    const served = await (await fetch(`${url}/app.js`)).text();
-    const onDisk = fs.readFileSync(path.join(ROOT, 'crates', 'server', 'ui', 'app.js'), 'utf8');
-    if (served !== onDisk) {
-      proc.kill('SIGKILL');
-      throw new Error(`${TROVE} serves another app.js than crates/server/ui/app.js: rebuild it (cargo build --release -p trove-cli), or set E2E_UI_FROM_DISK=1`);
+    const jsDir = path.join(ROOT, 'crates', 'server', 'ui', 'js');
+    for (const name of fs.readdirSync(jsDir)) {
+      const served = await (await fetch(`${url}/js/${name}`)).text();
+      const onDisk = fs.readFileSync(path.join(jsDir, name), 'utf8');
+      if (served !== onDisk) {
+        proc.kill('SIGKILL');
+        throw new Error(`${TROVE} serves another js/${name} than crates/server/ui/js/${name}: rebuild it (cargo build --release -p trove-cli), or set E2E_UI_FROM_DISK=1`);
+      }
     }
   }
   return {
