@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use crate::{Context, Result};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -273,31 +273,44 @@ pub fn ingest(corpus: &Path, work: &Path, peers: bool, threads: usize) -> Result
     })
 }
 
-pub fn print(b: &IngestBench) {
-    println!(
-        "corpus: {} ({} files, {:.1} MB)",
-        b.corpus,
-        b.files,
-        b.bytes as f64 / 1e6
-    );
-    println!("| tool | seconds | messages/s | MB/s | peak RSS (MiB) |");
-    println!("|---|---:|---:|---:|---:|");
-    for m in &b.runs {
-        println!(
-            "| {} | {:.2} | {:.0} | {:.1} | {:.0} |",
-            m.tool, m.seconds, m.messages_per_s, m.mb_per_s, m.peak_rss_mb
-        );
+impl std::fmt::Display for IngestBench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let b = self;
+        writeln!(
+            f,
+            "corpus: {} ({} files, {:.1} MB)",
+            b.corpus,
+            b.files,
+            b.bytes as f64 / 1e6
+        )?;
+        writeln!(f, "| tool | seconds | messages/s | MB/s | peak RSS (MiB) |")?;
+        writeln!(f, "|---|---:|---:|---:|---:|")?;
+        for m in &b.runs {
+            writeln!(
+                f,
+                "| {} | {:.2} | {:.0} | {:.1} | {:.0} |",
+                m.tool, m.seconds, m.messages_per_s, m.mb_per_s, m.peak_rss_mb
+            )?;
+        }
+        if let (Some(r), Some(i)) = (b.trove_vs_mu, b.trove_indexed_vs_mu) {
+            writeln!(
+                f,
+                "trove is {r:.1}× mu's speed ({i:.1}× with its search index)"
+            )?;
+        }
+        if let (Some(r), Some(i)) = (b.trove_vs_notmuch, b.trove_indexed_vs_notmuch) {
+            writeln!(
+                f,
+                "trove is {r:.1}× notmuch's speed ({i:.1}× with its search index)"
+            )?;
+        }
+        writeln!(
+            f,
+            "trove (--no-index) takes {:.2}× the read+hash time",
+            b.trove_vs_read_hash
+        )?;
+        Ok(())
     }
-    if let (Some(r), Some(i)) = (b.trove_vs_mu, b.trove_indexed_vs_mu) {
-        println!("trove is {r:.1}× mu's speed ({i:.1}× with its search index)");
-    }
-    if let (Some(r), Some(i)) = (b.trove_vs_notmuch, b.trove_indexed_vs_notmuch) {
-        println!("trove is {r:.1}× notmuch's speed ({i:.1}× with its search index)");
-    }
-    println!(
-        "trove (--no-index) takes {:.2}× the read+hash time",
-        b.trove_vs_read_hash
-    );
 }
 
 /// One query of the search mix, in each tool's syntax.
@@ -600,27 +613,34 @@ pub fn search(work: &Path, iterations: usize, peers: bool) -> Result<SearchBench
     })
 }
 
-pub fn print_search(b: &SearchBench) {
-    println!(
-        "corpus: {} ({} files, {:.1} MB)",
-        b.corpus,
-        b.files,
-        b.bytes as f64 / 1e6
-    );
-    println!(
-        "index {:.1} MB = {:.2}× the mail; catalog {:.1} MB; blobs {:.1} MB",
-        b.index_bytes as f64 / 1e6,
-        b.index_ratio,
-        b.catalog_bytes as f64 / 1e6,
-        b.blob_bytes as f64 / 1e6
-    );
-    println!("| tool | queries | p50 ms | p99 ms | mean ms |");
-    println!("|---|---|---:|---:|---:|");
-    for l in &b.latencies {
-        println!(
-            "| {} | {} ({}) | {:.1} | {:.1} | {:.1} |",
-            l.tool, l.kind, l.queries, l.p50_ms, l.p99_ms, l.mean_ms
-        );
+impl std::fmt::Display for SearchBench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let b = self;
+        writeln!(
+            f,
+            "corpus: {} ({} files, {:.1} MB)",
+            b.corpus,
+            b.files,
+            b.bytes as f64 / 1e6
+        )?;
+        writeln!(
+            f,
+            "index {:.1} MB = {:.2}× the mail; catalog {:.1} MB; blobs {:.1} MB",
+            b.index_bytes as f64 / 1e6,
+            b.index_ratio,
+            b.catalog_bytes as f64 / 1e6,
+            b.blob_bytes as f64 / 1e6
+        )?;
+        writeln!(f, "| tool | queries | p50 ms | p99 ms | mean ms |")?;
+        writeln!(f, "|---|---|---:|---:|---:|")?;
+        for l in &b.latencies {
+            writeln!(
+                f,
+                "| {} | {} ({}) | {:.1} | {:.1} | {:.1} |",
+                l.tool, l.kind, l.queries, l.p50_ms, l.p99_ms, l.mean_ms
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -933,47 +953,56 @@ pub fn extract(pdfs: &Path, scans: &Path, workers: usize, rounds: usize) -> Resu
     })
 }
 
-pub fn print_extract(b: &ExtractBench) {
-    println!("PDFs: {} ({} workers)", b.pdfs, b.workers);
-    println!(
-        "| tool | files | pages | seconds | pages/s | CPU s | cores busy | word recall vs pdftotext | word recall vs truth (generated) |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for m in &b.pdf {
-        println!(
-            "| {} | {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {:.4} | {:.4} |",
-            m.tool,
-            m.files,
-            m.pages,
-            m.seconds,
-            m.pages_per_s,
-            m.cpu_seconds,
-            m.cores_busy,
-            m.recall_vs_pdftotext,
-            m.recall_vs_truth
-        );
-    }
-    println!(
-        "trove extracts PDF text at {:.2}× pdftotext's speed",
-        b.trove_vs_pdftotext_speed
-    );
-    if !b.ocr.is_empty() {
-        println!("\nOCR: {}", b.scans);
-        println!(
-            "| tool | pages | seconds | pages/s | CPU s | pages per CPU-second (per core) | cores busy |"
-        );
-        println!("|---|---:|---:|---:|---:|---:|---:|");
-        for m in &b.ocr {
-            println!(
-                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+impl std::fmt::Display for ExtractBench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let b = self;
+        writeln!(f, "PDFs: {} ({} workers)", b.pdfs, b.workers)?;
+        writeln!(
+            f,
+            "| tool | files | pages | seconds | pages/s | CPU s | cores busy | word recall vs pdftotext | word recall vs truth (generated) |"
+        )?;
+        writeln!(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+        for m in &b.pdf {
+            writeln!(
+                f,
+                "| {} | {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {:.4} | {:.4} |",
                 m.tool,
+                m.files,
                 m.pages,
                 m.seconds,
                 m.pages_per_s,
                 m.cpu_seconds,
-                m.pages_per_cpu_s,
-                m.cores_busy
-            );
+                m.cores_busy,
+                m.recall_vs_pdftotext,
+                m.recall_vs_truth
+            )?;
         }
+        writeln!(
+            f,
+            "trove extracts PDF text at {:.2}× pdftotext's speed",
+            b.trove_vs_pdftotext_speed
+        )?;
+        if !b.ocr.is_empty() {
+            writeln!(f, "\nOCR: {}", b.scans)?;
+            writeln!(
+                f,
+                "| tool | pages | seconds | pages/s | CPU s | pages per CPU-second (per core) | cores busy |"
+            )?;
+            writeln!(f, "|---|---:|---:|---:|---:|---:|---:|")?;
+            for m in &b.ocr {
+                writeln!(
+                    f,
+                    "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                    m.tool,
+                    m.pages,
+                    m.seconds,
+                    m.pages_per_s,
+                    m.cpu_seconds,
+                    m.pages_per_cpu_s,
+                    m.cores_busy
+                )?;
+            }
+        }
+        Ok(())
     }
 }

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use crate::Result;
 use serde::Serialize;
 
-use crate::bench::{have, measure};
+use crate::ingest::{have, measure};
 
 #[derive(Debug, Serialize)]
 pub struct Run {
@@ -235,28 +235,37 @@ fn count_item_dirs(dir: &Path) -> u64 {
     n
 }
 
-pub fn print(b: &OutlookBench) {
-    println!(
-        "store: {} ({:.1} MB), median of {} rounds",
-        b.store,
-        b.bytes as f64 / 1e6,
-        b.rounds
-    );
-    println!("| tool | seconds | messages | messages/s | peak RSS (MiB) |");
-    println!("|---|---:|---:|---:|---:|");
-    for r in &b.runs {
-        let rss = r
-            .peak_rss_mb
-            .map_or_else(|| "—".to_owned(), |m| format!("{m:.0}"));
-        println!(
-            "| {} | {:.3} | {} | {:.0} | {rss} |",
-            r.tool, r.seconds, r.messages, r.messages_per_s
-        );
-    }
-    if let Some(x) = b.reader_vs_readpst {
-        println!("trove's reader: {x:.1}× readpst's messages/s");
-    }
-    if let Some(x) = b.ingest_vs_readpst {
-        println!("trove ingest: {x:.1}× readpst's messages/s");
+impl std::fmt::Display for OutlookBench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let b = self;
+        writeln!(
+            f,
+            "store: {} ({:.1} MB), median of {} rounds",
+            b.store,
+            b.bytes as f64 / 1e6,
+            b.rounds
+        )?;
+        writeln!(
+            f,
+            "| tool | seconds | messages | messages/s | peak RSS (MiB) |"
+        )?;
+        writeln!(f, "|---|---:|---:|---:|---:|")?;
+        for r in &b.runs {
+            let rss = r
+                .peak_rss_mb
+                .map_or_else(|| "—".to_owned(), |m| format!("{m:.0}"));
+            writeln!(
+                f,
+                "| {} | {:.3} | {} | {:.0} | {rss} |",
+                r.tool, r.seconds, r.messages, r.messages_per_s
+            )?;
+        }
+        if let Some(x) = b.reader_vs_readpst {
+            writeln!(f, "trove's reader: {x:.1}× readpst's messages/s")?;
+        }
+        if let Some(x) = b.ingest_vs_readpst {
+            writeln!(f, "trove ingest: {x:.1}× readpst's messages/s")?;
+        }
+        Ok(())
     }
 }
