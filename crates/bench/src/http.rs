@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::{Context, Result};
 use serde::Serialize;
 
-use crate::ingest::{MIX, percentile};
+use crate::search::{MIX, percentile};
 
 #[derive(Debug, Serialize)]
 pub struct HttpBench {
@@ -479,4 +479,18 @@ fn serve(app: std::sync::Arc<trove_server::App>) -> Result<(tokio::runtime::Runt
         .await;
     });
     Ok((rt, format!("http://{addr}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_percent_encoded_for_the_url() {
+        assert_eq!(
+            url_encode("to:a@b.mx AND \"zona militar\"~ ñ"),
+            "to%3Aa%40b.mx%20AND%20%22zona%20militar%22~%20%C3%B1"
+        );
+        assert_eq!(url_encode("contrat*"), "contrat%2A");
+    }
 }

@@ -27,9 +27,11 @@ macro_rules! bail {
     };
 }
 
+pub mod extract;
 pub mod http;
 pub mod ingest;
 pub mod outlook;
+pub mod search;
 
 /// Why a benchmark could not run or measure.
 #[derive(Debug, thiserror::Error)]

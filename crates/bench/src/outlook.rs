@@ -269,3 +269,30 @@ impl std::fmt::Display for OutlookBench {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pffexport_items_are_counted_by_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let x = tmp.path().join("x.export");
+        for d in [
+            "Folder00001/Message00001",
+            "Folder00001/Appointment00002",
+            "Folder00001/Message00003/Attachments/Message00001",
+            "Folder00001/Message00003/Attachment00001",
+            "Orphan00042",
+        ] {
+            std::fs::create_dir_all(x.join(d)).unwrap();
+        }
+        std::fs::write(x.join("Folder00001/Message00001/Message.txt"), b"hola").unwrap();
+        // Message00001, Appointment00002, Message00003 and Orphan00042; not the folder, not
+        // the attachments.
+        assert_eq!(count_item_dirs(tmp.path()), 4);
+        assert_eq!(count_files(tmp.path()), 1);
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert!(median(Vec::new()).is_nan());
+    }
+}

@@ -440,7 +440,7 @@ fn run(cli: Cli) -> Result<()> {
                     json,
                 },
         } => print_bench(
-            &trove_bench::ingest::extract(&pdfs, &scans, workers, rounds)?,
+            &trove_bench::extract::extract(&pdfs, &scans, workers, rounds)?,
             json,
         ),
         Command::Bench {
@@ -519,7 +519,7 @@ fn run(cli: Cli) -> Result<()> {
                     json,
                 },
         } => print_bench(
-            &trove_bench::ingest::search(&work, iterations, !no_peers)?,
+            &trove_bench::search::search(&work, iterations, !no_peers)?,
             json,
         ),
         Command::Bench {
