@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use trove_extract::OcrMode;
-use trove_extract::stage::{StageOptions, StageProgress, StageStats};
+use trove_ingest::extract_stage::{StageOptions, StageProgress, StageStats};
 use trove_store::Case;
 
 pub fn stage_options(ocr: &str, languages: &str, workers: usize) -> Result<StageOptions> {
@@ -94,7 +94,7 @@ fn finish(case: &Case, stats: &StageStats, json: bool) -> Result<()> {
 pub fn extract(case: &Case, ocr: &str, languages: &str, workers: usize, json: bool) -> Result<()> {
     let opts = stage_options(ocr, languages, workers)?;
     let stats = with_progress("extracting", |p| {
-        Ok(trove_extract::stage::run(case, &opts, p)?)
+        Ok(trove_ingest::extract_stage::run(case, &opts, p)?)
     })?;
     finish(case, &stats, json)
 }
@@ -102,7 +102,7 @@ pub fn extract(case: &Case, ocr: &str, languages: &str, workers: usize, json: bo
 pub fn ocr(case: &Case, languages: &str, workers: usize, json: bool) -> Result<()> {
     let opts = stage_options("now", languages, workers)?;
     let stats = with_progress("OCR", |p| {
-        Ok(trove_extract::stage::run_ocr(case, &opts, p)?)
+        Ok(trove_ingest::extract_stage::run_ocr(case, &opts, p)?)
     })?;
     finish(case, &stats, json)
 }

@@ -3,9 +3,6 @@
 #[macro_use]
 mod term;
 mod admin;
-mod bench;
-mod bench_http;
-mod bench_outlook;
 mod extract;
 mod report;
 mod search;
@@ -356,6 +353,16 @@ fn page_size(s: &str) -> std::result::Result<usize, String> {
     }
 }
 
+/// A benchmark's figures: as JSON, or as the tables `docs/benchmarks.md` quotes.
+fn print_bench<T: serde::Serialize + std::fmt::Display>(b: &T, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(b)?);
+    } else {
+        print!("{b}");
+    }
+    Ok(())
+}
+
 fn open_case(path: &std::path::Path) -> Result<Case> {
     Case::open(path).with_context(|| format!("opening case {}", path.display()))
 }
@@ -432,15 +439,10 @@ fn run(cli: Cli) -> Result<()> {
                     rounds,
                     json,
                 },
-        } => {
-            let b = bench::extract(&pdfs, &scans, workers, rounds)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&b)?);
-            } else {
-                bench::print_extract(&b);
-            }
-            Ok(())
-        }
+        } => print_bench(
+            &trove_bench::extract::extract(&pdfs, &scans, workers, rounds)?,
+            json,
+        ),
         Command::Bench {
             what:
                 BenchCommand::Ingest {
@@ -450,15 +452,10 @@ fn run(cli: Cli) -> Result<()> {
                     threads,
                     json,
                 },
-        } => {
-            let b = bench::ingest(&corpus, &work, !no_peers, threads)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&b)?);
-            } else {
-                bench::print(&b);
-            }
-            Ok(())
-        }
+        } => print_bench(
+            &trove_bench::ingest::ingest(&corpus, &work, !no_peers, threads)?,
+            json,
+        ),
         Command::Bench {
             what:
                 BenchCommand::Outlook {
@@ -467,15 +464,7 @@ fn run(cli: Cli) -> Result<()> {
                     rounds,
                     json,
                 },
-        } => {
-            let b = bench_outlook::outlook(&store, &work, rounds)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&b)?);
-            } else {
-                bench_outlook::print(&b);
-            }
-            Ok(())
-        }
+        } => print_bench(&trove_bench::outlook::outlook(&store, &work, rounds)?, json),
         Command::Search {
             case,
             query,
@@ -529,15 +518,10 @@ fn run(cli: Cli) -> Result<()> {
                     no_peers,
                     json,
                 },
-        } => {
-            let b = bench::search(&work, iterations, !no_peers)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&b)?);
-            } else {
-                bench::print_search(&b);
-            }
-            Ok(())
-        }
+        } => print_bench(
+            &trove_bench::search::search(&work, iterations, !no_peers)?,
+            json,
+        ),
         Command::Bench {
             what:
                 BenchCommand::Http {
@@ -549,21 +533,10 @@ fn run(cli: Cli) -> Result<()> {
                 },
         } => {
             if heavy {
-                let b = bench_http::heavy(&case, clients, seconds)?;
-                if json {
-                    println!("{}", serde_json::to_string_pretty(&b)?);
-                } else {
-                    bench_http::print_heavy(&b);
-                }
-                return Ok(());
-            }
-            let b = bench_http::http(&case, clients, seconds)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&b)?);
+                print_bench(&trove_bench::http::heavy(&case, clients, seconds)?, json)
             } else {
-                bench_http::print(&b);
+                print_bench(&trove_bench::http::http(&case, clients, seconds)?, json)
             }
-            Ok(())
         }
         Command::Serve {
             cases,

@@ -10,9 +10,12 @@
 //!
 //! Untrusted bytes are never parsed in the ingest process: [`pool::Pool`] runs `extract` in
 //! worker processes ([`worker`]) bounded in time, memory and output, without network, and
-//! restarts a worker that crashes. [`stage`] is the ingest stage that extracts every distinct
-//! document of a case once (keyed by SHA-256), records the outcome in the catalog and queues
-//! the index; its OCR half can run later (`trove ocr`).
+//! restarts a worker that crashes.
+//!
+//! This crate knows nothing of a case or its catalog (it does not link SQLite, and neither
+//! does its worker binary): it parses bytes into text, metadata and flags. The stage that picks
+//! a case's documents, runs them through the pool and records the outcomes is
+//! `trove_ingest::extract_stage`.
 
 pub mod detect;
 pub mod html;
@@ -25,7 +28,6 @@ pub mod office;
 pub mod pdf;
 pub mod pool;
 pub mod rtf;
-pub mod stage;
 pub mod text;
 pub mod worker;
 
@@ -262,6 +264,14 @@ impl Extraction {
     pub fn failed(format: &str, reason: impl Into<String>) -> Self {
         let mut e = Extraction::new(format);
         e.fail(reason);
+        e
+    }
+
+    /// A skipped extraction, for documents refused before any parser sees them (over the
+    /// pipeline's size limit: `format` as far as it is known without reading them).
+    pub fn skipped(format: &str, reason: impl Into<String>) -> Self {
+        let mut e = Extraction::new(format);
+        e.skip(reason);
         e
     }
 }

@@ -14,11 +14,15 @@
 //!   inside them (attached messages, archives in attachments) into one group.
 //! - The **writer** ([`writer`]) is the only thread that writes: groups in batched
 //!   transactions, containers marked complete when all their members are written.
+//! - The **extraction stage** ([`extract_stage`]) follows the writer: every distinct document
+//!   (by SHA-256) goes once through trove-extract's worker pool, and its outcome, text and
+//!   index queue entry go into the catalog (`trove extract` and `trove ocr` run it alone).
 //!
 //! Every item ends in one outcome (stored, duplicate, container, skipped, failed); a crash at
 //! any point loses nothing, since a rerun skips what is complete and re-reads only the rest.
 
 pub mod expand;
+pub mod extract_stage;
 pub mod outlook;
 pub mod process;
 pub mod produce;
@@ -61,7 +65,7 @@ pub struct IngestOptions {
     pub index_lock_wait: std::time::Duration,
     /// Extract text from the attachments and documents stored (after the messages), or not
     /// (then `trove extract` does it).
-    pub extract: Option<trove_extract::stage::StageOptions>,
+    pub extract: Option<extract_stage::StageOptions>,
 }
 
 impl IngestOptions {
@@ -77,7 +81,7 @@ impl IngestOptions {
             index: true,
             index_heap: 192 << 20,
             index_lock_wait: trove_index::WRITER_LOCK_WAIT,
-            extract: Some(trove_extract::stage::StageOptions::default()),
+            extract: Some(extract_stage::StageOptions::default()),
         }
     }
 }
@@ -100,7 +104,7 @@ pub struct Progress {
     /// Documents the index could not build (they stay in the catalog).
     pub index_failed: AtomicU64,
     /// The extraction stage's counters.
-    pub extract: trove_extract::stage::StageProgress,
+    pub extract: extract_stage::StageProgress,
 }
 
 impl Progress {
@@ -276,7 +280,7 @@ pub fn ingest(
         let mut index_error = None;
         if let (Ok(Ok(_)), Some(x)) = (&written, &opts.extract) {
             // Attachments and documents: text, metadata and flags (the indexer keeps up).
-            if let Err(e) = trove_extract::stage::run(case, x, &progress.extract) {
+            if let Err(e) = extract_stage::run(case, x, &progress.extract) {
                 tracing::error!(error = %e, "extraction stopped; run `trove extract` to finish it");
                 extraction_error = Some(e.to_string());
             }

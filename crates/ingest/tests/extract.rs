@@ -7,8 +7,8 @@ mod common;
 use std::path::Path;
 
 use common::{TestCase, corpus, mail};
-use trove_extract::stage::{StageOptions, StageProgress};
 use trove_ingest::IngestOptions;
+use trove_ingest::extract_stage::{StageOptions, StageProgress};
 use trove_query::{Request, Searchable};
 use trove_store::extraction;
 
@@ -258,9 +258,12 @@ fn ocr_deferred_then_done() {
     let s = Searchable::open(&t.case).unwrap();
     assert_eq!(search(&s, "has:ocr-pending").total, 2);
     // The OCR stage, as `trove ocr` runs it.
-    let stats =
-        trove_extract::stage::run_ocr(&t.case, &StageOptions::default(), &StageProgress::default())
-            .unwrap();
+    let stats = trove_ingest::extract_stage::run_ocr(
+        &t.case,
+        &StageOptions::default(),
+        &StageProgress::default(),
+    )
+    .unwrap();
     assert_eq!(
         (stats.documents, stats.ocr_pages, stats.failed),
         (2, 2, 0),

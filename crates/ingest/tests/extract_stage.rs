@@ -19,8 +19,8 @@ fn mail(id: &str, subject: &str, atts: &[(&str, &str, &[u8])]) -> Vec<u8> {
     )
     .into_bytes()
 }
-use trove_extract::stage::{StageOptions, StageProgress, StageStats};
 use trove_ingest::IngestOptions;
+use trove_ingest::extract_stage::{StageOptions, StageProgress, StageStats};
 use trove_store::extraction::{self, ExtractionRow};
 
 fn write(dir: &Path, rel: &str, data: &[u8]) {
@@ -38,7 +38,7 @@ fn ingest_only(t: &TestCase, source: &str, input: &Path) {
 }
 
 fn stage(t: &TestCase, opts: &StageOptions) -> StageStats {
-    trove_extract::stage::run(&t.case, opts, &StageProgress::default()).expect("stage")
+    trove_ingest::extract_stage::run(&t.case, opts, &StageProgress::default()).expect("stage")
 }
 
 fn row(t: &TestCase, sha: &[u8; 32]) -> ExtractionRow {

@@ -174,10 +174,10 @@ fn extraction_queue_pages_cover_every_document_once() {
 
     assert_eq!(got, expected);
 
-    let stats = trove_extract::stage::run(
+    let stats = trove_ingest::extract_stage::run(
         &t.case,
-        &trove_extract::stage::StageOptions::default(),
-        &trove_extract::stage::StageProgress::default(),
+        &trove_ingest::extract_stage::StageOptions::default(),
+        &trove_ingest::extract_stage::StageProgress::default(),
     )
     .unwrap();
     assert_eq!(stats.documents, expected.len() as u64);

@@ -9,10 +9,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use crate::{Context, Result};
 use serde::Serialize;
 
-use crate::bench::{MIX, percentile};
+use crate::search::{MIX, percentile};
 
 #[derive(Debug, Serialize)]
 pub struct HttpBench {
@@ -208,28 +208,37 @@ pub fn http(case_dir: &Path, clients: usize, seconds: u64) -> Result<HttpBench> 
     })
 }
 
-pub fn print(b: &HttpBench) {
-    println!(
-        "case {}: {} messages ({} distinct)",
-        b.case, b.messages, b.distinct_messages
-    );
-    println!(
-        "{} clients searching for {:.0} s: {} requests, {} errors, {:.1} requests/s",
-        b.clients, b.seconds, b.requests, b.errors, b.requests_per_second
-    );
-    println!(
-        "latency under load: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        b.p50_ms, b.p90_ms, b.p99_ms, b.max_ms
-    );
-    println!(
-        "baseline (library, one thread, no HTTP): p50 {:.1} ms, p99 {:.1} ms, {:.1} requests/s",
-        b.library_p50_ms, b.library_p99_ms, b.library_requests_per_second
-    );
-    println!(
-        "served throughput is {:.2}× the one-thread library's; p50 under load is {:.1}× the unloaded library p50",
-        b.requests_per_second / b.library_requests_per_second.max(f64::MIN_POSITIVE),
-        b.p50_ms / b.library_p50_ms.max(f64::MIN_POSITIVE)
-    );
+impl std::fmt::Display for HttpBench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let b = self;
+        writeln!(
+            f,
+            "case {}: {} messages ({} distinct)",
+            b.case, b.messages, b.distinct_messages
+        )?;
+        writeln!(
+            f,
+            "{} clients searching for {:.0} s: {} requests, {} errors, {:.1} requests/s",
+            b.clients, b.seconds, b.requests, b.errors, b.requests_per_second
+        )?;
+        writeln!(
+            f,
+            "latency under load: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            b.p50_ms, b.p90_ms, b.p99_ms, b.max_ms
+        )?;
+        writeln!(
+            f,
+            "baseline (library, one thread, no HTTP): p50 {:.1} ms, p99 {:.1} ms, {:.1} requests/s",
+            b.library_p50_ms, b.library_p99_ms, b.library_requests_per_second
+        )?;
+        writeln!(
+            f,
+            "served throughput is {:.2}× the one-thread library's; p50 under load is {:.1}× the unloaded library p50",
+            b.requests_per_second / b.library_requests_per_second.max(f64::MIN_POSITIVE),
+            b.p50_ms / b.library_p50_ms.max(f64::MIN_POSITIVE)
+        )?;
+        Ok(())
+    }
 }
 
 /// `trove bench http --heavy`: one viewer sends the costly queries of issue 18 (200 `*x*`
@@ -418,40 +427,45 @@ pub fn heavy(case_dir: &Path, clients: usize, seconds: u64) -> Result<HeavyBench
     })
 }
 
-pub fn print_heavy(b: &HeavyBench) {
-    println!("case {}: {} distinct messages", b.case, b.messages);
-    println!(
-        "one viewer sends 200 `*x*` wildcards / 2,000 fuzzy words on 2 connections; {} other users search the mix; {} s per phase",
-        b.clients, b.seconds_per_phase
-    );
-    for (label, p) in [
-        ("without bounds (old)", &b.unbounded),
-        ("with bounds + fair slots", &b.bounded),
-    ] {
-        println!(
-            "{label:>26}: others {} requests, {} errors, p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; heavy: {} answered, {} refused, {} cut off",
-            p.requests,
-            p.errors,
-            p.p50_ms,
-            p.p90_ms,
-            p.p99_ms,
-            p.max_ms,
-            p.heavy_answered,
-            p.heavy_refused,
-            p.heavy_cut
-        );
+impl std::fmt::Display for HeavyBench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let b = self;
+        writeln!(f, "case {}: {} distinct messages", b.case, b.messages)?;
+        writeln!(
+            f,
+            "one viewer sends 200 `*x*` wildcards / 2,000 fuzzy words on 2 connections; {} other users search the mix; {} s per phase",
+            b.clients, b.seconds_per_phase
+        )?;
+        for (label, p) in [
+            ("without bounds (old)", &b.unbounded),
+            ("with bounds + fair slots", &b.bounded),
+        ] {
+            writeln!(
+                f,
+                "{label:>26}: others {} requests, {} errors, p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; heavy: {} answered, {} refused, {} cut off",
+                p.requests,
+                p.errors,
+                p.p50_ms,
+                p.p90_ms,
+                p.p99_ms,
+                p.max_ms,
+                p.heavy_answered,
+                p.heavy_refused,
+                p.heavy_cut
+            )?;
+        }
+        writeln!(
+            f,
+            "the others' p99 is {:.1}× lower with the bounds (p50 {:.1}×)",
+            b.p99_ratio, b.p50_ratio
+        )?;
+        Ok(())
     }
-    println!(
-        "the others' p99 is {:.1}× lower with the bounds (p50 {:.1}×)",
-        b.p99_ratio, b.p50_ratio
-    );
 }
 
 /// The app served on a loopback port, as `trove serve` serves it: the runtime (keep it alive)
 /// and the base URL.
-fn serve(
-    app: std::sync::Arc<trove_server::App>,
-) -> anyhow::Result<(tokio::runtime::Runtime, String)> {
+fn serve(app: std::sync::Arc<trove_server::App>) -> Result<(tokio::runtime::Runtime, String)> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -465,4 +479,18 @@ fn serve(
         .await;
     });
     Ok((rt, format!("http://{addr}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_percent_encoded_for_the_url() {
+        assert_eq!(
+            url_encode("to:a@b.mx AND \"zona militar\"~ ñ"),
+            "to%3Aa%40b.mx%20AND%20%22zona%20militar%22~%20%C3%B1"
+        );
+        assert_eq!(url_encode("contrat*"), "contrat%2A");
+    }
 }

@@ -1,8 +1,10 @@
 //! The extraction stage: every distinct document of a case not yet extracted (loose files by
-//! their blob, attachments from a message that carries them) goes through the worker pool;
-//! outcomes, text blobs and index queue entries are written in batches by this thread, the
-//! catalog's only writer while the stage runs. The OCR stage does the same for documents left
-//! with pages waiting for OCR. Both resume: what has an outcome is not done again.
+//! their blob, attachments from a message that carries them) goes through trove-extract's
+//! worker pool; outcomes, text blobs and index queue entries are written in batches by this
+//! thread, the catalog's only writer while the stage runs. The OCR stage does the same for
+//! documents left with pages waiting for OCR. Both resume: what has an outcome is not done
+//! again. trove-extract only turns bytes into text, metadata and flags; picking the documents
+//! and recording what came of them is the pipeline's, here.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,8 +17,8 @@ use trove_store::blobs::{LARGE_BLOB, PackWriter, encode};
 use trove_store::extraction::{Carrier, ExtractionRecord, PendingDoc, hints_fingerprint};
 use trove_store::{Case, StoreError};
 
-use crate::pool::{Pool, PoolConfig, PoolError, PoolStats, Source};
-use crate::{Extraction, Hint, OcrMode, Options, Status};
+use trove_extract::pool::{Pool, PoolConfig, PoolError, PoolStats, Source};
+use trove_extract::{Extraction, Hint, OcrMode, Options, Status};
 
 /// Errors that stop the stage (a document's failure never does).
 #[derive(Debug, thiserror::Error)]
@@ -329,7 +331,7 @@ fn extract_group(
                 .or_else(|| m.attachments.iter().find(|a| a.part == *part))
             {
                 Some(a) if a.data.len() as u64 > opts.max_document => too_large(
-                    crate::detect::head_kind(&a.data, hint).as_str(),
+                    trove_extract::detect::head_kind(&a.data, hint).as_str(),
                     a.data.len() as u64,
                     opts,
                 ),
@@ -377,12 +379,13 @@ fn unavailable(why: &str) -> Extraction {
 /// A document over [`StageOptions::max_document`], skipped (`format` as far as it is known
 /// without reading it).
 fn too_large(format: &str, size: u64, opts: &StageOptions) -> Extraction {
-    let mut e = Extraction::new(format);
-    e.skip(format!(
-        "document of {size} bytes is over the extraction limit of {} bytes (not read)",
-        opts.max_document
-    ));
-    e
+    Extraction::skipped(
+        format,
+        format!(
+            "document of {size} bytes is over the extraction limit of {} bytes (not read)",
+            opts.max_document
+        ),
+    )
 }
 
 /// Where a document's bytes come from: memory (an attachment of a parsed message), or a blob

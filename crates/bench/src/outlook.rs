@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use crate::Result;
 use serde::Serialize;
 
-use crate::bench::{have, measure};
+use crate::ingest::{have, measure};
 
 #[derive(Debug, Serialize)]
 pub struct Run {
@@ -235,28 +235,64 @@ fn count_item_dirs(dir: &Path) -> u64 {
     n
 }
 
-pub fn print(b: &OutlookBench) {
-    println!(
-        "store: {} ({:.1} MB), median of {} rounds",
-        b.store,
-        b.bytes as f64 / 1e6,
-        b.rounds
-    );
-    println!("| tool | seconds | messages | messages/s | peak RSS (MiB) |");
-    println!("|---|---:|---:|---:|---:|");
-    for r in &b.runs {
-        let rss = r
-            .peak_rss_mb
-            .map_or_else(|| "—".to_owned(), |m| format!("{m:.0}"));
-        println!(
-            "| {} | {:.3} | {} | {:.0} | {rss} |",
-            r.tool, r.seconds, r.messages, r.messages_per_s
-        );
+impl std::fmt::Display for OutlookBench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let b = self;
+        writeln!(
+            f,
+            "store: {} ({:.1} MB), median of {} rounds",
+            b.store,
+            b.bytes as f64 / 1e6,
+            b.rounds
+        )?;
+        writeln!(
+            f,
+            "| tool | seconds | messages | messages/s | peak RSS (MiB) |"
+        )?;
+        writeln!(f, "|---|---:|---:|---:|---:|")?;
+        for r in &b.runs {
+            let rss = r
+                .peak_rss_mb
+                .map_or_else(|| "—".to_owned(), |m| format!("{m:.0}"));
+            writeln!(
+                f,
+                "| {} | {:.3} | {} | {:.0} | {rss} |",
+                r.tool, r.seconds, r.messages, r.messages_per_s
+            )?;
+        }
+        if let Some(x) = b.reader_vs_readpst {
+            writeln!(f, "trove's reader: {x:.1}× readpst's messages/s")?;
+        }
+        if let Some(x) = b.ingest_vs_readpst {
+            writeln!(f, "trove ingest: {x:.1}× readpst's messages/s")?;
+        }
+        Ok(())
     }
-    if let Some(x) = b.reader_vs_readpst {
-        println!("trove's reader: {x:.1}× readpst's messages/s");
-    }
-    if let Some(x) = b.ingest_vs_readpst {
-        println!("trove ingest: {x:.1}× readpst's messages/s");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pffexport_items_are_counted_by_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let x = tmp.path().join("x.export");
+        for d in [
+            "Folder00001/Message00001",
+            "Folder00001/Appointment00002",
+            "Folder00001/Message00003/Attachments/Message00001",
+            "Folder00001/Message00003/Attachment00001",
+            "Orphan00042",
+        ] {
+            std::fs::create_dir_all(x.join(d)).unwrap();
+        }
+        std::fs::write(x.join("Folder00001/Message00001/Message.txt"), b"hola").unwrap();
+        // Message00001, Appointment00002, Message00003 and Orphan00042; not the folder, not
+        // the attachments.
+        assert_eq!(count_item_dirs(tmp.path()), 4);
+        assert_eq!(count_files(tmp.path()), 1);
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert!(median(Vec::new()).is_nan());
     }
 }
