@@ -95,7 +95,7 @@ pub struct SourceReport {
 
 /// The completeness report for every source.
 pub fn report(cat: &Catalog) -> Result<Vec<SourceReport>, StoreError> {
-    let conn = cat.connection();
+    let conn = &cat.conn;
     let mut out = Vec::new();
     let sources: Vec<(i64, String)> = conn
         .prepare("SELECT id, label FROM sources ORDER BY label")?
@@ -256,7 +256,7 @@ fn items_where(
     let sql = format!(
         "SELECT {ITEM_COLUMNS} FROM items i JOIN sources s ON s.id = i.source_id WHERE {cond} ORDER BY i.id"
     );
-    let mut st = cat.connection().prepare(&sql)?;
+    let mut st = cat.conn.prepare(&sql)?;
     let rows = st.query_map(p, item_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -340,7 +340,7 @@ pub fn message(cat: &Catalog, id: i64) -> Result<Option<MessageRow>, StoreError>
             .unwrap_or_default()
     };
     Ok(cat
-        .connection()
+        .conn
         .query_row(
             "SELECT id, sha256, item_id, content_key, message_id, in_reply_to, refs, subject, date, date_raw, date_source,
                     from_name, from_addr, size, attachments, problems FROM messages WHERE id = ?1",
@@ -392,7 +392,7 @@ pub struct AttachmentRow {
 }
 
 pub fn attachments(cat: &Catalog, message: i64) -> Result<Vec<AttachmentRow>, StoreError> {
-    let mut st = cat.connection().prepare(
+    let mut st = cat.conn.prepare(
         "SELECT part, name, mime, disposition, size, sha256, is_message, item_id FROM attachments WHERE message = ?1 ORDER BY part",
     )?;
     let rows = st.query_map([message], |r| {
@@ -432,7 +432,7 @@ pub struct RunRow {
 }
 
 pub fn status(cat: &Catalog) -> Result<Status, StoreError> {
-    let conn = cat.connection();
+    let conn = &cat.conn;
     let mut s = Status::default();
     let mut st = conn.prepare(
         "SELECT s.label, i.outcome, COUNT(*), COALESCE(SUM(i.size), 0) FROM items i JOIN sources s ON s.id = i.source_id
@@ -518,7 +518,7 @@ pub fn verify(case: &crate::Case, cat: &Catalog) -> Result<Verification, StoreEr
     // Streamed in pack order (the reads go through the packs front to back); SQLite's sorter
     // spills to disk, so memory does not grow with the number of blobs.
     let mut st = cat
-        .connection()
+        .conn
         .prepare("SELECT sha256 FROM blobs ORDER BY pack, pack_offset")?;
     let mut rows = st.query([])?;
     let dir = case.blob_dir();
@@ -561,7 +561,7 @@ pub fn verify(case: &crate::Case, cat: &Catalog) -> Result<Verification, StoreEr
             v.bad.push(hex::encode(key));
         }
     }
-    v.orphans = cat.connection().query_row(
+    v.orphans = cat.conn.query_row(
         "SELECT COUNT(*) FROM items i WHERE i.outcome IN ('stored', 'duplicate') AND i.sha256 IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = i.sha256)",
         [],
