@@ -12,7 +12,8 @@
 //! ```
 //!
 //! This is the storage boundary, and all of the catalog's SQL is in this crate: the ingest
-//! writes through [`catalog::Batch`] and the extraction records ([`extraction`]); the index,
+//! writes through [`catalog::Batch`] and the extraction records ([`extraction`]), the
+//! operations of the [`CatalogWrite`] and [`WriteBatch`] interfaces (see [`write`]); the index,
 //! the search and the command line read through [`CatalogRead`] (typed operations returning
 //! named rows, see [`read`]), reports and item look-ups through [`query`]. No other crate
 //! sees a database library: database errors reach them as [`StoreError::Catalog`] holding an
@@ -27,6 +28,7 @@ pub mod model;
 pub mod query;
 pub mod read;
 pub mod threads;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 
@@ -34,6 +36,7 @@ pub use blobs::{BlobDir, BlobRef};
 pub use catalog::Catalog;
 pub use error::{DbError, DbErrorKind};
 pub use read::CatalogRead;
+pub use write::{CatalogWrite, WriteBatch};
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]

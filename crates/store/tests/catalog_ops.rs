@@ -1,6 +1,7 @@
 //! The catalog's read operations, tested once against the [`CatalogRead`] interface: the
 //! suite takes `&dyn CatalogRead` and runs here on a SQLite case built with real writes (the
-//! ingest's batches and the extraction records). A second backend runs the same suite.
+//! ingest's batches and the extraction records), made through the [`CatalogWrite`] and
+//! [`WriteBatch`] interfaces. A second backend runs the same suite.
 
 use trove_store::blobs::{PackWriter, encode};
 use trove_store::extraction::ExtractionRecord;
@@ -8,7 +9,7 @@ use trove_store::model::{
     AddressRecord, AttachmentRecord, BlobData, ItemKind, MessageRecord, NewItem, Outcome, Parent,
 };
 use trove_store::read::{KeySet, QueueEntry};
-use trove_store::{Case, Catalog, CatalogRead};
+use trove_store::{Case, Catalog, CatalogRead, CatalogWrite, WriteBatch};
 
 /// What the fixture wrote, to check the reads against.
 struct Fixture {
@@ -147,7 +148,8 @@ fn extraction(doc: &[u8], format: &str, flags: &[&str], text: Option<&[u8]>) -> 
 /// A case with two mailboxes, three message rows (two of one message), attachments, a zip
 /// opened from an attachment, a loose file, a failed item, extractions and a tag.
 fn build(case: &Case) -> Fixture {
-    let mut cat = case.catalog().expect("catalog");
+    let mut catalog = case.catalog().expect("catalog");
+    let cat: &mut dyn CatalogWrite = &mut catalog;
     let src = cat.ensure_source("alpha").expect("source");
     let run = cat.begin_run(src, "test", &[]).expect("run");
     let mut packs =
@@ -181,7 +183,7 @@ fn build(case: &Case) -> Fixture {
         m
     };
 
-    let mut b = cat.batch().expect("batch");
+    let mut b: Box<dyn WriteBatch + '_> = cat.write_batch().expect("batch");
     let mbox = b
         .write_item(
             src,
@@ -257,7 +259,7 @@ fn build(case: &Case) -> Fixture {
         .expect("reply");
     b.commit(&mut packs).expect("commit 1");
 
-    let mut b = cat.batch().expect("batch");
+    let mut b: Box<dyn WriteBatch + '_> = cat.write_batch().expect("batch");
     let other = b
         .write_item(
             src,
@@ -675,6 +677,85 @@ fn suite(case: &Case, c: &dyn CatalogRead, f: &Fixture) {
     );
     let counts = c.message_counts().expect("counts");
     assert_eq!((counts.messages, counts.distinct), (3, 2));
+
+    // Items, messages and the reports.
+    let a = c.item(f.a_item).expect("item").expect("a");
+    assert_eq!(
+        (a.locator.as_str(), a.outcome.as_str()),
+        ("inbox.mbox:0", "stored")
+    );
+    assert_eq!(
+        (a.parent_id, a.message),
+        (Some(f.mbox_item), Some(copies[0].id))
+    );
+    assert_eq!(a.sha256, Some(hex::encode(f.a_sha)));
+    assert!(c.item(i64::MAX).expect("item").is_none());
+    let found = |spec: &str| -> Vec<i64> {
+        c.find_items(spec)
+            .expect("find")
+            .into_iter()
+            .map(|i| i.id)
+            .collect()
+    };
+    assert_eq!(found(&f.a_item.to_string()), [f.a_item]);
+    assert_eq!(found(&hex::encode(&loose[..6])), [f.loose_item]);
+    assert_eq!(found("<a@x>"), [f.a_item, f.a2_item]);
+    assert_eq!(found("notes.txt"), [f.loose_item]);
+    assert!(found("nowhere").is_empty());
+    let kids: Vec<String> = c
+        .children(f.mbox_item)
+        .expect("children")
+        .into_iter()
+        .map(|i| i.locator)
+        .collect();
+    assert_eq!(kids, ["inbox.mbox:0", "inbox.mbox:1"]);
+    let chain: Vec<String> = trove_store::query::ancestry(c, f.a_item)
+        .expect("ancestry")
+        .into_iter()
+        .map(|i| i.locator)
+        .collect();
+    assert_eq!(chain, ["inbox.mbox", "inbox.mbox:0"]);
+    let row = c.message(copies[0].id).expect("message").expect("a's row");
+    assert_eq!(row.content_key, hex::encode(&f.ka));
+    assert_eq!((row.item_id, row.attachments), (f.a_item, 2));
+    assert_eq!(row.problems, ["no-date"]);
+    let everywhere: Vec<i64> = c
+        .copies(copies[0].id)
+        .expect("copies")
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(everywhere, [f.a_item, f.a2_item]);
+    let atts = c.attachments(copies[0].id).expect("attachments");
+    assert_eq!(
+        atts.iter()
+            .map(|a| (a.part, a.sha256.clone()))
+            .collect::<Vec<_>>(),
+        [(1, hex::encode(&pdf)), (2, hex::encode(&zip))]
+    );
+    let status = c.status().expect("status");
+    assert_eq!((status.messages, status.distinct_messages), (3, 2));
+    assert_eq!(status.sources["alpha"]["stored"].items, 5);
+    assert_eq!(status.runs.len(), 1);
+    let report = c.report().expect("report");
+    assert_eq!(report.len(), 1);
+    assert_eq!(report[0].source, "alpha");
+    assert_eq!(
+        report[0].inputs_total.items, 4,
+        "three files and a failed zip"
+    );
+    assert_eq!(report[0].distinct_messages, 2);
+    assert_eq!(report[0].reasons[0].reason, "bad central directory");
+    let e = c.extraction(&pdf).expect("extraction").expect("pdf");
+    assert_eq!(
+        (e.format.as_str(), e.flags.clone()),
+        ("pdf", vec![s("macro")])
+    );
+    assert_eq!(e.text_sha256, Some(hex::encode(sha(&f.pdf_text))));
+    assert!(c.extraction(&loose).expect("extraction").is_none());
+    let er = c.extraction_report().expect("extraction report");
+    assert_eq!(er.flags.get("macro"), Some(&1));
+    assert_eq!(er.flags.get("executable"), Some(&1));
 }
 
 #[test]

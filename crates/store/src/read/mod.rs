@@ -7,7 +7,9 @@
 //!   built from;
 //! - [`search`]: a result page (tags, a hit's fields and locations, snippet blobs);
 //! - [`explore`]: threads and people;
-//! - [`reports`]: run outcomes, unresolved items, message totals, attachment-only documents.
+//! - [`reports`]: run outcomes, unresolved items, message totals, attachment-only documents;
+//! - items, messages, `trove status` and the completeness report, whose rows are in
+//!   [`crate::query`] and [`crate::extraction`] (where their SQL is too).
 //!
 //! The SQLite [`Catalog`] implements it; a PostgreSQL catalog (cluster mode) is to implement
 //! the same trait, so callers take `&dyn CatalogRead` (or the `Catalog`, which is one) and
@@ -23,6 +25,8 @@ pub mod reports;
 pub mod search;
 
 use crate::blobs::BlobRef;
+use crate::extraction::{ExtractionReport, ExtractionRow};
+use crate::query::{AttachmentRow, ItemRow, MessageRow, SourceReport, Status};
 use crate::{Catalog, StoreError};
 
 pub use explore::ThreadMessage;
@@ -36,6 +40,39 @@ pub use search::{HitCarrier, HitLocation, HitMessage};
 /// Reading a case's catalog. Keys are raw bytes: a message's content key, a document's
 /// SHA-256. Lists come in the order stated (or no particular order when none is).
 pub trait CatalogRead: Send {
+    // --- items, messages, reports (see [`crate::query`] for the rows) ---
+
+    /// One item by id.
+    fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError>;
+
+    /// Items named by a user: an item id, a SHA-256 (or a prefix of at least 8 hex digits), a
+    /// Message-ID (`<…>` optional), or a locator.
+    fn find_items(&self, spec: &str) -> Result<Vec<ItemRow>, StoreError>;
+
+    /// Direct children of an item, by id.
+    fn children(&self, id: i64) -> Result<Vec<ItemRow>, StoreError>;
+
+    /// A message row by id.
+    fn message(&self, id: i64) -> Result<Option<MessageRow>, StoreError>;
+
+    /// Every location of a message and of its copies (same content key), duplicates included.
+    fn copies(&self, message: i64) -> Result<Vec<ItemRow>, StoreError>;
+
+    /// The attachments of a message row, by part.
+    fn attachments(&self, message: i64) -> Result<Vec<AttachmentRow>, StoreError>;
+
+    /// Counts for `trove status`.
+    fn status(&self) -> Result<Status, StoreError>;
+
+    /// The completeness report of every source, by label.
+    fn report(&self) -> Result<Vec<SourceReport>, StoreError>;
+
+    /// A document's extraction as recorded, if it has one.
+    fn extraction(&self, sha256: &[u8]) -> Result<Option<ExtractionRow>, StoreError>;
+
+    /// The extraction half of the completeness report.
+    fn extraction_report(&self) -> Result<ExtractionReport, StoreError>;
+
     // --- blobs ---
 
     /// Where a blob is stored, if the catalog has it.
@@ -190,6 +227,46 @@ pub trait CatalogRead: Send {
 }
 
 impl CatalogRead for Catalog {
+    fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
+        crate::query::sqlite_item(self, id)
+    }
+
+    fn find_items(&self, spec: &str) -> Result<Vec<ItemRow>, StoreError> {
+        crate::query::sqlite_find_items(self, spec)
+    }
+
+    fn children(&self, id: i64) -> Result<Vec<ItemRow>, StoreError> {
+        crate::query::sqlite_children(self, id)
+    }
+
+    fn message(&self, id: i64) -> Result<Option<MessageRow>, StoreError> {
+        crate::query::sqlite_message(self, id)
+    }
+
+    fn copies(&self, message: i64) -> Result<Vec<ItemRow>, StoreError> {
+        crate::query::sqlite_copies(self, message)
+    }
+
+    fn attachments(&self, message: i64) -> Result<Vec<AttachmentRow>, StoreError> {
+        crate::query::sqlite_attachments(self, message)
+    }
+
+    fn status(&self) -> Result<Status, StoreError> {
+        crate::query::sqlite_status(self)
+    }
+
+    fn report(&self) -> Result<Vec<SourceReport>, StoreError> {
+        crate::query::sqlite_report(self)
+    }
+
+    fn extraction(&self, sha256: &[u8]) -> Result<Option<ExtractionRow>, StoreError> {
+        crate::extraction::sqlite_extraction(self, sha256)
+    }
+
+    fn extraction_report(&self) -> Result<ExtractionReport, StoreError> {
+        crate::extraction::sqlite_report(self)
+    }
+
     fn blob(&self, sha256: &[u8; 32]) -> Result<Option<BlobRef>, StoreError> {
         Catalog::blob(self, sha256)
     }
