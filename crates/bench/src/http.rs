@@ -127,11 +127,8 @@ pub fn http(case_dir: &Path, clients: usize, seconds: u64) -> Result<HttpBench> 
         .canonicalize()
         .with_context(|| format!("case {}", case_dir.display()))?;
     let case = trove_store::Case::open(&case_dir)?;
-    let (messages, distinct): (i64, i64) = case.reader()?.connection().query_row(
-        "SELECT COUNT(*), COUNT(DISTINCT content_key) FROM messages",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let trove_store::read::MessageCounts { messages, distinct } =
+        trove_store::CatalogRead::message_counts(&case.reader()?)?;
     let name = case_dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -191,8 +188,8 @@ pub fn http(case_dir: &Path, clients: usize, seconds: u64) -> Result<HttpBench> 
     times.sort_by(f64::total_cmp);
     Ok(HttpBench {
         case: case_dir.display().to_string(),
-        messages: messages as u64,
-        distinct_messages: distinct as u64,
+        messages,
+        distinct_messages: distinct,
         clients,
         seconds: elapsed,
         requests: times.len() as u64 + errors,
@@ -388,11 +385,7 @@ pub fn heavy(case_dir: &Path, clients: usize, seconds: u64) -> Result<HeavyBench
         .canonicalize()
         .with_context(|| format!("case {}", case_dir.display()))?;
     let case = trove_store::Case::open(&case_dir)?;
-    let messages: i64 = case.reader()?.connection().query_row(
-        "SELECT COUNT(DISTINCT content_key) FROM messages",
-        [],
-        |r| r.get(0),
-    )?;
+    let messages = trove_store::CatalogRead::message_counts(&case.reader()?)?.distinct;
     let name = case_dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -417,7 +410,7 @@ pub fn heavy(case_dir: &Path, clients: usize, seconds: u64) -> Result<HeavyBench
     }
     Ok(HeavyBench {
         case: case_dir.display().to_string(),
-        messages: messages as u64,
+        messages,
         clients,
         seconds_per_phase: seconds,
         p99_ratio: unbounded.p99_ms / bounded.p99_ms,

@@ -197,11 +197,7 @@ pub fn report(case: &Case, json: bool, all: bool) -> Result<()> {
 
 fn unresolved(cat: &trove_store::Catalog) -> Result<Vec<query::ItemRow>> {
     let mut rows = Vec::new();
-    let conn = cat.connection();
-    let mut st =
-        conn.prepare("SELECT id FROM items WHERE outcome IN ('skipped', 'failed') ORDER BY id")?;
-    let ids: Vec<i64> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    for id in ids {
+    for id in trove_store::CatalogRead::unresolved_items(cat)? {
         if let Some(row) = query::item(cat, id)? {
             rows.push(row);
         }

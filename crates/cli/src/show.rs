@@ -252,13 +252,9 @@ fn show_document(case: &Case, cat: &trove_store::Catalog, spec: &str, json: bool
     let spec = spec.trim().to_ascii_lowercase();
     let found: Option<Vec<u8>> =
         if spec.len() >= 8 && spec.len() <= 64 && spec.bytes().all(|b| b.is_ascii_hexdigit()) {
-            cat.connection()
-                .query_row(
-                    "SELECT sha256 FROM extractions WHERE lower(hex(sha256)) LIKE ?1 LIMIT 1",
-                    [format!("{spec}%")],
-                    |r| r.get(0),
-                )
+            trove_store::CatalogRead::extraction_by_prefix(cat, &spec)
                 .ok()
+                .flatten()
         } else {
             None
         };
@@ -268,13 +264,11 @@ fn show_document(case: &Case, cat: &trove_store::Catalog, spec: &str, json: bool
     let Some(e) = trove_store::extraction::extraction(cat, &sha)? else {
         bail!("no extraction for {spec}")
     };
-    let carriers: Vec<(i64, Option<String>)> = {
-        let mut st = cat.connection().prepare(
-            "SELECT m.item_id, a.name FROM attachments a JOIN messages m ON m.id = a.message WHERE a.sha256 = ?1 ORDER BY m.id LIMIT 50",
-        )?;
-        st.query_map([&sha], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?
-    };
+    // Pairs: the JSON output lists each carrier as `[item, name]`.
+    let carriers: Vec<(i64, Option<String>)> = trove_store::CatalogRead::carrier_items(cat, &sha)?
+        .into_iter()
+        .map(|c| (c.item_id, c.name))
+        .collect();
     if json {
         println!(
             "{}",

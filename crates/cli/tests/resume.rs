@@ -70,9 +70,13 @@ fn walkdir(dir: &Path) -> Vec<PathBuf> {
 /// thread.
 fn snapshot(case: &Path) -> Vec<String> {
     let case = Case::open(case).unwrap();
-    let cat = case.reader().unwrap();
+    // The catalog file itself, read with SQLite: independent of trove-store.
+    let cat = rusqlite::Connection::open_with_flags(
+        case.catalog_path(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
     let mut st = cat
-        .connection()
         .prepare(
             "SELECT i.locator, i.outcome, COALESCE(hex(i.sha256), ''), COALESCE(d.locator, ''), i.complete,
                     COALESCE(hex(m.content_key), ''), COALESCE(i.byte_offset, -1), COALESCE(i.byte_length, -1),

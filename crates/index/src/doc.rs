@@ -1,13 +1,14 @@
 //! Index documents, built from the catalog and the blobs (never from the original sources).
+//! The catalog rows come from trove-store's [`CatalogRead`] (`trove_store::read::feed`).
 
 use std::collections::BTreeSet;
 
-use rusqlite::{OptionalExtension, params};
 use tantivy::TantivyDocument;
 use tantivy::tokenizer::{PreTokenizedString, Token};
 use trove_formats::Limits;
 use trove_formats::message::{DateHints, parse_message};
-use trove_store::{Case, Catalog, StoreError};
+use trove_store::read::{AddressRow, CopyLocation, DocumentCarrier, DocumentExtraction};
+use trove_store::{Case, CatalogRead, StoreError};
 
 use crate::analysis::{Lang, address_tokens, detect, fold_atom};
 use crate::schema::{DocKind, Fields};
@@ -209,60 +210,29 @@ fn add_mailbox(d: &mut TantivyDocument, field: tantivy::schema::Field, mb: &Mail
 pub enum DocError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("catalog: {0}")]
-    Sqlite(#[from] rusqlite::Error),
 }
 
 /// The document for one logical message (all messages sharing a content key), or `None` when
 /// the catalog no longer has it.
 pub fn message_doc(
     case: &Case,
-    cat: &Catalog,
+    cat: &dyn CatalogRead,
     content_key: &[u8],
 ) -> Result<Option<IndexDoc>, DocError> {
-    let conn = cat.connection();
-    type Row = (
-        Vec<u8>,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-        i64,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        i64,
-        i64,
-    );
-    let rows: Vec<Row> = conn
-        .prepare_cached(sql::MESSAGE_ROWS)?
-        .query_map([content_key], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-            ))
-        })?
-        .collect::<Result<_, _>>()?;
+    let rows = cat.message_copies(content_key)?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
     let mut sha = [0u8; 32];
-    if first.0.len() == 32 {
-        sha.copy_from_slice(&first.0);
+    if first.sha256.len() == 32 {
+        sha.copy_from_slice(&first.sha256);
     }
     let (bytes, whole) = case.read_message(cat, &sha)?;
     let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), !whole);
     drop(bytes);
     let body = parsed.text;
-    let subject = first.2.clone().unwrap_or_default();
-    let lang = match first.7.as_deref() {
+    let subject = first.subject.clone().unwrap_or_default();
+    let lang = match first.lang.as_deref() {
         Some(code) => Lang::from_code(code),
         None => detect(&format!("{subject}\n{body}")),
     };
@@ -270,7 +240,7 @@ pub fn message_doc(
         key: hex::encode(content_key),
         kind: DocKind::Message,
         parents: Vec::new(),
-        msg_no: Some(first.9 as u64),
+        msg_no: Some(first.id as u64),
         parent_nos: Vec::new(),
         subject,
         body,
@@ -284,16 +254,16 @@ pub fn message_doc(
         mimes: Vec::new(),
         message_ids: rows
             .iter()
-            .filter_map(|r| r.1.clone())
+            .filter_map(|r| r.message_id.clone())
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
-        thread: first.6.clone(),
+        thread: first.thread.clone(),
         sources: Vec::new(),
         folders: Vec::new(),
         paths: Vec::new(),
-        size: first.4 as u64,
-        date: first.3,
+        size: first.size,
+        date: first.date,
         has: Vec::new(),
         tags: Vec::new(),
         flags: Vec::new(),
@@ -301,31 +271,24 @@ pub fn message_doc(
     };
     // Addresses of every copy (only the sender's copy has Bcc).
     let mut seen = BTreeSet::new();
-    let mut st = conn.prepare_cached(sql::MESSAGE_ADDRESSES)?;
-    for row in st.query_map([content_key], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, Option<String>>(2)?,
-        ))
-    })? {
-        let (role, name, address) = row?;
+    for AddressRow {
+        role,
+        name,
+        address,
+    } in cat.message_addresses(content_key)?
+    {
         if !seen.insert((role.clone(), name.clone(), address.clone())) {
             continue;
         }
         doc.add_address(&role, Mailbox { name, address });
     }
-    let mut st = conn.prepare_cached(sql::MESSAGE_ATTACHMENTS)?;
     let mut names = BTreeSet::new();
     let mut mimes = BTreeSet::new();
-    for row in st.query_map([content_key], |r| {
-        Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
-    })? {
-        let (name, mime) = row?;
-        if let Some(n) = name {
+    for t in cat.message_attachment_types(content_key)? {
+        if let Some(n) = t.name {
             names.insert(n);
         }
-        mimes.insert(mime);
+        mimes.insert(t.mime);
     }
     if !mimes.is_empty() {
         doc.has.push("attachment");
@@ -335,32 +298,27 @@ pub fn message_doc(
     // Flags of its attachments (executable, macro…), once extracted, and of the files inside
     // archives it carries.
     let mut flags = BTreeSet::new();
-    let mut st = conn.prepare_cached(sql::MESSAGE_ATTACHMENT_FLAGS)?;
-    for row in st.query_map([content_key], |r| r.get::<_, String>(0))? {
-        flags.extend(row?.split(',').map(str::to_owned));
+    for list in cat.message_attachment_flags(content_key)? {
+        flags.extend(list.split(',').map(str::to_owned));
     }
-    let mut st = conn.prepare_cached(sql::MESSAGE_NESTED_FLAGS)?;
-    for row in st.query_map([content_key], |r| r.get::<_, String>(0))? {
-        flags.extend(row?.split(',').map(str::to_owned));
+    for list in cat.message_nested_flags(content_key)? {
+        flags.extend(list.split(',').map(str::to_owned));
     }
     doc.flags = flags.into_iter().collect();
-    if rows.iter().any(|r| r.8 != 0) {
+    if rows.iter().any(|r| r.has_html) {
         doc.has.push("html");
     }
-    if rows.iter().any(|r| r.5.is_some()) {
+    if rows.iter().any(|r| r.problems.is_some()) {
         doc.has.push("problems");
     }
-    let mut st = conn.prepare_cached(sql::MESSAGE_LOCATIONS)?;
     let (mut sources, mut folders, mut paths) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     let mut locations = 0;
-    for row in st.query_map([content_key], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })? {
-        let (s, f, p) = row?;
+    for CopyLocation {
+        source: s,
+        folder: f,
+        locator: p,
+    } in cat.message_locations(content_key)?
+    {
         sources.insert(s);
         if let Some(f) = f {
             folders.insert(f);
@@ -374,15 +332,9 @@ pub fn message_doc(
     doc.sources = sources.into_iter().collect();
     doc.folders = folders.into_iter().collect();
     doc.paths = paths.into_iter().collect();
-    doc.tags = tags(cat, content_key)?;
+    // Tags on the message (written by the web app).
+    doc.tags = cat.message_tags(content_key)?;
     Ok(Some(doc))
-}
-
-/// Tags on a message (written by the web app).
-fn tags(cat: &Catalog, key: &[u8]) -> Result<Vec<String>, DocError> {
-    let mut st = cat.connection().prepare_cached(sql::TAGS)?;
-    let rows = st.query_map(params![key], |r| r.get::<_, String>(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The document for a file: an attachment (its bytes carried by messages: `parent` lists
@@ -391,88 +343,46 @@ fn tags(cat: &Catalog, key: &[u8]) -> Result<Vec<String>, DocError> {
 /// body is the extracted text; metadata, flags and OCR state come from the extraction.
 pub fn document_doc(
     case: &Case,
-    cat: &Catalog,
+    cat: &dyn CatalogRead,
     sha256: &[u8],
 ) -> Result<Option<IndexDoc>, DocError> {
-    let conn = cat.connection();
-    let mut st = conn.prepare_cached(sql::DOCUMENT_ITEMS)?;
-    let rows: Vec<(String, Option<String>, String, String, String, i64)> = st
-        .query_map([sha256], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?
-        .collect::<Result<_, _>>()?;
+    let rows = cat.document_items(sha256)?;
     // Messages carrying these bytes as an attachment.
-    let mut st = conn.prepare_cached(sql::DOCUMENT_CARRIERS)?;
-    type Carrier = (
-        i64,
-        Vec<u8>,
-        Option<String>,
-        String,
-        i64,
-        Option<i64>,
-        Option<String>,
-    );
-    let mut carriers: Vec<Carrier> = st
-        .query_map([sha256], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })?
-        .collect::<Result<_, _>>()?;
+    let mut carriers = cat.document_carriers(sha256)?;
     // A file inside an archive attached to a message is that message's attachment too: the
     // nearest messages up its container chain carry it.
     if carriers.is_empty()
         && let Some(first) = rows.first()
     {
-        let mut st = conn.prepare_cached(&sql::document_nested_carriers())?;
-        let up: Vec<(i64, Vec<u8>, Option<i64>, Option<String>)> = st
-            .query_map([sha256], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<Result<_, _>>()?;
-        carriers = up
+        carriers = cat
+            .document_nested_carriers(sha256)?
             .into_iter()
-            .map(|(id, key, date, thread)| {
-                (
-                    id,
-                    key,
-                    Some(first.3.clone()),
-                    first.4.clone(),
-                    first.5,
-                    date,
-                    thread,
-                )
+            .map(|up| DocumentCarrier {
+                message: up.message,
+                content_key: up.content_key,
+                name: Some(first.name.clone()),
+                mime: first.format.clone(),
+                size: first.size,
+                date: up.date,
+                thread: up.thread,
             })
             .collect();
     }
     if rows.is_empty() && carriers.is_empty() {
         return Ok(None);
     }
-    let mut names: BTreeSet<String> = rows.iter().map(|r| r.3.clone()).collect();
-    names.extend(carriers.iter().filter_map(|c| c.2.clone()));
-    let mut mimes: BTreeSet<String> = rows.iter().map(|r| r.4.clone()).collect();
-    mimes.extend(carriers.iter().map(|c| c.3.clone()));
+    let mut names: BTreeSet<String> = rows.iter().map(|r| r.name.clone()).collect();
+    names.extend(carriers.iter().filter_map(|c| c.name.clone()));
+    let mut mimes: BTreeSet<String> = rows.iter().map(|r| r.format.clone()).collect();
+    mimes.extend(carriers.iter().map(|c| c.mime.clone()));
     let size = rows
         .first()
-        .map(|r| r.5)
-        .or_else(|| carriers.first().map(|c| c.4))
-        .unwrap_or(0) as u64;
-    let mut sources: BTreeSet<String> = rows.iter().map(|r| r.0.clone()).collect();
-    let mut folders: BTreeSet<String> = rows.iter().filter_map(|r| r.1.clone()).collect();
-    let mut paths: BTreeSet<String> = rows.iter().map(|r| r.2.clone()).collect();
+        .map(|r| r.size)
+        .or_else(|| carriers.first().map(|c| c.size))
+        .unwrap_or(0);
+    let mut sources: BTreeSet<String> = rows.iter().map(|r| r.source.clone()).collect();
+    let mut folders: BTreeSet<String> = rows.iter().filter_map(|r| r.folder.clone()).collect();
+    let mut paths: BTreeSet<String> = rows.iter().map(|r| r.locator.clone()).collect();
     let mut doc = IndexDoc {
         key: hex::encode(sha256),
         kind: if carriers.is_empty() {
@@ -482,7 +392,7 @@ pub fn document_doc(
         },
         parents: carriers
             .iter()
-            .map(|c| hex::encode(&c.1))
+            .map(|c| hex::encode(&c.content_key))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
@@ -499,57 +409,49 @@ pub fn document_doc(
         attachment_names: Vec::new(),
         mimes: Vec::new(),
         message_ids: Vec::new(),
-        thread: carriers.iter().find_map(|c| c.6.clone()),
+        thread: carriers.iter().find_map(|c| c.thread.clone()),
         sources: Vec::new(),
         folders: Vec::new(),
         paths: Vec::new(),
         size,
-        date: carriers.iter().filter_map(|c| c.5).min(),
+        date: carriers.iter().filter_map(|c| c.date).min(),
         has: Vec::new(),
         tags: Vec::new(),
         flags: Vec::new(),
         authors: Vec::new(),
     };
     // The carriers' message numbers (see `message_doc`: the smallest id of each content key).
-    let keys: BTreeSet<&Vec<u8>> = carriers.iter().map(|c| &c.1).collect();
-    let mut st = conn.prepare_cached(sql::MESSAGE_NUMBER)?;
+    let keys: BTreeSet<&Vec<u8>> = carriers.iter().map(|c| &c.content_key).collect();
     for k in keys {
-        if let Some(n) = st.query_row([k], |r| r.get::<_, Option<i64>>(0))? {
+        if let Some(n) = cat.message_number(k)? {
             doc.parent_nos.push(n as u64);
         }
     }
-    drop(st);
     if rows.len() + carriers.len() > 1 {
         doc.has.push("copies");
     }
     if !carriers.is_empty() {
         let ids: Vec<i64> = carriers
             .iter()
-            .map(|c| c.0)
+            .map(|c| c.message)
             .collect::<BTreeSet<_>>()
             .into_iter()
             .take(500)
             .collect();
-        let mut st = conn.prepare(&sql::carrier_addresses(ids.len()))?;
-        for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-            ))
-        })? {
-            let (role, name, address) = row?;
+        for AddressRow {
+            role,
+            name,
+            address,
+        } in cat.carrier_addresses(&ids)?
+        {
             doc.add_address(&role, Mailbox { name, address });
         }
-        let mut st = conn.prepare(&sql::carrier_locations(ids.len()))?;
-        for row in st.query_map(rusqlite::params_from_iter(ids.iter()), |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })? {
-            let (s, f, p) = row?;
+        for CopyLocation {
+            source: s,
+            folder: f,
+            locator: p,
+        } in cat.carrier_locations(&ids)?
+        {
             sources.insert(s);
             if let Some(f) = f {
                 folders.insert(f);
@@ -558,32 +460,19 @@ pub fn document_doc(
         }
     }
     // The extraction: text, metadata, flags.
-    let ex: Option<(
-        String,
-        Option<Vec<u8>>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<f64>,
-        i64,
-        Option<String>,
-    )> = conn
-        .prepare_cached(sql::DOCUMENT_EXTRACTION)?
-        .query_row([sha256], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })
-        .optional()?;
+    let ex = cat.document_extraction(sha256)?;
     let mut title = None;
-    if let Some((status, text_sha, flags, meta, t, gps, ocr_pages, format)) = ex {
+    if let Some(DocumentExtraction {
+        status,
+        text_sha256: text_sha,
+        flags,
+        meta,
+        title: t,
+        gps_lat: gps,
+        ocr_pages,
+        format,
+    }) = ex
+    {
         if let Some(ts) = text_sha.filter(|t| t.len() == 32) {
             let mut k = [0u8; 32];
             k.copy_from_slice(&ts);
@@ -633,93 +522,4 @@ pub fn document_doc(
     doc.folders = folders.into_iter().collect();
     doc.paths = paths.into_iter().collect();
     Ok(Some(doc))
-}
-
-/// The catalog statements a document is built from. Each runs once per message or file
-/// indexed, so none may scan a table (see the test).
-mod sql {
-    pub const MESSAGE_ROWS: &str = "SELECT sha256, message_id, subject, date, size, problems, thread, lang, has_html, id FROM messages WHERE content_key = ?1 ORDER BY id";
-    pub const MESSAGE_ADDRESSES: &str = "SELECT a.role, a.name, a.address FROM addresses a JOIN messages m ON m.id = a.message WHERE m.content_key = ?1 ORDER BY m.id, a.pos";
-    pub const MESSAGE_ATTACHMENTS: &str = "SELECT DISTINCT t.name, t.mime FROM attachments t JOIN messages m ON m.id = t.message WHERE m.content_key = ?1";
-    pub const MESSAGE_ATTACHMENT_FLAGS: &str =
-        "SELECT DISTINCT e.flags FROM attachments a JOIN messages m ON m.id = a.message JOIN extractions e ON e.sha256 = a.sha256
-         WHERE m.content_key = ?1 AND e.flags IS NOT NULL";
-    /// Flags of the files inside archives a message carries. CROSS JOIN keeps the walk down
-    /// outside: otherwise SQLite 3.50 scans every loose document per message.
-    pub const MESSAGE_NESTED_FLAGS: &str = "WITH RECURSIVE down(id, depth) AS (
-           SELECT i.id, 0 FROM items i JOIN messages m ON i.message = m.id WHERE m.content_key = ?1
-           UNION ALL SELECT c.id, down.depth + 1 FROM items c JOIN down ON c.parent_id = down.id WHERE down.depth < 64)
-         SELECT DISTINCT e.flags FROM down CROSS JOIN items i ON i.id = down.id CROSS JOIN extractions e ON e.sha256 = i.sha256
-         WHERE down.depth > 0 AND i.message IS NULL AND e.flags IS NOT NULL";
-    pub const MESSAGE_LOCATIONS: &str =
-        "SELECT s.label, i.folder, i.locator FROM messages m JOIN items i ON i.message = m.id JOIN sources s ON s.id = i.source_id
-         WHERE m.content_key = ?1";
-    pub const MESSAGE_NUMBER: &str = "SELECT MIN(id) FROM messages WHERE content_key = ?1";
-    pub const TAGS: &str = "SELECT tag FROM tags WHERE content_key = ?1 ORDER BY tag";
-    pub const DOCUMENT_ITEMS: &str =
-        "SELECT s.label, i.folder, i.locator, i.name, i.format, i.size FROM items i JOIN sources s ON s.id = i.source_id
-         WHERE i.sha256 = ?1 AND i.message IS NULL AND i.outcome IN ('stored', 'duplicate')";
-    pub const DOCUMENT_CARRIERS: &str =
-        "SELECT m.id, m.content_key, a.name, a.mime, a.size, m.date, m.thread FROM attachments a JOIN messages m ON m.id = a.message
-         WHERE a.sha256 = ?1 AND a.is_message = 0 ORDER BY m.id";
-    pub const DOCUMENT_EXTRACTION: &str = "SELECT status, text_sha256, flags, meta, title, gps_lat, ocr_pages, format FROM extractions WHERE sha256 = ?1";
-
-    /// The messages up the container chain of a file inside an attached archive.
-    pub fn document_nested_carriers() -> String {
-        format!(
-            "{} SELECT DISTINCT m.id, m.content_key, m.date, m.thread FROM up CROSS JOIN messages m ON m.id = up.message ORDER BY m.id",
-            trove_store::query::UP_TO_MESSAGE
-        )
-    }
-
-    fn placeholders(n: usize) -> String {
-        vec!["?"; n.max(1)].join(",")
-    }
-
-    pub fn carrier_addresses(n: usize) -> String {
-        format!(
-            "SELECT DISTINCT role, name, address FROM addresses WHERE message IN ({}) ORDER BY role, address",
-            placeholders(n)
-        )
-    }
-
-    pub fn carrier_locations(n: usize) -> String {
-        format!(
-            "SELECT DISTINCT s.label, i.folder, i.locator FROM items i JOIN sources s ON s.id = i.source_id WHERE i.message IN ({})",
-            placeholders(n)
-        )
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn no_statement_scans_a_table() {
-            let owned = [
-                document_nested_carriers(),
-                carrier_addresses(3),
-                carrier_locations(3),
-            ];
-            let all = [
-                MESSAGE_ROWS,
-                MESSAGE_ADDRESSES,
-                MESSAGE_ATTACHMENTS,
-                MESSAGE_ATTACHMENT_FLAGS,
-                MESSAGE_NESTED_FLAGS,
-                MESSAGE_LOCATIONS,
-                MESSAGE_NUMBER,
-                TAGS,
-                DOCUMENT_ITEMS,
-                DOCUMENT_CARRIERS,
-                DOCUMENT_EXTRACTION,
-            ]
-            .into_iter()
-            .chain(owned.iter().map(String::as_str));
-            for sql in all {
-                let scans = trove_store::query::full_scans(sql).unwrap();
-                assert!(scans.is_empty(), "{scans:?} in {sql}");
-            }
-        }
-    }
 }

@@ -7,6 +7,10 @@
 //! the queue position it reached. A crash between the two loses nothing: the next run
 //! re-indexes from that position (indexing a key twice replaces it). [`reindex`] rebuilds
 //! the whole index from the catalog and blobs, without the original sources.
+//!
+//! The index reads the catalog only through trove-store's [`CatalogRead`] (the queue, the
+//! keys a rebuild walks, the rows a document is built from: `trove_store::read::feed`); it
+//! holds no SQL of its own.
 
 pub mod analysis;
 pub mod doc;
@@ -19,7 +23,8 @@ use std::time::{Duration, Instant};
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::Term;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher};
-use trove_store::{Case, Catalog, StoreError};
+use trove_store::read::KeySet;
+use trove_store::{Case, Catalog, CatalogRead, StoreError};
 
 use crate::doc::{DocError, IndexDoc, document_doc, message_doc};
 use crate::schema::{Fields, fields, schema};
@@ -37,8 +42,6 @@ pub enum IndexError {
     Doc(#[from] DocError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("catalog: {0}")]
-    Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error(
@@ -195,10 +198,10 @@ fn build_docs(
             .zip(readers.iter_mut())
             .map(|(part, cat)| {
                 s.spawn(move || {
-                    let cat: &Catalog = cat;
+                    let cat: &dyn CatalogRead = cat;
                     // One read transaction for the part: a snapshot of the catalog, and one
                     // lock instead of one per statement.
-                    let snapshot = cat.connection().execute_batch("BEGIN DEFERRED").is_ok();
+                    let snapshot = cat.begin_snapshot();
                     let docs = part
                         .iter()
                         .map(|e| {
@@ -211,7 +214,7 @@ fn build_docs(
                         })
                         .collect::<Vec<_>>();
                     if snapshot {
-                        let _ = cat.connection().execute_batch("COMMIT");
+                        cat.end_snapshot();
                     }
                     docs
                 })
@@ -270,20 +273,13 @@ impl<'a> Indexer<'a> {
 
     /// Indexes the queue entries the catalog has committed so far. Returns how many entries
     /// were taken (0 when the queue is drained).
-    pub fn drain_once(&mut self, cat: &Catalog) -> Result<usize, IndexError> {
+    pub fn drain_once(&mut self, cat: &dyn CatalogRead) -> Result<usize, IndexError> {
         let started = Instant::now();
-        let mut st = cat.connection().prepare_cached(
-            "SELECT seq, kind, key FROM index_queue WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )?;
-        let entries: Vec<(i64, String, Vec<u8>)> = st
-            .query_map(rusqlite::params![self.next_seq, CHUNK], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?
-            .collect::<Result<_, _>>()?;
+        let entries = cat.index_queue(self.next_seq, CHUNK)?;
         let n = entries.len();
         let mut unique = Vec::with_capacity(n);
         let mut done = HashSet::new();
-        for (seq, kind, key) in entries {
+        for trove_store::read::QueueEntry { seq, kind, key } in entries {
             self.next_seq = seq;
             let e = Entry { kind, key };
             if done.insert(e.clone()) {
@@ -322,7 +318,7 @@ impl<'a> Indexer<'a> {
     }
 
     /// Drains the whole queue and commits.
-    pub fn drain_all(&mut self, cat: &Catalog) -> Result<IndexStats, IndexError> {
+    pub fn drain_all(&mut self, cat: &dyn CatalogRead) -> Result<IndexStats, IndexError> {
         while self.drain_once(cat)? > 0 {}
         self.commit()?;
         Ok(self.stats)
@@ -343,20 +339,13 @@ impl<'a> Indexer<'a> {
 /// Forgets queue entries the index has committed (called by the catalog's writer).
 pub fn trim_queue(cat: &Catalog, index: &SearchIndex) -> Result<usize, IndexError> {
     let seq = index.committed_seq()?;
-    Ok(cat
-        .connection()
-        .execute("DELETE FROM index_queue WHERE seq <= ?1", [seq])?)
+    Ok(cat.trim_index_queue(seq)?)
 }
 
 /// Queue entries the index has not committed yet: items in the catalog not yet searchable.
-pub fn pending(cat: &Catalog, index: &SearchIndex) -> Result<u64, IndexError> {
+pub fn pending(cat: &dyn CatalogRead, index: &SearchIndex) -> Result<u64, IndexError> {
     let seq = index.committed_seq()?;
-    let n: i64 = cat.connection().query_row(
-        "SELECT COUNT(*) FROM index_queue WHERE seq > ?1",
-        [seq],
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
+    Ok(cat.index_queue_pending(seq)?)
 }
 
 /// Rebuilds the whole index from the catalog and the blobs.
@@ -386,11 +375,7 @@ pub fn reindex_in_pages(
     let index = SearchIndex::open(&dir)?;
     let cat = case.reader()?;
     let mut indexer = Indexer::new(case, &index, heap_bytes, threads)?;
-    indexer.next_seq =
-        cat.connection()
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM index_queue", [], |r| {
-                r.get(0)
-            })?;
+    indexer.next_seq = cat.index_queue_last()?;
     // Every message, then every document (loose or attached, each once), read page by page:
     // a case has millions of keys.
     let mut batch: Vec<Entry> = Vec::with_capacity(REINDEX_BATCH);
@@ -402,7 +387,7 @@ pub fn reindex_in_pages(
         batch.clear();
         Ok(())
     };
-    let mut messages = KeyPages::new(&cat, keys::MESSAGES, page);
+    let mut messages = KeyPages::new(&cat, KeySet::Messages, page);
     while let Some(key) = messages.pop()? {
         batch.push(Entry {
             kind: "message".into(),
@@ -413,8 +398,8 @@ pub fn reindex_in_pages(
         }
     }
     let (mut loose, mut attached) = (
-        KeyPages::new(&cat, keys::LOOSE, page),
-        KeyPages::new(&cat, keys::ATTACHED, page),
+        KeyPages::new(&cat, KeySet::LooseDocuments, page),
+        KeyPages::new(&cat, KeySet::AttachedDocuments, page),
     );
     loop {
         let key = match (loose.peek()?, attached.peek()?) {
@@ -449,18 +434,10 @@ pub fn reindex_in_pages(
 /// Entries indexed at a time by `reindex`.
 const REINDEX_BATCH: usize = 4000;
 
-/// The keys `reindex` walks, each in key order from a key (`?1`), a page (`?2`) at a time.
-mod keys {
-    pub const MESSAGES: &str = "SELECT DISTINCT content_key FROM messages WHERE content_key > ?1 ORDER BY content_key LIMIT ?2";
-    pub const LOOSE: &str = "SELECT DISTINCT sha256 FROM items
-         WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL AND sha256 > ?1 ORDER BY sha256 LIMIT ?2";
-    pub const ATTACHED: &str = "SELECT DISTINCT sha256 FROM attachments WHERE is_message = 0 AND sha256 > ?1 ORDER BY sha256 LIMIT ?2";
-}
-
 /// Keys read in order, a page at a time.
 struct KeyPages<'c> {
-    cat: &'c Catalog,
-    sql: &'static str,
+    cat: &'c dyn CatalogRead,
+    set: KeySet,
     after: Vec<u8>,
     size: usize,
     page: std::collections::VecDeque<Vec<u8>>,
@@ -468,10 +445,10 @@ struct KeyPages<'c> {
 }
 
 impl<'c> KeyPages<'c> {
-    fn new(cat: &'c Catalog, sql: &'static str, size: usize) -> Self {
+    fn new(cat: &'c dyn CatalogRead, set: KeySet, size: usize) -> Self {
         KeyPages {
             cat,
-            sql,
+            set,
             size: size.max(1),
             after: Vec::new(),
             page: Default::default(),
@@ -481,12 +458,7 @@ impl<'c> KeyPages<'c> {
 
     fn peek(&mut self) -> Result<Option<&Vec<u8>>, IndexError> {
         if self.page.is_empty() && !self.exhausted {
-            let mut st = self.cat.connection().prepare_cached(self.sql)?;
-            let rows: Vec<Vec<u8>> = st
-                .query_map(rusqlite::params![self.after, self.size as i64], |r| {
-                    r.get(0)
-                })?
-                .collect::<Result<_, _>>()?;
+            let rows = self.cat.keys_after(self.set, &self.after, self.size)?;
             self.exhausted = rows.len() < self.size;
             if let Some(last) = rows.last() {
                 self.after = last.clone();
@@ -505,18 +477,6 @@ impl<'c> KeyPages<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Each page searches an index from where the last ended: no scan, no sort.
-    #[test]
-    fn reindex_pages_walk_indexes() {
-        for sql in [keys::MESSAGES, keys::LOOSE, keys::ATTACHED] {
-            let plan = trove_store::query::plan(sql).unwrap().join("\n");
-            assert!(
-                plan.starts_with("SEARCH") && !plan.contains("TEMP B-TREE"),
-                "{sql}: {plan}"
-            );
-        }
-    }
 
     #[test]
     fn an_index_of_another_schema_is_refused_with_the_fix() {

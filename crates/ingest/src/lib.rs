@@ -317,18 +317,8 @@ pub fn ingest(
         Err(_) => ("failed", 0, None, None),
     };
     let mut outcomes = std::collections::BTreeMap::new();
-    {
-        let conn = catalog.connection();
-        let mut st = conn
-            .prepare("SELECT outcome, COUNT(*) FROM items WHERE run_id = ?1 GROUP BY outcome")
-            .map_err(StoreError::from)?;
-        let rows = st
-            .query_map([run], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-            .map_err(StoreError::from)?;
-        for row in rows {
-            let (o, n) = row.map_err(StoreError::from)?;
-            outcomes.insert(o, n as u64);
-        }
+    for c in trove_store::CatalogRead::run_outcomes(&catalog, run)? {
+        outcomes.insert(c.outcome, c.items);
     }
     let summary = RunSummary {
         run,

@@ -204,10 +204,8 @@ fn members_with_a_repeated_name_are_all_items() {
     // leaves them) recognises every member by its locator and adds nothing either.
     let again = run(&t);
     assert_eq!(again.outcomes.values().sum::<u64>(), 0, "{again:?}");
-    t.case
-        .catalog()
+    rusqlite::Connection::open(t.case.catalog_path())
         .unwrap()
-        .connection()
         .execute_batch("UPDATE items SET complete = 0 WHERE parent_id IS NULL")
         .unwrap();
     let resumed = run(&t);

@@ -79,10 +79,7 @@ fn over_the_limit_refused_unread() {
     let sha = sha256(&big);
     // Overwrite the stored bytes in their pack: the catalog still says where and how big.
     let (pack, offset, stored): (i64, i64, i64) = t
-        .case
-        .reader()
-        .unwrap()
-        .connection()
+        .sql()
         .query_row(
             "SELECT pack, pack_offset, stored_size FROM blobs WHERE sha256 = ?1",
             [&sha[..]],

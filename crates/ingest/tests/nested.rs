@@ -152,8 +152,7 @@ fn archives_in_archives_in_attachments() {
     assert_eq!(t.count(&format!("SELECT COUNT(*) FROM attachments WHERE item_id = (SELECT id FROM items WHERE locator = '{att}')")), 1);
     // Byte ranges point at the message inside the decompressed mbox.
     let (off, len): (i64, i64) = {
-        let cat = t.case.reader().unwrap();
-        cat.connection()
+        t.sql()
             .query_row(
                 &format!(
                     "SELECT byte_offset, byte_length FROM items WHERE locator = '{}'",

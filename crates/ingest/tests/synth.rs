@@ -48,9 +48,8 @@ fn synthetic_leak_matches_its_manifest() {
     assert_eq!(locations as u64, manifest.copies);
 
     // Field by field against the ground truth.
-    let cat = t.case.reader().unwrap();
+    let cat = t.sql();
     let mut st = cat
-        .connection()
         .prepare(
             "SELECT m.message_id, m.subject, m.date, m.from_addr, COUNT(*), COUNT(DISTINCT m.content_key)
              FROM items i JOIN messages m ON m.id = i.message WHERE i.kind != 'attachment' GROUP BY m.message_id, m.subject, m.date, m.from_addr",
@@ -126,9 +125,8 @@ fn extraction_queue_pages_cover_every_document_once() {
     t.ingest_with(opts);
 
     let expected: BTreeSet<Vec<u8>> = {
-        let cat = t.case.reader().unwrap();
+        let cat = t.sql();
         let mut st = cat
-            .connection()
             .prepare(
                 "SELECT sha256 FROM items WHERE message IS NULL AND outcome = 'stored' AND sha256 IS NOT NULL
                  UNION SELECT sha256 FROM attachments WHERE is_message = 0",
@@ -264,10 +262,7 @@ fn verify_reads_every_blob_and_names_a_changed_one() {
 
     // Change one byte in the middle of one packed blob.
     let (sha, pack, offset, len): (Vec<u8>, i64, i64, i64) = t
-        .case
-        .reader()
-        .unwrap()
-        .connection()
+        .sql()
         .query_row(
             "SELECT sha256, pack, pack_offset, stored_size FROM blobs WHERE pack IS NOT NULL ORDER BY stored_size DESC LIMIT 1",
             [],

@@ -8,6 +8,8 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use trove_store::CatalogRead;
+
 use crate::SearchError;
 use crate::search::{Bucket, Request, Searchable, Sort};
 
@@ -30,42 +32,14 @@ pub struct ThreadNode {
 
 /// A thread in reading order: each message after its parent, siblings by date.
 pub fn thread(s: &Searchable, thread_id: &str) -> Result<Vec<ThreadNode>, SearchError> {
-    let conn = s.catalog.connection();
-    let mut st = conn.prepare_cached(
-        "SELECT content_key, MIN(item_id), subject, from_addr, from_name, date, message_id, in_reply_to, refs, COUNT(*)
-         FROM messages WHERE thread = ?1 GROUP BY content_key ORDER BY date, content_key",
-    )?;
-    type Row = (
-        Vec<u8>,
-        i64,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        i64,
-    );
-    let rows: Vec<Row> = st
-        .query_map([thread_id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-            ))
-        })?
-        .collect::<Result<_, _>>()?;
+    let rows = s.catalog.thread_messages(thread_id)?;
     let by_id: HashMap<String, String> = rows
         .iter()
-        .filter_map(|r| r.6.clone().map(|id| (id, hex::encode(&r.0))))
+        .filter_map(|r| {
+            r.message_id
+                .clone()
+                .map(|id| (id, hex::encode(&r.content_key)))
+        })
         .collect();
     let list = |j: &Option<String>| {
         j.as_deref()
@@ -75,10 +49,10 @@ pub fn thread(s: &Searchable, thread_id: &str) -> Result<Vec<ThreadNode>, Search
     let mut nodes: Vec<ThreadNode> = rows
         .iter()
         .map(|r| {
-            let key = hex::encode(&r.0);
+            let key = hex::encode(&r.content_key);
             // The parent: In-Reply-To if it is in the thread, else the last reference that is.
-            let mut refs = list(&r.7);
-            refs.extend(list(&r.8).into_iter().rev());
+            let mut refs = list(&r.in_reply_to);
+            refs.extend(list(&r.refs).into_iter().rev());
             let parent = refs
                 .iter()
                 .filter_map(|id| by_id.get(id))
@@ -86,15 +60,15 @@ pub fn thread(s: &Searchable, thread_id: &str) -> Result<Vec<ThreadNode>, Search
                 .cloned();
             ThreadNode {
                 key,
-                item: r.1,
-                subject: r.2.clone(),
-                from: r.3.clone(),
-                from_name: r.4.clone(),
-                date: r.5,
-                message_id: r.6.clone(),
+                item: r.item_id,
+                subject: r.subject.clone(),
+                from: r.from_addr.clone(),
+                from_name: r.from_name.clone(),
+                date: r.date,
+                message_id: r.message_id.clone(),
                 parent,
                 depth: 0,
-                copies: r.9 as usize,
+                copies: r.copies as usize,
             }
         })
         .collect();
@@ -188,14 +162,10 @@ pub fn person(s: &Searchable, address: &str) -> Result<Person, SearchError> {
     correspondents.truncate(25);
     // Names: from the address rows of the latest messages, each name once per message.
     let mut names: BTreeMap<String, u64> = BTreeMap::new();
-    let conn = s.catalog.connection();
-    let mut st = conn.prepare_cached(
-        "SELECT DISTINCT a.name FROM addresses a JOIN messages m ON m.id = a.message WHERE m.content_key = ?1 AND a.address = ?2 AND a.name IS NOT NULL",
-    )?;
     for h in &all.hits {
         let key = hex::decode(&h.key).unwrap_or_default();
-        for n in st.query_map(rusqlite::params![key, a], |r| r.get::<_, String>(0))? {
-            *names.entry(n?).or_default() += 1;
+        for n in s.catalog.names_used(&key, &a)? {
+            *names.entry(n).or_default() += 1;
         }
     }
     let mut names: Vec<Bucket> = names

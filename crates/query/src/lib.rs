@@ -1,6 +1,9 @@
 //! Searching a case: the query language (`parse`), its translation into index queries
 //! (`compile`), ranked and faceted pages with snippets (`search`) and exports of every result
 //! with no cap (`export`). The CLI and the web app both call [`search::Searchable`].
+//!
+//! What a result needs from the catalog (a hit's fields, `tag:`, threads, names) is read
+//! through trove-store's [`trove_store::CatalogRead`]; this crate holds no SQL.
 
 pub mod bounds;
 pub mod compile;
@@ -32,8 +35,6 @@ pub enum SearchError {
     Tantivy(#[from] tantivy::TantivyError),
     #[error(transparent)]
     Store(#[from] trove_store::StoreError),
-    #[error("catalog: {0}")]
-    Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use rusqlite::OptionalExtension;
 use serde::Serialize;
 use tantivy::collector::{Collector, Count, SegmentCollector};
 use tantivy::columnar::StrColumn;
@@ -14,7 +13,7 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader}
 use trove_formats::Limits;
 use trove_formats::message::{DateHints, parse_message};
 use trove_index::SearchIndex;
-use trove_store::{Case, Catalog};
+use trove_store::{Case, Catalog, CatalogRead};
 
 use crate::SearchError;
 use crate::bounds::{Bounds, Budget, collect, weight};
@@ -326,18 +325,15 @@ impl Searchable {
             .compile(&node)?)
     }
 
-    /// Keys of the messages tagged `tag`.
+    /// Keys of the messages tagged `tag` (none when the catalog cannot be read).
     fn tagged(&self, tag: &str) -> Vec<String> {
-        let Ok(mut st) = self
-            .catalog
-            .connection()
-            .prepare_cached("SELECT content_key FROM tags WHERE tag = ?1")
-        else {
-            return Vec::new();
-        };
-        st.query_map([tag], |r| r.get::<_, Vec<u8>>(0))
-            .map(|rows| rows.filter_map(Result::ok).map(hex::encode).collect())
-            .unwrap_or_default()
+        match self.catalog.tagged_keys(tag) {
+            Ok(keys) => keys.into_iter().map(hex::encode).collect(),
+            Err(e) => {
+                tracing::debug!(tag, error = %e, "tag lookup");
+                Vec::new()
+            }
+        }
     }
 
     /// The query with attachments folded into their messages (see [`crate::fold`]), held to
@@ -539,34 +535,22 @@ impl Searchable {
     /// A hit's fields from the catalog.
     pub fn describe(&self, key: &str, score: f32, copies: bool) -> Result<Hit, SearchError> {
         let bytes = hex::decode(key).map_err(|_| SearchError::Corrupt(format!("bad key {key}")))?;
-        let conn = self.catalog.connection();
+        let cat: &dyn CatalogRead = &self.catalog;
         // An attachment is shown as the (earliest) message carrying it.
-        let is_message = conn
-            .prepare_cached("SELECT 1 FROM messages WHERE content_key = ?1 LIMIT 1")?
-            .exists([&bytes])?;
+        let is_message = cat.is_message_key(&bytes)?;
         if !is_message {
-            let carrier: Option<(Vec<u8>, Option<String>)> = conn
-                .prepare_cached(
-                    "SELECT m.content_key, a.name FROM attachments a JOIN messages m ON m.id = a.message
-                     WHERE a.sha256 = ?1 ORDER BY m.date IS NULL, m.date, m.id LIMIT 1",
-                )?
-                .query_row([&bytes], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
             // A file inside an archive attached to a message: shown under that message.
-            let carrier = match carrier {
+            let carrier = match cat.first_carrier(&bytes)? {
                 Some(c) => Some(c),
-                None => conn
-                    .prepare_cached(&nested_carrier_sql())?
-                    .query_row([&bytes], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?,
+                None => cat.nested_carrier(&bytes)?,
             };
-            if let Some((parent, name)) = carrier {
+            if let Some(trove_store::read::HitCarrier {
+                content_key: parent,
+                name,
+            }) = carrier
+            {
                 let mut hit = self.describe(&hex::encode(parent), score, copies)?;
-                let flags: Option<String> = conn
-                    .prepare_cached("SELECT flags FROM extractions WHERE sha256 = ?1")?
-                    .query_row([&bytes], |r| r.get(0))
-                    .optional()?
-                    .flatten();
+                let flags = cat.extraction_flags(&bytes)?;
                 hit.in_attachments.push(AttachmentHit {
                     key: key.to_owned(),
                     name,
@@ -597,74 +581,39 @@ impl Searchable {
             locations: Vec::new(),
             in_attachments: Vec::new(),
         };
-        let row: Option<(
-            i64,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            i64,
-            Option<String>,
-            i64,
-        )> = {
-            let mut st = conn.prepare_cached(
-                "SELECT id, date, subject, from_addr, from_name, item_id, thread, attachments FROM messages WHERE content_key = ?1 ORDER BY id LIMIT 1",
-            )?;
-            let mut rows = st.query_map([&bytes], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            })?;
-            rows.next().transpose()?
-        };
-        let condition = if let Some((mid, date, subject, from, from_name, item, thread, atts)) = row
-        {
-            hit.date = date;
-            hit.subject = subject;
-            hit.from = from;
-            hit.from_name = from_name;
-            hit.item = Some(item);
-            hit.thread = thread;
-            hit.attachments = atts as u64;
-            let mut st = conn.prepare_cached("SELECT address FROM addresses WHERE message = ?1 AND role = 'to' ORDER BY pos LIMIT 10")?;
-            hit.to = st
-                .query_map([mid], |r| r.get::<_, Option<String>>(0))?
-                .filter_map(|r| r.ok().flatten())
-                .collect();
-            "i.message IN (SELECT id FROM messages WHERE content_key = ?1)"
+        let row = cat.first_copy(&bytes)?;
+        let locations = if let Some(m) = row {
+            hit.date = m.date;
+            hit.subject = m.subject;
+            hit.from = m.from_addr;
+            hit.from_name = m.from_name;
+            hit.item = Some(m.item_id);
+            hit.thread = m.thread;
+            hit.attachments = m.attachments;
+            hit.to = cat.recipients(m.id)?;
+            cat.message_hit_locations(&bytes)?
         } else {
             hit.kind = "document".into();
-            "i.sha256 = ?1 AND i.message IS NULL AND i.outcome IN ('stored', 'duplicate')"
+            cat.document_hit_locations(&bytes)?
         };
-        let sql = format!(
-            "SELECT i.id, s.label, i.locator, i.folder, i.outcome, i.sha256, i.byte_offset, i.byte_length, i.name
-             FROM items i JOIN sources s ON s.id = i.source_id WHERE {condition} ORDER BY i.id"
-        );
-        let mut st = conn.prepare_cached(&sql)?;
-        let locations: Vec<(Location, String)> = st
-            .query_map([&bytes], |r| {
-                Ok((
+        let locations: Vec<(Location, String)> = locations
+            .into_iter()
+            .map(|l| {
+                (
                     Location {
-                        item: r.get(0)?,
-                        source: r.get(1)?,
-                        locator: r.get(2)?,
-                        folder: r.get(3)?,
-                        outcome: r.get(4)?,
-                        sha256: r.get::<_, Option<Vec<u8>>>(5)?.map(hex::encode),
-                        offset: r.get::<_, Option<i64>>(6)?.map(|v| v as u64),
-                        length: r.get::<_, Option<i64>>(7)?.map(|v| v as u64),
+                        item: l.item,
+                        source: l.source,
+                        locator: l.locator,
+                        folder: l.folder,
+                        outcome: l.outcome,
+                        sha256: l.sha256.map(hex::encode),
+                        offset: l.offset,
+                        length: l.length,
                     },
-                    r.get::<_, String>(8)?,
-                ))
-            })?
-            .collect::<Result<_, _>>()?;
+                    l.name,
+                )
+            })
+            .collect();
         hit.copies = locations.len();
         let mut folders: Vec<String> = locations
             .iter()
@@ -679,11 +628,7 @@ impl Searchable {
         hit.sources = sources;
         if hit.kind == "document" {
             hit.item = locations.first().map(|(l, _)| l.item);
-            let title: Option<String> = conn
-                .prepare_cached("SELECT title FROM extractions WHERE sha256 = ?1")?
-                .query_row([&bytes], |r| r.get(0))
-                .optional()?
-                .flatten();
+            let title = cat.extraction_title(&bytes)?;
             hit.subject = title.or_else(|| locations.first().map(|(_, n)| n.clone()));
         }
         if copies {
@@ -702,19 +647,8 @@ impl Searchable {
             .map_err(|_| SearchError::Corrupt(format!("bad key {sha256_hex}")))?;
         let mk = hex::decode(message_key)
             .map_err(|_| SearchError::Corrupt(format!("bad key {message_key}")))?;
-        let conn = self.catalog.connection();
-        let name: Option<String> = conn
-            .prepare_cached(
-                "SELECT a.name FROM attachments a JOIN messages m ON m.id = a.message WHERE a.sha256 = ?1 AND m.content_key = ?2 LIMIT 1",
-            )?
-            .query_row([&sha, &mk], |r| r.get(0))
-            .optional()?
-            .flatten();
-        let flags: Option<String> = conn
-            .prepare_cached("SELECT flags FROM extractions WHERE sha256 = ?1")?
-            .query_row([&sha], |r| r.get(0))
-            .optional()?
-            .flatten();
+        let name = self.catalog.attachment_name(&sha, &mk)?;
+        let flags = self.catalog.extraction_flags(&sha)?;
         Ok(AttachmentHit {
             key: sha256_hex.to_owned(),
             name,
@@ -728,16 +662,7 @@ impl Searchable {
     /// The extracted text of a document (attachment or loose file), if any.
     pub fn document_text(&self, sha256_hex: &str) -> Option<String> {
         let key = hex::decode(sha256_hex).ok()?;
-        let text_sha: Vec<u8> = self
-            .catalog
-            .connection()
-            .query_row(
-                "SELECT text_sha256 FROM extractions WHERE sha256 = ?1",
-                [&key],
-                |r| r.get::<_, Option<Vec<u8>>>(0),
-            )
-            .ok()
-            .flatten()?;
+        let text_sha: Vec<u8> = self.catalog.extraction_text(&key).ok().flatten()?;
         let k: [u8; 32] = text_sha.try_into().ok()?;
         let bytes = self.case.read_blob(&self.catalog, &k).ok()?;
         Some(String::from_utf8_lossy(&bytes).into_owned())
@@ -755,13 +680,7 @@ impl Searchable {
             return None;
         }
         let item = hit.item?;
-        let sha: Vec<u8> = self
-            .catalog
-            .connection()
-            .query_row("SELECT sha256 FROM items WHERE id = ?1", [item], |r| {
-                r.get(0)
-            })
-            .ok()?;
+        let sha: Vec<u8> = self.catalog.item_sha256(item).ok().flatten()?;
         let key: [u8; 32] = sha.try_into().ok()?;
         let (bytes, whole) = self.case.read_message(&self.catalog, &key).ok()?;
         let parsed = parse_message(&bytes, &Limits::default(), DateHints::default(), !whole);
@@ -1093,25 +1012,8 @@ fn month_index(t: i64) -> i32 {
     (y * 12 + m - 1) as i32
 }
 
-/// The nearest message up the container chain of a file inside an attached archive, and the
-/// file's name.
-fn nested_carrier_sql() -> String {
-    format!(
-        "{} SELECT m.content_key, (SELECT s.name FROM items s WHERE s.sha256 = ?1 AND s.message IS NULL ORDER BY s.id LIMIT 1)
-         FROM up CROSS JOIN messages m ON m.id = up.message ORDER BY up.depth LIMIT 1",
-        trove_store::query::UP_TO_MESSAGE
-    )
-}
-
 #[cfg(test)]
 mod tests {
-    /// Run once per document hit: a scan here would be one per hit shown.
-    #[test]
-    fn nested_carrier_searches_no_table() {
-        let scans = trove_store::query::full_scans(&super::nested_carrier_sql()).unwrap();
-        assert!(scans.is_empty(), "{scans:?}");
-    }
-
     use super::month_index;
 
     #[test]

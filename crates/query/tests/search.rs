@@ -429,10 +429,13 @@ fn shared_corpora_known_answers() {
     let andy = count("source:perceval AND from:andy@example.com");
     assert!(andy >= 1);
     assert_eq!(count("source:perceval AND from:andy"), andy);
-    let from_domain = case
-        .reader()
-        .unwrap()
-        .connection()
+    // Counted with SQLite on the catalog file, independently of trove-store.
+    let sql = rusqlite::Connection::open_with_flags(
+        case.catalog_path(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let from_domain = sql
         .query_row(
             "SELECT COUNT(DISTINCT m.content_key) FROM messages m JOIN items i ON i.message = m.id JOIN sources s ON s.id = i.source_id
              WHERE s.label = 'perceval' AND m.from_addr LIKE '%@example.com'",
@@ -446,10 +449,7 @@ fn shared_corpora_known_answers() {
         from_domain
     );
     // Every message is searchable; copies collapsed.
-    let messages = case
-        .reader()
-        .unwrap()
-        .connection()
+    let messages = sql
         .query_row(
             "SELECT COUNT(DISTINCT content_key) FROM messages",
             [],

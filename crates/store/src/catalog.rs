@@ -109,9 +109,19 @@ impl Catalog {
         Ok(Catalog { conn })
     }
 
-    /// The raw connection, for queries this crate does not wrap.
+    /// The raw connection. Other crates read through [`crate::CatalogRead`] and write through
+    /// [`Batch`] and the extraction records; the web app's statements (crates/server) are
+    /// the last users outside this crate and move into it next (issue 11), when this becomes
+    /// `pub(crate)`.
+    #[doc(hidden)]
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Forgets the index queue's entries up to position `upto` (the index has committed
+    /// them). Returns how many went.
+    pub fn trim_index_queue(&self, upto: i64) -> Result<usize, StoreError> {
+        crate::read::feed::trim_index_queue(&self.conn, upto)
     }
 
     /// The id of a source label, created on first use.

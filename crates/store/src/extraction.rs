@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::blobs::{Location, PackWriter};
 use crate::model::BlobData;
-use crate::{Catalog, StoreError};
+use crate::{Catalog, CatalogRead, StoreError};
 
 /// The outcome of extracting one document, as recorded.
 #[derive(Debug, Clone)]
@@ -517,6 +517,19 @@ impl Catalog {
     }
 }
 
+/// The extraction of one document, if it has one ([`CatalogRead::extraction`]).
+pub fn extraction(
+    cat: &dyn CatalogRead,
+    sha256: &[u8],
+) -> Result<Option<ExtractionRow>, StoreError> {
+    cat.extraction(sha256)
+}
+
+/// The extraction half of the completeness report ([`CatalogRead::extraction_report`]).
+pub fn report(cat: &dyn CatalogRead) -> Result<ExtractionReport, StoreError> {
+    cat.extraction_report()
+}
+
 /// One document's extraction as recorded.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExtractionRow {
@@ -535,7 +548,10 @@ pub struct ExtractionRow {
 }
 
 /// The extraction of one document, if it has one.
-pub fn extraction(cat: &Catalog, sha256: &[u8]) -> Result<Option<ExtractionRow>, StoreError> {
+pub(crate) fn sqlite_extraction(
+    cat: &Catalog,
+    sha256: &[u8],
+) -> Result<Option<ExtractionRow>, StoreError> {
     Ok(cat
         .conn
         .prepare_cached(
@@ -596,7 +612,7 @@ pub struct ExtractionReport {
     pub reasons: Vec<ExtractionReason>,
 }
 
-pub fn report(cat: &Catalog) -> Result<ExtractionReport, StoreError> {
+pub(crate) fn sqlite_report(cat: &Catalog) -> Result<ExtractionReport, StoreError> {
     let conn = &cat.conn;
     let mut r = ExtractionReport::default();
     r.documents = conn.query_row(

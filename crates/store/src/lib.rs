@@ -11,27 +11,39 @@
 //!   tmp/               spill space for large archive members
 //! ```
 //!
-//! This is the storage boundary: the ingest writes through [`catalog::Batch`] and readers go
-//! through [`Case`]. The SQL is kept portable so that a PostgreSQL catalog can implement the
-//! same operations for server and cluster deployments.
+//! This is the storage boundary, and all of the catalog's SQL is in this crate: the ingest
+//! writes through [`catalog::Batch`] and the extraction records ([`extraction`]), the
+//! operations of the [`CatalogWrite`] and [`WriteBatch`] interfaces (see [`write`]); the index,
+//! the search and the command line read through [`CatalogRead`] (typed operations returning
+//! named rows, see [`read`]), reports and item look-ups through [`query`]. No other crate
+//! sees a database library: database errors reach them as [`StoreError::Catalog`] holding an
+//! opaque [`DbError`]. The SQL is kept portable so that a PostgreSQL catalog can implement
+//! the same operations for server and cluster deployments.
 
 pub mod blobs;
 pub mod catalog;
+pub mod error;
 pub mod extraction;
 pub mod model;
 pub mod query;
+pub mod read;
 pub mod threads;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 
 pub use blobs::{BlobDir, BlobRef};
 pub use catalog::Catalog;
+pub use error::{DbError, DbErrorKind};
+pub use read::CatalogRead;
+pub use write::{CatalogWrite, WriteBatch};
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The catalog database failed (its kind tells a busy database from other failures).
     #[error("catalog: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Catalog(#[from] DbError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0} is not a trove case (no case.json); create one with `trove init`")]
@@ -44,6 +56,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("not found: {0}")]
     NotFound(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Catalog(e.into())
+    }
 }
 
 const CASE_FILE: &str = "case.json";
@@ -130,7 +148,11 @@ impl Case {
     }
 
     /// The bytes of a stored blob.
-    pub fn read_blob(&self, catalog: &Catalog, sha256: &[u8; 32]) -> Result<Vec<u8>, StoreError> {
+    pub fn read_blob(
+        &self,
+        catalog: &dyn CatalogRead,
+        sha256: &[u8; 32],
+    ) -> Result<Vec<u8>, StoreError> {
         let blob = catalog
             .blob(sha256)?
             .ok_or_else(|| StoreError::NotFound(format!("blob {}", hex::encode(sha256))))?;
@@ -143,7 +165,7 @@ impl Case {
     /// whole.
     pub fn read_message(
         &self,
-        catalog: &Catalog,
+        catalog: &dyn CatalogRead,
         sha256: &[u8; 32],
     ) -> Result<(Vec<u8>, bool), StoreError> {
         let blob = catalog

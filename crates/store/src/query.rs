@@ -1,11 +1,14 @@
-//! Reading the catalog: counts, the completeness report, items and messages.
+//! Reading the catalog: counts, the completeness report, items and messages. These are
+//! operations of [`CatalogRead`] (the rows are defined here, with the SQLite statements
+//! behind them); the free functions call the trait, for their callers. [`verify`] re-reads
+//! the blob store and stays with the SQLite [`Catalog`].
 
 use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
-use crate::{Catalog, StoreError};
+use crate::{Catalog, CatalogRead, StoreError};
 
 /// `up(id, parent_id, message, depth)`: the container chain above the items holding the bytes
 /// `?1` outside any message, up to and including the first message item on each path. Join
@@ -94,8 +97,8 @@ pub struct SourceReport {
 }
 
 /// The completeness report for every source.
-pub fn report(cat: &Catalog) -> Result<Vec<SourceReport>, StoreError> {
-    let conn = cat.connection();
+pub(crate) fn sqlite_report(cat: &Catalog) -> Result<Vec<SourceReport>, StoreError> {
+    let conn = &cat.conn;
     let mut out = Vec::new();
     let sources: Vec<(i64, String)> = conn
         .prepare("SELECT id, label FROM sources ORDER BY label")?
@@ -256,22 +259,22 @@ fn items_where(
     let sql = format!(
         "SELECT {ITEM_COLUMNS} FROM items i JOIN sources s ON s.id = i.source_id WHERE {cond} ORDER BY i.id"
     );
-    let mut st = cat.connection().prepare(&sql)?;
+    let mut st = cat.conn.prepare(&sql)?;
     let rows = st.query_map(p, item_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// One item by id.
-pub fn item(cat: &Catalog, id: i64) -> Result<Option<ItemRow>, StoreError> {
+pub(crate) fn sqlite_item(cat: &Catalog, id: i64) -> Result<Option<ItemRow>, StoreError> {
     Ok(items_where(cat, "i.id = ?1", &[&id])?.into_iter().next())
 }
 
 /// Items named by a user: an item id, a SHA-256 (or a prefix of at least 8 hex digits), a
 /// Message-ID (`<…>` optional), or a locator.
-pub fn find_items(cat: &Catalog, spec: &str) -> Result<Vec<ItemRow>, StoreError> {
+pub(crate) fn sqlite_find_items(cat: &Catalog, spec: &str) -> Result<Vec<ItemRow>, StoreError> {
     let spec = spec.trim();
     if let Ok(id) = spec.parse::<i64>() {
-        return Ok(item(cat, id)?.into_iter().collect());
+        return Ok(sqlite_item(cat, id)?.into_iter().collect());
     }
     if spec.len() >= 8 && spec.len() <= 64 && spec.bytes().all(|b| b.is_ascii_hexdigit()) {
         let lower = spec.to_ascii_lowercase();
@@ -293,16 +296,16 @@ pub fn find_items(cat: &Catalog, spec: &str) -> Result<Vec<ItemRow>, StoreError>
 }
 
 /// Direct children of an item.
-pub fn children(cat: &Catalog, id: i64) -> Result<Vec<ItemRow>, StoreError> {
+pub(crate) fn sqlite_children(cat: &Catalog, id: i64) -> Result<Vec<ItemRow>, StoreError> {
     items_where(cat, "i.parent_id = ?1", &[&id])
 }
 
 /// The chain of containers from the outermost input down to this item.
-pub fn ancestry(cat: &Catalog, id: i64) -> Result<Vec<ItemRow>, StoreError> {
+pub fn ancestry(cat: &dyn CatalogRead, id: i64) -> Result<Vec<ItemRow>, StoreError> {
     let mut chain = Vec::new();
     let mut next = Some(id);
     while let Some(cur) = next {
-        let Some(row) = item(cat, cur)? else { break };
+        let Some(row) = cat.item(cur)? else { break };
         next = row.parent_id;
         chain.push(row);
         if chain.len() > 64 {
@@ -334,13 +337,13 @@ pub struct MessageRow {
     pub problems: Vec<String>,
 }
 
-pub fn message(cat: &Catalog, id: i64) -> Result<Option<MessageRow>, StoreError> {
+pub(crate) fn sqlite_message(cat: &Catalog, id: i64) -> Result<Option<MessageRow>, StoreError> {
     let list = |s: Option<String>| {
         s.and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok())
             .unwrap_or_default()
     };
     Ok(cat
-        .connection()
+        .conn
         .query_row(
             "SELECT id, sha256, item_id, content_key, message_id, in_reply_to, refs, subject, date, date_raw, date_source,
                     from_name, from_addr, size, attachments, problems FROM messages WHERE id = ?1",
@@ -370,7 +373,7 @@ pub fn message(cat: &Catalog, id: i64) -> Result<Option<MessageRow>, StoreError>
 }
 
 /// Every location of a message and of its copies (same content key), duplicates included.
-pub fn copies(cat: &Catalog, message: i64) -> Result<Vec<ItemRow>, StoreError> {
+pub(crate) fn sqlite_copies(cat: &Catalog, message: i64) -> Result<Vec<ItemRow>, StoreError> {
     items_where(
         cat,
         "i.message IN (SELECT id FROM messages WHERE content_key = (SELECT content_key FROM messages WHERE id = ?1))",
@@ -391,8 +394,11 @@ pub struct AttachmentRow {
     pub item_id: Option<i64>,
 }
 
-pub fn attachments(cat: &Catalog, message: i64) -> Result<Vec<AttachmentRow>, StoreError> {
-    let mut st = cat.connection().prepare(
+pub(crate) fn sqlite_attachments(
+    cat: &Catalog,
+    message: i64,
+) -> Result<Vec<AttachmentRow>, StoreError> {
+    let mut st = cat.conn.prepare(
         "SELECT part, name, mime, disposition, size, sha256, is_message, item_id FROM attachments WHERE message = ?1 ORDER BY part",
     )?;
     let rows = st.query_map([message], |r| {
@@ -431,8 +437,8 @@ pub struct RunRow {
     pub status: String,
 }
 
-pub fn status(cat: &Catalog) -> Result<Status, StoreError> {
-    let conn = cat.connection();
+pub(crate) fn sqlite_status(cat: &Catalog) -> Result<Status, StoreError> {
+    let conn = &cat.conn;
     let mut s = Status::default();
     let mut st = conn.prepare(
         "SELECT s.label, i.outcome, COUNT(*), COALESCE(SUM(i.size), 0) FROM items i JOIN sources s ON s.id = i.source_id
@@ -518,7 +524,7 @@ pub fn verify(case: &crate::Case, cat: &Catalog) -> Result<Verification, StoreEr
     // Streamed in pack order (the reads go through the packs front to back); SQLite's sorter
     // spills to disk, so memory does not grow with the number of blobs.
     let mut st = cat
-        .connection()
+        .conn
         .prepare("SELECT sha256 FROM blobs ORDER BY pack, pack_offset")?;
     let mut rows = st.query([])?;
     let dir = case.blob_dir();
@@ -561,11 +567,53 @@ pub fn verify(case: &crate::Case, cat: &Catalog) -> Result<Verification, StoreEr
             v.bad.push(hex::encode(key));
         }
     }
-    v.orphans = cat.connection().query_row(
+    v.orphans = cat.conn.query_row(
         "SELECT COUNT(*) FROM items i WHERE i.outcome IN ('stored', 'duplicate') AND i.sha256 IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = i.sha256)",
         [],
         |r| r.get::<_, i64>(0),
     )? as u64;
     Ok(v)
+}
+
+// The operations below are [`CatalogRead`]'s; these functions are kept for their callers.
+
+/// The completeness report for every source ([`CatalogRead::report`]).
+pub fn report(cat: &dyn CatalogRead) -> Result<Vec<SourceReport>, StoreError> {
+    cat.report()
+}
+
+/// One item by id ([`CatalogRead::item`]).
+pub fn item(cat: &dyn CatalogRead, id: i64) -> Result<Option<ItemRow>, StoreError> {
+    cat.item(id)
+}
+
+/// Items named by a user ([`CatalogRead::find_items`]).
+pub fn find_items(cat: &dyn CatalogRead, spec: &str) -> Result<Vec<ItemRow>, StoreError> {
+    cat.find_items(spec)
+}
+
+/// Direct children of an item ([`CatalogRead::children`]).
+pub fn children(cat: &dyn CatalogRead, id: i64) -> Result<Vec<ItemRow>, StoreError> {
+    cat.children(id)
+}
+
+/// A message row ([`CatalogRead::message`]).
+pub fn message(cat: &dyn CatalogRead, id: i64) -> Result<Option<MessageRow>, StoreError> {
+    cat.message(id)
+}
+
+/// Every location of a message and of its copies ([`CatalogRead::copies`]).
+pub fn copies(cat: &dyn CatalogRead, message: i64) -> Result<Vec<ItemRow>, StoreError> {
+    cat.copies(message)
+}
+
+/// The attachments of a message row ([`CatalogRead::attachments`]).
+pub fn attachments(cat: &dyn CatalogRead, message: i64) -> Result<Vec<AttachmentRow>, StoreError> {
+    cat.attachments(message)
+}
+
+/// Counts for `trove status` ([`CatalogRead::status`]).
+pub fn status(cat: &dyn CatalogRead) -> Result<Status, StoreError> {
+    cat.status()
 }

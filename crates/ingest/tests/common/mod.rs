@@ -40,16 +40,23 @@ impl TestCase {
         ingest(&self.case, &opts, &Progress::default()).expect("ingest")
     }
 
+    /// The catalog file, opened read-only with SQLite itself: the tests check what trove
+    /// wrote independently of trove-store.
+    pub fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(
+            self.case.catalog_path(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("catalog file")
+    }
+
     pub fn count(&self, sql: &str) -> i64 {
-        let cat = self.case.reader().expect("reader");
-        cat.connection()
-            .query_row(sql, [], |r| r.get(0))
-            .expect(sql)
+        self.sql().query_row(sql, [], |r| r.get(0)).expect(sql)
     }
 
     pub fn strings(&self, sql: &str) -> Vec<String> {
-        let cat = self.case.reader().expect("reader");
-        let mut st = cat.connection().prepare(sql).expect(sql);
+        let cat = self.sql();
+        let mut st = cat.prepare(sql).expect(sql);
         st.query_map([], |r| r.get::<_, String>(0))
             .expect(sql)
             .map(|r| r.expect("row"))
