@@ -41,8 +41,6 @@ pub enum BenchError {
     #[error(transparent)]
     Store(#[from] trove_store::StoreError),
     #[error(transparent)]
-    Sqlite(#[from] rusqlite::Error),
-    #[error(transparent)]
     Search(#[from] trove_query::SearchError),
     #[error(transparent)]
     Server(#[from] trove_server::ServerError),
