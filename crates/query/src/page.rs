@@ -17,7 +17,30 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader}
 
 use crate::SearchError;
 use crate::bounds::{Budget, collect, segment_number};
-use crate::search::Sort;
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+    Oldest,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "relevance" | "score" => Ok(Sort::Relevance),
+            "newest" | "date" | "date-desc" => Ok(Sort::Newest),
+            "oldest" | "date-asc" => Ok(Sort::Oldest),
+            other => Err(format!(
+                "unknown sort '{other}' (relevance, newest, oldest)"
+            )),
+        }
+    }
+}
 
 /// Pages whose end is at most this deep are cut from one heap of `offset + limit` results;
 /// deeper ones are found by [`select`].

@@ -21,29 +21,7 @@ use crate::compile::Compiler;
 use crate::page::{Cursor, DIRECT, Page, PageFruit, select};
 use crate::parse::parse;
 
-/// How results are ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Sort {
-    #[default]
-    Relevance,
-    Newest,
-    Oldest,
-}
-
-impl std::str::FromStr for Sort {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "relevance" | "score" => Ok(Sort::Relevance),
-            "newest" | "date" | "date-desc" => Ok(Sort::Newest),
-            "oldest" | "date-asc" => Ok(Sort::Oldest),
-            other => Err(format!(
-                "unknown sort '{other}' (relevance, newest, oldest)"
-            )),
-        }
-    }
-}
+pub use crate::page::Sort;
 
 /// The most results one page may hold.
 pub const MAX_PAGE: usize = 1000;

@@ -13,7 +13,7 @@ use crate::blobs::{BlobRef, Location, PackWriter};
 use crate::model::{BlobData, Codec, NewItem, Outcome, Parent};
 
 pub const SCHEMA_VERSION: &str = "2";
-pub(crate) const SCHEMA: &str = include_str!("schema.sql");
+use crate::sql::SCHEMA;
 
 /// Brings a catalog of an earlier build of this schema version up to date: columns added since
 /// (`CREATE TABLE IF NOT EXISTS` leaves an existing table as it was).
@@ -121,7 +121,9 @@ impl Catalog {
     /// Forgets the index queue's entries up to position `upto` (the index has committed
     /// them). Returns how many went.
     pub fn trim_index_queue(&self, upto: i64) -> Result<usize, StoreError> {
-        crate::read::feed::trim_index_queue(&self.conn, upto)
+        Ok(self
+            .conn
+            .execute("DELETE FROM index_queue WHERE seq <= ?1", [upto])?)
     }
 
     /// The id of a source label, created on first use.
@@ -681,7 +683,4 @@ fn json_list(v: &[String]) -> Option<String> {
     (!v.is_empty()).then(|| serde_json::to_string(v).unwrap_or_default())
 }
 
-/// Now, as RFC 3339 UTC.
-pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+pub use crate::model::now;

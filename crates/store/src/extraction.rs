@@ -488,7 +488,7 @@ impl Catalog {
                 r.gps.map(|g| g.0),
                 r.gps.map(|g| g.1),
                 r.millis as i64,
-                crate::catalog::now(),
+                crate::model::now(),
             ])?;
             match &r.hints {
                 Some(h) => tx
@@ -726,7 +726,7 @@ fn requeue_carriers(conn: &Connection, sha256: &[u8; 32]) -> Result<(), StoreErr
 fn requeue_nested_carriers_sql() -> String {
     format!(
         "INSERT INTO index_queue (kind, key) {} SELECT DISTINCT 'message', m.content_key FROM up CROSS JOIN messages m ON m.id = up.message",
-        crate::query::UP_TO_MESSAGE
+        crate::sql::UP_TO_MESSAGE
     )
 }
 
@@ -736,17 +736,17 @@ mod tests {
     #[test]
     fn pending_pages_walk_keys() {
         for sql in [super::sql::PENDING_LOOSE, super::sql::PENDING_ATTACHMENTS] {
-            let plan = crate::query::plan(sql).unwrap().join("\n");
+            let plan = crate::sql::plan(sql).unwrap().join("\n");
             assert!(
                 !plan.contains("TEMP B-TREE"),
                 "a page must not sort: {plan}"
             );
         }
-        let plan = crate::query::plan(super::sql::PENDING_LOOSE)
+        let plan = crate::sql::plan(super::sql::PENDING_LOOSE)
             .unwrap()
             .join("\n");
         assert!(plan.contains("INTEGER PRIMARY KEY (rowid>?)"), "{plan}");
-        let plan = crate::query::plan(super::sql::PENDING_ATTACHMENTS)
+        let plan = crate::sql::plan(super::sql::PENDING_ATTACHMENTS)
             .unwrap()
             .join("\n");
         assert!(plan.contains("SEARCH a USING PRIMARY KEY"), "{plan}");
@@ -760,14 +760,14 @@ mod tests {
             super::sql::NEW_ATTACHMENT_CARRIERS,
             super::sql::NEW_ITEM_CARRIERS,
         ] {
-            let scans = crate::query::full_scans(sql).unwrap();
+            let scans = crate::sql::full_scans(sql).unwrap();
             assert!(scans.is_empty(), "{sql}: {scans:?}");
         }
     }
 
     #[test]
     fn requeue_searches_no_table() {
-        let scans = crate::query::full_scans(&super::requeue_nested_carriers_sql()).unwrap();
+        let scans = crate::sql::full_scans(&super::requeue_nested_carriers_sql()).unwrap();
         assert!(scans.is_empty(), "{scans:?}");
     }
 }

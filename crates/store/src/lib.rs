@@ -27,6 +27,7 @@ pub mod extraction;
 pub mod model;
 pub mod query;
 pub mod read;
+pub mod sql;
 pub mod threads;
 pub mod write;
 

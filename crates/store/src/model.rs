@@ -214,3 +214,8 @@ pub struct NewItem {
     pub blob: Option<BlobData>,
     pub message: Option<MessageRecord>,
 }
+
+/// Now, as RFC 3339 UTC.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

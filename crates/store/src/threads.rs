@@ -302,11 +302,11 @@ mod tests {
 
     fn plan(sql: &str) -> String {
         assert_eq!(
-            crate::query::full_scans(sql).unwrap(),
+            crate::sql::full_scans(sql).unwrap(),
             Vec::<String>::new(),
             "{sql}"
         );
-        crate::query::plan(sql).unwrap().join("\n")
+        crate::sql::plan(sql).unwrap().join("\n")
     }
 
     #[test]

@@ -67,7 +67,7 @@ mod tests {
     #[test]
     fn explore_statements_search_no_table() {
         for sql in [super::sql::NAMES] {
-            let scans = crate::query::full_scans(sql).unwrap();
+            let scans = crate::sql::full_scans(sql).unwrap();
             assert!(scans.is_empty(), "{scans:?} in {sql}");
         }
     }

@@ -119,8 +119,6 @@ pub(crate) mod sql {
         "SELECT seq, kind, key FROM index_queue WHERE seq > ?1 ORDER BY seq LIMIT ?2";
     pub const QUEUE_PENDING: &str = "SELECT COUNT(*) FROM index_queue WHERE seq > ?1";
     pub const QUEUE_LAST: &str = "SELECT COALESCE(MAX(seq), 0) FROM index_queue";
-    pub const QUEUE_TRIM: &str = "DELETE FROM index_queue WHERE seq <= ?1";
-
     /// The keys a rebuild walks, each in key order from a key (`?1`), a page (`?2`) at a time.
     pub const KEYS_MESSAGES: &str = "SELECT DISTINCT content_key FROM messages WHERE content_key > ?1 ORDER BY content_key LIMIT ?2";
     pub const KEYS_LOOSE: &str = "SELECT DISTINCT sha256 FROM items
@@ -157,7 +155,7 @@ pub(crate) mod sql {
     pub fn document_nested_carriers() -> String {
         format!(
             "{} SELECT DISTINCT m.id, m.content_key, m.date, m.thread FROM up CROSS JOIN messages m ON m.id = up.message ORDER BY m.id",
-            crate::query::UP_TO_MESSAGE
+            crate::sql::UP_TO_MESSAGE
         )
     }
 
@@ -205,9 +203,6 @@ pub(super) fn index_queue_last(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row(sql::QUEUE_LAST, [], |r| r.get(0))?)
 }
 
-pub(crate) fn trim_index_queue(conn: &Connection, upto: i64) -> Result<usize, StoreError> {
-    Ok(conn.execute(sql::QUEUE_TRIM, [upto])?)
-}
 
 pub(super) fn keys_after(
     conn: &Connection,
@@ -451,7 +446,7 @@ mod tests {
         .into_iter()
         .chain(owned.iter().map(String::as_str));
         for sql in all {
-            let scans = crate::query::full_scans(sql).unwrap();
+            let scans = crate::sql::full_scans(sql).unwrap();
             assert!(scans.is_empty(), "{scans:?} in {sql}");
         }
     }
@@ -460,7 +455,7 @@ mod tests {
     #[test]
     fn reindex_pages_walk_indexes() {
         for sql in [KEYS_MESSAGES, KEYS_LOOSE, KEYS_ATTACHED] {
-            let plan = crate::query::plan(sql).unwrap().join("\n");
+            let plan = crate::sql::plan(sql).unwrap().join("\n");
             assert!(
                 plan.starts_with("SEARCH") && !plan.contains("TEMP B-TREE"),
                 "{sql}: {plan}"

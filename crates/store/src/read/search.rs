@@ -67,7 +67,7 @@ pub(crate) mod sql {
         format!(
             "{} SELECT m.content_key, (SELECT s.name FROM items s WHERE s.sha256 = ?1 AND s.message IS NULL ORDER BY s.id LIMIT 1)
          FROM up CROSS JOIN messages m ON m.id = up.message ORDER BY up.depth LIMIT 1",
-            crate::query::UP_TO_MESSAGE
+            crate::sql::UP_TO_MESSAGE
         )
     }
 
@@ -256,7 +256,7 @@ mod tests {
         .into_iter()
         .chain(owned.iter().map(String::as_str));
         for sql in all {
-            let scans = crate::query::full_scans(sql).unwrap();
+            let scans = crate::sql::full_scans(sql).unwrap();
             assert!(scans.is_empty(), "{scans:?} in {sql}");
         }
     }
