@@ -12,20 +12,26 @@
 //! ```
 //!
 //! This is the storage boundary: the ingest writes through [`catalog::Batch`] and readers go
-//! through [`Case`]. The SQL is kept portable so that a PostgreSQL catalog can implement the
+//! through [`Case`]; the web app's tags and notes go through [`annotations`], and its own state
+//! (accounts, sessions, grants, audit log) through the [`ServerStore`] trait of
+//! [`server_state`]. The SQL is kept portable so that a PostgreSQL catalog can implement the
 //! same operations for server and cluster deployments.
 
+pub mod annotations;
 pub mod blobs;
 pub mod catalog;
 pub mod extraction;
+pub mod message_view;
 pub mod model;
 pub mod query;
+pub mod server_state;
 pub mod threads;
 
 use std::path::{Path, PathBuf};
 
 pub use blobs::{BlobDir, BlobRef};
 pub use catalog::Catalog;
+pub use server_state::{ServerStore, SqliteServerStore};
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
