@@ -2,8 +2,8 @@
 //!
 //! One process serves one or more cases to a newsroom: a JSON API under `/api` (documented in
 //! `ui/openapi.json`) and a browser UI that uses the same API. Accounts, sessions, grants and
-//! the audit log live in the server's own database ([`db`]); each case's tags and notes live in
-//! its catalog. Every request is checked against the caller's role and grants ([`api`]); mail
+//! the audit log live behind the storage boundary (`trove_store::server_state`, reached through
+//! [`db`]); each case's tags and notes live in its catalog (`trove_store::annotations`). Every request is checked against the caller's role and grants ([`api`]); mail
 //! HTML is sanitised so that nothing runs and nothing remote is fetched ([`html`]); every
 //! response carries a strict Content-Security-Policy.
 
@@ -52,8 +52,6 @@ pub enum ServerError {
     Busy(String),
     #[error("internal error: {0}")]
     Internal(String),
-    #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]

@@ -11,22 +11,27 @@
 //!   tmp/               spill space for large archive members
 //! ```
 //!
-//! This is the storage boundary, and all of the catalog's SQL is in this crate: the ingest
+//! This is the storage boundary, and all of the SQL is in this crate: the ingest
 //! writes through [`catalog::Batch`] and the extraction records ([`extraction`]), the
 //! operations of the [`CatalogWrite`] and [`WriteBatch`] interfaces (see [`write`]); the index,
 //! the search and the command line read through [`CatalogRead`] (typed operations returning
-//! named rows, see [`read`]), reports and item look-ups through [`query`]. No other crate
-//! sees a database library: database errors reach them as [`StoreError::Catalog`] holding an
-//! opaque [`DbError`]. The SQL is kept portable so that a PostgreSQL catalog can implement
-//! the same operations for server and cluster deployments.
+//! named rows, see [`read`]), reports and item look-ups through [`query`]; the web app's tags
+//! and notes go through [`annotations`] and [`message_view`], and its own state (accounts,
+//! sessions, grants, audit log) through the [`ServerStore`] trait of [`server_state`]. No other
+//! crate sees a database library: database errors reach them as [`StoreError::Catalog`]
+//! holding an opaque [`DbError`]. The SQL is kept portable so that a PostgreSQL catalog can
+//! implement the same operations for server and cluster deployments.
 
+pub mod annotations;
 pub mod blobs;
 pub mod catalog;
 pub mod error;
 pub mod extraction;
+pub mod message_view;
 pub mod model;
 pub mod query;
 pub mod read;
+pub mod server_state;
 pub mod sql;
 pub mod threads;
 pub mod write;
@@ -37,6 +42,7 @@ pub use blobs::{BlobDir, BlobRef};
 pub use catalog::Catalog;
 pub use error::{DbError, DbErrorKind};
 pub use read::CatalogRead;
+pub use server_state::{ServerStore, SqliteServerStore};
 pub use write::{CatalogWrite, WriteBatch};
 
 /// Errors of the storage layer.
