@@ -20,26 +20,67 @@
 //!
 //! Every item ends in one outcome (stored, duplicate, container, skipped, failed); a crash at
 //! any point loses nothing, since a rerun skips what is complete and re-reads only the rest.
+//!
+//! ## Containers
+//!
+//! Every container kind (zip, tar, 7z, compressed streams, mbox, PST/OST, `.msg`, TNEF) is a
+//! [`containers::ContainerKind`] in [`containers`], which adapts the parser of
+//! `trove_formats`/`trove_outlook` and hands each member to [`containers::Members`]. The one
+//! recursion is [`drive`]: it skips what a previous run finished, records the container item
+//! and its outcome, numbers members and repeated names (`#2`), applies the nesting limit, and
+//! sniffs each member's stream, opening it as a nested container or buffering (spilling) it
+//! as a leaf. The producer and the workers both open containers through [`drive::expand`],
+//! into different [`sink::Sink`]s (channels to the workers and writer; a worker's group).
+//! Maildir and Zimbra folders are walked by the producer; [`containers::layout`] reads their
+//! paths.
+//!
+//! Where an item comes from travels as one [`trove_store::model::Provenance`] (locator,
+//! parent, name, kind, byte range, folder, flags, metadata, mtime): a container, a member
+//! being classified, a unit and finally the catalog's `NewItem` each hold it.
+//!
+//! ## Module graph
+//!
+//! The modules use each other without a circle (`tests/modules.rs` checks it from the
+//! sources). Who uses whom, leaves first:
+//!
+//! ```text
+//!  unit, spill, extract_stage, containers::layout (nothing of the crate)
+//!  progress             → extract_stage
+//!  sink                 → unit
+//!  containers           → sink, unit
+//!  containers::mbox     → containers, sink, unit
+//!  containers::outlook  → containers, sink, unit
+//!  containers::archive  → containers, containers::{layout, mbox}, sink, unit
+//!  drive                → containers, containers::{archive, layout, mbox, outlook}, sink, unit
+//!  process              → containers, containers::{layout, outlook}, drive, sink, unit
+//!  produce              → containers, containers::layout, drive, progress, sink, unit
+//!  writer               → progress, unit
+//!  (crate root)         → extract_stage, process, produce, progress, sink, spill, unit, writer
+//! ```
 
-pub mod expand;
+pub mod containers;
+pub mod drive;
 pub mod extract_stage;
-pub mod outlook;
 pub mod process;
 pub mod produce;
+pub mod progress;
+pub mod sink;
 pub mod spill;
 pub mod unit;
 mod writer;
 
+pub use progress::Progress;
+
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use trove_formats::Limits;
 use trove_store::blobs::PackWriter;
 use trove_store::{Case, StoreError};
 
-use crate::expand::Ctx;
 use crate::produce::{InFlight, Producer};
+use crate::sink::Ctx;
 use crate::unit::{Group, ToWriter};
 
 /// How to ingest.
@@ -83,57 +124,6 @@ impl IngestOptions {
             index_lock_wait: trove_index::WRITER_LOCK_WAIT,
             extract: Some(extract_stage::StageOptions::default()),
         }
-    }
-}
-
-/// Live counters, read by progress displays.
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub items: AtomicU64,
-    pub stored: AtomicU64,
-    pub duplicates: AtomicU64,
-    pub skipped: AtomicU64,
-    pub failed: AtomicU64,
-    pub messages: AtomicU64,
-    pub bytes: AtomicU64,
-    /// Outermost files a previous run had finished.
-    pub already_done: AtomicU64,
-    pub already_done_bytes: AtomicU64,
-    /// Documents written to the search index.
-    pub indexed: AtomicU64,
-    /// Documents the index could not build (they stay in the catalog).
-    pub index_failed: AtomicU64,
-    /// The extraction stage's counters.
-    pub extract: extract_stage::StageProgress,
-}
-
-impl Progress {
-    fn record(&self, outcome: &str, message: bool) {
-        self.items.fetch_add(1, Ordering::Relaxed);
-        let c = match outcome {
-            "stored" => &self.stored,
-            "duplicate" => &self.duplicates,
-            "skipped" => &self.skipped,
-            "failed" => &self.failed,
-            _ => return,
-        };
-        c.fetch_add(1, Ordering::Relaxed);
-        if message && matches!(outcome, "stored" | "duplicate") {
-            self.messages.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    fn add_bytes(&self, n: u64) {
-        self.bytes.fetch_add(n, Ordering::Relaxed);
-    }
-
-    fn skip_done(&self, bytes: u64) {
-        self.already_done.fetch_add(1, Ordering::Relaxed);
-        self.already_done_bytes.fetch_add(bytes, Ordering::Relaxed);
-    }
-
-    pub fn get(c: &AtomicU64) -> u64 {
-        c.load(Ordering::Relaxed)
     }
 }
 
@@ -393,17 +383,18 @@ pub fn index_pending(case: &Case, heap: usize) -> Result<trove_index::IndexStats
 
 /// Processes a unit; a panic in a parser becomes a failed item, not a dead worker.
 fn process_guarded(ctx: &Ctx, blobs: &trove_store::BlobDir, unit: unit::Unit) -> Group {
-    let fallback = expand::base_item(
-        unit.locator.clone(),
-        unit.parent.clone(),
-        unit.name.clone(),
-        unit.kind,
-        unit.format.as_str(),
-        unit.size,
-        trove_store::model::Outcome::Failed {
-            reason: String::new(),
-        },
+    // The item of a unit whose processing panicked: its locator, parent, name and kind.
+    let p = &unit.prov;
+    let prov = trove_store::model::Provenance::new(
+        p.locator.clone(),
+        p.parent.clone(),
+        p.name.clone(),
+        p.kind,
     );
+    let failed = trove_store::model::Outcome::Failed {
+        reason: String::new(),
+    };
+    let fallback = trove_store::model::NewItem::new(prov, unit.format.as_str(), unit.size, failed);
     let member_of = unit.member_of.clone();
     let bytes = unit.size;
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -416,7 +407,7 @@ fn process_guarded(ctx: &Ctx, blobs: &trove_store::BlobDir, unit: unit::Unit) ->
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            tracing::error!(locator = %fallback.locator, %what, "internal error while processing an item");
+            tracing::error!(locator = %fallback.prov.locator, %what, "internal error while processing an item");
             let mut item = fallback;
             item.outcome = trove_store::model::Outcome::Failed {
                 reason: format!("internal error while processing: {what}"),

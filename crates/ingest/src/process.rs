@@ -11,12 +11,14 @@ use trove_formats::sniff::{Format, sniff};
 use trove_store::blobs::{BlobDir, LARGE_BLOB, encode};
 use trove_store::model::{
     AddressRecord, AttachmentRecord, BlobData, ItemKind, MessageRecord, NewItem, Outcome, Parent,
+    Provenance,
 };
 
-use crate::expand::{
-    Container, Ctx, Input, Seen, Sink, Stop, base_item, expand, is_container, is_single_message,
-    refine_format,
-};
+use crate::containers::layout::refine_format;
+use crate::containers::outlook::{item_format, payload_is_msg};
+use crate::containers::{Container, Input, is_container, is_single_message};
+use crate::drive::{expand, may_open};
+use crate::sink::{Ctx, Seen, Sink, Stop};
 use crate::unit::{Group, MemberOf, Payload, Unit, locator};
 
 /// Processes one unit into a group of items.
@@ -49,7 +51,7 @@ impl Sink for InlineSink<'_> {
     fn open(&mut self, mut item: NewItem) -> Result<(), Stop> {
         item.complete = false;
         self.open
-            .insert(item.locator.clone(), self.group.items.len());
+            .insert(item.prov.locator.clone(), self.group.items.len());
         self.group.items.push(item);
         Ok(())
     }
@@ -131,22 +133,7 @@ fn load(
 }
 
 fn unit_item(unit: &Unit, outcome: Outcome) -> NewItem {
-    let mut it = base_item(
-        unit.locator.clone(),
-        unit.parent.clone(),
-        unit.name.clone(),
-        unit.kind,
-        unit.format.as_str(),
-        unit.size,
-        outcome,
-    );
-    it.offset = unit.offset;
-    it.length = unit.length;
-    it.folder = unit.folder.clone();
-    it.flags = unit.flags.clone();
-    it.meta = unit.meta.clone();
-    it.mtime = unit.mtime;
-    it
+    NewItem::new(unit.prov.clone(), unit.format.as_str(), unit.size, outcome)
 }
 
 /// Formats whose bytes are already compressed.
@@ -178,35 +165,27 @@ fn leaf_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
         )],
         Format::Message => {
             // Outlook contacts, appointments… are messages with a kind of their own.
-            let kind = crate::outlook::item_format(unit.meta.as_ref());
+            let kind = item_format(unit.prov.meta.as_ref());
             let mut items = message_items(sink, unit);
             if let (Some(k), Some(first)) = (kind, items.first_mut()) {
                 first.format = k;
             }
             items
         }
-        f if (is_container(f)
-            || (f == Format::Ole && crate::outlook::payload_is_msg(&unit.payload)))
+        f if (is_container(f) || (f == Format::Ole && payload_is_msg(&unit.payload)))
             && unit.note.is_none()
-            && unit.depth < sink.ctx.limits.max_depth =>
+            && may_open(sink.ctx, unit.depth) =>
         {
             // A container handed over as a leaf (an outermost file from a folder): open it here.
-            let c = Container {
-                locator: unit.locator.clone(),
-                parent: unit.parent.clone(),
-                name: unit.name.clone(),
-                kind: unit.kind,
-                format: f,
-                size: unit.size,
-                offset: unit.offset,
-                length: unit.length,
-                rel: unit.name.clone(),
-                mtime: unit.mtime,
-                meta: unit.meta.clone(),
-                depth: unit.depth,
-                budget: unit.budget.clone(),
-                member_of: None,
-            };
+            let c = Container::new(
+                unit.prov.clone(),
+                f,
+                unit.size,
+                unit.prov.name.clone(),
+                unit.depth,
+                unit.budget.clone(),
+                None,
+            );
             let start = sink.group.items.len();
             let _ = expand(sink.ctx, sink, c, Input::Payload(unit.payload));
             sink.group.items.drain(start..).collect()
@@ -241,7 +220,7 @@ fn document_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
         }
     }
     if let Some(note) = unit.note {
-        item.meta = Some(merge_meta(item.meta.take(), "note", note));
+        item.prov.meta = Some(merge_meta(item.prov.meta.take(), "note", note));
     }
     vec![item]
 }
@@ -298,41 +277,36 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
     }
     item.sha256 = Some(blob.sha256());
     if let Some(note) = &unit.note {
-        item.meta = Some(merge_meta(item.meta.take(), "note", note.clone()));
+        item.prov.meta = Some(merge_meta(item.prov.meta.take(), "note", note.clone()));
     }
     let mut children: Vec<NewItem> = Vec::new();
     let mut attachments = Vec::with_capacity(parsed.attachments.len());
     let key = content_key(&parsed);
     let atts = std::mem::take(&mut parsed.attachments);
     for att in atts {
-        let child_loc = locator::attachment(&unit.locator, att.part, att.name.as_deref());
+        let child_loc = locator::attachment(&unit.prov.locator, att.part, att.name.as_deref());
         let mut opened = None;
         let fmt = attachment_format(&att);
         let openable = fmt == Format::Message
             || is_container(fmt)
             || (fmt == Format::Ole && trove_outlook::msg::is_msg(&att.data));
-        if openable && unit.depth < limits.max_depth {
-            let parent = Parent::Locator(unit.locator.clone());
+        if openable && may_open(sink.ctx, unit.depth) {
+            let parent = Parent::Locator(unit.prov.locator.clone());
             let name = att
                 .name
                 .clone()
                 .unwrap_or_else(|| format!("attachment {}", att.part));
             let start = sink.group.items.len();
             if att.is_message || fmt == Format::Message {
+                let mut prov =
+                    Provenance::new(child_loc.clone(), parent, name, ItemKind::Attachment);
+                prov.length = Some(att.size);
+                prov.folder = unit.prov.folder.clone();
                 let child = Unit {
-                    locator: child_loc.clone(),
-                    parent,
-                    name,
-                    kind: ItemKind::Attachment,
+                    prov,
                     format: Format::Message,
                     size: att.size,
                     payload: Payload::Memory(att.data),
-                    offset: None,
-                    length: Some(att.size),
-                    folder: unit.folder.clone(),
-                    flags: None,
-                    meta: None,
-                    mtime: None,
                     envelope: None,
                     container_date: parsed.date,
                     depth: unit.depth + 1,
@@ -342,22 +316,22 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
                 };
                 children.extend(message_items(sink, child));
             } else {
-                let c = Container {
-                    locator: child_loc.clone(),
+                let mut prov = Provenance::new(
+                    child_loc.clone(),
                     parent,
-                    name: name.clone(),
-                    kind: ItemKind::Attachment,
-                    format: fmt,
-                    size: att.size,
-                    offset: None,
-                    length: Some(att.size),
-                    rel: name,
-                    mtime: None,
-                    meta: None,
-                    depth: unit.depth + 1,
-                    budget: unit.budget.clone(),
-                    member_of: None,
-                };
+                    name.clone(),
+                    ItemKind::Attachment,
+                );
+                prov.length = Some(att.size);
+                let c = Container::new(
+                    prov,
+                    fmt,
+                    att.size,
+                    name,
+                    unit.depth + 1,
+                    unit.budget.clone(),
+                    None,
+                );
                 let _ = expand(sink.ctx, sink, c, Input::Payload(Payload::Memory(att.data)));
                 children.extend(sink.group.items.drain(start..));
             }
@@ -370,28 +344,25 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
             } else {
                 "attached container"
             };
-            let mut it = base_item(
-                child_loc.clone(),
-                Parent::Locator(unit.locator.clone()),
-                att.name
-                    .clone()
-                    .unwrap_or_else(|| format!("attachment {}", att.part)),
-                ItemKind::Attachment,
-                if fmt == Format::Message {
-                    "eml"
-                } else {
-                    fmt.as_str()
-                },
-                att.size,
-                Outcome::Skipped {
-                    reason: format!(
-                        "{what} not opened: nesting depth limit of {} reached",
-                        limits.max_depth
-                    ),
-                },
-            );
-            it.folder = unit.folder.clone();
-            children.push(it);
+            let name = att
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("attachment {}", att.part));
+            let parent = Parent::Locator(unit.prov.locator.clone());
+            let mut prov = Provenance::new(child_loc.clone(), parent, name, ItemKind::Attachment);
+            prov.folder = unit.prov.folder.clone();
+            let format = if fmt == Format::Message {
+                "eml"
+            } else {
+                fmt.as_str()
+            };
+            let outcome = Outcome::Skipped {
+                reason: format!(
+                    "{what} not opened: nesting depth limit of {} reached",
+                    limits.max_depth
+                ),
+            };
+            children.push(NewItem::new(prov, format, att.size, outcome));
             opened = Some(child_loc);
         }
         attachments.push(AttachmentRecord {
@@ -412,7 +383,7 @@ fn message_items(sink: &mut InlineSink<'_>, unit: Unit) -> Vec<NewItem> {
     if let Some(m) = &item.message {
         for a in &m.attachments {
             if let Some(l) = &a.item_locator {
-                links.push((item.locator.clone(), a.part, l.clone()));
+                links.push((item.prov.locator.clone(), a.part, l.clone()));
             }
         }
     }

@@ -9,17 +9,16 @@ use std::sync::{Condvar, Mutex};
 use crossbeam_channel::Sender;
 use trove_formats::archive::Budget;
 use trove_formats::decode::bytes_to_str;
-use trove_formats::layout::zimbra_path;
 use trove_formats::sniff::{Format, SNIFF_LEN, sniff};
 use trove_store::blobs::LARGE_BLOB;
 use trove_store::catalog::Catalog;
-use trove_store::model::{ItemKind, NewItem, Outcome, Parent};
+use trove_store::model::{ItemKind, NewItem, Outcome, Parent, Provenance};
 
-use crate::Progress;
-use crate::expand::{
-    Container, Ctx, Input, SINGLE_MBOX_PROBE, Seen, Sink, Stop, base_item, expand,
-    folder_and_flags, is_container, is_single_message, refine_format,
-};
+use crate::containers::layout::{folder_and_flags, refine_format, zimbra_meta};
+use crate::containers::{Container, Input, SINGLE_MBOX_PROBE, is_container, is_single_message};
+use crate::drive::expand;
+use crate::progress::Progress;
+use crate::sink::{Ctx, Seen, Sink, Stop};
 use crate::unit::{Group, MemberOf, Payload, ToWriter, Unit};
 
 /// Bytes of units queued or being processed, bounded so that memory stays bounded.
@@ -201,16 +200,8 @@ impl<'a> Producer<'a> {
             .file_name()
             .map(|n| path_text(Path::new(n)))
             .unwrap_or_else(|| locator.to_owned());
-        let item = base_item(
-            locator.to_owned(),
-            Parent::None,
-            name,
-            ItemKind::File,
-            "unknown",
-            size,
-            outcome,
-        );
-        self.record(item, None)
+        let prov = Provenance::new(locator.to_owned(), Parent::None, name, ItemKind::File);
+        self.record(NewItem::new(prov, "unknown", size, outcome), None)
     }
 
     /// One file on disk.
@@ -292,45 +283,23 @@ impl<'a> Producer<'a> {
             .file_name()
             .map(|n| path_text(Path::new(n)))
             .unwrap_or_else(|| locator.clone());
-        let (folder, flags) = folder_and_flags(rel);
-        let meta = zimbra_path(rel).map(|z| serde_json::json!({ "zimbra": { "mailbox": z.mailbox, "item": z.item, "revision": z.revision } }));
+        let mut prov = Provenance::new(locator, Parent::None, name, ItemKind::File);
+        prov.meta = zimbra_meta(rel);
+        prov.mtime = mtime;
         let budget = Budget::for_input(&self.ctx.limits, size);
         if is_container(format) {
-            let c = Container {
-                locator,
-                parent: Parent::None,
-                name,
-                kind: ItemKind::File,
-                format,
-                size,
-                offset: None,
-                length: None,
-                rel: rel.to_owned(),
-                mtime,
-                meta,
-                depth: 0,
-                budget,
-                member_of: None,
-            };
+            let c = Container::new(prov, format, size, rel.to_owned(), 0, budget, None);
             return expand(self.ctx, self, c, Input::Payload(payload));
         }
+        (prov.folder, prov.flags) = folder_and_flags(rel);
         let container_date = mtime
             .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
             .map(|d| d.fixed_offset());
         self.leaf(Unit {
-            locator,
-            parent: Parent::None,
-            name,
-            kind: ItemKind::File,
+            prov,
             format,
             payload,
             size,
-            offset: None,
-            length: None,
-            folder,
-            flags,
-            meta,
-            mtime,
             envelope: None,
             container_date,
             depth: 0,

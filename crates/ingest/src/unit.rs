@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use trove_formats::archive::Budget;
 use trove_formats::mbox::Envelope;
 use trove_formats::sniff::Format;
-use trove_store::model::{ItemKind, NewItem, Parent};
+use trove_store::model::{NewItem, Provenance};
 
 /// Where a unit's bytes are.
 #[derive(Debug)]
@@ -94,19 +94,11 @@ impl<R: Read + Seek> Seek for Window<R> {
 /// One item to be processed by a worker: a message, a document, or anything not opened.
 #[derive(Debug)]
 pub struct Unit {
-    pub locator: String,
-    pub parent: Parent,
-    pub name: String,
-    pub kind: ItemKind,
+    /// Where it comes from; its item is recorded with it.
+    pub prov: Provenance,
     pub format: Format,
     pub payload: Payload,
     pub size: u64,
-    pub offset: Option<u64>,
-    pub length: Option<u64>,
-    pub folder: Option<String>,
-    pub flags: Option<String>,
-    pub meta: Option<serde_json::Value>,
-    pub mtime: Option<i64>,
     pub envelope: Option<Envelope>,
     /// Date of the container record (file mtime, archive member time), the last date resort.
     pub container_date: Option<chrono::DateTime<chrono::FixedOffset>>,

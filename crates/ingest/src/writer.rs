@@ -15,7 +15,7 @@ use trove_store::blobs::PackWriter;
 use trove_store::catalog::{Batch, Catalog};
 use trove_store::model::{Outcome, Parent};
 
-use crate::Progress;
+use crate::progress::Progress;
 use crate::unit::{MemberOf, ToWriter};
 
 const BATCH_ITEMS: usize = 16000;
@@ -138,10 +138,10 @@ fn parent_id(
 fn handle(batch: &mut Batch<'_>, ctx: &mut Ctx<'_>, msg: ToWriter) -> Result<usize, StoreError> {
     match msg {
         ToWriter::Open(item) => {
-            let parent = parent_id(batch, ctx, &HashMap::new(), &item.parent)?;
+            let parent = parent_id(batch, ctx, &HashMap::new(), &item.prov.parent)?;
             let w = batch.write_item(ctx.source, ctx.run, ctx.packs, &item, parent)?;
             ctx.pending.insert(
-                item.locator.clone(),
+                item.prov.locator.clone(),
                 Pending {
                     id: w.id,
                     sent: None,
@@ -160,12 +160,12 @@ fn handle(batch: &mut Batch<'_>, ctx: &mut Ctx<'_>, msg: ToWriter) -> Result<usi
             let n = g.items.len();
             let mut ids: HashMap<&str, i64> = HashMap::new();
             for item in &g.items {
-                let parent = parent_id(batch, ctx, &ids, &item.parent)?;
+                let parent = parent_id(batch, ctx, &ids, &item.prov.parent)?;
                 let w = batch.write_item(ctx.source, ctx.run, ctx.packs, item, parent)?;
                 if !w.existed {
                     ctx.progress.record(w.outcome, item.message.is_some());
                 }
-                ids.insert(&item.locator, w.id);
+                ids.insert(&item.prov.locator, w.id);
             }
             for (msg_loc, part, child_loc) in &g.links {
                 if let (Some(&m), Some(&c)) =

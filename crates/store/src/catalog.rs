@@ -109,12 +109,9 @@ impl Catalog {
         Ok(Catalog { conn })
     }
 
-    /// The raw connection. Other crates read through [`crate::CatalogRead`] and write through
-    /// [`Batch`] and the extraction records; the web app's statements (crates/server) are
-    /// the last users outside this crate and move into it next (issue 11), when this becomes
-    /// `pub(crate)`.
-    #[doc(hidden)]
-    pub fn connection(&self) -> &Connection {
+    /// The raw connection, for this crate's statements only: other crates read through
+    /// [`crate::CatalogRead`] and write through [`Batch`] and the extraction records.
+    pub(crate) fn connection(&self) -> &Connection {
         &self.conn
     }
 
@@ -296,7 +293,7 @@ impl Batch<'_> {
     }
 
     /// Records one item (and its blob and message) unless it is already recorded.
-    /// `parent_id` is the id of `item.parent`, resolved by the caller.
+    /// `parent_id` is the id of `item.prov.parent`, resolved by the caller.
     ///
     /// Exact duplicates are decided here, deterministically: of all items with the same bytes,
     /// the one with the smallest (source, locator) is `stored` and the others are `duplicate`
@@ -311,7 +308,7 @@ impl Batch<'_> {
         parent_id: Option<i64>,
     ) -> Result<Written, StoreError> {
         if self.check_existing
-            && let Some(id) = self.item_id(source, &item.locator)?
+            && let Some(id) = self.item_id(source, &item.prov.locator)?
         {
             return Ok(Written {
                 id,
@@ -319,10 +316,10 @@ impl Batch<'_> {
                 outcome: "existing",
             });
         }
-        if parent_id.is_none() && item.parent != Parent::None {
+        if parent_id.is_none() && item.prov.parent != Parent::None {
             return Err(StoreError::Corrupt(format!(
                 "the parent of {} is not in the catalog",
-                item.locator
+                item.prov.locator
             )));
         }
         let id = self.next_item;
@@ -363,7 +360,7 @@ impl Batch<'_> {
                             .tx
                             .prepare_cached("SELECT source_id, locator FROM items WHERE id = ?1")?
                             .query_row([cid], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                        if (source, item.locator.as_str()) < (csource, clocator.as_str()) {
+                        if (source, item.prov.locator.as_str()) < (csource, clocator.as_str()) {
                             demote = Some(cid);
                         } else {
                             outcome = Outcome::Duplicate;
@@ -373,7 +370,7 @@ impl Batch<'_> {
                 }
             }
         }
-        let meta = item.meta.as_ref().map(|m| m.to_string());
+        let meta = item.prov.meta.as_ref().map(|m| m.to_string());
         let inserted: Option<i64> = self
             .tx
             .prepare_cached(
@@ -387,22 +384,22 @@ impl Batch<'_> {
                     id,
                     source,
                     parent_id,
-                    item.locator,
-                    item.name,
-                    item.kind.as_str(),
+                    item.prov.locator,
+                    item.prov.name,
+                    item.prov.kind.as_str(),
                     item.format,
-                    item.offset.map(|v| v as i64),
-                    item.length.map(|v| v as i64),
+                    item.prov.offset.map(|v| v as i64),
+                    item.prov.length.map(|v| v as i64),
                     item.size as i64,
                     item.sha256.as_ref().map(|s| &s[..]),
                     outcome.as_str(),
                     outcome.reason(),
                     duplicate_of,
                     message,
-                    item.folder,
-                    item.flags,
+                    item.prov.folder,
+                    item.prov.flags,
                     meta,
-                    item.mtime,
+                    item.prov.mtime,
                     item.complete as i64,
                     run,
                 ],
@@ -411,7 +408,7 @@ impl Batch<'_> {
             .optional()?;
         if inserted.is_none() {
             // Written by an earlier run after all (a resume we were not told about).
-            let existing = self.item_id(source, &item.locator)?.unwrap_or(id);
+            let existing = self.item_id(source, &item.prov.locator)?.unwrap_or(id);
             return Ok(Written {
                 id: existing,
                 existed: true,

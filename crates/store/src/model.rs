@@ -189,30 +189,77 @@ pub enum Parent {
     Locator(String),
 }
 
-/// One item as a worker hands it to the catalog writer.
-#[derive(Debug, Clone)]
-pub struct NewItem {
+/// Where an item comes from, as the catalog records it: carried as one value by everything in
+/// flight (containers being opened, members being classified, units for the workers) and
+/// finally by the [`NewItem`], instead of copied field by field.
+///
+/// The locator names the outermost file and the chain of containers down to the item
+/// (`dump/a.zip!/b.tar!/c.mbox#812`); `parent` is the innermost container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provenance {
     pub locator: String,
     pub parent: Parent,
     pub name: String,
     pub kind: ItemKind,
-    pub format: String,
     /// Byte range inside the parent (mbox, decompressed stream, archive).
     pub offset: Option<u64>,
     pub length: Option<u64>,
-    pub size: u64,
-    pub sha256: Option<[u8; 32]>,
-    pub outcome: Outcome,
     pub folder: Option<String>,
     pub flags: Option<String>,
     /// Format-specific facts (envelope line, Zimbra ids, archive member time, encryption…).
     pub meta: Option<serde_json::Value>,
     /// Modification time of an outermost file, to tell on resume whether it changed.
     pub mtime: Option<i64>,
+}
+
+impl Provenance {
+    /// A provenance with only the fields every item has; byte range, folder, flags, metadata
+    /// and time unset.
+    pub fn new(locator: String, parent: Parent, name: String, kind: ItemKind) -> Self {
+        Provenance {
+            locator,
+            parent,
+            name,
+            kind,
+            offset: None,
+            length: None,
+            folder: None,
+            flags: None,
+            meta: None,
+            mtime: None,
+        }
+    }
+}
+
+/// One item as a worker hands it to the catalog writer.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// Where it comes from (locator, parent, name, kind, byte range, folder, flags, meta, mtime).
+    pub prov: Provenance,
+    pub format: String,
+    pub size: u64,
+    pub sha256: Option<[u8; 32]>,
+    pub outcome: Outcome,
     /// False for a container whose members are still being read.
     pub complete: bool,
     pub blob: Option<BlobData>,
     pub message: Option<MessageRecord>,
+}
+
+impl NewItem {
+    /// An item of this provenance, complete, without blob, hash or message.
+    pub fn new(prov: Provenance, format: impl Into<String>, size: u64, outcome: Outcome) -> Self {
+        NewItem {
+            prov,
+            format: format.into(),
+            size,
+            sha256: None,
+            outcome,
+            complete: true,
+            blob: None,
+            message: None,
+        }
+    }
 }
 
 /// Now, as RFC 3339 UTC.
