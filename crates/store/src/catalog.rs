@@ -109,12 +109,6 @@ impl Catalog {
         Ok(Catalog { conn })
     }
 
-    /// The raw connection, for this crate's statements only: other crates read through
-    /// [`crate::CatalogRead`] and write through [`Batch`] and the extraction records.
-    pub(crate) fn connection(&self) -> &Connection {
-        &self.conn
-    }
-
     /// Forgets the index queue's entries up to position `upto` (the index has committed
     /// them). Returns how many went.
     pub fn trim_index_queue(&self, upto: i64) -> Result<usize, StoreError> {

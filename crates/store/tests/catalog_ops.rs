@@ -7,6 +7,7 @@ use trove_store::blobs::{PackWriter, encode};
 use trove_store::extraction::ExtractionRecord;
 use trove_store::model::{
     AddressRecord, AttachmentRecord, BlobData, ItemKind, MessageRecord, NewItem, Outcome, Parent,
+    Provenance,
 };
 use trove_store::read::{KeySet, QueueEntry};
 use trove_store::{Case, Catalog, CatalogRead, CatalogWrite, WriteBatch};
@@ -50,25 +51,13 @@ fn s(v: &str) -> String {
 }
 
 fn item(locator: &str, parent: Option<&str>, kind: ItemKind, format: &str) -> NewItem {
-    NewItem {
-        locator: locator.into(),
-        parent: parent.map_or(Parent::None, |p| Parent::Locator(p.into())),
-        name: locator.rsplit('/').next().unwrap_or(locator).into(),
+    let prov = Provenance::new(
+        locator.into(),
+        parent.map_or(Parent::None, |p| Parent::Locator(p.into())),
+        locator.rsplit('/').next().unwrap_or(locator).into(),
         kind,
-        format: format.into(),
-        offset: None,
-        length: None,
-        size: 0,
-        sha256: None,
-        outcome: Outcome::Container { damage: None },
-        folder: None,
-        flags: None,
-        meta: None,
-        mtime: None,
-        complete: true,
-        blob: None,
-        message: None,
-    }
+    );
+    NewItem::new(prov, format, 0, Outcome::Container { damage: None })
 }
 
 fn stored(mut it: NewItem, bytes: &[u8]) -> NewItem {
@@ -202,7 +191,7 @@ fn build(case: &Case) -> Fixture {
         ),
         &a_bytes,
     );
-    a.folder = Some("Inbox".into());
+    a.prov.folder = Some("Inbox".into());
     a.message = Some(with_a(message(ka, "a@x", "Budget", 1000)));
     let a_item = b
         .write_item(src, run, &mut packs, &a, Some(mbox.id))
@@ -246,7 +235,7 @@ fn build(case: &Case) -> Fixture {
         ),
         &b_bytes,
     );
-    reply.folder = Some("Inbox".into());
+    reply.prov.folder = Some("Inbox".into());
     let mut mb = message(kb, "b@x", "Re: Budget", 2000);
     mb.in_reply_to = vec!["a@x".into()];
     mb.from_addr = Some("bob@x".into());
@@ -278,7 +267,7 @@ fn build(case: &Case) -> Fixture {
         ),
         &a2_bytes,
     );
-    a2.folder = Some("Archive".into());
+    a2.prov.folder = Some("Archive".into());
     a2.message = Some(with_a(message(ka, "a@x", "Budget", 1000)));
     let a2_item = b
         .write_item(src, run, &mut packs, &a2, Some(other.id))

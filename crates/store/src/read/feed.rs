@@ -203,7 +203,6 @@ pub(super) fn index_queue_last(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row(sql::QUEUE_LAST, [], |r| r.get(0))?)
 }
 
-
 pub(super) fn keys_after(
     conn: &Connection,
     set: KeySet,
