@@ -254,7 +254,7 @@ fn every_declared_dependency_is_used() {
     }
     assert!(
         unused.is_empty(),
-        "declared but never used (remove them, or say in USED_WITHOUT_A_PATH why they stay): {unused:#?}"
+        "declared but never used by the code of its kind (remove them, move one that only tests use to [dev-dependencies], or say in USED_WITHOUT_A_PATH why they stay): {unused:#?}"
     );
 }
 
