@@ -289,3 +289,33 @@ fn shared_docs_corpus() {
         }
     }
 }
+
+/// The fuzz target's invariants on inputs with multi-byte characters next to values and
+/// line breaks: offsets on boundaries, text and char offsets consistent.
+#[test]
+fn offsets_hold_around_multibyte_text_and_breaks() {
+    let inputs = [
+        "ñ\nHEGG560427\nMVZRRL04ñ",
+        "Tel.—+52 55\n5626 5400—é",
+        "€12.345.678-5€ cédula\n1.023.456\n.789",
+        "correo: a@b.\né.mx ",
+        "\r\n\r\nRUT\r\n76.086.428-\r\n5\r\n",
+        "ÑÑÑ560427ÑÑÑ @@ +++ 0-0-0-0 ....----\n\n",
+    ];
+    for text in inputs {
+        for d in detect(text) {
+            assert_eq!(&text[d.byte_start..d.byte_end], d.text, "{text:?}");
+            assert_eq!(
+                text[..d.byte_start].chars().count(),
+                d.char_start,
+                "{text:?}"
+            );
+            assert_eq!(
+                d.char_start + d.text.chars().count(),
+                d.char_end,
+                "{text:?}"
+            );
+            assert!((0.0..=1.0).contains(&d.confidence));
+        }
+    }
+}

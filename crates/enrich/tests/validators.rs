@@ -327,3 +327,26 @@ fn one_digit_changed_fails_the_check() {
         assert!(tried >= 9 * 8, "{valid}: only {tried} mutations");
     }
 }
+
+/// Non-ASCII input of every length near the kinds' lengths: a typed invalid result, no panic.
+#[test]
+fn non_ascii_values_are_invalid_not_a_panic() {
+    for k in Kind::ALL {
+        for base in [
+            "1234567é",
+            "12345678é",
+            "ÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑ",
+            "HEGG560427MVZRRLÑ4",
+            "GODÑ561231GR8",
+            "é@é.mx",
+            "+52 ５５",
+        ] {
+            let v = ident::validate(k, base);
+            assert_eq!(v.kind, k);
+            // A phone ignores what is not a digit (decoration); the rest must reject it.
+            if k != Kind::Rfc && k != Kind::Phone {
+                assert!(!v.is_exposure(), "{k:?} {base}: {v:?}");
+            }
+        }
+    }
+}

@@ -7,6 +7,9 @@ use super::{Facts, Kind, Problem, Validation, compact, date_ok, digits};
 /// Normalised as `BODY-C` without dots.
 pub fn rut(value: &str) -> Validation {
     let n = compact(value);
+    if !n.is_ascii() {
+        return Validation::invalid(Kind::Rut, n, Problem::Characters);
+    }
     if n.len() < 2 || n.len() > 9 {
         return Validation::invalid(Kind::Rut, n, Problem::Length);
     }
@@ -102,6 +105,9 @@ pub fn nit_sv(value: &str) -> Validation {
 /// `sum mod 11` into the digits `65432110987` or the letters `KJIHGFEDCBA`.
 pub fn dni_pe(value: &str) -> Validation {
     let n = compact(value);
+    if !n.is_ascii() {
+        return Validation::invalid(Kind::DniPe, n, Problem::Characters);
+    }
     let (body, check) = match n.len() {
         8 => (n.as_str(), None),
         9 => (&n[..8], n[8..].chars().next()),
