@@ -177,24 +177,37 @@ mod tests {
 
     /// Runs `n` jobs of `user` that each hold their slot until `gate` is released, recording
     /// the order in which jobs start.
-    fn spawn_held(
+    /// Starts `n` jobs of `user` that each hold their slot until `gate` lets one go, one job
+    /// at a time: each is holding or queued before the next is spawned, so that a user's own
+    /// jobs queue in the order of their numbers (spawned together, two tasks reach the queue
+    /// in whatever order the runtime runs them).
+    async fn spawn_held(
         fair: &Arc<Fair>,
         user: &'static str,
         n: usize,
         gate: &Arc<tokio::sync::Notify>,
         started: &Arc<Mutex<Vec<String>>>,
     ) -> Vec<tokio::task::JoinHandle<()>> {
-        (0..n)
-            .map(|i| {
-                let (fair, gate, started) = (fair.clone(), gate.clone(), started.clone());
-                tokio::spawn(async move {
-                    let p = fair.acquire(user).await;
-                    started.lock().unwrap().push(format!("{user}{i}"));
-                    gate.notified().await;
-                    drop(p);
-                })
+        let before = {
+            let l = fair.load(user);
+            l.running + l.waiting
+        };
+        let mut handles = Vec::new();
+        for i in 0..n {
+            let (f, gate, started) = (fair.clone(), gate.clone(), started.clone());
+            handles.push(tokio::spawn(async move {
+                let p = f.acquire(user).await;
+                started.lock().unwrap().push(format!("{user}{i}"));
+                gate.notified().await;
+                drop(p);
+            }));
+            until("the job holds or waits", || {
+                let l = fair.load(user);
+                l.running + l.waiting == before + i + 1
             })
-            .collect()
+            .await;
+        }
+        handles
     }
 
     async fn until(what: &str, f: impl Fn() -> bool) {
@@ -214,7 +227,7 @@ mod tests {
         let fair = Fair::new(2, 1);
         let gate = Arc::new(tokio::sync::Notify::new());
         let started = Arc::new(Mutex::new(Vec::new()));
-        let a = spawn_held(&fair, "a", 5, &gate, &started);
+        let a = spawn_held(&fair, "a", 5, &gate, &started).await;
         until("A's jobs admitted", || {
             let l = fair.load("a");
             l.running + l.waiting == 5
@@ -261,11 +274,11 @@ mod tests {
         let fair = Fair::new(1, 1);
         let gate = Arc::new(tokio::sync::Notify::new());
         let started = Arc::new(Mutex::new(Vec::new()));
-        let mut all = spawn_held(&fair, "a", 3, &gate, &started);
+        let mut all = spawn_held(&fair, "a", 3, &gate, &started).await;
         until("a queued", || fair.load("a").waiting == 2).await;
-        all.extend(spawn_held(&fair, "b", 2, &gate, &started));
+        all.extend(spawn_held(&fair, "b", 2, &gate, &started).await);
         until("b queued", || fair.load("b").waiting == 2).await;
-        all.extend(spawn_held(&fair, "c", 1, &gate, &started));
+        all.extend(spawn_held(&fair, "c", 1, &gate, &started).await);
         until("c queued", || fair.load("c").waiting == 1).await;
         for n in 1..=6 {
             until("started", || started.lock().unwrap().len() == n).await;
